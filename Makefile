@@ -1,0 +1,41 @@
+# The commands the README names; .ci/run calls the same ones.
+export UV_PYTHON_DOWNLOADS := never
+UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+PYTHON ?= python3
+
+.PHONY: setup run test lint typecheck unit integration e2e bench token kafka clean
+
+$(UV):
+	$(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	touch $@
+
+setup: .venv/.synced  ## virtual environment with the locked dependencies, and the Kafka jars
+	$(UV) run --frozen python -m deploy.kafka fetch >/dev/null
+
+run: setup  ## the whole system: Kafka, topics, four services, demo data (Ctrl-C stops it)
+	$(UV) run --frozen python -m deploy.run
+
+test: setup lint typecheck  ## lint, type checks, then every test tier against a real broker
+	$(UV) run --frozen pytest
+
+lint: .venv/.synced
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+typecheck: .venv/.synced
+	$(UV) run --frozen mypy shared services deploy bench tests
+
+unit: .venv/.synced
+	$(UV) run --frozen pytest -m "not kafka"
+
+bench: setup  ## bench/pipeline.py against a fresh local broker
+	$(UV) run --frozen python -m bench.pipeline $(BENCH_ARGS)
+
+token: .venv/.synced  ## make token ROLE=handler DEPT=engineering
+	@$(UV) run --frozen python -m shared.auth --role $(or $(ROLE),handler) $(if $(DEPT),--department $(DEPT))
+
+clean:
+	rm -rf .run .venv .mypy_cache .pytest_cache .ruff_cache

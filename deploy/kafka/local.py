@@ -1,0 +1,290 @@
+"""A single-node Apache Kafka (KRaft) broker run from its Maven Central jars, without Docker.
+
+One code path for ``make run`` (``python -m deploy.kafka run``) and the test suite's session fixture:
+
+    fetch()  → libs cached per version (``CIVIC_KAFKA_CACHE``, default ~/.cache/civic-channels)
+    format() → storage formatted once (standalone KRaft controller)
+    start()  → java process; pid written beside its logs
+    wait_ready() → an admin call succeeds
+    create_topics() → every topic of ``shared.topics`` with its partitions, and the .dlq topics
+    stop()   → SIGTERM to that pid, SIGKILL after a grace period
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import logging
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
+
+from shared.topics import Topics
+
+__all__ = ["KAFKA_VERSION", "LocalKafka", "create_topics", "free_port", "wait_for_broker"]
+
+log = logging.getLogger(__name__)
+
+KAFKA_VERSION = "4.4.0"
+HERE = Path(__file__).resolve().parent
+JVM_FLAGS = ["-Xms256m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true"]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def cache_dir() -> Path:
+    configured = os.environ.get("CIVIC_KAFKA_CACHE")
+    return Path(configured) if configured else Path.home() / ".cache" / "civic-channels"
+
+
+def fetch(version: str = KAFKA_VERSION) -> Path:
+    """The folder of the broker's runtime jars, fetched with Maven the first time."""
+    libs = cache_dir() / f"kafka-{version}" / "libs"
+    marker = libs / ".complete"
+    if marker.exists():
+        return libs
+    staging = libs.with_name(f"libs.partial-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    log.info("fetching Apache Kafka %s from Maven Central into %s", version, libs)
+    subprocess.run(
+        [
+            "mvn",
+            "-q",
+            "-B",
+            "-f",
+            str(HERE / "pom.xml"),
+            f"-Dkafka.version={version}",
+            "dependency:copy-dependencies",
+            "-DincludeScope=runtime",
+            f"-DoutputDirectory={staging}",
+        ],
+        check=True,
+    )
+    if not any(staging.glob("kafka_2.13-*.jar")):
+        raise RuntimeError(f"Maven fetched no kafka_2.13 jar into {staging}")
+    (staging / ".complete").write_text(version)
+    shutil.rmtree(libs, ignore_errors=True)
+    staging.rename(libs)
+    return libs
+
+
+@dataclass
+class LocalKafka:
+    """A broker whose config, data, logs and pid live under ``home``."""
+
+    home: Path
+    port: int = 0
+    controller_port: int = 0
+    version: str = KAFKA_VERSION
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.home = self.home.resolve()
+        self.home.mkdir(parents=True, exist_ok=True)
+        ports_file = self.home / "ports.json"
+        if ports_file.exists():  # a formatted KRaft log remembers its controller's address
+            saved = json.loads(ports_file.read_text())
+            self.port, self.controller_port = saved["port"], saved["controller_port"]
+        else:
+            self.port = self.port if self.port and _port_is_free(self.port) else free_port()
+            self.controller_port = (
+                self.controller_port
+                if self.controller_port and _port_is_free(self.controller_port)
+                else free_port()
+            )
+            ports_file.write_text(json.dumps({"port": self.port, "controller_port": self.controller_port}))
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.home / "kafka.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / "logs" / "server.log"
+
+    def _config(self) -> Path:
+        properties = {
+            "process.roles": "broker,controller",
+            "node.id": "1",
+            "controller.quorum.bootstrap.servers": f"127.0.0.1:{self.controller_port}",
+            "listeners": f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
+            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
+            "controller.listener.names": "CONTROLLER",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            "log.dirs": str(self.home / "data"),
+            "num.partitions": "1",
+            "auto.create.topics.enable": "false",
+            "offsets.topic.replication.factor": "1",
+            "offsets.topic.num.partitions": "1",
+            "transaction.state.log.replication.factor": "1",
+            "transaction.state.log.min.isr": "1",
+            "share.coordinator.state.topic.replication.factor": "1",
+            "share.coordinator.state.topic.min.isr": "1",
+            "group.initial.rebalance.delay.ms": "0",
+            "log.retention.hours": "168",
+        }
+        path = self.home / "server.properties"
+        path.write_text("".join(f"{key}={value}\n" for key, value in properties.items()))
+        return path
+
+    def _java(self, libs: Path, *args: str) -> list[str]:
+        return [
+            "java",
+            *JVM_FLAGS,
+            f"-Dlog4j2.configurationFile=file:{HERE / 'log4j2.properties'}",
+            f"-Dkafka.logs.dir={self.home / 'logs'}",
+            "-cp",
+            f"{libs}/*",
+            *args,
+        ]
+
+    def format(self, libs: Path) -> None:
+        config = self._config()
+        if (self.home / "data" / "meta.properties").exists():
+            return
+        cluster_id = base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode()
+        subprocess.run(
+            self._java(libs, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config), "--standalone"),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+    def start(self) -> None:
+        """Fetch, format and start the broker in the background (does not wait for it)."""
+        self.stop_stale()
+        libs = fetch(self.version)
+        self.format(libs)
+        (self.home / "logs").mkdir(exist_ok=True)
+        console = (self.home / "logs" / "console.log").open("ab")
+        self.process = subprocess.Popen(
+            self._java(libs, "kafka.Kafka", str(self.home / "server.properties")),
+            stdout=console,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        console.close()
+        self.pid_file.write_text(str(self.process.pid))
+
+    def stop_stale(self) -> None:
+        """A broker left by a run that was killed holds our ports: stop it, by its recorded pid."""
+        if not self.pid_file.exists():
+            return
+        pid = int(self.pid_file.read_text())
+        if _is_our_java(pid, self.home):
+            _terminate(pid)
+        self.pid_file.unlink(missing_ok=True)
+
+    def stop(self, grace_seconds: float = 15.0) -> None:
+        if self.process is not None and self.process.poll() is None:
+            _terminate(self.process.pid, grace_seconds)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=5)
+        self.process = None
+        self.pid_file.unlink(missing_ok=True)
+
+    async def wait_ready(self, timeout: float = 120.0) -> None:
+        if self.process is not None and self.process.poll() is not None:
+            raise RuntimeError(f"Kafka exited with {self.process.returncode}; see {self.home / 'logs'}")
+        await wait_for_broker(self.bootstrap_servers, timeout=timeout, process=self.process)
+
+
+def _is_our_java(pid: int, home: Path) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return False
+    return "kafka.Kafka" in cmdline and str(home) in cmdline
+
+
+def _terminate(pid: int, grace_seconds: float = 15.0) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace_seconds
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie child still "exists" until reaped
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+async def wait_for_broker(
+    bootstrap_servers: str, *, timeout: float = 120.0, process: subprocess.Popen[bytes] | None = None
+) -> None:
+    """Until an admin call (list topics) succeeds."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"Kafka exited with {process.returncode} while starting")
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=5000)
+        try:
+            await admin.start()
+            await admin.list_topics()
+            return
+        except (KafkaError, KafkaConnectionError, OSError) as exc:
+            last_error = exc
+        finally:
+            with contextlib.suppress(Exception):
+                await admin.close()
+        await asyncio.sleep(0.5)
+    raise TimeoutError(f"Kafka at {bootstrap_servers} not ready after {timeout}s: {last_error}")
+
+
+async def create_topics(bootstrap_servers: str, topics: Topics) -> list[str]:
+    """Create every topic that is missing; the names created."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=15000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [
+            NewTopic(name=name, num_partitions=partitions, replication_factor=1)
+            for name, partitions in topics.layout().items()
+            if name not in existing
+        ]
+        if wanted:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(wanted)
+        return [topic.name for topic in wanted]
+    finally:
+        await admin.close()

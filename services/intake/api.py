@@ -1,0 +1,92 @@
+"""Intake's HTTP routes: validate, call one use case, return."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from services.intake import handlers
+from services.intake.schemas import (
+    CaseStatusPublic,
+    CommentCreate,
+    DisclosureRequestCreate,
+    MailboxMessageCreate,
+    MailboxPublic,
+    Receipt,
+)
+from shared.auth import Principal, verify_token
+from shared.runtime import ServiceRuntime
+
+router = APIRouter(prefix="/api/v1")
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+_optional_bearer = HTTPBearer(auto_error=False)
+
+
+def _runtime(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+def _optional_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_optional_bearer)],
+) -> Principal | None:
+    """Citizens need no account; registry staff send a token."""
+    if credentials is None:
+        return None
+    key: str = request.app.state.jwt_key
+    return verify_token(key, credentials.credentials)
+
+
+RuntimeDep = Annotated[ServiceRuntime, Depends(_runtime)]
+OptionalPrincipal = Annotated[Principal | None, Depends(_optional_principal)]
+
+
+@router.get("/mailboxes", tags=["citizens"], summary="The mailboxes a citizen can write to")
+async def list_mailboxes(runtime: RuntimeDep) -> list[MailboxPublic]:
+    return await handlers.list_mailboxes(runtime)
+
+
+@router.post("/mailbox-messages", status_code=201, tags=["citizens"], summary="Write to a mailbox (一事一信)")
+async def post_mailbox_message(
+    body: MailboxMessageCreate, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None
+) -> Receipt:
+    return await handlers.submit_mailbox_message(runtime, body, idempotency_key=idempotency_key)
+
+
+@router.post(
+    "/consultations/{consultation_id}/comments",
+    status_code=201,
+    tags=["citizens"],
+    summary="Comment on a draft under public consultation",
+)
+async def post_comment(
+    consultation_id: UUID, body: CommentCreate, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None
+) -> Receipt:
+    return await handlers.submit_comment(runtime, consultation_id, body, idempotency_key=idempotency_key)
+
+
+@router.post(
+    "/disclosure-requests",
+    status_code=201,
+    tags=["citizens", "registry staff"],
+    summary="Apply for government information (依申请公开)",
+)
+async def post_disclosure_request(
+    body: DisclosureRequestCreate,
+    runtime: RuntimeDep,
+    principal: OptionalPrincipal,
+    idempotency_key: IdempotencyKey = None,
+) -> Receipt:
+    return await handlers.submit_disclosure_request(
+        runtime, body, principal=principal, idempotency_key=idempotency_key
+    )
+
+
+@router.get("/cases/{tracking_code}", tags=["citizens"], summary="Follow a case by its tracking code")
+async def get_case(tracking_code: str, runtime: RuntimeDep) -> CaseStatusPublic:
+    return await handlers.case_status(runtime, tracking_code)

@@ -1,0 +1,22 @@
+"""Intake settings (prefix ``INTAKE_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+class IntakeSettings(ServiceSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, env_prefix="INTAKE_")
+
+    service_name: str = "intake"
+    port: int = 8001
+    mailboxes_file: Path = Field(
+        default=DATA / "mailboxes.json", description="Seeded when the table is empty."
+    )

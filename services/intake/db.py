@@ -1,0 +1,78 @@
+"""Intake's tables. Personal data stays here (and in ``submission.received``)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+from shared.db import UTCDateTime
+
+
+class Mailbox(SQLModel, table=True):
+    __tablename__ = "intake_mailbox"
+
+    id: str = Field(primary_key=True)
+    name: str
+    description: str = ""
+    categories: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    position: int = 0
+
+
+class Submission(SQLModel, table=True):
+    """What the citizen (or registry staff) submitted, as accepted."""
+
+    __tablename__ = "intake_submission"
+
+    case_id: str = Field(primary_key=True)
+    tracking_hash: str = Field(unique=True, index=True)
+    channel: str
+    received_at: datetime = Field(sa_type=UTCDateTime)
+    receipt_date: date
+    received_via: str
+    registered_by: str | None = None
+    content: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class CaseView(SQLModel, table=True):
+    """The citizen's view of a case, projected from case events."""
+
+    __tablename__ = "intake_case_view"
+
+    case_id: str = Field(primary_key=True)
+    tracking_hash: str = Field(unique=True, index=True)
+    channel: str
+    status: str
+    department: str | None = None
+    due_date: date | None = None
+    due_date_provisional: bool = False
+    reply: str | None = None
+    replied_on: date | None = None
+    timeline: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ConsultationView(SQLModel, table=True):
+    """Which consultations are open for comments, from ``consultation-events``."""
+
+    __tablename__ = "intake_consultation"
+
+    consultation_id: str = Field(primary_key=True)
+    title: str
+    opens_on: date
+    closes_on: date
+    closed: bool = False
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    __tablename__ = "intake_idempotency"
+
+    key: str = Field(primary_key=True)
+    request_hash: str
+    response: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+TABLES: list[type[SQLModel]] = [Mailbox, Submission, CaseView, ConsultationView, IdempotencyRecord]

@@ -1,0 +1,175 @@
+"""Intake's rules: tracking codes, receipt dates, and the citizen's view of a case.
+
+Pure: no I/O, no framework imports. The citizen view is a projection of case events that shows
+status, department, due date, the reply and a timeline — never handlers' names or internal notes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from shared.codes import ClockKind, ReceivedVia
+from shared.events import (
+    CaseAccepted,
+    CaseAssigned,
+    CaseClosed,
+    CasePublished,
+    CaseReopened,
+    CaseReplied,
+    CaseReturned,
+    DeadlineExtended,
+    DeadlineSet,
+    EventPayload,
+    SupplementReceived,
+    SupplementRequested,
+)
+
+__all__ = [
+    "CitizenView",
+    "TimelineEntry",
+    "apply_case_event",
+    "hash_tracking_code",
+    "new_tracking_code",
+    "normalise_tracking_code",
+    "receipt_date",
+]
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# No 0/O, 1/I/L or U/V look-alikes: read aloud and typed without doubt. 30 symbols, 16 of them
+# → 78 random bits, shown in four groups of four (e.g. 7KQ3-MX9H-4TPR-2WAB).
+TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
+TRACKING_LENGTH = 16
+
+
+def new_tracking_code(choice: Callable[[str], str] = secrets.choice) -> str:
+    """A tracking code (查询码): the citizen's only key to the case, so unguessable."""
+    raw = "".join(choice(TRACKING_ALPHABET) for _ in range(TRACKING_LENGTH))
+    return "-".join(raw[i : i + 4] for i in range(0, TRACKING_LENGTH, 4))
+
+
+def normalise_tracking_code(code: str) -> str:
+    """Accepts lower case, spaces and missing hyphens; gives the canonical grouped form."""
+    compact = "".join(ch for ch in code.upper() if ch.isalnum())
+    return "-".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+def hash_tracking_code(code: str) -> str:
+    """Only a hash is stored: a copy of the database does not hand out everyone's key."""
+    return hashlib.sha256(normalise_tracking_code(code).encode()).hexdigest()
+
+
+def receipt_date(received_via: ReceivedVia, received_at: datetime, registered_date: date | None) -> date:
+    """The legal receipt date (OGI Art. 31).
+
+    Online submissions: the day they arrive, in Asia/Shanghai. Post, letters, visits and faxes are
+    registered by staff, who enter the day the rules give (signed for, confirmed, handed in).
+    """
+    if registered_date is not None:
+        return registered_date
+    return received_at.astimezone(SHANGHAI).date()
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    at: datetime
+    event: str
+    title: str
+    detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CitizenView:
+    status: str
+    department: str | None = None
+    due_date: date | None = None
+    due_date_provisional: bool = False
+    reply: str | None = None
+    replied_on: date | None = None
+    timeline: tuple[TimelineEntry, ...] = field(default_factory=tuple)
+
+    def with_entry(self, at: datetime, event: str, title: str, detail: str | None = None) -> CitizenView:
+        return replace(self, timeline=(*self.timeline, TimelineEntry(at, event, title, detail)))
+
+
+def received_view(at: datetime) -> CitizenView:
+    return CitizenView(status="received").with_entry(
+        at, "submission.received", "已受理", "您的来信/申请已登记"
+    )
+
+
+def apply_case_event(view: CitizenView, payload: EventPayload, at: datetime | None = None) -> CitizenView:
+    """The citizen view after one more case event. Events the citizen need not see leave it as it is."""
+    when = at or datetime.now(UTC)
+    match payload:
+        case CaseAssigned(department_name=department):
+            return replace(view, status="assigned", department=department).with_entry(
+                when, "case.assigned", "已转办", f"转至{department}办理"
+            )
+        case CaseReturned():
+            return replace(view, status="reassigning").with_entry(when, "case.returned", "重新分办")
+        case CaseAccepted():
+            return replace(view, status="in_progress").with_entry(when, "case.accepted", "办理中")
+        case SupplementRequested(items=items, due_date=due):
+            return replace(view, status="supplement_requested").with_entry(
+                when, "supplement.requested", "需要补正", f"请于{due.isoformat()}前补充：{items}"
+            )
+        case SupplementReceived():
+            return replace(view, status="in_progress").with_entry(
+                when, "supplement.received", "补正材料已收到"
+            )
+        case DeadlineSet(
+            clock=ClockKind.REPLY | ClockKind.ADOPTION_REPORT, due_date=due, provisional=p, note=note
+        ):
+            if view.status in ("replied", "closed"):
+                return view
+            return replace(view, due_date=due, due_date_provisional=p).with_entry(
+                when, "deadline.set", "答复期限", note
+            )
+        case DeadlineExtended(working_days=days, reason=reason):
+            return view.with_entry(when, "deadline.extended", "延期答复", f"延长{days}个工作日：{reason}")
+        case CaseReplied(text=text, replied_on=replied_on):
+            return replace(view, status="replied", reply=text, replied_on=replied_on).with_entry(
+                when, "case.replied", "已答复"
+            )
+        case CaseReopened():
+            return replace(view, status="in_progress").with_entry(when, "case.reopened", "重新办理")
+        case CaseClosed():
+            return replace(view, status="closed").with_entry(when, "case.closed", "已办结")
+        case CasePublished():
+            return view.with_entry(when, "case.published", "答复已公开", "答复经审核、隐去个人信息后公开")
+    return view
+
+
+def disclosure_request_problems(
+    *,
+    applicant_is_person: bool,
+    name: str | None,
+    id_number: str | None,
+    organisation: str | None,
+    phone: str | None,
+    email: str | None,
+    address: str | None,
+    delivery_method: str,
+) -> list[tuple[str, str]]:
+    """What an application lacks under OGI Art. 29, as (field, why) pairs; empty when complete."""
+    problems = []
+    if applicant_is_person:
+        if not name:
+            problems.append(("applicant.name", "a natural person gives a name"))
+        if not id_number:
+            problems.append(("applicant.id_number", "a natural person gives an ID number"))
+    elif not organisation:
+        problems.append(("applicant.organisation", "an organisation applies in its own name"))
+    if not (phone or email or address):
+        problems.append(("applicant.phone", "give at least one way to reach you: phone, email or address"))
+    if delivery_method == "post" and not address:
+        problems.append(("applicant.address", "delivery by post needs an address"))
+    if delivery_method == "email" and not email:
+        problems.append(("applicant.email", "delivery by email needs an email address"))
+    return problems

@@ -1,0 +1,358 @@
+"""Intake's use cases: accept a submission, keep the citizen view and the open consultations."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.intake.db import CaseView, ConsultationView, IdempotencyRecord, Mailbox, Submission
+from services.intake.domain import (
+    CitizenView,
+    TimelineEntry,
+    apply_case_event,
+    disclosure_request_problems,
+    hash_tracking_code,
+    new_tracking_code,
+    receipt_date,
+    received_view,
+)
+from services.intake.schemas import (
+    CaseStatusPublic,
+    CommentCreate,
+    DisclosureRequestCreate,
+    MailboxMessageCreate,
+    MailboxPublic,
+    Receipt,
+)
+from shared.auth import Principal
+from shared.codes import ApplicantType, Channel, ReceivedVia, Role
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.events import (
+    CommentContent,
+    ConsultationClosed,
+    ConsultationOpened,
+    Contact,
+    DisclosureContent,
+    Envelope,
+    EventPayload,
+    MailboxContent,
+    SubmissionReceived,
+)
+from shared.runtime import ServiceRuntime
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+async def list_mailboxes(runtime: ServiceRuntime) -> list[MailboxPublic]:
+    async with runtime.database.session() as session:
+        rows = (await session.exec(select(Mailbox).order_by(col(Mailbox.position)))).all()
+    return [
+        MailboxPublic(id=m.id, name=m.name, description=m.description, categories=m.categories) for m in rows
+    ]
+
+
+async def seed_mailboxes(runtime: ServiceRuntime, mailboxes: list[dict[str, Any]]) -> None:
+    async with runtime.database.transaction() as session:
+        if (await session.exec(select(Mailbox.id).limit(1))).first() is not None:
+            return
+        for position, item in enumerate(mailboxes):
+            session.add(Mailbox(position=position, **item))
+
+
+async def case_status(runtime: ServiceRuntime, tracking_code: str) -> CaseStatusPublic:
+    async with runtime.database.session() as session:
+        view = (
+            await session.exec(
+                select(CaseView).where(CaseView.tracking_hash == hash_tracking_code(tracking_code))
+            )
+        ).first()
+    if view is None:
+        raise NotFound("no case has this tracking code")
+    return CaseStatusPublic(
+        status=view.status,
+        channel=view.channel,
+        department=view.department,
+        due_date=view.due_date,
+        due_date_provisional=view.due_date_provisional,
+        timeline=view.timeline,
+        reply=view.reply,
+        replied_on=view.replied_on,
+    )
+
+
+# --- accepting submissions ----------------------------------------------------------------------
+
+
+def request_fingerprint(scope: str, body: Any) -> str:
+    return hashlib.sha256(json.dumps([scope, body], sort_keys=True, default=str).encode()).hexdigest()
+
+
+async def submit_mailbox_message(
+    runtime: ServiceRuntime, request: MailboxMessageCreate, *, idempotency_key: str | None
+) -> Receipt:
+    async with runtime.database.session() as session:
+        mailbox = await session.get(Mailbox, request.mailbox)
+    if mailbox is None:
+        raise InvalidInput("mailbox", f"unknown mailbox {request.mailbox!r}; see GET /api/v1/mailboxes")
+    if request.category not in mailbox.categories:
+        raise InvalidInput("category", f"{mailbox.name} takes the categories {', '.join(mailbox.categories)}")
+    contact = Contact(**request.contact.model_dump())
+    content = MailboxContent(
+        mailbox=request.mailbox,
+        category=request.category,
+        subject=request.subject,
+        body=request.body,
+        publish_consent=request.publish_consent,
+    )
+    return await _accept(
+        runtime,
+        channel=Channel.MAILBOX,
+        contact=contact,
+        content={"mailbox": content},
+        stored=request.model_dump(mode="json"),
+        idempotency=(f"mailbox:{idempotency_key}", request) if idempotency_key else None,
+    )
+
+
+async def submit_comment(
+    runtime: ServiceRuntime, consultation_id: UUID, request: CommentCreate, *, idempotency_key: str | None
+) -> Receipt:
+    async with runtime.database.session() as session:
+        consultation = await session.get(ConsultationView, str(consultation_id))
+    today = datetime.now(UTC).date()
+    if consultation is None:
+        raise NotFound(f"no consultation {consultation_id}")
+    if consultation.closed or today > consultation.closes_on:
+        raise Conflict(f"the consultation «{consultation.title}» closed on {consultation.closes_on}")
+    if today < consultation.opens_on:
+        raise Conflict(f"the consultation «{consultation.title}» opens on {consultation.opens_on}")
+    content = CommentContent(
+        consultation_id=consultation_id,
+        body=request.body,
+        clause=request.clause,
+        consultation_closes_on=consultation.closes_on,
+    )
+    return await _accept(
+        runtime,
+        channel=Channel.CONSULTATION_COMMENT,
+        contact=Contact(**request.contact.model_dump()) if request.contact else None,
+        content={"comment": content},
+        stored=request.model_dump(mode="json") | {"consultation_id": str(consultation_id)},
+        idempotency=(f"comment:{consultation_id}:{idempotency_key}", request) if idempotency_key else None,
+    )
+
+
+async def submit_disclosure_request(
+    runtime: ServiceRuntime,
+    request: DisclosureRequestCreate,
+    *,
+    principal: Principal | None,
+    idempotency_key: str | None,
+) -> Receipt:
+    registered = request.received_via is not None or request.received_at is not None
+    if registered and (principal is None or Role.STAFF not in principal.roles):
+        raise Forbidden("received_via and received_at are set by registry staff (role staff) only")
+    if request.received_via not in (None, ReceivedVia.ONLINE) and request.received_at is None:
+        raise InvalidInput("received_at", "a letter, visit or fax needs the receipt date the rules give")
+    if request.received_at is not None and request.received_at > datetime.now(UTC).date():
+        raise InvalidInput("received_at", "the receipt date cannot be in the future")
+    applicant = request.applicant
+    problems = disclosure_request_problems(
+        applicant_is_person=applicant.type is ApplicantType.NATURAL_PERSON,
+        name=applicant.name,
+        id_number=applicant.id_number,
+        organisation=applicant.organisation,
+        phone=applicant.phone,
+        email=applicant.email,
+        address=applicant.address,
+        delivery_method=request.delivery_method.value,
+    )
+    if problems:
+        raise InvalidInput(*problems[0], *problems[1:])
+    content = DisclosureContent(
+        applicant_type=applicant.type,
+        description=request.description,
+        purpose=request.purpose,
+        delivery_form=request.delivery_form,
+        delivery_method=request.delivery_method,
+    )
+    contact = Contact(**applicant.model_dump(exclude={"type"}))
+    return await _accept(
+        runtime,
+        channel=Channel.DISCLOSURE_REQUEST,
+        contact=contact,
+        content={"disclosure": content},
+        stored=request.model_dump(mode="json"),
+        received_via=request.received_via or ReceivedVia.ONLINE,
+        registered_date=request.received_at,
+        registered_by=principal.sub if registered and principal else None,
+        idempotency=(f"disclosure:{idempotency_key}", request) if idempotency_key else None,
+    )
+
+
+async def _accept(
+    runtime: ServiceRuntime,
+    *,
+    channel: Channel,
+    contact: Contact | None,
+    content: dict[str, Any],
+    stored: dict[str, Any],
+    received_via: ReceivedVia = ReceivedVia.ONLINE,
+    registered_date: date | None = None,
+    registered_by: str | None = None,
+    idempotency: tuple[str, Any] | None = None,
+) -> Receipt:
+    """Store the submission, its citizen view and ``submission.received`` in one transaction."""
+    async with runtime.unit_of_work() as session:
+        if idempotency is not None:
+            key, request = idempotency
+            fingerprint = request_fingerprint(key, request.model_dump(mode="json"))
+            earlier = await session.get(IdempotencyRecord, key)
+            if earlier is not None:
+                if earlier.request_hash != fingerprint:
+                    raise Conflict("this Idempotency-Key was used with a different request body")
+                return Receipt.model_validate(earlier.response)
+        case_id = uuid4()
+        code = new_tracking_code()
+        now = datetime.now(UTC)
+        receipt_day = receipt_date(received_via, now, registered_date)
+        session.add(
+            Submission(
+                case_id=str(case_id),
+                tracking_hash=hash_tracking_code(code),
+                channel=channel.value,
+                received_at=now,
+                receipt_date=receipt_day,
+                received_via=received_via.value,
+                registered_by=registered_by,
+                content=stored,
+            )
+        )
+        _store_view(session, str(case_id), hash_tracking_code(code), channel.value, received_view(now), now)
+        runtime.emit(
+            session,
+            [
+                SubmissionReceived(
+                    case_id=case_id,
+                    channel=channel,
+                    received_at=now,
+                    receipt_date=receipt_day,
+                    received_via=received_via,
+                    contact=contact,
+                    **content,
+                )
+            ],
+        )
+        receipt = Receipt(case_id=case_id, tracking_code=code, received_at=now, receipt_date=receipt_day)
+        if idempotency is not None:
+            session.add(
+                IdempotencyRecord(
+                    key=idempotency[0],
+                    request_hash=fingerprint,
+                    response=receipt.model_dump(mode="json"),
+                    created_at=now,
+                )
+            )
+    return receipt
+
+
+def _store_view(
+    session: AsyncSession, case_id: str, tracking_hash: str, channel: str, view: CitizenView, now: datetime
+) -> None:
+    session.add(
+        CaseView(
+            case_id=case_id,
+            tracking_hash=tracking_hash,
+            channel=channel,
+            status=view.status,
+            department=view.department,
+            due_date=view.due_date,
+            due_date_provisional=view.due_date_provisional,
+            reply=view.reply,
+            replied_on=view.replied_on,
+            timeline=[_entry_json(entry) for entry in view.timeline],
+            updated_at=now,
+        )
+    )
+
+
+def _entry_json(entry: TimelineEntry) -> dict[str, Any]:
+    data = asdict(entry)
+    data["at"] = entry.at.isoformat()
+    return data
+
+
+def _entry_from_json(data: dict[str, Any]) -> TimelineEntry:
+    return TimelineEntry(
+        at=datetime.fromisoformat(data["at"]),
+        event=data["event"],
+        title=data["title"],
+        detail=data.get("detail"),
+    )
+
+
+# --- reactions to events ----------------------------------------------------------------------
+
+
+async def on_case_event(
+    session: AsyncSession, envelope: Envelope, payload: EventPayload
+) -> list[EventPayload]:
+    """Keep the citizen view in step with what happens to the case."""
+    row = await session.get(CaseView, envelope.subject)
+    if row is None:
+        return []  # a case another intake instance's database holds, or one from before a reset
+    before = CitizenView(
+        status=row.status,
+        department=row.department,
+        due_date=row.due_date,
+        due_date_provisional=row.due_date_provisional,
+        reply=row.reply,
+        replied_on=row.replied_on,
+        timeline=tuple(_entry_from_json(item) for item in row.timeline),
+    )
+    after = apply_case_event(before, payload, envelope.time)
+    if after != before:
+        row.status = after.status
+        row.department = after.department
+        row.due_date = after.due_date
+        row.due_date_provisional = after.due_date_provisional
+        row.reply = after.reply
+        row.replied_on = after.replied_on
+        row.timeline = [_entry_json(entry) for entry in after.timeline]
+        row.updated_at = datetime.now(UTC)
+        session.add(row)
+    return []
+
+
+async def on_consultation_opened(
+    session: AsyncSession, _envelope: Envelope, payload: ConsultationOpened
+) -> list[EventPayload]:
+    row = await session.get(ConsultationView, str(payload.consultation_id))
+    if row is None:
+        row = ConsultationView(
+            consultation_id=str(payload.consultation_id),
+            title=payload.title,
+            opens_on=payload.opens_on,
+            closes_on=payload.closes_on,
+        )
+    else:
+        row.title, row.opens_on, row.closes_on = payload.title, payload.opens_on, payload.closes_on
+    session.add(row)
+    return []
+
+
+async def on_consultation_closed(
+    session: AsyncSession, _envelope: Envelope, payload: ConsultationClosed
+) -> list[EventPayload]:
+    row = await session.get(ConsultationView, str(payload.consultation_id))
+    if row is not None:
+        row.closed = True
+        session.add(row)
+    return []

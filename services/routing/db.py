@@ -1,0 +1,57 @@
+"""Routing's tables: departments, rules, and the task each case is for its department."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+from shared.db import UTCDateTime
+
+
+class Department(SQLModel, table=True):
+    __tablename__ = "routing_department"
+
+    id: str = Field(primary_key=True)
+    name: str
+    description: str = ""
+
+
+class RoutingRule(SQLModel, table=True):
+    __tablename__ = "routing_rule"
+
+    id: str = Field(primary_key=True)
+    priority: int
+    department_id: str = Field(foreign_key="routing_department.id")
+    reason: str = ""
+    channel: str | None = None
+    mailbox: str | None = None
+    category: str | None = None
+    applicant_type: str | None = None
+    keywords: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    enabled: bool = True
+
+
+class Task(SQLModel, table=True):
+    """One case as its department works on it (待办)."""
+
+    __tablename__ = "routing_task"
+
+    case_id: str = Field(primary_key=True)
+    channel: str
+    department_id: str = Field(index=True)
+    state: str = Field(index=True)
+    title: str
+    receipt_date: date
+    received_at: datetime = Field(sa_type=UTCDateTime)
+    due_date: date | None = Field(default=None, index=True)
+    due_date_provisional: bool = False
+    rule_id: str | None = None
+    reason: str
+    submission: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+TABLES: list[type[SQLModel]] = [Department, RoutingRule, Task]

@@ -1,0 +1,205 @@
+"""Routing's use cases: seed the office, assign a case, list a department's tasks, reply."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.routing.db import Department, RoutingRule, Task
+from services.routing.domain import CaseFacts, ReplyDraft, Rule, RuleViolation, assign, check_reply
+from services.routing.schemas import ActionResult, DepartmentPublic, ReplyCreate, TaskPublic
+from shared.auth import Principal
+from shared.codes import Channel, ClockKind, Role
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.events import CaseAssigned, CaseReplied, DeadlineSet, Envelope, EventPayload, SubmissionReceived
+from shared.http import require_roles
+from shared.runtime import ServiceRuntime
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+HANDLING_ROLES = (Role.HANDLER, Role.DEPARTMENT_HEAD)
+
+
+async def seed_office(runtime: ServiceRuntime, seed: dict[str, Any]) -> None:
+    """Departments and rules from data, on first start only (later changes go through the admin API)."""
+    async with runtime.database.transaction() as session:
+        if (await session.exec(select(Department.id).limit(1))).first() is not None:
+            return
+        for item in seed["departments"]:
+            session.add(Department(**item))
+        await session.flush()
+        for item in seed["rules"]:
+            session.add(
+                RoutingRule(
+                    **{k: v for k, v in item.items() if k != "department"}, department_id=item["department"]
+                )
+            )
+
+
+async def list_departments(runtime: ServiceRuntime) -> list[DepartmentPublic]:
+    async with runtime.database.session() as session:
+        rows = (await session.exec(select(Department).order_by(col(Department.id)))).all()
+    return [DepartmentPublic(id=d.id, name=d.name) for d in rows]
+
+
+def _facts(payload: SubmissionReceived) -> CaseFacts:
+    if payload.mailbox is not None:
+        return CaseFacts(
+            channel=payload.channel.value,
+            subject=payload.mailbox.subject,
+            body=payload.mailbox.body,
+            mailbox=payload.mailbox.mailbox,
+            category=payload.mailbox.category,
+        )
+    if payload.comment is not None:
+        return CaseFacts(channel=payload.channel.value, body=payload.comment.body)
+    assert payload.disclosure is not None
+    return CaseFacts(
+        channel=payload.channel.value,
+        body=payload.disclosure.description,
+        applicant_type=payload.disclosure.applicant_type.value,
+    )
+
+
+def _title(payload: SubmissionReceived) -> str:
+    if payload.mailbox is not None:
+        return payload.mailbox.subject
+    text = payload.comment.body if payload.comment is not None else payload.disclosure.description  # type: ignore[union-attr]
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+async def on_submission_received(
+    session: AsyncSession, _envelope: Envelope, payload: SubmissionReceived, *, triage_department: str
+) -> list[EventPayload]:
+    """Assign a new case by the rules (转办) and record why."""
+    if await session.get(Task, str(payload.case_id)) is not None:
+        return []
+    rules = [
+        Rule(
+            id=r.id,
+            priority=r.priority,
+            department=r.department_id,
+            reason=r.reason,
+            channel=r.channel,
+            mailbox=r.mailbox,
+            category=r.category,
+            applicant_type=r.applicant_type,
+            keywords=tuple(r.keywords),
+            enabled=r.enabled,
+        )
+        for r in (await session.exec(select(RoutingRule))).all()
+    ]
+    assignment = assign(_facts(payload), rules, triage_department=triage_department)
+    department = await session.get(Department, assignment.department)
+    if department is None:
+        raise LookupError(f"rule {assignment.rule_id} names unknown department {assignment.department}")
+    now = datetime.now(UTC)
+    session.add(
+        Task(
+            case_id=str(payload.case_id),
+            channel=payload.channel.value,
+            department_id=department.id,
+            state="assigned",
+            title=_title(payload),
+            receipt_date=payload.receipt_date,
+            received_at=payload.received_at,
+            rule_id=assignment.rule_id,
+            reason=assignment.reason,
+            submission=payload.model_dump(mode="json"),
+            updated_at=now,
+        )
+    )
+    return [
+        CaseAssigned(
+            case_id=payload.case_id,
+            channel=payload.channel,
+            department_id=department.id,
+            department_name=department.name,
+            rule_id=assignment.rule_id,
+            reason=assignment.reason,
+            assigned_on=now.astimezone(SHANGHAI).date(),
+        )
+    ]
+
+
+async def on_deadline_set(
+    session: AsyncSession, _envelope: Envelope, payload: DeadlineSet
+) -> list[EventPayload]:
+    """The inbox sorts by the reply deadline tracking computed."""
+    if payload.clock not in (ClockKind.REPLY, ClockKind.ADOPTION_REPORT):
+        return []
+    task = await session.get(Task, str(payload.case_id))
+    if task is not None:
+        task.due_date = payload.due_date
+        task.due_date_provisional = payload.provisional
+        session.add(task)
+    return []
+
+
+async def list_tasks(runtime: ServiceRuntime, principal: Principal, *, state: str | None) -> list[TaskPublic]:
+    require_roles(principal, *HANDLING_ROLES)
+    if principal.department is None:
+        raise Forbidden("the token names no department")
+    query = select(Task).where(Task.department_id == principal.department)
+    if state is not None:
+        query = query.where(Task.state == state)
+    query = query.order_by(col(Task.due_date).is_(None), col(Task.due_date), col(Task.received_at))
+    async with runtime.database.session() as session:
+        rows = (await session.exec(query)).all()
+    return [TaskPublic.model_validate(row, from_attributes=True) for row in rows]
+
+
+async def _own_task(session: AsyncSession, case_id: UUID, principal: Principal) -> Task:
+    require_roles(principal, *HANDLING_ROLES)
+    task = await session.get(Task, str(case_id))
+    if task is None:
+        raise NotFound(f"no case {case_id}")
+    if task.department_id != principal.department:
+        raise Forbidden("this case belongs to another department")
+    return task
+
+
+async def reply(
+    runtime: ServiceRuntime, case_id: UUID, body: ReplyCreate, principal: Principal
+) -> ActionResult:
+    async with runtime.unit_of_work() as session:
+        task = await _own_task(session, case_id, principal)
+        draft = ReplyDraft(
+            channel=task.channel,
+            text=body.text,
+            outcome=body.outcome.value if body.outcome else None,
+            adoption=body.adoption.value if body.adoption else None,
+            reason=body.reason,
+        )
+        try:
+            check_reply(task.state, draft)
+        except RuleViolation as violation:
+            if violation.field is not None:
+                raise InvalidInput(violation.field, str(violation)) from violation
+            raise Conflict(str(violation)) from violation
+        department = await session.get(Department, task.department_id)
+        now = datetime.now(UTC)
+        task.state = "replied"
+        task.updated_at = now
+        session.add(task)
+        (event,) = runtime.emit(
+            session,
+            [
+                CaseReplied(
+                    case_id=case_id,
+                    channel=Channel(task.channel),
+                    department_id=task.department_id,
+                    department_name=department.name if department else task.department_id,
+                    text=body.text,
+                    replied_on=now.astimezone(SHANGHAI).date(),
+                    outcome=body.outcome,
+                    adoption=body.adoption,
+                    reason=body.reason,
+                )
+            ],
+        )
+    return ActionResult(case_id=str(case_id), state="replied", event_id=str(event.id))

@@ -1,0 +1,74 @@
+"""Which clocks a case runs and when each is due. Pure: no I/O, no framework imports.
+
+A clock counts working days from a start date (the start day itself not counted, see
+``workdays``). Foundation rules (ARCHITECTURE §3):
+
+- disclosure request: reply due 20 working days after the receipt date (OGI Art. 33);
+- mailbox letter: reply due 5 working days after assignment (configurable);
+- consultation comment: the adoption report is due N working days after the consultation closes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from services.tracking.workdays import DueDate, WorkingCalendar
+from shared.codes import Channel, ClockKind
+
+__all__ = ["ClockRules", "ClockStart", "clocks_on_assignment", "clocks_on_submission", "describe_due_date"]
+
+
+@dataclass(frozen=True, slots=True)
+class ClockRules:
+    disclosure_reply_days: int = 20
+    mailbox_reply_days: int = 5
+    adoption_report_days: int = 15
+
+
+@dataclass(frozen=True, slots=True)
+class ClockStart:
+    kind: ClockKind
+    start: date
+    working_days: int
+    counted_from: str
+    """What the start date is, in the citizen's words: 收到申请, 转办, 征求意见截止."""
+
+
+def clocks_on_submission(
+    channel: Channel, receipt_date: date, consultation_closes_on: date | None, rules: ClockRules
+) -> list[ClockStart]:
+    if channel is Channel.DISCLOSURE_REQUEST:
+        return [ClockStart(ClockKind.REPLY, receipt_date, rules.disclosure_reply_days, "收到申请")]
+    if channel is Channel.CONSULTATION_COMMENT and consultation_closes_on is not None:
+        return [
+            ClockStart(
+                ClockKind.ADOPTION_REPORT, consultation_closes_on, rules.adoption_report_days, "征求意见截止"
+            )
+        ]
+    return []
+
+
+def clocks_on_assignment(
+    channel: Channel, assigned_on: date, running: frozenset[ClockKind], rules: ClockRules
+) -> list[ClockStart]:
+    """A mailbox letter's reply clock starts on its first assignment; re-assignment keeps it."""
+    if channel is Channel.MAILBOX and ClockKind.REPLY not in running:
+        return [ClockStart(ClockKind.REPLY, assigned_on, rules.mailbox_reply_days, "转办")]
+    return []
+
+
+def describe_due_date(start: ClockStart, due: DueDate) -> str:
+    """How the date was counted, for the citizen and the handler."""
+    note = (
+        f"{start.start.month}月{start.start.day}日{start.counted_from}，"
+        f"按{start.working_days}个工作日计算（当日不计），"
+        f"{due.due_date.year}年{due.due_date.month}月{due.due_date.day}日到期"
+    )
+    if due.provisional:
+        note += "；期间涉及尚未公布节假日安排的年份，日期为暂定，公布后将重新计算"
+    return note
+
+
+def compute(calendar: WorkingCalendar, start: ClockStart) -> DueDate:
+    return calendar.add_working_days(start.start, start.working_days)

@@ -1,0 +1,27 @@
+"""Tracking settings (prefix ``TRACKING_``)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from services.tracking.clocks import ClockRules
+from shared.settings import ServiceSettings
+
+
+class TrackingSettings(ServiceSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, env_prefix="TRACKING_")
+
+    service_name: str = "tracking"
+    port: int = 8003
+    disclosure_reply_days: int = Field(default=20, gt=0, description="OGI Art. 33")
+    mailbox_reply_days: int = Field(default=5, gt=0)
+    adoption_report_days: int = Field(default=15, gt=0)
+
+    @property
+    def clock_rules(self) -> ClockRules:
+        return ClockRules(
+            disclosure_reply_days=self.disclosure_reply_days,
+            mailbox_reply_days=self.mailbox_reply_days,
+            adoption_report_days=self.adoption_report_days,
+        )

@@ -1,0 +1,54 @@
+"""Tracking's tables: one row per clock of a case, and the ledger of every change to its due date."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from shared.db import UTCDateTime
+
+
+class Clock(SQLModel, table=True):
+    __tablename__ = "tracking_clock"
+    __table_args__ = (
+        UniqueConstraint("case_id", "kind", name="uq_tracking_clock_case_kind"),
+        Index("ix_tracking_clock_due", "state", "due_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(index=True)
+    kind: str
+    channel: str
+    start_date: date
+    working_days: int
+    counted_from: str
+    due_date: date
+    provisional: bool
+    state: str
+
+
+class ClockLedgerEntry(SQLModel, table=True):
+    __tablename__ = "tracking_clock_ledger"
+
+    id: int | None = Field(default=None, primary_key=True)
+    clock_id: int = Field(foreign_key="tracking_clock.id", index=True)
+    cause: str
+    event_id: str
+    old_due_date: date | None = None
+    new_due_date: date | None = None
+    note: str
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CaseChannel(SQLModel, table=True):
+    """The channel of each case seen, so an assignment knows which clock to start."""
+
+    __tablename__ = "tracking_case"
+
+    case_id: str = Field(primary_key=True)
+    channel: str
+
+
+TABLES: list[type[SQLModel]] = [Clock, ClockLedgerEntry, CaseChannel]

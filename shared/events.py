@@ -1,0 +1,433 @@
+"""Event contracts: a CloudEvents 1.0 envelope (structured JSON mode) around a typed payload.
+
+Every payload is a frozen pydantic model with ``extra="forbid"``. Adding an optional field is
+compatible; anything else needs a new ``schemaversion``. A consumer ignores types it does not handle.
+
+    Envelope ── data ──► one of the payload classes below, chosen by ``type``
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar, Literal, Self
+from uuid import UUID, uuid4
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from shared.codes import (
+    Adoption,
+    ApplicantType,
+    Channel,
+    ClockKind,
+    DeliveryForm,
+    DeliveryMethod,
+    Outcome,
+    Rating,
+    ReceivedVia,
+)
+from shared.topics import CALENDAR_EVENTS, CASE_EVENTS, CONSULTATION_EVENTS, TopicSpec
+
+__all__ = [
+    "EVENT_TYPES",
+    "AdoptionReportPublished",
+    "CalendarUpdated",
+    "CaseAccepted",
+    "CaseAssigned",
+    "CaseClosed",
+    "CasePublished",
+    "CaseRated",
+    "CaseReopened",
+    "CaseReplied",
+    "CaseReturned",
+    "CommentContent",
+    "ConsultationClosed",
+    "ConsultationOpened",
+    "Contact",
+    "DeadlineBreached",
+    "DeadlineExtended",
+    "DeadlineSet",
+    "DeadlineWarning",
+    "DisclosureContent",
+    "Envelope",
+    "EventPayload",
+    "InvalidEvent",
+    "MailboxContent",
+    "SubmissionReceived",
+    "SupplementReceived",
+    "SupplementRequested",
+    "ThirdPartyConsulted",
+    "ThirdPartyReplied",
+    "decode_event",
+    "encode_event",
+    "new_event",
+]
+
+SCHEMA_VERSION = "1"
+
+
+class InvalidEvent(ValueError):
+    """A message that is not a valid event of a known schema: never retried, dead-lettered at once."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class EventPayload(_Frozen):
+    """Base of every payload. ``event_type`` is the CloudEvents ``type``; ``topic`` where it travels."""
+
+    event_type: ClassVar[str]
+    topic: ClassVar[TopicSpec]
+
+    def subject(self) -> str:
+        """The aggregate id: the message key and the CloudEvents ``subject``."""
+        raise NotImplementedError
+
+
+class _CaseEvent(EventPayload):
+    topic: ClassVar[TopicSpec] = CASE_EVENTS
+    case_id: UUID
+
+    def subject(self) -> str:
+        return str(self.case_id)
+
+
+# --- submissions (intake) -------------------------------------------------------------------
+
+
+class Contact(_Frozen):
+    """Who wrote. Personal data: it travels only in ``submission.received``."""
+
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+    organisation: str | None = None
+    id_number: str | None = None
+
+
+class MailboxContent(_Frozen):
+    mailbox: str
+    category: str
+    subject: str
+    body: str
+    publish_consent: bool = False
+
+
+class CommentContent(_Frozen):
+    consultation_id: UUID
+    body: str
+    clause: str | None = None
+    consultation_closes_on: date | None = None
+
+
+class DisclosureContent(_Frozen):
+    applicant_type: ApplicantType
+    description: str
+    purpose: str | None = None
+    delivery_form: DeliveryForm
+    delivery_method: DeliveryMethod
+
+
+class SubmissionReceived(_CaseEvent):
+    """A citizen's submission is stored and has a tracking code (受理)."""
+
+    event_type: ClassVar[str] = "submission.received"
+    channel: Channel
+    received_at: AwareDatetime
+    receipt_date: date = Field(description="The legal receipt date in Asia/Shanghai (OGI Art. 31).")
+    received_via: ReceivedVia = ReceivedVia.ONLINE
+    contact: Contact | None = None
+    mailbox: MailboxContent | None = None
+    comment: CommentContent | None = None
+    disclosure: DisclosureContent | None = None
+
+    @model_validator(mode="after")
+    def _content_matches_channel(self) -> Self:
+        present = {
+            Channel.MAILBOX: self.mailbox,
+            Channel.CONSULTATION_COMMENT: self.comment,
+            Channel.DISCLOSURE_REQUEST: self.disclosure,
+        }
+        if present[self.channel] is None:
+            raise ValueError(f"channel {self.channel} needs its content")
+        if sum(content is not None for content in present.values()) != 1:
+            raise ValueError("exactly one channel's content may be present")
+        return self
+
+
+class SupplementReceived(_CaseEvent):
+    event_type: ClassVar[str] = "supplement.received"
+    text: str
+    receipt_date: date
+
+
+class CaseRated(_CaseEvent):
+    event_type: ClassVar[str] = "case.rated"
+    rating: Rating
+    comment: str | None = None
+
+
+# --- handling (routing) ---------------------------------------------------------------------
+
+
+class CaseAssigned(_CaseEvent):
+    """Routed to a department (转办), with the rule that matched and why."""
+
+    event_type: ClassVar[str] = "case.assigned"
+    channel: Channel
+    department_id: str
+    department_name: str
+    rule_id: str | None = None
+    reason: str
+    assigned_on: date
+
+
+class CaseReturned(_CaseEvent):
+    """A department that is not responsible sent the case back (退回)."""
+
+    event_type: ClassVar[str] = "case.returned"
+    department_id: str
+    reason: str
+
+
+class CaseAccepted(_CaseEvent):
+    event_type: ClassVar[str] = "case.accepted"
+    department_id: str
+
+
+class SupplementRequested(_CaseEvent):
+    """A notice to supplement the request (补正)."""
+
+    event_type: ClassVar[str] = "supplement.requested"
+    items: str
+    due_date: date
+    requested_on: date
+
+
+class ThirdPartyConsulted(_CaseEvent):
+    event_type: ClassVar[str] = "third_party.consulted"
+    party: str
+    consulted_on: date
+
+
+class ThirdPartyReplied(_CaseEvent):
+    event_type: ClassVar[str] = "third_party.replied"
+    replied_on: date
+
+
+class DeadlineExtended(_CaseEvent):
+    event_type: ClassVar[str] = "deadline.extended"
+    working_days: int = Field(gt=0)
+    reason: str
+
+
+class CaseReplied(_CaseEvent):
+    """The department's answer (答复): text, plus an outcome or adoption decision by channel."""
+
+    event_type: ClassVar[str] = "case.replied"
+    channel: Channel
+    department_id: str
+    department_name: str
+    text: str
+    replied_on: date
+    outcome: Outcome | None = None
+    adoption: Adoption | None = None
+    reason: str | None = None
+
+
+class CaseReopened(_CaseEvent):
+    """Sent back for re-handling (发回重办)."""
+
+    event_type: ClassVar[str] = "case.reopened"
+    reason: str
+
+
+class CaseClosed(_CaseEvent):
+    """Concluded (办结)."""
+
+    event_type: ClassVar[str] = "case.closed"
+    closed_on: date
+
+
+# --- clocks (tracking) ----------------------------------------------------------------------
+
+
+class DeadlineSet(_CaseEvent):
+    event_type: ClassVar[str] = "deadline.set"
+    clock: ClockKind
+    due_date: date
+    provisional: bool
+    old_due_date: date | None = None
+    cause: str = Field(description="The event type that set or moved the date.")
+    note: str = Field(description="How the date was counted, in words a citizen can read.")
+
+
+class DeadlineWarning(_CaseEvent):
+    """Yellow card (黄牌): one working day before the due date."""
+
+    event_type: ClassVar[str] = "deadline.warning"
+    clock: ClockKind
+    due_date: date
+
+
+class DeadlineBreached(_CaseEvent):
+    """Red card (红牌): the first working day after the due date."""
+
+    event_type: ClassVar[str] = "deadline.breached"
+    clock: ClockKind
+    due_date: date
+
+
+class CalendarUpdated(EventPayload):
+    event_type: ClassVar[str] = "calendar.updated"
+    topic: ClassVar[TopicSpec] = CALENDAR_EVENTS
+    year: int
+    holidays: tuple[date, ...]
+    extra_workdays: tuple[date, ...]
+    status: Literal["announced", "provisional"]
+
+    def subject(self) -> str:
+        return str(self.year)
+
+
+# --- the public (publishing) ----------------------------------------------------------------
+
+
+class ConsultationOpened(EventPayload):
+    event_type: ClassVar[str] = "consultation.opened"
+    topic: ClassVar[TopicSpec] = CONSULTATION_EVENTS
+    consultation_id: UUID
+    title: str
+    summary: str
+    opens_on: date
+    closes_on: date
+    short_period_reason: str | None = None
+
+    def subject(self) -> str:
+        return str(self.consultation_id)
+
+
+class ConsultationClosed(EventPayload):
+    event_type: ClassVar[str] = "consultation.closed"
+    topic: ClassVar[TopicSpec] = CONSULTATION_EVENTS
+    consultation_id: UUID
+    closed_on: date
+
+    def subject(self) -> str:
+        return str(self.consultation_id)
+
+
+class CasePublished(_CaseEvent):
+    event_type: ClassVar[str] = "case.published"
+    publication_id: UUID
+    published_on: date
+
+
+class AdoptionReportPublished(EventPayload):
+    event_type: ClassVar[str] = "adoption_report.published"
+    topic: ClassVar[TopicSpec] = CONSULTATION_EVENTS
+    consultation_id: UUID
+    received: int
+    adopted: int
+    partially_adopted: int
+    not_adopted: int
+
+    def subject(self) -> str:
+        return str(self.consultation_id)
+
+
+EVENT_TYPES: dict[str, type[EventPayload]] = {
+    cls.event_type: cls
+    for cls in (
+        SubmissionReceived,
+        SupplementReceived,
+        CaseRated,
+        CaseAssigned,
+        CaseReturned,
+        CaseAccepted,
+        SupplementRequested,
+        ThirdPartyConsulted,
+        ThirdPartyReplied,
+        DeadlineExtended,
+        CaseReplied,
+        CaseReopened,
+        CaseClosed,
+        DeadlineSet,
+        DeadlineWarning,
+        DeadlineBreached,
+        CalendarUpdated,
+        ConsultationOpened,
+        ConsultationClosed,
+        CasePublished,
+        AdoptionReportPublished,
+    )
+}
+
+
+class Envelope(_Frozen):
+    """CloudEvents 1.0 attributes plus the ``schemaversion`` and ``correlationid`` extensions."""
+
+    specversion: Literal["1.0"] = "1.0"
+    id: UUID
+    source: str
+    type: str
+    time: AwareDatetime
+    subject: str
+    datacontenttype: Literal["application/json"] = "application/json"
+    schemaversion: str = SCHEMA_VERSION
+    correlationid: str
+    data: dict[str, Any]
+
+
+def new_event(payload: EventPayload, *, source: str, correlation_id: str | None = None) -> Envelope:
+    """Wrap a payload. The correlation id defaults to the aggregate id, so one case's events share it."""
+    return Envelope(
+        id=uuid4(),
+        source=source,
+        type=payload.event_type,
+        time=datetime.now(UTC),
+        subject=payload.subject(),
+        correlationid=correlation_id or payload.subject(),
+        data=payload.model_dump(mode="json"),
+    )
+
+
+def encode_event(envelope: Envelope) -> bytes:
+    return envelope.model_dump_json().encode()
+
+
+def decode_event(raw: bytes) -> tuple[Envelope, EventPayload | None]:
+    """Parse a message. The payload is None for a type this contract does not know.
+
+    Raises InvalidEvent when the bytes are not JSON, not a CloudEvents envelope, or the data does not
+    fit the payload schema of its type.
+    """
+    try:
+        document = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidEvent(f"not JSON: {exc}") from exc
+    try:
+        envelope = Envelope.model_validate(document)
+    except ValidationError as exc:
+        raise InvalidEvent(f"not a CloudEvents envelope: {_summary(exc)}") from exc
+    payload_type = EVENT_TYPES.get(envelope.type)
+    if payload_type is None:
+        return envelope, None
+    if envelope.schemaversion != SCHEMA_VERSION:
+        raise InvalidEvent(f"{envelope.type}: unsupported schemaversion {envelope.schemaversion}")
+    try:
+        payload = payload_type.model_validate(envelope.data)
+    except ValidationError as exc:
+        raise InvalidEvent(f"{envelope.type}: {_summary(exc)}") from exc
+    if payload.subject() != envelope.subject:
+        raise InvalidEvent(f"{envelope.type}: subject {envelope.subject} is not the payload's aggregate")
+    return envelope, payload
+
+
+def _summary(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc']) or '(root)'}: {error['msg']}"
+        for error in exc.errors()
+    )

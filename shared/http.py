@@ -1,0 +1,179 @@
+"""HTTP plumbing every service's FastAPI app uses: errors in the contract's shape, a body-size limit,
+``/health``, the AsyncAPI document, and the bearer-token dependency.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from faststream.kafka import KafkaBroker
+from faststream.specification import AsyncAPI
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.auth import Principal, verify_token
+from shared.codes import Role
+from shared.errors import CivicError, Forbidden, Unauthorized, error_body
+
+__all__ = ["BodySizeLimit", "PrincipalDep", "install_common", "require_roles"]
+
+log = logging.getLogger(__name__)
+
+HealthCheck = Callable[[], Awaitable[None]]
+
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+}
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    details = []
+    for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            details.append(
+                {
+                    "field": "(body)",
+                    "message": f"malformed JSON: {error.get('ctx', {}).get('error', '')}",
+                    "type": "json_invalid",
+                }
+            )
+            continue
+        location = [str(part) for part in error.get("loc", ()) if part != "body"]
+        details.append(
+            {
+                "field": ".".join(location) or "(body)",
+                "message": error.get("msg", ""),
+                "type": error.get("type", ""),
+            }
+        )
+    return details
+
+
+def install_common(
+    app: FastAPI,
+    *,
+    broker_getter: Callable[[], KafkaBroker | None],
+    health_checks: Callable[[], Sequence[HealthCheck]],
+    service: str,
+) -> None:
+    """Error handlers, ``GET /health`` and ``GET /asyncapi.json``."""
+
+    @app.exception_handler(CivicError)
+    async def civic_error(_request: Request, exc: CivicError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+        return JSONResponse(error_body(exc.code, exc.message, exc.details), exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = _field_errors(exc)
+        fields = ", ".join(sorted({d["field"] for d in details}))
+        return JSONResponse(error_body("validation_error", f"invalid input: {fields}", details), 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _STATUS_CODES.get(exc.status_code, "error")
+        return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers)
+
+    @app.get("/health", tags=["operations"], summary="200 once the broker and database connections work")
+    async def health() -> JSONResponse:
+        problems = []
+        for check in health_checks():
+            try:
+                await check()
+            except Exception as exc:  # each failed check is reported, none stops the others
+                problems.append(f"{getattr(check, '__name__', 'check')}: {exc}")
+        if problems:
+            return JSONResponse({"status": "unavailable", "service": service, "problems": problems}, 503)
+        return JSONResponse({"status": "ok", "service": service})
+
+    @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI 3.0 document of the Kafka side")
+    async def asyncapi() -> JSONResponse:
+        broker = broker_getter()
+        if broker is None:
+            return JSONResponse(error_body("unavailable", "broker not started"), 503)
+        document = AsyncAPI(broker, title=f"civic-channels {service}", version="1").to_specification()
+        return JSONResponse(document.to_jsonable())
+
+
+class BodySizeLimit:
+    """Refuses request bodies over ``max_bytes`` with 413, by header and while streaming."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(send)
+            return
+        received = 0
+        too_large = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    too_large = True
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _TooLarge:
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        response = JSONResponse(
+            error_body("payload_too_large", f"request body over {self.max_bytes} bytes"), status_code=413
+        )
+        await response({"type": "http"}, _no_receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _no_receive() -> Message:
+    return {"type": "http.disconnect"}
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def _principal(request: Request, credentials: BearerDep) -> Principal:
+    if credentials is None:
+        raise Unauthorized("a bearer token is required")
+    secret: str = request.app.state.jwt_key
+    return verify_token(secret, credentials.credentials)
+
+
+PrincipalDep = Annotated[Principal, Depends(_principal)]
+
+
+def require_roles(principal: Principal, *roles: Role) -> None:
+    if not principal.has_any(roles):
+        raise Forbidden(f"needs one of the roles: {', '.join(sorted(roles))}")

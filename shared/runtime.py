@@ -1,0 +1,105 @@
+"""What every service process runs: one broker, one database, the outbox relay and the consumers.
+
+A service builds a :class:`ServiceRuntime` in its ``create_app(settings)`` and declares its consumers;
+nothing connects until :meth:`ServiceRuntime.running` is entered (the FastAPI lifespan).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+from sqlalchemy import Table
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared.consumer import EventConsumer, EventHandler, ProcessedEvent, RetryPolicy
+from shared.db import Database
+from shared.events import Envelope, EventPayload
+from shared.kafka import make_broker, make_publisher
+from shared.outbox import OutboxMessage, OutboxRelay, add_events
+from shared.settings import ServiceSettings
+from shared.topics import TopicSpec
+
+__all__ = ["ServiceRuntime"]
+
+log = logging.getLogger(__name__)
+
+
+class ServiceRuntime:
+    def __init__(self, settings: ServiceSettings, tables: Sequence[type[SQLModel] | Table]) -> None:
+        self.settings = settings
+        self.source = f"/civic/{settings.service_name}"
+        self.topics = settings.topics
+        self.database = Database(settings.resolved_database_url, [*tables, OutboxMessage, ProcessedEvent])
+        self.broker: KafkaBroker = make_broker(
+            settings.kafka_bootstrap_servers, client_id=f"civic-{settings.service_name}"
+        )
+        self.relay = OutboxRelay(
+            self.database, make_publisher(self.broker), poll_seconds=settings.outbox_poll_seconds
+        )
+        self.consumers: list[EventConsumer] = []
+        self._retry = RetryPolicy(settings.consumer_attempts, settings.consumer_backoff_seconds)
+
+    def consume(
+        self, name: str, topic: TopicSpec, handlers: Mapping[type[EventPayload], EventHandler]
+    ) -> None:
+        """Declare a consumer group ``name`` on ``topic``; ``handlers`` map payload types to use cases."""
+        consumer = EventConsumer(
+            name=name,
+            topic=topic,
+            topics=self.topics,
+            database=self.database,
+            relay=self.relay,
+            source=self.source,
+            handlers=handlers,
+            retry=self._retry,
+        )
+        consumer.subscribe(self.broker)
+        self.consumers.append(consumer)
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+        """One transaction for an HTTP use case; the relay is woken once it has committed."""
+        async with self.database.transaction() as session:
+            yield session
+        self.relay.notify()
+
+    def emit(
+        self, session: AsyncSession, payloads: Sequence[EventPayload], correlation_id: str | None = None
+    ) -> list[Envelope]:
+        return add_events(session, self.topics, payloads, source=self.source, correlation_id=correlation_id)
+
+    @asynccontextmanager
+    async def running(self, prepare: Callable[[], Awaitable[None]] | None = None) -> AsyncIterator[None]:
+        """Schema, then ``prepare`` (seed data), then the broker and consumers, then the relay."""
+        if self.database.is_sqlite:
+            self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        await self.database.create_schema()
+        if prepare is not None:
+            await prepare()
+        await self.broker.start()
+        relay_task = asyncio.create_task(self.relay.run(), name=f"{self.source} outbox relay")
+        try:
+            yield
+        finally:
+            relay_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await relay_task
+            await self.broker.stop()
+            await self.database.dispose()
+
+    async def check_database(self) -> None:
+        await self.database.ping()
+
+    async def check_broker(self) -> None:
+        if not await self.broker.ping(timeout=3.0):
+            raise ConnectionError(f"Kafka at {self.settings.kafka_bootstrap_servers} does not answer")
+
+    def describe(self) -> Mapping[str, Any]:
+        return {"service": self.settings.service_name, "consumers": [c.group_id for c in self.consumers]}
