@@ -1,14 +1,14 @@
 # The commands the README names; .ci/run calls the same ones.
 export UV_PYTHON_DOWNLOADS := never
-UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PYTHON ?= python3
+UV ?= $(PYTHON) -m uv
 
-.PHONY: setup run test lint typecheck unit integration e2e bench token kafka clean
+.PHONY: setup run test lint typecheck unit bench token clean uv
 
-$(UV):
-	$(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
+uv:
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.13"
 
-.venv/.synced: pyproject.toml uv.lock | $(UV)
+.venv/.synced: pyproject.toml uv.lock | uv
 	$(UV) sync --frozen
 	touch $@
 

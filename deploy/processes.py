@@ -50,7 +50,9 @@ class ServiceProcess:
         async with httpx.AsyncClient(timeout=5) as client:
             while time.monotonic() < deadline:
                 if self.process is not None and self.process.poll() is not None:
-                    raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}")
+                    raise RuntimeError(
+                        f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}"
+                    )
                 with contextlib.suppress(httpx.HTTPError):
                     if (await client.get(f"{self.url}/health")).status_code == 200:
                         return

@@ -13,9 +13,8 @@ import os
 import signal
 import sys
 import time
-from types import FrameType
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from types import FrameType
 
 import httpx
 
@@ -88,8 +87,12 @@ def main() -> None:
             asyncio.run(kafka.wait_ready())
             bootstrap = kafka.bootstrap_servers
         asyncio.run(create_topics(bootstrap, Topics(settings.topic_prefix)))
-        ports = {name: int(os.environ.get(f"{name.upper()}_PORT", port)) for name, port in DEFAULT_PORTS.items()}
-        services = start_services(bootstrap_servers=bootstrap, data_dir=data_dir, ports=ports, topic_prefix=settings.topic_prefix)
+        ports = {
+            name: int(os.environ.get(f"{name.upper()}_PORT", port)) for name, port in DEFAULT_PORTS.items()
+        }
+        services = start_services(
+            bootstrap_servers=bootstrap, data_dir=data_dir, ports=ports, topic_prefix=settings.topic_prefix
+        )
 
         async def ready() -> None:
             await asyncio.gather(*(s.wait_healthy() for s in services))
@@ -98,7 +101,9 @@ def main() -> None:
         key = settings.jwt_key
         admin = mint_token(key, sub="demo-admin", name="系统管理员", roles=[Role.ADMIN])
         asyncio.run(seed_demo(services[3].url, admin))
-        handler = mint_token(key, sub="demo-handler", name="李四", roles=[Role.HANDLER], department="engineering")
+        handler = mint_token(
+            key, sub="demo-handler", name="李四", roles=[Role.HANDLER], department="engineering"
+        )
         print(banner(services, bootstrap, handler), flush=True)
         while all(s.process is not None and s.process.poll() is None for s in services):
             time.sleep(1)

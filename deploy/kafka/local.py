@@ -38,7 +38,13 @@ log = logging.getLogger(__name__)
 
 KAFKA_VERSION = "4.4.0"
 HERE = Path(__file__).resolve().parent
-JVM_FLAGS = ["-Xms256m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true"]
+JVM_FLAGS = [
+    "-Xms256m",
+    "-Xmx512m",
+    "-XX:+UseSerialGC",
+    "-XX:TieredStopAtLevel=1",
+    "-Djava.awt.headless=true",
+]
 
 
 def free_port() -> int:
@@ -173,7 +179,9 @@ class LocalKafka:
             return
         cluster_id = base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode()
         subprocess.run(
-            self._java(libs, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config), "--standalone"),
+            self._java(
+                libs, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config), "--standalone"
+            ),
             check=True,
             stdout=subprocess.DEVNULL,
         )

@@ -36,7 +36,7 @@ class TopicReader:
         partitions: set[int] | None = None
         while not partitions:  # a topic created a moment ago may not be in the metadata yet
             # consumer.topics() fetches metadata but does not keep it; ask the client for a snapshot
-            cluster = await self._consumer._client.fetch_all_metadata()  # noqa: SLF001
+            cluster = await self._consumer._client.fetch_all_metadata()
             partitions = cluster.partitions_for_topic(self.topic)
             if not partitions and time.monotonic() > deadline:
                 await self._consumer.stop()
@@ -89,7 +89,9 @@ class TopicReader:
                 envelopes.append(envelope)
         return envelopes
 
-    async def wait_for_event(self, subject: str, event_type: str, *, count: int = 1, timeout: float = 30.0) -> list[Envelope]:
+    async def wait_for_event(
+        self, subject: str, event_type: str, *, count: int = 1, timeout: float = 30.0
+    ) -> list[Envelope]:
         deadline = time.monotonic() + timeout
         while True:
             found = [e for e in self.events(subject) if e.type == event_type]
@@ -124,7 +126,9 @@ class RawProducer:
     async def send_event(self, topic: str, envelope: Envelope) -> None:
         await self.send(topic, encode_event(envelope), key=envelope.subject)
 
-    async def send_payloads(self, topic: str, payloads: Sequence[EventPayload], source: str = "/tests") -> list[Envelope]:
+    async def send_payloads(
+        self, topic: str, payloads: Sequence[EventPayload], source: str = "/tests"
+    ) -> list[Envelope]:
         envelopes = [new_event(p, source=source) for p in payloads]
         for envelope in envelopes:
             await self.send_event(topic, envelope)

@@ -7,10 +7,11 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
+from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
-from sqlmodel import Field, SQLModel, select
+from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.codes import Channel
@@ -42,7 +43,9 @@ def assigned(case_id: UUID) -> CaseAssigned:
     )
 
 
-async def count_event(session: AsyncSession, _envelope: Envelope, payload: EventPayload) -> list[EventPayload]:
+async def count_event(
+    session: AsyncSession, _envelope: Envelope, payload: EventPayload
+) -> list[EventPayload]:
     row = await session.get(Tally, payload.subject()) or Tally(case_id=payload.subject(), count=0)
     row.count += 1
     session.add(row)
@@ -51,7 +54,11 @@ async def count_event(session: AsyncSession, _envelope: Envelope, payload: Event
 
 @asynccontextmanager
 async def consumer_service(
-    bootstrap: str, topics: Topics, database_url: str, handler: Callable[..., object] = count_event, attempts: int = 3
+    bootstrap: str,
+    topics: Topics,
+    database_url: str,
+    handler: Callable[..., object] = count_event,
+    attempts: int = 3,
 ) -> AsyncIterator[ServiceRuntime]:
     settings = ServiceSettings(
         KAFKA_BOOTSTRAP_SERVERS=bootstrap,
@@ -98,7 +105,9 @@ async def test_the_same_event_delivered_twice_changes_nothing(
     async with consumer_service(kafka_bootstrap, topics, database_url) as runtime:
         await producer.send_event(topics.case_events, envelope)
         await producer.send_event(topics.case_events, envelope)  # redelivery: same event id
-        await producer.send_payloads(topics.case_events, [closed(case_id)])  # a marker behind both, same partition
+        await producer.send_payloads(
+            topics.case_events, [closed(case_id)]
+        )  # a marker behind both, same partition
 
         async def both_processed() -> bool:
             return await tally(runtime, case_id) >= 2  # the first assignment + the marker
@@ -145,7 +154,9 @@ async def test_a_handler_that_keeps_failing_is_retried_then_dead_lettered(
     poisoned, healthy = uuid4(), uuid4()
     calls: dict[str, int] = {}
 
-    async def fails_for_one_case(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> list[EventPayload]:
+    async def fails_for_one_case(
+        session: AsyncSession, envelope: Envelope, payload: EventPayload
+    ) -> list[EventPayload]:
         calls[payload.subject()] = calls.get(payload.subject(), 0) + 1
         if payload.subject() == str(poisoned):
             raise RuntimeError("the department table is corrupt")
@@ -153,7 +164,9 @@ async def test_a_handler_that_keeps_failing_is_retried_then_dead_lettered(
 
     dlq = await TopicReader(kafka_bootstrap, topics.dlq(CASE_EVENTS)).start()
     try:
-        async with consumer_service(kafka_bootstrap, topics, database_url, fails_for_one_case, attempts=3) as runtime:
+        async with consumer_service(
+            kafka_bootstrap, topics, database_url, fails_for_one_case, attempts=3
+        ) as runtime:
             await producer.send_payloads(topics.case_events, [assigned(poisoned), assigned(healthy)])
 
             async def healthy_processed() -> bool:
@@ -204,7 +217,9 @@ async def test_a_permanent_failure_is_dead_lettered_without_retries(
     case_id = uuid4()
     calls = []
 
-    async def refuses(_session: AsyncSession, _envelope: Envelope, _payload: EventPayload) -> list[EventPayload]:
+    async def refuses(
+        _session: AsyncSession, _envelope: Envelope, _payload: EventPayload
+    ) -> list[EventPayload]:
         calls.append(1)
         raise PermanentFailure("unknown department")
 
@@ -220,11 +235,13 @@ async def test_a_permanent_failure_is_dead_lettered_without_retries(
 
 
 async def test_offsets_are_committed_after_processing(
-    kafka_bootstrap: str, topics: Topics, database_url: str, producer: RawProducer, tmp_path: object
+    kafka_bootstrap: str, topics: Topics, producer: RawProducer, tmp_path: Path
 ) -> None:
     """A restarted consumer group resumes after what it processed: nothing is read twice."""
     first, second = uuid4(), uuid4()
-    async with consumer_service(kafka_bootstrap, topics, database_url) as runtime:
+    async with consumer_service(
+        kafka_bootstrap, topics, f"sqlite+aiosqlite:///{tmp_path / 'a.db'}"
+    ) as runtime:
         await producer.send_payloads(topics.case_events, [assigned(first)])
 
         async def processed() -> bool:
@@ -233,10 +250,9 @@ async def test_offsets_are_committed_after_processing(
         await eventually(processed)
         await asyncio.sleep(0.3)
     # The same group on an EMPTY database: had the offset not been committed, it would count `first`.
-    fresh_db = database_url if "postgresql" in database_url else database_url.replace("test.db", "fresh.db")
-    if "postgresql" in database_url:
-        pytest.skip("covered on SQLite: the fresh-database trick needs a second PostgreSQL database")
-    async with consumer_service(kafka_bootstrap, topics, fresh_db) as runtime:
+    async with consumer_service(
+        kafka_bootstrap, topics, f"sqlite+aiosqlite:///{tmp_path / 'b.db'}"
+    ) as runtime:
         await producer.send_payloads(topics.case_events, [assigned(second)])
 
         async def second_processed() -> bool:

@@ -1,0 +1,354 @@
+"""Intake against the real broker and a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from services.intake.app import create_app
+from services.intake.config import IntakeSettings
+from services.intake.db import Submission
+from shared.codes import Channel, ClockKind, Role
+from shared.events import CaseAssigned, CaseReplied, ConsultationClosed, ConsultationOpened, DeadlineSet
+from shared.runtime import ServiceRuntime
+from shared.topics import Topics
+from tests.support.kafka import RawProducer, TopicReader
+from tests.support.services import assert_error, bearer, count_rows, in_process, outbox_rows, settings_for
+
+pytestmark = pytest.mark.kafka
+
+LETTER: dict[str, Any] = {
+    "mailbox": "civil-air-defence",
+    "category": "咨询",
+    "subject": "小区地下人防工程能否停车",
+    "body": "请问我们小区的地下人防工程平时可以作为停车场使用吗？",
+    "contact": {"name": "张三丰", "phone": "138-1234-5678", "email": "zsf@example.com"},
+    "publish_consent": True,
+}
+
+DISCLOSURE: dict[str, Any] = {
+    "applicant": {
+        "type": "natural_person",
+        "name": "李四",
+        "id_number": "11010519491231002X",
+        "phone": "13912345678",
+        "address": "济南市历下区泉城路1号",
+    },
+    "description": "2025年本市新建防空地下室易地建设费收缴情况",
+    "purpose": "了解政策执行情况",
+    "delivery_form": "electronic",
+    "delivery_method": "online",
+}
+
+
+@pytest_asyncio.fixture
+async def intake(
+    kafka_bootstrap: str, topics: Topics, database_url: str
+) -> AsyncIterator[tuple[httpx.AsyncClient, ServiceRuntime]]:
+    settings = settings_for(IntakeSettings, kafka_bootstrap, topics, database_url)
+    async with in_process(create_app, settings) as running:
+        yield running
+
+
+async def test_a_letter_is_stored_acknowledged_and_published_as_submission_received(
+    intake: tuple[httpx.AsyncClient, ServiceRuntime], case_events: TopicReader
+) -> None:
+    client, _ = intake
+    response = await client.post("/api/v1/mailbox-messages", json=LETTER)
+    assert response.status_code == 201, response.text
+    receipt = response.json()
+    assert re.fullmatch(r"([2-9A-HJ-NP-TW-Z]{4}-){3}[2-9A-HJ-NP-TW-Z]{4}", receipt["tracking_code"])
+    case_id = receipt["case_id"]
+
+    (event,) = await case_events.wait_for_event(case_id, "submission.received")
+    assert event.source == "/civic/intake"
+    assert event.specversion == "1.0"
+    data = event.data
+    assert data["channel"] == "mailbox"
+    assert data["mailbox"]["subject"] == LETTER["subject"]
+    assert data["mailbox"]["publish_consent"] is True
+    assert data["contact"]["name"] == "张三丰"
+    assert data["receipt_date"] == receipt["receipt_date"]
+
+    view = (await client.get(f"/api/v1/cases/{receipt['tracking_code'].lower().replace('-', ' ')}")).json()
+    assert view["status"] == "received"
+    assert view["channel"] == "mailbox"
+    assert [entry["event"] for entry in view["timeline"]] == ["submission.received"]
+
+
+async def test_the_mailboxes_come_from_data(intake: tuple[httpx.AsyncClient, ServiceRuntime]) -> None:
+    client, _ = intake
+    mailboxes = (await client.get("/api/v1/mailboxes")).json()
+    assert [m["id"] for m in mailboxes] == ["director", "civil-air-defence", "open-government"]
+    assert "咨询" in mailboxes[0]["categories"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code", "field"),
+    [
+        pytest.param(b'{"mailbox": "director", ', 422, "validation_error", "(body)", id="malformed-json"),
+        pytest.param(
+            {k: v for k, v in LETTER.items() if k != "subject"},
+            422,
+            "validation_error",
+            "subject",
+            id="missing",
+        ),
+        pytest.param(
+            LETTER | {"publish_consent": "maybe"}, 422, "validation_error", "publish_consent", id="wrong-type"
+        ),
+        pytest.param(
+            LETTER | {"attachment": "x.pdf"}, 422, "validation_error", "attachment", id="unknown-field"
+        ),
+        pytest.param(LETTER | {"mailbox": "mayor"}, 422, "validation_error", "mailbox", id="unknown-mailbox"),
+        pytest.param(
+            LETTER | {"category": "纠错"}, 422, "validation_error", "category", id="category-not-of-mailbox"
+        ),
+        pytest.param(
+            LETTER | {"contact": {"phone": "12345"}}, 422, "validation_error", "contact.phone", id="bad-phone"
+        ),
+        pytest.param(
+            LETTER | {"subject": "长" * 101}, 422, "validation_error", "subject", id="subject-too-long"
+        ),
+        pytest.param(
+            LETTER | {"body": "长" * 30000}, 413, "payload_too_large", None, id="over-the-body-limit"
+        ),
+    ],
+)
+async def test_bad_letters_are_refused_and_nothing_is_stored(
+    intake: tuple[httpx.AsyncClient, ServiceRuntime],
+    body: dict[str, Any] | bytes,
+    status: int,
+    code: str,
+    field: str | None,
+) -> None:
+    client, runtime = intake
+    if isinstance(body, bytes):
+        response = await client.post(
+            "/api/v1/mailbox-messages", content=body, headers={"Content-Type": "application/json"}
+        )
+    else:
+        response = await client.post("/api/v1/mailbox-messages", json=body)
+    assert_error(response, status, code, field)
+    assert await count_rows(runtime, Submission) == 0
+    assert await outbox_rows(runtime) == 0
+
+
+async def test_the_citizen_view_follows_the_case_events(
+    intake: tuple[httpx.AsyncClient, ServiceRuntime], producer: RawProducer, topics: Topics
+) -> None:
+    client, _ = intake
+    receipt = (await client.post("/api/v1/mailbox-messages", json=LETTER)).json()
+    case_id = UUID(receipt["case_id"])
+    await producer.send_payloads(
+        topics.case_events,
+        [
+            CaseAssigned(
+                case_id=case_id,
+                channel=Channel.MAILBOX,
+                department_id="engineering",
+                department_name="人防工程管理处",
+                rule_id="engineering-mailbox",
+                reason="rule engineering-mailbox",
+                assigned_on=date(2026, 11, 25),
+            ),
+            DeadlineSet(
+                case_id=case_id,
+                clock=ClockKind.REPLY,
+                due_date=date(2026, 12, 2),
+                provisional=False,
+                cause="case.assigned",
+                note="11月25日转办，按5个工作日计算",
+            ),
+            CaseReplied(
+                case_id=case_id,
+                channel=Channel.MAILBOX,
+                department_id="engineering",
+                department_name="人防工程管理处",
+                text="经核实，人防工程平时可依法用于停车。",
+                replied_on=date(2026, 11, 27),
+            ),
+        ],
+    )
+    view = await _wait_for_status(client, receipt["tracking_code"], "replied")
+    assert view["department"] == "人防工程管理处"
+    assert view["due_date"] == "2026-12-02"
+    assert view["due_date_provisional"] is False
+    assert view["reply"] == "经核实，人防工程平时可依法用于停车。"
+    assert [e["event"] for e in view["timeline"]] == [
+        "submission.received",
+        "case.assigned",
+        "deadline.set",
+        "case.replied",
+    ]
+    assert "engineering-mailbox" not in str(view), "internal routing details leak to the citizen"
+
+
+async def _wait_for_status(client: httpx.AsyncClient, code: str, status: str) -> dict[str, Any]:
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + 30
+    while True:
+        view: dict[str, Any] = (await client.get(f"/api/v1/cases/{code}")).json()
+        if view["status"] == status:
+            return view
+        assert time.monotonic() < deadline, f"status stayed {view['status']}"
+        await asyncio.sleep(0.2)
+
+
+async def test_an_unknown_tracking_code_is_404(intake: tuple[httpx.AsyncClient, ServiceRuntime]) -> None:
+    client, _ = intake
+    assert_error(await client.get("/api/v1/cases/AAAA-BBBB-CCCC-DDDD"), 404, "not_found")
+
+
+async def test_comments_need_an_open_consultation(
+    intake: tuple[httpx.AsyncClient, ServiceRuntime], producer: RawProducer, topics: Topics
+) -> None:
+    client, _ = intake
+    consultation_id = uuid4()
+    comment = {"body": "建议明确人防车位的收费标准。", "clause": "第十二条"}
+    assert_error(
+        await client.post(f"/api/v1/consultations/{consultation_id}/comments", json=comment), 404, "not_found"
+    )
+
+    today = datetime.now(UTC).date()
+    await producer.send_payloads(
+        topics.consultation_events,
+        [
+            ConsultationOpened(
+                consultation_id=consultation_id,
+                title="人防工程维护管理办法（征求意见稿）",
+                summary="征求意见",
+                opens_on=today - timedelta(days=1),
+                closes_on=today + timedelta(days=29),
+            )
+        ],
+    )
+    response = await _retry_until(
+        lambda: client.post(f"/api/v1/consultations/{consultation_id}/comments", json=comment), 201
+    )
+    assert response.json()["tracking_code"]
+
+    await producer.send_payloads(
+        topics.consultation_events, [ConsultationClosed(consultation_id=consultation_id, closed_on=today)]
+    )
+    closed = await _retry_until(
+        lambda: client.post(f"/api/v1/consultations/{consultation_id}/comments", json=comment), 409
+    )
+    assert "closed" in closed.json()["error"]["message"]
+
+
+async def _retry_until(call: Any, status: int) -> httpx.Response:
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + 30
+    while True:
+        response: httpx.Response = await call()
+        if response.status_code == status:
+            return response
+        assert time.monotonic() < deadline, f"still {response.status_code}: {response.text}"
+        await asyncio.sleep(0.2)
+
+
+async def test_a_disclosure_request_is_accepted_when_complete(
+    intake: tuple[httpx.AsyncClient, ServiceRuntime], case_events: TopicReader
+) -> None:
+    client, _ = intake
+    response = await client.post("/api/v1/disclosure-requests", json=DISCLOSURE)
+    assert response.status_code == 201, response.text
+    (event,) = await case_events.wait_for_event(response.json()["case_id"], "submission.received")
+    assert event.data["disclosure"]["applicant_type"] == "natural_person"
+    assert event.data["received_via"] == "online"
+    assert event.data["contact"]["id_number"] == "11010519491231002X"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        pytest.param({"id_number": "110105194912310021"}, "applicant.id_number", id="wrong-check-character"),
+        pytest.param({"name": None}, "applicant.name", id="person-without-name"),
+        pytest.param(
+            {"type": "business", "organisation": None}, "applicant.organisation", id="org-without-name"
+        ),
+        pytest.param({"type": "club"}, "applicant.type", id="unknown-applicant-type"),
+    ],
+)
+async def test_an_incomplete_disclosure_request_names_the_field(
+    intake: tuple[httpx.AsyncClient, ServiceRuntime], change: dict[str, Any], field: str
+) -> None:
+    client, runtime = intake
+    body = DISCLOSURE | {"applicant": DISCLOSURE["applicant"] | change}
+    assert_error(await client.post("/api/v1/disclosure-requests", json=body), 422, "validation_error", field)
+    assert await count_rows(runtime, Submission) == 0
+
+
+async def test_post_delivery_needs_an_address(intake: tuple[httpx.AsyncClient, ServiceRuntime]) -> None:
+    client, _ = intake
+    body = DISCLOSURE | {
+        "delivery_method": "post",
+        "applicant": {k: v for k, v in DISCLOSURE["applicant"].items() if k != "address"},
+    }
+    assert_error(
+        await client.post("/api/v1/disclosure-requests", json=body),
+        422,
+        "validation_error",
+        "applicant.address",
+    )
+
+
+async def test_only_registry_staff_set_how_and_when_a_request_arrived(
+    intake: tuple[httpx.AsyncClient, ServiceRuntime], case_events: TopicReader
+) -> None:
+    client, runtime = intake
+    registered = DISCLOSURE | {"received_via": "post_signed", "received_at": "2026-11-20"}
+    assert_error(await client.post("/api/v1/disclosure-requests", json=registered), 403, "forbidden")
+    assert_error(
+        await client.post("/api/v1/disclosure-requests", json=registered, headers=bearer(Role.HANDLER)),
+        403,
+        "forbidden",
+    )
+    assert await count_rows(runtime, Submission) == 0
+
+    response = await client.post("/api/v1/disclosure-requests", json=registered, headers=bearer(Role.STAFF))
+    assert response.status_code == 201, response.text
+    assert response.json()["receipt_date"] == "2026-11-20"
+    (event,) = await case_events.wait_for_event(response.json()["case_id"], "submission.received")
+    assert event.data["received_via"] == "post_signed"
+    assert event.data["receipt_date"] == "2026-11-20"
+
+    no_date = DISCLOSURE | {"received_via": "letter"}
+    assert_error(
+        await client.post("/api/v1/disclosure-requests", json=no_date, headers=bearer(Role.STAFF)),
+        422,
+        "validation_error",
+        "received_at",
+    )
+
+
+async def test_an_idempotency_key_makes_a_retry_return_the_same_case(
+    intake: tuple[httpx.AsyncClient, ServiceRuntime], case_events: TopicReader
+) -> None:
+    client, runtime = intake
+    headers = {"Idempotency-Key": "retry-7f3a"}
+    first = await client.post("/api/v1/mailbox-messages", json=LETTER, headers=headers)
+    again = await client.post("/api/v1/mailbox-messages", json=LETTER, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+
+    different = await client.post(
+        "/api/v1/mailbox-messages", json=LETTER | {"subject": "另一件事"}, headers=headers
+    )
+    assert_error(different, 409, "conflict")
+    assert await count_rows(runtime, Submission) == 1
+    await case_events.wait_for_event(first.json()["case_id"], "submission.received")
+    await case_events.settle(0.5)
+    assert len([e for e in case_events.events() if e.type == "submission.received"]) == 1

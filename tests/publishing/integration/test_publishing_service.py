@@ -1,0 +1,172 @@
+"""Publishing against the real broker and a real database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from services.publishing.app import create_app
+from services.publishing.config import PublishingSettings
+from shared.codes import Channel, Role
+from shared.events import CaseReplied, Contact, MailboxContent, SubmissionReceived
+from shared.runtime import ServiceRuntime
+from shared.topics import Topics
+from tests.support.kafka import RawProducer, TopicReader
+from tests.support.services import assert_error, bearer, in_process, settings_for
+
+pytestmark = pytest.mark.kafka
+
+ADMIN = bearer(Role.ADMIN)
+
+
+@pytest_asyncio.fixture
+async def publishing(
+    kafka_bootstrap: str, topics: Topics, database_url: str
+) -> AsyncIterator[tuple[httpx.AsyncClient, ServiceRuntime]]:
+    settings = settings_for(PublishingSettings, kafka_bootstrap, topics, database_url)
+    async with in_process(create_app, settings) as running:
+        yield running
+
+
+def letter(consent: bool) -> SubmissionReceived:
+    return SubmissionReceived(
+        case_id=uuid4(),
+        channel=Channel.MAILBOX,
+        received_at=datetime.now(UTC),
+        receipt_date=date(2026, 11, 20),
+        contact=Contact(name="张三丰", phone="13812345678"),
+        mailbox=MailboxContent(
+            mailbox="civil-air-defence",
+            category="咨询",
+            subject="张三丰咨询人防车位",
+            body="我是张三丰，电话13812345678，身份证11010519491231002X，订单号123456789012345678。",
+            publish_consent=consent,
+        ),
+    )
+
+
+def replied(case_id: UUID, text: str) -> CaseReplied:
+    return CaseReplied(
+        case_id=case_id,
+        channel=Channel.MAILBOX,
+        department_id="engineering",
+        department_name="人防工程管理处",
+        text=text,
+        replied_on=date(2026, 11, 24),
+    )
+
+
+async def _published(client: httpx.AsyncClient, count: int) -> list[dict[str, Any]]:
+    for _ in range(150):
+        page = (await client.get("/api/v1/replies")).json()
+        if page["total"] >= count:
+            items: list[dict[str, Any]] = page["items"]
+            return items
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"fewer than {count} replies were published")
+
+
+async def test_a_consented_reply_is_published_with_personal_data_masked(
+    publishing: tuple[httpx.AsyncClient, ServiceRuntime],
+    producer: RawProducer,
+    case_events: TopicReader,
+    topics: Topics,
+) -> None:
+    client, _ = publishing
+    submission = letter(consent=True)
+    await producer.send_payloads(
+        topics.case_events,
+        [
+            submission,
+            replied(submission.case_id, "张三丰先生您好：如有疑问请拨打0531-86123456或13812345678。"),
+        ],
+    )
+    (item,) = await _published(client, 1)
+    assert item["subject"] == "张*丰咨询人防车位"
+    assert (
+        item["question"] == "我是张*丰，电话138****5678，身份证11*************02X，订单号123456789012345678。"
+    )
+    assert "13812345678" not in str(item) and "11010519491231002X" not in str(item)
+    assert "张三丰" not in str(item)
+    assert item["reply"].startswith("张*丰先生您好")
+    assert {(m["field"], m["kind"]) for m in item["masked"]} >= {
+        ("subject", "name"),
+        ("question", "mobile"),
+        ("question", "id_number"),
+        ("reply", "landline"),
+    }
+    (event,) = await case_events.wait_for_event(str(submission.case_id), "case.published")
+    assert event.data["publication_id"] == item["id"]
+
+
+async def test_a_reply_without_consent_is_not_published(
+    publishing: tuple[httpx.AsyncClient, ServiceRuntime],
+    producer: RawProducer,
+    case_events: TopicReader,
+    topics: Topics,
+) -> None:
+    client, _ = publishing
+    private, public = letter(consent=False), letter(consent=True)
+    await producer.send_payloads(
+        topics.case_events,
+        [private, replied(private.case_id, "私下答复"), public, replied(public.case_id, "公开答复")],
+    )
+    await case_events.wait_for_event(str(public.case_id), "case.published")
+    items = await _published(client, 1)
+    assert [i["reply"] for i in items] == ["公开答复"]
+    assert not [e for e in case_events.events(str(private.case_id)) if e.type == "case.published"]
+
+
+async def test_an_admin_opens_and_closes_a_consultation(
+    publishing: tuple[httpx.AsyncClient, ServiceRuntime], kafka_bootstrap: str, topics: Topics
+) -> None:
+    client, _ = publishing
+    today = datetime.now(UTC).date()
+    body = {
+        "title": "征求意见稿",
+        "summary": "说明",
+        "opens_on": str(today),
+        "closes_on": str(today + timedelta(days=30)),
+    }
+    assert_error(await client.post("/api/v1/consultations", json=body), 401, "unauthorized")
+    assert_error(
+        await client.post("/api/v1/consultations", json=body, headers=bearer(Role.HANDLER)), 403, "forbidden"
+    )
+    short = body | {"closes_on": str(today + timedelta(days=10))}
+    assert_error(
+        await client.post("/api/v1/consultations", json=short, headers=ADMIN),
+        422,
+        "validation_error",
+        "short_period_reason",
+    )
+    backwards = body | {"closes_on": str(today - timedelta(days=1))}
+    assert_error(
+        await client.post("/api/v1/consultations", json=backwards, headers=ADMIN),
+        422,
+        "validation_error",
+        "closes_on",
+    )
+
+    created = await client.post("/api/v1/consultations", json=body, headers=ADMIN)
+    assert created.status_code == 201, created.text
+    consultation_id = created.json()["id"]
+    closed = await client.post(f"/api/v1/consultations/{consultation_id}/close", headers=ADMIN)
+    assert closed.json()["status"] == "closed"
+    assert_error(
+        await client.post(f"/api/v1/consultations/{consultation_id}/close", headers=ADMIN), 409, "conflict"
+    )
+
+    reader = await TopicReader(kafka_bootstrap, topics.consultation_events).start()
+    try:
+        await reader.wait_for_event(consultation_id, "consultation.opened")
+        (closed_event,) = await reader.wait_for_event(consultation_id, "consultation.closed")
+    finally:
+        await reader.stop()
+    assert closed_event.data["closed_on"] == str(today) or closed_event.data["closed_on"]

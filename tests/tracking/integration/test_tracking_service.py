@@ -1,0 +1,184 @@
+"""Tracking against the real broker and a real database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from uuid import uuid4
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from services.tracking.app import create_app
+from services.tracking.config import TrackingSettings
+from shared.codes import ApplicantType, Channel, DeliveryForm, DeliveryMethod, Role
+from shared.events import (
+    CaseAssigned,
+    CaseReplied,
+    CommentContent,
+    DisclosureContent,
+    MailboxContent,
+    SubmissionReceived,
+)
+from shared.runtime import ServiceRuntime
+from shared.topics import Topics
+from tests.support.kafka import RawProducer, TopicReader
+from tests.support.services import assert_error, bearer, in_process, settings_for
+
+pytestmark = pytest.mark.kafka
+
+
+@pytest_asyncio.fixture
+async def tracking(
+    kafka_bootstrap: str, topics: Topics, database_url: str
+) -> AsyncIterator[tuple[httpx.AsyncClient, ServiceRuntime]]:
+    async with in_process(
+        create_app, settings_for(TrackingSettings, kafka_bootstrap, topics, database_url)
+    ) as running:
+        yield running
+
+
+def disclosure(received: date) -> SubmissionReceived:
+    return SubmissionReceived(
+        case_id=uuid4(),
+        channel=Channel.DISCLOSURE_REQUEST,
+        received_at=datetime.now(UTC),
+        receipt_date=received,
+        disclosure=DisclosureContent(
+            applicant_type=ApplicantType.BUSINESS,
+            description="人防工程竣工验收备案信息",
+            delivery_form=DeliveryForm.PAPER,
+            delivery_method=DeliveryMethod.POST,
+        ),
+    )
+
+
+async def test_a_disclosure_request_is_due_20_working_days_after_receipt(
+    tracking: tuple[httpx.AsyncClient, ServiceRuntime],
+    producer: RawProducer,
+    case_events: TopicReader,
+    topics: Topics,
+) -> None:
+    client, _ = tracking
+    # Received Friday 2025-09-26: Sunday Sep 28 and Saturday Oct 11 are 调休 working days, the
+    # National Day and Mid-Autumn break (Oct 1–8) is not counted → the 20th working day is 2025-10-30.
+    submission = disclosure(date(2025, 9, 26))
+    await producer.send_payloads(topics.case_events, [submission])
+    (deadline,) = await case_events.wait_for_event(str(submission.case_id), "deadline.set")
+    assert deadline.source == "/civic/tracking"
+    assert deadline.data["clock"] == "reply"
+    assert deadline.data["due_date"] == "2025-10-30"
+    assert deadline.data["provisional"] is False
+    assert deadline.data["cause"] == "submission.received"
+    assert "20个工作日" in deadline.data["note"]
+
+    clocks = (
+        await client.get(f"/api/v1/cases/{submission.case_id}/deadlines", headers=bearer(Role.HANDLER))
+    ).json()
+    (clock,) = clocks["clocks"]
+    assert (clock["kind"], clock["due_date"], clock["state"]) == ("reply", "2025-10-30", "running")
+    assert clock["ledger"][0]["cause"] == "submission.received"
+    assert clock["ledger"][0]["new_due_date"] == "2025-10-30"
+
+
+async def test_a_deadline_reaching_an_unannounced_year_is_provisional(
+    tracking: tuple[httpx.AsyncClient, ServiceRuntime],
+    producer: RawProducer,
+    case_events: TopicReader,
+    topics: Topics,
+) -> None:
+    submission = disclosure(date(2026, 12, 25))
+    await producer.send_payloads(topics.case_events, [submission])
+    (deadline,) = await case_events.wait_for_event(str(submission.case_id), "deadline.set")
+    assert deadline.data["due_date"] == "2027-01-22"
+    assert deadline.data["provisional"] is True
+    assert "暂定" in deadline.data["note"]
+
+
+async def test_a_mailbox_letter_is_due_5_working_days_after_assignment_and_stops_when_replied(
+    tracking: tuple[httpx.AsyncClient, ServiceRuntime],
+    producer: RawProducer,
+    case_events: TopicReader,
+    topics: Topics,
+) -> None:
+    client, _ = tracking
+    case_id = uuid4()
+    letter = SubmissionReceived(
+        case_id=case_id,
+        channel=Channel.MAILBOX,
+        received_at=datetime.now(UTC),
+        receipt_date=date(2026, 9, 30),
+        mailbox=MailboxContent(mailbox="director", category="咨询", subject="s", body="b"),
+    )
+    assigned = CaseAssigned(
+        case_id=case_id,
+        channel=Channel.MAILBOX,
+        department_id="engineering",
+        department_name="人防工程管理处",
+        reason="r",
+        assigned_on=date(2026, 9, 30),
+    )
+    # Assigned Wed 2026-09-30; Oct 1–7 off, Sat Oct 10 worked → Oct 8, 9, 10, 12, 13: due 2026-10-13.
+    await producer.send_payloads(topics.case_events, [letter, assigned, assigned])  # the assignment twice
+    (deadline,) = await case_events.wait_for_event(str(case_id), "deadline.set")
+    assert deadline.data["due_date"] == "2026-10-13"
+    assert deadline.data["cause"] == "case.assigned"
+
+    await producer.send_payloads(
+        topics.case_events,
+        [
+            CaseReplied(
+                case_id=case_id,
+                channel=Channel.MAILBOX,
+                department_id="engineering",
+                department_name="人防工程管理处",
+                text="答复",
+                replied_on=date(2026, 10, 9),
+            )
+        ],
+    )
+    import asyncio
+
+    for _ in range(150):
+        clocks = (await client.get(f"/api/v1/cases/{case_id}/deadlines", headers=bearer(Role.HANDLER))).json()
+        if clocks["clocks"][0]["state"] == "stopped":
+            break
+        await asyncio.sleep(0.2)
+    (clock,) = clocks["clocks"]
+    assert clock["state"] == "stopped"
+    assert [entry["cause"] for entry in clock["ledger"]] == ["case.assigned", "case.replied"]
+    await case_events.settle(0.5)
+    assert len([e for e in case_events.events(str(case_id)) if e.type == "deadline.set"]) == 1
+
+
+async def test_a_comment_waits_for_the_adoption_report_after_the_consultation_closes(
+    tracking: tuple[httpx.AsyncClient, ServiceRuntime],
+    producer: RawProducer,
+    case_events: TopicReader,
+    topics: Topics,
+) -> None:
+    submission = SubmissionReceived(
+        case_id=uuid4(),
+        channel=Channel.CONSULTATION_COMMENT,
+        received_at=datetime.now(UTC),
+        receipt_date=date(2026, 3, 2),
+        comment=CommentContent(
+            consultation_id=uuid4(), body="意见", consultation_closes_on=date(2026, 3, 31)
+        ),
+    )
+    await producer.send_payloads(topics.case_events, [submission])
+    (deadline,) = await case_events.wait_for_event(str(submission.case_id), "deadline.set")
+    assert deadline.data["clock"] == "adoption_report"
+    # 15 working days after Tue 2026-03-31, Qingming (Apr 4–6) not counted → 2026-04-22.
+    assert deadline.data["due_date"] == "2026-04-22"
+
+
+async def test_deadlines_need_a_token_and_a_known_case(
+    tracking: tuple[httpx.AsyncClient, ServiceRuntime],
+) -> None:
+    client, _ = tracking
+    assert_error(await client.get(f"/api/v1/cases/{uuid4()}/deadlines"), 401, "unauthorized")
+    assert_error(
+        await client.get(f"/api/v1/cases/{uuid4()}/deadlines", headers=bearer(Role.HANDLER)), 404, "not_found"
+    )
