@@ -7,9 +7,8 @@ handler replies; the citizen sees the reply; publishing publishes it with person
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from deploy.processes import ServiceProcess, start_services, stop_services
 from shared.codes import Role
 from shared.topics import Topics
 from tests.support.kafka import TopicReader
+from tests.support.polling import eventually
 from tests.support.services import JWT_SECRET, bearer
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
@@ -50,17 +50,6 @@ async def system(
         raise
     finally:
         stop_services(services)
-
-
-async def until(check: Callable[[], Any], what: str, timeout: float = 45.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.25)
 
 
 async def test_a_letter_goes_from_the_citizen_to_a_published_masked_reply(
@@ -105,7 +94,7 @@ async def test_a_letter_goes_from_the_citizen_to_a_published_masked_reply(
                 current = await view()
                 return current if current["due_date"] else None
 
-            citizen = await until(assigned_with_due_date, "the citizen to see department and due date")
+            citizen = await eventually(assigned_with_due_date, "the citizen to see department and due date")
             assert citizen["status"] == "assigned"
             assert citizen["department"] == "人防工程管理处"
             assert citizen["due_date"] == deadline.data["due_date"]
@@ -120,7 +109,7 @@ async def test_a_letter_goes_from_the_citizen_to_a_published_masked_reply(
                 ).json()
                 return [t for t in tasks if t["case_id"] == case_id and t["due_date"]]
 
-            (task,) = await until(in_inbox, "the task with its due date in the inbox")
+            (task,) = await eventually(in_inbox, "the task with its due date in the inbox")
             assert task["due_date"] == deadline.data["due_date"]
             other = bearer(Role.HANDLER, department="policy")
             refused = await http.post(
@@ -141,7 +130,7 @@ async def test_a_letter_goes_from_the_citizen_to_a_published_masked_reply(
                 current = await view()
                 return current if current["status"] == "replied" else None
 
-            citizen = await until(reply_visible, "the citizen to see the reply")
+            citizen = await eventually(reply_visible, "the citizen to see the reply")
             assert citizen["reply"] == reply_text
             assert "handler-li" not in str(citizen)
 
@@ -151,7 +140,7 @@ async def test_a_letter_goes_from_the_citizen_to_a_published_masked_reply(
                 page = (await http.get(f"{publishing}/api/v1/replies")).json()
                 return [item for item in page["items"] if item["id"] == published.data["publication_id"]]
 
-            (item,) = await until(published_reply, "the published reply")
+            (item,) = await eventually(published_reply, "the published reply")
             assert (
                 item["question"]
                 == "我是赵*一，住在历下区，电话 139****2468。请问小区地下人防工程平时能否停车？"
@@ -165,13 +154,13 @@ async def test_a_letter_goes_from_the_citizen_to_a_published_masked_reply(
                 ).json()
                 return body if body["clocks"][0]["state"] == "stopped" else None
 
-            await until(clock_stopped, "the reply clock to stop")
+            await eventually(clock_stopped, "the reply clock to stop")
 
             async def timeline_complete() -> dict[str, Any] | None:
                 current = await view()
                 return current if current["timeline"][-1]["event"] == "case.published" else None
 
-            citizen = await until(timeline_complete, "the timeline to show publication")
+            citizen = await eventually(timeline_complete, "the timeline to show publication")
             assert [e["event"] for e in citizen["timeline"]] == [
                 "submission.received",
                 "case.assigned",

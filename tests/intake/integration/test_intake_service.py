@@ -20,6 +20,7 @@ from shared.events import CaseAssigned, CaseReplied, ConsultationClosed, Consult
 from shared.runtime import ServiceRuntime
 from shared.topics import Topics
 from tests.support.kafka import RawProducer, TopicReader
+from tests.support.polling import eventually
 from tests.support.services import assert_error, bearer, count_rows, in_process, outbox_rows, settings_for
 
 pytestmark = pytest.mark.kafka
@@ -192,16 +193,11 @@ async def test_the_citizen_view_follows_the_case_events(
 
 
 async def _wait_for_status(client: httpx.AsyncClient, code: str, status: str) -> dict[str, Any]:
-    import asyncio
-    import time
-
-    deadline = time.monotonic() + 30
-    while True:
+    async def reached() -> dict[str, Any] | None:
         view: dict[str, Any] = (await client.get(f"/api/v1/cases/{code}")).json()
-        if view["status"] == status:
-            return view
-        assert time.monotonic() < deadline, f"status stayed {view['status']}"
-        await asyncio.sleep(0.2)
+        return view if view["status"] == status else None
+
+    return await eventually(reached, f"status {status}")
 
 
 async def test_an_unknown_tracking_code_is_404(intake: tuple[httpx.AsyncClient, ServiceRuntime]) -> None:
@@ -247,16 +243,11 @@ async def test_comments_need_an_open_consultation(
 
 
 async def _retry_until(call: Any, status: int) -> httpx.Response:
-    import asyncio
-    import time
-
-    deadline = time.monotonic() + 30
-    while True:
+    async def answered() -> httpx.Response | None:
         response: httpx.Response = await call()
-        if response.status_code == status:
-            return response
-        assert time.monotonic() < deadline, f"still {response.status_code}: {response.text}"
-        await asyncio.sleep(0.2)
+        return response if response.status_code == status else None
+
+    return await eventually(answered, f"HTTP {status}")
 
 
 async def test_a_disclosure_request_is_accepted_when_complete(

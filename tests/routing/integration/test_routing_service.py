@@ -24,6 +24,7 @@ from shared.events import (
 from shared.runtime import ServiceRuntime
 from shared.topics import Topics
 from tests.support.kafka import RawProducer, TopicReader
+from tests.support.polling import eventually
 from tests.support.services import assert_error, bearer, in_process, settings_for
 
 pytestmark = pytest.mark.kafka
@@ -134,16 +135,11 @@ async def test_a_redelivered_submission_is_assigned_once(
 async def _task_appears(
     client: httpx.AsyncClient, case_id: UUID, headers: dict[str, str]
 ) -> list[dict[str, object]]:
-    import asyncio
-    import time
-
-    deadline = time.monotonic() + 30
-    while True:
+    async def listed() -> list[dict[str, object]] | None:
         tasks: list[dict[str, object]] = (await client.get("/api/v1/tasks", headers=headers)).json()
-        if any(t["case_id"] == str(case_id) for t in tasks):
-            return tasks
-        assert time.monotonic() < deadline, "task never reached the inbox"
-        await asyncio.sleep(0.2)
+        return tasks if any(t["case_id"] == str(case_id) for t in tasks) else None
+
+    return await eventually(listed, "the task in the inbox")
 
 
 async def test_the_inbox_shows_the_departments_own_cases_soonest_due_first(
@@ -182,13 +178,12 @@ async def test_the_inbox_shows_the_departments_own_cases_soonest_due_first(
             ),
         ],
     )
-    import asyncio
 
-    for _ in range(150):
+    async def both_dated() -> list[dict[str, object]] | None:
         tasks = await _task_appears(client, sooner.case_id, ENGINEERING)
-        if all(t["due_date"] for t in tasks):
-            break
-        await asyncio.sleep(0.2)
+        return tasks if len(tasks) == 2 and all(t["due_date"] for t in tasks) else None
+
+    tasks = await eventually(both_dated, "both tasks with their due dates")
     assert [t["case_id"] for t in tasks] == [str(sooner.case_id), str(later.case_id)]
     assert str(elsewhere.case_id) not in {t["case_id"] for t in tasks}
     assert tasks[0]["due_date"] == "2026-12-02"

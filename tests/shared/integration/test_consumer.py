@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
@@ -21,6 +20,7 @@ from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
 from shared.topics import CASE_EVENTS, Topics
 from tests.support.kafka import RawProducer, TopicReader
+from tests.support.polling import eventually
 
 pytestmark = pytest.mark.kafka
 
@@ -80,19 +80,6 @@ async def tally(runtime: ServiceRuntime, case_id: UUID) -> int:
     return row.count if row else 0
 
 
-async def eventually(check: Callable[[], object], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.2)
-
-
 def closed(case_id: UUID) -> CaseClosed:
     return CaseClosed(case_id=case_id, closed_on=date(2026, 11, 25))
 
@@ -112,7 +99,7 @@ async def test_the_same_event_delivered_twice_changes_nothing(
         async def both_processed() -> bool:
             return await tally(runtime, case_id) >= 2  # the first assignment + the marker
 
-        await eventually(both_processed)
+        await eventually(both_processed, "both_processed")
         await asyncio.sleep(0.5)
         assert await tally(runtime, case_id) == 2, "the duplicate was applied a second time"
 
@@ -135,7 +122,7 @@ async def test_a_poison_message_is_dead_lettered_and_the_next_one_processed(
             async def processed() -> bool:
                 return await tally(runtime, case_id) == 1
 
-            await eventually(processed)
+            await eventually(processed, "processed")
             letters = await dlq.wait_for_records(lambda r: r.key == str(case_id).encode(), count=2)
     finally:
         await dlq.stop()
@@ -172,7 +159,7 @@ async def test_a_handler_that_keeps_failing_is_retried_then_dead_lettered(
             async def healthy_processed() -> bool:
                 return await tally(runtime, healthy) == 1
 
-            await eventually(healthy_processed)
+            await eventually(healthy_processed, "healthy_processed")
             (letter,) = await dlq.wait_for_records(lambda r: r.key == str(poisoned).encode())
             assert await tally(runtime, poisoned) == 0, "a failed attempt left its writes behind"
     finally:
@@ -203,7 +190,7 @@ async def test_a_transient_failure_is_retried_and_applied_once(
             async def processed() -> bool:
                 return await tally(runtime, case_id) >= 1
 
-            await eventually(processed)
+            await eventually(processed, "processed")
             await dlq.settle(1.0)
             assert await tally(runtime, case_id) == 1
         assert dlq.records == []
@@ -247,7 +234,7 @@ async def test_offsets_are_committed_after_processing(
         async def processed() -> bool:
             return await tally(runtime, first) == 1
 
-        await eventually(processed)
+        await eventually(processed, "processed")
         await asyncio.sleep(0.3)
     # The same group on an EMPTY database: had the offset not been committed, it would count `first`.
     async with consumer_service(
@@ -258,7 +245,7 @@ async def test_offsets_are_committed_after_processing(
         async def second_processed() -> bool:
             return await tally(runtime, second) == 1
 
-        await eventually(second_processed)
+        await eventually(second_processed, "second_processed")
         assert await tally(runtime, first) == 0
 
 
@@ -278,7 +265,7 @@ async def test_events_emitted_by_a_handler_reach_the_topic_through_the_outbox(
         async def drained() -> bool:
             return await runtime.relay.unsent_count() == 0
 
-        await eventually(drained)
+        await eventually(drained, "drained")
     assert emitted.source == "/civic/testsvc"
     assert emitted.correlationid == cause.correlationid
     assert emitted.time <= datetime.now(UTC)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
+from typing import Any
 from uuid import uuid4
 
 import httpx
@@ -24,6 +25,7 @@ from shared.events import (
 from shared.runtime import ServiceRuntime
 from shared.topics import Topics
 from tests.support.kafka import RawProducer, TopicReader
+from tests.support.polling import eventually
 from tests.support.services import assert_error, bearer, in_process, settings_for
 
 pytestmark = pytest.mark.kafka
@@ -138,13 +140,14 @@ async def test_a_mailbox_letter_is_due_5_working_days_after_assignment_and_stops
             )
         ],
     )
-    import asyncio
 
-    for _ in range(150):
-        clocks = (await client.get(f"/api/v1/cases/{case_id}/deadlines", headers=bearer(Role.HANDLER))).json()
-        if clocks["clocks"][0]["state"] == "stopped":
-            break
-        await asyncio.sleep(0.2)
+    async def stopped() -> dict[str, Any] | None:
+        body: dict[str, Any] = (
+            await client.get(f"/api/v1/cases/{case_id}/deadlines", headers=bearer(Role.HANDLER))
+        ).json()
+        return body if body["clocks"][0]["state"] == "stopped" else None
+
+    clocks = await eventually(stopped, "the clock to stop")
     (clock,) = clocks["clocks"]
     assert clock["state"] == "stopped"
     assert [entry["cause"] for entry in clock["ledger"]] == ["case.assigned", "case.replied"]

@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, date, datetime
+from uuid import uuid4
+
+import pytest
+
+from services.intake.domain import (
+    TRACKING_ALPHABET,
+    TRACKING_LENGTH,
+    apply_case_event,
+    disclosure_request_problems,
+    hash_tracking_code,
+    new_tracking_code,
+    normalise_tracking_code,
+    receipt_date,
+    received_view,
+)
+from shared.codes import Channel, ClockKind, ReceivedVia
+from shared.events import CaseAssigned, CaseReplied, DeadlineSet
+
+AT = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+
+
+def test_a_tracking_code_has_at_least_60_random_bits_and_no_look_alike_characters() -> None:
+    assert TRACKING_LENGTH * math.log2(len(TRACKING_ALPHABET)) >= 60
+    assert not set("01OILUV") & set(TRACKING_ALPHABET)
+    codes = {new_tracking_code() for _ in range(2000)}
+    assert len(codes) == 2000
+    for code in list(codes)[:50]:
+        assert re.fullmatch(r"([2-9A-Z]{4}-){3}[2-9A-Z]{4}", code)
+
+
+def test_a_tracking_code_is_found_however_it_is_typed() -> None:
+    code = new_tracking_code()
+    typed = code.lower().replace("-", " ")
+    assert normalise_tracking_code(typed) == code
+    assert hash_tracking_code(typed) == hash_tracking_code(code)
+    assert hash_tracking_code(code) != hash_tracking_code(new_tracking_code())
+
+
+@pytest.mark.parametrize(
+    ("via", "received_at", "registered", "expected"),
+    [
+        pytest.param(
+            ReceivedVia.ONLINE,
+            datetime(2026, 11, 25, 15, 30, tzinfo=UTC),
+            None,
+            date(2026, 11, 25),
+            id="online-afternoon-utc",
+        ),
+        pytest.param(
+            ReceivedVia.ONLINE,
+            datetime(2026, 11, 25, 16, 30, tzinfo=UTC),
+            None,
+            date(2026, 11, 26),
+            id="online-after-midnight-in-shanghai",
+        ),
+        pytest.param(ReceivedVia.POST_SIGNED, AT, date(2026, 11, 20), date(2026, 11, 20), id="signed-for"),
+    ],
+)
+def test_the_receipt_date_follows_article_31(
+    via: ReceivedVia, received_at: datetime, registered: date | None, expected: date
+) -> None:
+    assert receipt_date(via, received_at, registered) == expected
+
+
+def test_the_citizen_view_follows_the_case_without_internal_details() -> None:
+    case_id = uuid4()
+    view = received_view(AT)
+    view = apply_case_event(
+        view,
+        CaseAssigned(
+            case_id=case_id,
+            channel=Channel.MAILBOX,
+            department_id="engineering",
+            department_name="人防工程管理处",
+            rule_id="secret-rule",
+            reason="internal",
+            assigned_on=date(2026, 11, 25),
+        ),
+        AT,
+    )
+    view = apply_case_event(
+        view,
+        DeadlineSet(
+            case_id=case_id,
+            clock=ClockKind.RETURN_WINDOW,
+            due_date=date(2026, 11, 27),
+            provisional=False,
+            cause="case.assigned",
+            note="退回期限",
+        ),
+        AT,
+    )
+    assert view.due_date is None, "the return window is the department's business, not the citizen's"
+    view = apply_case_event(
+        view,
+        DeadlineSet(
+            case_id=case_id,
+            clock=ClockKind.REPLY,
+            due_date=date(2026, 12, 2),
+            provisional=True,
+            cause="case.assigned",
+            note="暂定",
+        ),
+        AT,
+    )
+    view = apply_case_event(
+        view,
+        CaseReplied(
+            case_id=case_id,
+            channel=Channel.MAILBOX,
+            department_id="engineering",
+            department_name="人防工程管理处",
+            text="答复",
+            replied_on=date(2026, 11, 27),
+        ),
+        AT,
+    )
+    assert (view.status, view.department, view.due_date, view.due_date_provisional, view.reply) == (
+        "replied",
+        "人防工程管理处",
+        date(2026, 12, 2),
+        True,
+        "答复",
+    )
+    assert [entry.event for entry in view.timeline] == [
+        "submission.received",
+        "case.assigned",
+        "deadline.set",
+        "case.replied",
+    ]
+    assert "secret-rule" not in repr(view)
+    assert "internal" not in repr(view)
+
+
+def test_a_complete_application_has_no_problems() -> None:
+    assert (
+        disclosure_request_problems(
+            applicant_is_person=True,
+            name="李四",
+            id_number="11010519491231002X",
+            organisation=None,
+            phone="13912345678",
+            email=None,
+            address=None,
+            delivery_method="online",
+        )
+        == []
+    )
+
+
+def test_an_incomplete_application_names_every_missing_field() -> None:
+    problems = disclosure_request_problems(
+        applicant_is_person=False,
+        name=None,
+        id_number=None,
+        organisation=None,
+        phone=None,
+        email=None,
+        address=None,
+        delivery_method="email",
+    )
+    assert [field for field, _ in problems] == [
+        "applicant.organisation",
+        "applicant.phone",
+        "applicant.email",
+    ]

@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from uuid import uuid4
+
+import pytest
+
+from shared.codes import Channel
+from shared.events import (
+    EVENT_TYPES,
+    CaseAssigned,
+    InvalidEvent,
+    MailboxContent,
+    SubmissionReceived,
+    decode_event,
+    encode_event,
+    new_event,
+)
+from shared.topics import CASE_EVENTS, Topics
+
+
+def assigned() -> CaseAssigned:
+    return CaseAssigned(
+        case_id=uuid4(),
+        channel=Channel.MAILBOX,
+        department_id="d",
+        department_name="部门",
+        reason="r",
+        assigned_on=date(2026, 11, 25),
+    )
+
+
+def test_an_event_round_trips_as_a_cloudevents_structured_message() -> None:
+    payload = assigned()
+    envelope = new_event(payload, source="/civic/routing")
+    document = json.loads(encode_event(envelope))
+    assert document["specversion"] == "1.0"
+    assert document["type"] == "case.assigned"
+    assert document["subject"] == str(payload.case_id)
+    assert document["datacontenttype"] == "application/json"
+    assert document["schemaversion"] == "1"
+    assert document["correlationid"] == str(payload.case_id)
+    assert document["time"].endswith("Z")
+    decoded, again = decode_event(encode_event(envelope))
+    assert decoded == envelope
+    assert again == payload
+
+
+def test_every_event_of_the_architecture_has_a_contract() -> None:
+    assert set(EVENT_TYPES) == {
+        "submission.received",
+        "supplement.received",
+        "case.rated",
+        "case.assigned",
+        "case.returned",
+        "case.accepted",
+        "supplement.requested",
+        "third_party.consulted",
+        "third_party.replied",
+        "deadline.extended",
+        "case.replied",
+        "case.reopened",
+        "case.closed",
+        "deadline.set",
+        "deadline.warning",
+        "deadline.breached",
+        "calendar.updated",
+        "consultation.opened",
+        "consultation.closed",
+        "case.published",
+        "adoption_report.published",
+    }
+
+
+def test_an_unknown_type_decodes_without_a_payload() -> None:
+    envelope = new_event(assigned(), source="/x").model_copy(update={"type": "case.teleported"})
+    decoded, payload = decode_event(encode_event(envelope))
+    assert decoded.type == "case.teleported"
+    assert payload is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        (b"\xff\xfe", "not JSON"),
+        (b"[1, 2", "not JSON"),
+        (b'{"type": "case.assigned"}', "not a CloudEvents envelope"),
+    ],
+)
+def test_bytes_that_are_not_an_event_are_invalid(raw: bytes, why: str) -> None:
+    with pytest.raises(InvalidEvent, match=why):
+        decode_event(raw)
+
+
+def test_a_payload_with_an_unknown_field_is_invalid() -> None:
+    envelope = new_event(assigned(), source="/x")
+    tampered = envelope.model_copy(update={"data": envelope.data | {"handler_name": "李四"}})
+    with pytest.raises(InvalidEvent, match="handler_name"):
+        decode_event(encode_event(tampered))
+
+
+def test_a_subject_that_is_not_the_payloads_case_is_invalid() -> None:
+    envelope = new_event(assigned(), source="/x").model_copy(update={"subject": str(uuid4())})
+    with pytest.raises(InvalidEvent, match="subject"):
+        decode_event(encode_event(envelope))
+
+
+def test_a_submission_carries_exactly_its_channels_content() -> None:
+    letter = MailboxContent(mailbox="director", category="咨询", subject="s", body="b")
+    with pytest.raises(ValueError, match="needs its content"):
+        SubmissionReceived(
+            case_id=uuid4(),
+            channel=Channel.DISCLOSURE_REQUEST,
+            received_at=datetime.now(UTC),
+            receipt_date=date(2026, 1, 5),
+            mailbox=letter,
+        )
+
+
+def test_topic_names_take_the_deployment_prefix() -> None:
+    topics = Topics("staging-")
+    assert topics.case_events == "staging-case-events"
+    assert topics.dlq(CASE_EVENTS) == "staging-case-events.dlq"
+    assert topics.layout()["staging-case-events"] == CASE_EVENTS.partitions
+    assert topics.layout()["staging-calendar-events.dlq"] == 1
