@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from types import FrameType
 
 import httpx
@@ -22,6 +22,7 @@ from deploy.kafka.local import LocalKafka, create_topics, wait_for_broker
 from deploy.processes import DEFAULT_PORTS, ServiceProcess, start_services, stop_services
 from shared.auth import mint_token
 from shared.codes import Role
+from shared.dates import today as shanghai_today
 from shared.settings import ServiceSettings
 from shared.topics import Topics
 
@@ -33,7 +34,7 @@ async def seed_demo(publishing: str, admin_token: str) -> None:
     async with httpx.AsyncClient(base_url=publishing, timeout=10) as client:
         if (await client.get("/api/v1/consultations")).json():
             return
-        today = datetime.now(UTC).date()
+        today = shanghai_today()
         response = await client.post(
             "/api/v1/consultations",
             headers={"Authorization": f"Bearer {admin_token}"},

@@ -5,11 +5,17 @@ as processed by this consumer (the inbox, 收件登记) and run the use case, wh
 outbox; commit; only then is the Kafka offset committed (FastStream ``AckPolicy.NACK_ON_ERROR`` with
 auto-commit off). A redelivered event finds its id recorded and changes nothing.
 
-Failures: a message that is not a valid event is dead-lettered at once; a use case that raises is
-tried ``attempts`` times with backoff, then the message goes to ``<topic>.dlq`` with headers
-``x-dlq-error``, ``x-dlq-consumer``, ``x-dlq-attempts`` and the original topic, partition and offset,
-and the consumer moves on. If even the dead-letter publish fails, the message is not acknowledged:
-Kafka redelivers it.
+Failures:
+
+- a message that is not a valid event (any bytes at all: FastStream's own decoding is bypassed) is
+  dead-lettered at once;
+- a use case that raises is tried ``attempts`` times with backoff, then the message goes to
+  ``<topic>.dlq`` with headers ``x-dlq-error``, ``x-dlq-consumer``, ``x-dlq-attempts`` and the original
+  topic, partition and offset, and the consumer moves on;
+- an infrastructure failure (the database or the network is down) is never dead-lettered: after the
+  attempts the message is not acknowledged and Kafka delivers it again, so the partition waits for
+  the database instead of losing events;
+- if even the dead-letter publish fails, the message is not acknowledged: Kafka redelivers it.
 """
 
 from __future__ import annotations
@@ -24,16 +30,18 @@ from typing import Any, TypeVar
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
 from sqlalchemy import Column, String, Table
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.db import Database, UTCDateTime, insert_ignoring_duplicates
-from shared.events import Envelope, EventPayload, InvalidEvent, decode_event
+from shared.events import Envelope, EventPayload, decode_event
 from shared.outbox import OutboxRelay, add_events
 from shared.topics import Topics, TopicSpec
 
-__all__ = ["EventConsumer", "EventHandler", "PermanentFailure", "ProcessedEvent"]
+__all__ = ["EventConsumer", "EventHandler", "InfrastructureUnavailable", "PermanentFailure", "ProcessedEvent"]
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +53,22 @@ EventHandler = Callable[[AsyncSession, Envelope, Any], Awaitable[Sequence[EventP
 
 class PermanentFailure(Exception):
     """Raised by a use case for an event that can never succeed: dead-lettered without retries."""
+
+
+class InfrastructureUnavailable(Exception):
+    """The database or network stayed down through every attempt: Kafka is to redeliver the message."""
+
+
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, OSError)
+"""Failures of what a use case runs on, not of the event (OSError covers connection and timeout errors)."""
+
+MAX_BACKOFF_SECONDS = 5.0
+
+
+async def _raw_body(message: StreamMessage[Any]) -> bytes:
+    """Hand the wrapper the bytes as they are: decoding (and its failures) is ours to handle."""
+    body: bytes = message.body
+    return body
 
 
 class ProcessedEvent(SQLModel, table=True):
@@ -105,6 +129,7 @@ class EventConsumer:
             group_id=self.group_id,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset="earliest",
+            decoder=_raw_body,
             title=f"{self.topic}:{self.name}",
             description=on_message.__doc__,
         )(on_message)
@@ -113,7 +138,7 @@ class EventConsumer:
         raw: bytes = message.body
         try:
             envelope, payload = decode_event(raw)
-        except InvalidEvent as exc:
+        except Exception as exc:  # whatever the bytes are, they are dead-lettered, never retried
             await self._dead_letter(message, exc, attempts=1)
             return
         handler = self._handlers.get(type(payload)) if payload is not None else None
@@ -125,6 +150,18 @@ class EventConsumer:
             except PermanentFailure as exc:
                 await self._dead_letter(message, exc, attempts=attempt)
                 return
+            except INFRASTRUCTURE_ERRORS as exc:
+                log.warning(
+                    "%s: %s %s: infrastructure failure (attempt %d): %s",
+                    self.name,
+                    envelope.type,
+                    envelope.id,
+                    attempt,
+                    exc,
+                )
+                await asyncio.sleep(min(self._retry.backoff_seconds * 2**attempt, MAX_BACKOFF_SECONDS))
+                if attempt == self._retry.attempts:
+                    raise InfrastructureUnavailable(f"{envelope.type} {envelope.id}: {exc}") from exc
             except Exception as exc:
                 if attempt == self._retry.attempts:
                     await self._dead_letter(message, exc, attempts=attempt)

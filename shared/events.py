@@ -1,7 +1,9 @@
 """Event contracts: a CloudEvents 1.0 envelope (structured JSON mode) around a typed payload.
 
-Every payload is a frozen pydantic model with ``extra="forbid"``. Adding an optional field is
-compatible; anything else needs a new ``schemaversion``. A consumer ignores types it does not handle.
+Every payload is a frozen pydantic model with ``extra="forbid"``: a producer cannot send a field the
+contract does not name. Adding an optional field is compatible; anything else needs a new
+``schemaversion``. Consumers are tolerant readers: they ignore types they do not handle and fields
+their (older) copy of the contract does not know yet, so a rolling deploy of a new field breaks nothing.
 
     Envelope ── data ──► one of the payload classes below, chosen by ``type``
 """
@@ -418,7 +420,7 @@ def decode_event(raw: bytes) -> tuple[Envelope, EventPayload | None]:
     if envelope.schemaversion != SCHEMA_VERSION:
         raise InvalidEvent(f"{envelope.type}: unsupported schemaversion {envelope.schemaversion}")
     try:
-        payload = payload_type.model_validate(envelope.data)
+        payload = payload_type.model_validate(envelope.data, extra="ignore")
     except ValidationError as exc:
         raise InvalidEvent(f"{envelope.type}: {_summary(exc)}") from exc
     if payload.subject() != envelope.subject:

@@ -11,9 +11,9 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from shared.codes import ClockKind, ReceivedVia
+from shared.dates import local_date
 from shared.events import (
     CaseAccepted,
     CaseAssigned,
@@ -38,8 +38,6 @@ __all__ = [
     "normalise_tracking_code",
     "receipt_date",
 ]
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # No 0/O, 1/I/L or U/V look-alikes: read aloud and typed without doubt. 30 symbols, 16 of them
 # → 78 random bits, shown in four groups of four (e.g. 7KQ3-MX9H-4TPR-2WAB).
@@ -72,7 +70,7 @@ def receipt_date(received_via: ReceivedVia, received_at: datetime, registered_da
     """
     if registered_date is not None:
         return registered_date
-    return received_at.astimezone(SHANGHAI).date()
+    return local_date(received_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +110,9 @@ def apply_case_event(view: CitizenView, payload: EventPayload, at: datetime | No
                 when, "case.assigned", "已转办", f"转至{department}办理"
             )
         case CaseReturned():
-            return replace(view, status="reassigning").with_entry(when, "case.returned", "重新分办")
+            return replace(view, status="reassigning", department=None).with_entry(
+                when, "case.returned", "重新分办"
+            )
         case CaseAccepted():
             return replace(view, status="in_progress").with_entry(when, "case.accepted", "办理中")
         case SupplementRequested(items=items, due_date=due):

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -33,6 +34,7 @@ from services.intake.schemas import (
 )
 from shared.auth import Principal
 from shared.codes import ApplicantType, Channel, ReceivedVia, Role
+from shared.dates import today as shanghai_today
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.events import (
     CommentContent,
@@ -126,7 +128,7 @@ async def submit_comment(
 ) -> Receipt:
     async with runtime.database.session() as session:
         consultation = await session.get(ConsultationView, str(consultation_id))
-    today = datetime.now(UTC).date()
+    today = shanghai_today()
     if consultation is None:
         raise NotFound(f"no consultation {consultation_id}")
     if consultation.closed or today > consultation.closes_on:
@@ -161,7 +163,7 @@ async def submit_disclosure_request(
         raise Forbidden("received_via and received_at are set by registry staff (role staff) only")
     if request.received_via not in (None, ReceivedVia.ONLINE) and request.received_at is None:
         raise InvalidInput("received_at", "a letter, visit or fax needs the receipt date the rules give")
-    if request.received_at is not None and request.received_at > datetime.now(UTC).date():
+    if request.received_at is not None and request.received_at > shanghai_today():
         raise InvalidInput("received_at", "the receipt date cannot be in the future")
     applicant = request.applicant
     problems = disclosure_request_problems(
@@ -210,6 +212,47 @@ async def _accept(
     idempotency: tuple[str, Any] | None = None,
 ) -> Receipt:
     """Store the submission, its citizen view and ``submission.received`` in one transaction."""
+    try:
+        return await _accept_once(
+            runtime,
+            channel=channel,
+            contact=contact,
+            content=content,
+            stored=stored,
+            received_via=received_via,
+            registered_date=registered_date,
+            registered_by=registered_by,
+            idempotency=idempotency,
+        )
+    except IntegrityError:
+        if idempotency is None:
+            raise
+        # The same key raced in from a retry: the first request won; answer as it did.
+        return await _accept_once(
+            runtime,
+            channel=channel,
+            contact=contact,
+            content=content,
+            stored=stored,
+            received_via=received_via,
+            registered_date=registered_date,
+            registered_by=registered_by,
+            idempotency=idempotency,
+        )
+
+
+async def _accept_once(
+    runtime: ServiceRuntime,
+    *,
+    channel: Channel,
+    contact: Contact | None,
+    content: dict[str, Any],
+    stored: dict[str, Any],
+    received_via: ReceivedVia,
+    registered_date: date | None,
+    registered_by: str | None,
+    idempotency: tuple[str, Any] | None,
+) -> Receipt:
     async with runtime.unit_of_work() as session:
         if idempotency is not None:
             key, request = idempotency

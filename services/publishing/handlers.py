@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -21,6 +20,8 @@ from services.publishing.schemas import (
 )
 from shared.auth import Principal
 from shared.codes import Channel, Role
+from shared.dates import local_date
+from shared.dates import today as shanghai_today
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events import (
     CasePublished,
@@ -33,9 +34,6 @@ from shared.events import (
 )
 from shared.http import require_roles
 from shared.runtime import ServiceRuntime
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
 
 # --- consultations (意见征集) -----------------------------------------------------------------
 
@@ -97,11 +95,7 @@ async def close_consultation(
         session.add(row)
         runtime.emit(
             session,
-            [
-                ConsultationClosed(
-                    consultation_id=consultation_id, closed_on=datetime.now(UTC).astimezone(SHANGHAI).date()
-                )
-            ],
+            [ConsultationClosed(consultation_id=consultation_id, closed_on=shanghai_today())],
         )
     return _consultation_public(row)
 
@@ -178,11 +172,7 @@ async def on_case_replied(
     row.published_at = now
     row.manifest = manifest
     session.add(row)
-    return [
-        CasePublished(
-            case_id=payload.case_id, publication_id=UUID(row.id), published_on=now.astimezone(SHANGHAI).date()
-        )
-    ]
+    return [CasePublished(case_id=payload.case_id, publication_id=UUID(row.id), published_on=local_date(now))]
 
 
 async def list_replies(runtime: ServiceRuntime, *, limit: int, offset: int) -> ReplyPage:

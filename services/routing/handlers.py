@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,12 +15,12 @@ from services.routing.domain import CaseFacts, ReplyDraft, Rule, RuleViolation, 
 from services.routing.schemas import ActionResult, DepartmentPublic, ReplyCreate, TaskPublic
 from shared.auth import Principal
 from shared.codes import Channel, ClockKind, Role
+from shared.dates import local_date
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.events import CaseAssigned, CaseReplied, DeadlineSet, Envelope, EventPayload, SubmissionReceived
 from shared.http import require_roles
 from shared.runtime import ServiceRuntime
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 HANDLING_ROLES = (Role.HANDLER, Role.DEPARTMENT_HEAD)
 
 
@@ -121,7 +121,7 @@ async def on_submission_received(
             department_name=department.name,
             rule_id=assignment.rule_id,
             reason=assignment.reason,
-            assigned_on=now.astimezone(SHANGHAI).date(),
+            assigned_on=local_date(now),
         )
     ]
 
@@ -183,9 +183,14 @@ async def reply(
             raise Conflict(str(violation)) from violation
         department = await session.get(Department, task.department_id)
         now = datetime.now(UTC)
-        task.state = "replied"
-        task.updated_at = now
-        session.add(task)
+        # Compare-and-set: of two replies racing, exactly one finds the case still open.
+        claimed = await session.exec(
+            update(Task)
+            .where(col(Task.case_id) == task.case_id, col(Task.state) == task.state)
+            .values(state="replied", updated_at=now)
+        )
+        if claimed.rowcount != 1:
+            raise Conflict("the case changed while you were replying; reload it")
         (event,) = runtime.emit(
             session,
             [
@@ -195,7 +200,7 @@ async def reply(
                     department_id=task.department_id,
                     department_name=department.name if department else task.department_id,
                     text=body.text,
-                    replied_on=now.astimezone(SHANGHAI).date(),
+                    replied_on=local_date(now),
                     outcome=body.outcome,
                     adoption=body.adoption,
                     reason=body.reason,

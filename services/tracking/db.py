@@ -49,6 +49,7 @@ class CaseChannel(SQLModel, table=True):
 
     case_id: str = Field(primary_key=True)
     channel: str
+    department_id: str | None = None
 
 
 TABLES: list[type[SQLModel]] = [Clock, ClockLedgerEntry, CaseChannel]

@@ -20,8 +20,8 @@ from services.tracking.db import CaseChannel, Clock, ClockLedgerEntry
 from services.tracking.schemas import CaseDeadlines, ClockPublic, LedgerEntryPublic
 from services.tracking.workdays import WorkingCalendar
 from shared.auth import Principal
-from shared.codes import Channel, ClockKind, ClockState
-from shared.errors import NotFound
+from shared.codes import Channel, ClockKind, ClockState, Role
+from shared.errors import Forbidden, NotFound
 from shared.events import (
     CaseAssigned,
     CaseClosed,
@@ -31,6 +31,7 @@ from shared.events import (
     EventPayload,
     SubmissionReceived,
 )
+from shared.http import require_roles
 from shared.runtime import ServiceRuntime
 
 
@@ -106,6 +107,11 @@ async def on_case_assigned(
     calendar: WorkingCalendar,
     rules: ClockRules,
 ) -> list[EventPayload]:
+    case = await session.get(CaseChannel, str(payload.case_id)) or CaseChannel(
+        case_id=str(payload.case_id), channel=payload.channel.value
+    )
+    case.department_id = payload.department_id
+    session.add(case)
     existing = (await session.exec(select(Clock.kind).where(Clock.case_id == str(payload.case_id)))).all()
     running = frozenset(ClockKind(kind) for kind in existing)
     starts = clocks_on_assignment(payload.channel, payload.assigned_on, running, rules)
@@ -154,8 +160,19 @@ async def on_case_closed(
     return []
 
 
-async def case_deadlines(runtime: ServiceRuntime, case_id: UUID, _principal: Principal) -> CaseDeadlines:
+SUPERVISING_ROLES = (Role.ADMIN, Role.DISCLOSURE_HEAD)
+HANDLING_ROLES = (Role.HANDLER, Role.DEPARTMENT_HEAD)
+
+
+async def case_deadlines(runtime: ServiceRuntime, case_id: UUID, principal: Principal) -> CaseDeadlines:
+    """Supervisors see every case's clocks; handlers and department heads their department's only."""
+    require_roles(principal, *SUPERVISING_ROLES, *HANDLING_ROLES)
     async with runtime.database.session() as session:
+        case = await session.get(CaseChannel, str(case_id))
+        if case is None:
+            raise NotFound(f"no clocks for case {case_id}")
+        if not principal.has_any(SUPERVISING_ROLES) and case.department_id != principal.department:
+            raise Forbidden("this case belongs to another department")
         clocks = (
             await session.exec(select(Clock).where(Clock.case_id == str(case_id)).order_by(col(Clock.id)))
         ).all()

@@ -120,8 +120,11 @@ class RawProducer:
     async def stop(self) -> None:
         await self._producer.stop()
 
-    async def send(self, topic: str, value: bytes, key: str | None = None) -> None:
-        await self._producer.send_and_wait(topic, value, key=key.encode() if key else None)
+    async def send(
+        self, topic: str, value: bytes, key: str | None = None, content_type: str | None = None
+    ) -> None:
+        headers = [("content-type", content_type.encode())] if content_type else None
+        await self._producer.send_and_wait(topic, value, key=key.encode() if key else None, headers=headers)
 
     async def send_event(self, topic: str, envelope: Envelope) -> None:
         await self.send(topic, encode_event(envelope), key=envelope.subject)

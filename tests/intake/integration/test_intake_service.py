@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -16,6 +16,7 @@ from services.intake.app import create_app
 from services.intake.config import IntakeSettings
 from services.intake.db import Submission
 from shared.codes import Channel, ClockKind, Role
+from shared.dates import today as shanghai_today
 from shared.events import CaseAssigned, CaseReplied, ConsultationClosed, ConsultationOpened, DeadlineSet
 from shared.runtime import ServiceRuntime
 from shared.topics import Topics
@@ -215,7 +216,7 @@ async def test_comments_need_an_open_consultation(
         await client.post(f"/api/v1/consultations/{consultation_id}/comments", json=comment), 404, "not_found"
     )
 
-    today = datetime.now(UTC).date()
+    today = shanghai_today()
     await producer.send_payloads(
         topics.consultation_events,
         [
@@ -343,3 +344,36 @@ async def test_an_idempotency_key_makes_a_retry_return_the_same_case(
     await case_events.wait_for_event(first.json()["case_id"], "submission.received")
     await case_events.settle(0.5)
     assert len([e for e in case_events.events() if e.type == "submission.received"]) == 1
+
+
+async def test_a_chunked_body_over_the_limit_is_413_too(
+    intake: tuple[httpx.AsyncClient, ServiceRuntime],
+) -> None:
+    client, runtime = intake
+
+    async def chunks() -> Any:
+        yield b'{"mailbox": "director", "body": "'
+        for _ in range(100):
+            yield ("长" * 1000).encode()
+        yield b'"}'
+
+    response = await client.post(
+        "/api/v1/mailbox-messages", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert_error(response, 413, "payload_too_large")
+    assert await count_rows(runtime, Submission) == 0
+
+
+async def test_a_retry_racing_its_original_gets_the_same_case(
+    intake: tuple[httpx.AsyncClient, ServiceRuntime],
+) -> None:
+    import asyncio
+
+    client, runtime = intake
+    headers = {"Idempotency-Key": "flaky-network-1"}
+    responses = await asyncio.gather(
+        *(client.post("/api/v1/mailbox-messages", json=LETTER, headers=headers) for _ in range(4))
+    )
+    assert {r.status_code for r in responses} == {201}
+    assert len({r.json()["case_id"] for r in responses}) == 1
+    assert await count_rows(runtime, Submission) == 1

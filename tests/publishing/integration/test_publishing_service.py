@@ -14,6 +14,7 @@ import pytest_asyncio
 from services.publishing.app import create_app
 from services.publishing.config import PublishingSettings
 from shared.codes import Channel, Role
+from shared.dates import today as shanghai_today
 from shared.events import CaseReplied, Contact, MailboxContent, SubmissionReceived
 from shared.runtime import ServiceRuntime
 from shared.topics import Topics
@@ -128,7 +129,7 @@ async def test_an_admin_opens_and_closes_a_consultation(
     publishing: tuple[httpx.AsyncClient, ServiceRuntime], kafka_bootstrap: str, topics: Topics
 ) -> None:
     client, _ = publishing
-    today = datetime.now(UTC).date()
+    today = shanghai_today()
     body = {
         "title": "征求意见稿",
         "summary": "说明",
@@ -169,4 +170,4 @@ async def test_an_admin_opens_and_closes_a_consultation(
         (closed_event,) = await reader.wait_for_event(consultation_id, "consultation.closed")
     finally:
         await reader.stop()
-    assert closed_event.data["closed_on"] == str(today) or closed_event.data["closed_on"]
+    assert closed_event.data["closed_on"] == str(shanghai_today())

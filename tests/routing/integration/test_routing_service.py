@@ -279,3 +279,26 @@ async def test_departments_are_listed(routing: tuple[httpx.AsyncClient, ServiceR
     departments = {d["id"]: d["name"] for d in (await client.get("/api/v1/departments")).json()}
     assert departments["engineering"] == "人防工程管理处"
     assert "triage" in departments
+
+
+async def test_of_two_racing_replies_exactly_one_is_sent(
+    routing: tuple[httpx.AsyncClient, ServiceRuntime],
+    producer: RawProducer,
+    case_events: TopicReader,
+    topics: Topics,
+) -> None:
+    import asyncio
+
+    client, _ = routing
+    submission = letter("civil-air-defence", "双击提交")
+    await producer.send_payloads(topics.case_events, [submission])
+    await _task_appears(client, submission.case_id, ENGINEERING)
+    url = f"/api/v1/cases/{submission.case_id}/reply"
+    first, second = await asyncio.gather(
+        client.post(url, json={"text": "答复一"}, headers=ENGINEERING),
+        client.post(url, json={"text": "答复二"}, headers=ENGINEERING),
+    )
+    assert sorted([first.status_code, second.status_code]) == [200, 409]
+    await case_events.wait_for_event(str(submission.case_id), "case.replied")
+    await case_events.settle(1.0)
+    assert len([e for e in case_events.events(str(submission.case_id)) if e.type == "case.replied"]) == 1

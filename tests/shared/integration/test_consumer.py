@@ -111,7 +111,9 @@ async def test_a_poison_message_is_dead_lettered_and_the_next_one_processed(
     dlq = await TopicReader(kafka_bootstrap, topics.dlq(CASE_EVENTS)).start()
     try:
         async with consumer_service(kafka_bootstrap, topics, database_url) as runtime:
-            await producer.send(topics.case_events, b"{not json", key=str(case_id))
+            await producer.send(
+                topics.case_events, b"{not json", key=str(case_id), content_type="application/json"
+            )
             await producer.send(
                 topics.case_events,
                 b'{"specversion": "1.0", "type": "case.assigned", "id": "x"}',
@@ -269,3 +271,37 @@ async def test_events_emitted_by_a_handler_reach_the_topic_through_the_outbox(
     assert emitted.source == "/civic/testsvc"
     assert emitted.correlationid == cause.correlationid
     assert emitted.time <= datetime.now(UTC)
+
+
+async def test_an_unavailable_database_is_waited_for_not_dead_lettered(
+    kafka_bootstrap: str, topics: Topics, database_url: str, producer: RawProducer
+) -> None:
+    """Past the in-process attempts the message is not acknowledged, and Kafka itself redelivers it."""
+    case_id = uuid4()
+    calls = {"n": 0}
+
+    async def database_down_for_a_while(
+        session: AsyncSession, envelope: Envelope, payload: EventPayload
+    ) -> list[EventPayload]:
+        calls["n"] += 1
+        if calls["n"] <= 4:  # more failures than one delivery's 2 attempts: needs two redeliveries
+            raise ConnectionRefusedError("database is restarting")
+        return await count_event(session, envelope, payload)
+
+    dlq = await TopicReader(kafka_bootstrap, topics.dlq(CASE_EVENTS)).start()
+    try:
+        async with consumer_service(
+            kafka_bootstrap, topics, database_url, database_down_for_a_while, attempts=2
+        ) as runtime:
+            await producer.send_payloads(topics.case_events, [assigned(case_id)])
+
+            async def applied() -> bool:
+                return await tally(runtime, case_id) == 1
+
+            await eventually(applied, "the event to be applied once the database is back")
+            await dlq.settle(0.5)
+            assert await tally(runtime, case_id) == 1
+    finally:
+        await dlq.stop()
+    assert calls["n"] == 5
+    assert dlq.records == []

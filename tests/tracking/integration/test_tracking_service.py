@@ -30,6 +30,8 @@ from tests.support.services import assert_error, bearer, in_process, settings_fo
 
 pytestmark = pytest.mark.kafka
 
+ENGINEERING = bearer(Role.HANDLER, department="engineering")
+
 
 @pytest_asyncio.fixture
 async def tracking(
@@ -76,7 +78,7 @@ async def test_a_disclosure_request_is_due_20_working_days_after_receipt(
     assert "20个工作日" in deadline.data["note"]
 
     clocks = (
-        await client.get(f"/api/v1/cases/{submission.case_id}/deadlines", headers=bearer(Role.HANDLER))
+        await client.get(f"/api/v1/cases/{submission.case_id}/deadlines", headers=bearer(Role.ADMIN))
     ).json()
     (clock,) = clocks["clocks"]
     assert (clock["kind"], clock["due_date"], clock["state"]) == ("reply", "2025-10-30", "running")
@@ -143,13 +145,17 @@ async def test_a_mailbox_letter_is_due_5_working_days_after_assignment_and_stops
 
     async def stopped() -> dict[str, Any] | None:
         body: dict[str, Any] = (
-            await client.get(f"/api/v1/cases/{case_id}/deadlines", headers=bearer(Role.HANDLER))
+            await client.get(f"/api/v1/cases/{case_id}/deadlines", headers=ENGINEERING)
         ).json()
         return body if body["clocks"][0]["state"] == "stopped" else None
 
     clocks = await eventually(stopped, "the clock to stop")
     (clock,) = clocks["clocks"]
     assert clock["state"] == "stopped"
+    other_department = bearer(Role.HANDLER, department="policy")
+    assert_error(
+        await client.get(f"/api/v1/cases/{case_id}/deadlines", headers=other_department), 403, "forbidden"
+    )
     assert [entry["cause"] for entry in clock["ledger"]] == ["case.assigned", "case.replied"]
     await case_events.settle(0.5)
     assert len([e for e in case_events.events(str(case_id)) if e.type == "deadline.set"]) == 1
@@ -183,5 +189,10 @@ async def test_deadlines_need_a_token_and_a_known_case(
     client, _ = tracking
     assert_error(await client.get(f"/api/v1/cases/{uuid4()}/deadlines"), 401, "unauthorized")
     assert_error(
-        await client.get(f"/api/v1/cases/{uuid4()}/deadlines", headers=bearer(Role.HANDLER)), 404, "not_found"
+        await client.get(f"/api/v1/cases/{uuid4()}/deadlines", headers=bearer(Role.REVIEWER)),
+        403,
+        "forbidden",
+    )
+    assert_error(
+        await client.get(f"/api/v1/cases/{uuid4()}/deadlines", headers=bearer(Role.ADMIN)), 404, "not_found"
     )
