@@ -34,7 +34,12 @@ class ServiceProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def pid_file(self) -> Path:
+        return self.log_path.parent.parent / "pids" / f"{self.name}.pid"
+
     def start(self) -> None:
+        self.stop_stale()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
@@ -44,6 +49,25 @@ class ServiceProcess:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        self.pid_file.parent.mkdir(parents=True, exist_ok=True)
+        self.pid_file.write_text(str(self.process.pid))
+
+    def stop_stale(self) -> None:
+        """A service left running by a run that was killed holds its port: stop it, by its recorded pid."""
+        if not self.pid_file.exists():
+            return
+        pid = int(self.pid_file.read_text())
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            cmdline = []
+        if f"services.{self.name}".encode() in cmdline:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 10
+            while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+                time.sleep(0.1)
+        self.pid_file.unlink(missing_ok=True)
 
     async def wait_healthy(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -60,14 +84,14 @@ class ServiceProcess:
         raise TimeoutError(f"{self.name} not healthy after {timeout}s:\n{self.log_tail()}")
 
     def stop(self, grace_seconds: float = 10.0) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=grace_seconds)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=grace_seconds)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        self.pid_file.unlink(missing_ok=True)
 
     def log_tail(self, lines: int = 60) -> str:
         if not self.log_path.exists():

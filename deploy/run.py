@@ -76,7 +76,8 @@ def main() -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     kafka: LocalKafka | None = None
     services: list[ServiceProcess] = []
-    signal.signal(signal.SIGTERM, _interrupt)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
     try:
         if "KAFKA_BOOTSTRAP_SERVERS" in os.environ:
             bootstrap = settings.kafka_bootstrap_servers

@@ -5,10 +5,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -20,8 +21,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.auth import Principal, verify_token
 from shared.codes import Role
 from shared.errors import CivicError, Forbidden, Unauthorized, error_body
+from shared.runtime import ServiceRuntime
 
-__all__ = ["BodySizeLimit", "PrincipalDep", "install_common", "require_roles"]
+__all__ = ["BodySizeLimit", "PrincipalDep", "RuntimeDep", "build_app", "install_common", "require_roles"]
 
 log = logging.getLogger(__name__)
 
@@ -176,3 +178,42 @@ PrincipalDep = Annotated[Principal, Depends(_principal)]
 def require_roles(principal: Principal, *roles: Role) -> None:
     if not principal.has_any(roles):
         raise Forbidden(f"needs one of the roles: {', '.join(sorted(roles))}")
+
+
+def _runtime(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[ServiceRuntime, Depends(_runtime)]
+
+
+def build_app(
+    runtime: ServiceRuntime,
+    *,
+    title: str,
+    description: str,
+    router: APIRouter,
+    prepare: Callable[[], Awaitable[None]] | None = None,
+) -> FastAPI:
+    """A service's FastAPI app: its runtime in the lifespan, its routes, and the common parts."""
+    settings = runtime.settings
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        async with runtime.running(prepare=prepare):
+            yield
+
+    app = FastAPI(title=f"Civic Channels — {title}", version="1", description=description, lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.settings = settings
+    app.state.jwt_key = settings.jwt_key
+    app.include_router(router)
+    install_common(
+        app,
+        broker_getter=lambda: runtime.broker,
+        health_checks=lambda: [runtime.check_database, runtime.check_broker],
+        service=settings.service_name,
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -18,17 +18,12 @@ from services.intake.schemas import (
     Receipt,
 )
 from shared.auth import Principal, verify_token
-from shared.runtime import ServiceRuntime
+from shared.http import RuntimeDep
 
 router = APIRouter(prefix="/api/v1")
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 _optional_bearer = HTTPBearer(auto_error=False)
-
-
-def _runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
-    return runtime
 
 
 def _optional_principal(
@@ -42,7 +37,6 @@ def _optional_principal(
     return verify_token(key, credentials.credentials)
 
 
-RuntimeDep = Annotated[ServiceRuntime, Depends(_runtime)]
 OptionalPrincipal = Annotated[Principal | None, Depends(_optional_principal)]
 
 

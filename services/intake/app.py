@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -27,7 +25,7 @@ from shared.events import (
     SupplementReceived,
     SupplementRequested,
 )
-from shared.http import BodySizeLimit, install_common
+from shared.http import build_app
 from shared.runtime import ServiceRuntime
 from shared.topics import CASE_EVENTS, CONSULTATION_EVENTS
 
@@ -58,28 +56,13 @@ def create_app(settings: IntakeSettings) -> FastAPI:
         },
     )
 
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        async def seed() -> None:
-            await handlers.seed_mailboxes(runtime, json.loads(settings.mailboxes_file.read_text()))
+    async def seed() -> None:
+        await handlers.seed_mailboxes(runtime, json.loads(settings.mailboxes_file.read_text()))
 
-        async with runtime.running(prepare=seed):
-            yield
-
-    app = FastAPI(
-        title="Civic Channels — intake",
-        version="1",
+    return build_app(
+        runtime,
+        title="intake",
         description="Citizens write to mailboxes, comment on consultations and apply for information.",
-        lifespan=lifespan,
+        router=router,
+        prepare=seed,
     )
-    app.state.runtime = runtime
-    app.state.jwt_key = settings.jwt_key
-    app.include_router(router)
-    install_common(
-        app,
-        broker_getter=lambda: runtime.broker,
-        health_checks=lambda: [runtime.check_database, runtime.check_broker],
-        service="intake",
-    )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    return app

@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import asdict
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -212,33 +213,24 @@ async def _accept(
     idempotency: tuple[str, Any] | None = None,
 ) -> Receipt:
     """Store the submission, its citizen view and ``submission.received`` in one transaction."""
+    accept = partial(
+        _accept_once,
+        runtime,
+        channel=channel,
+        contact=contact,
+        content=content,
+        stored=stored,
+        received_via=received_via,
+        registered_date=registered_date,
+        registered_by=registered_by,
+        idempotency=idempotency,
+    )
     try:
-        return await _accept_once(
-            runtime,
-            channel=channel,
-            contact=contact,
-            content=content,
-            stored=stored,
-            received_via=received_via,
-            registered_date=registered_date,
-            registered_by=registered_by,
-            idempotency=idempotency,
-        )
+        return await accept()
     except IntegrityError:
         if idempotency is None:
             raise
-        # The same key raced in from a retry: the first request won; answer as it did.
-        return await _accept_once(
-            runtime,
-            channel=channel,
-            contact=contact,
-            content=content,
-            stored=stored,
-            received_via=received_via,
-            registered_date=registered_date,
-            registered_by=registered_by,
-            idempotency=idempotency,
-        )
+        return await accept()  # the same key raced in from a retry: the first won; answer as it did
 
 
 async def _accept_once(

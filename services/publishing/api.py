@@ -10,18 +10,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from services.publishing import handlers
 from services.publishing.config import PublishingSettings
 from services.publishing.schemas import ConsultationCreate, ConsultationPublic, ReplyPage
-from shared.http import PrincipalDep
-from shared.runtime import ServiceRuntime
+from shared.http import PrincipalDep, RuntimeDep
 
 router = APIRouter(prefix="/api/v1")
-
-
-def _runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
-    return runtime
-
-
-RuntimeDep = Annotated[ServiceRuntime, Depends(_runtime)]
 
 
 def _settings(request: Request) -> PublishingSettings:

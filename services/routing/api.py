@@ -5,22 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 
 from services.routing import handlers
 from services.routing.schemas import ActionResult, DepartmentPublic, ReplyCreate, TaskPublic
-from shared.http import PrincipalDep
-from shared.runtime import ServiceRuntime
+from shared.http import PrincipalDep, RuntimeDep
 
 router = APIRouter(prefix="/api/v1")
-
-
-def _runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
-    return runtime
-
-
-RuntimeDep = Annotated[ServiceRuntime, Depends(_runtime)]
 
 
 @router.get("/departments", tags=["handlers"], summary="Departments of the office")

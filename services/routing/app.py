@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from functools import partial
 
 from fastapi import FastAPI
@@ -14,7 +12,7 @@ from services.routing.api import router
 from services.routing.config import RoutingSettings
 from services.routing.db import TABLES
 from shared.events import DeadlineSet, SubmissionReceived
-from shared.http import BodySizeLimit, install_common
+from shared.http import build_app
 from shared.runtime import ServiceRuntime
 from shared.topics import CASE_EVENTS
 
@@ -32,28 +30,13 @@ def create_app(settings: RoutingSettings) -> FastAPI:
         },
     )
 
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        async def seed() -> None:
-            await handlers.seed_office(runtime, json.loads(settings.seed_file.read_text()))
+    async def seed() -> None:
+        await handlers.seed_office(runtime, json.loads(settings.seed_file.read_text()))
 
-        async with runtime.running(prepare=seed):
-            yield
-
-    app = FastAPI(
-        title="Civic Channels — routing",
-        version="1",
+    return build_app(
+        runtime,
+        title="routing",
         description="Assigns cases to departments; the handler workbench.",
-        lifespan=lifespan,
+        router=router,
+        prepare=seed,
     )
-    app.state.runtime = runtime
-    app.state.jwt_key = settings.jwt_key
-    app.include_router(router)
-    install_common(
-        app,
-        broker_getter=lambda: runtime.broker,
-        health_checks=lambda: [runtime.check_database, runtime.check_broker],
-        service="routing",
-    )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    return app

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 
 from services.tracking import handlers
 from services.tracking.schemas import CaseDeadlines
-from shared.http import PrincipalDep
-from shared.runtime import ServiceRuntime
+from shared.http import PrincipalDep, RuntimeDep
 
 router = APIRouter(prefix="/api/v1")
-
-
-def _runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
-    return runtime
-
-
-RuntimeDep = Annotated[ServiceRuntime, Depends(_runtime)]
 
 
 @router.get(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from functools import partial
 
 from fastapi import FastAPI
@@ -14,7 +12,7 @@ from services.tracking.calendar_data import default_calendar
 from services.tracking.config import TrackingSettings
 from services.tracking.db import TABLES
 from shared.events import CaseAssigned, CaseClosed, CaseReplied, SubmissionReceived
-from shared.http import BodySizeLimit, install_common
+from shared.http import build_app
 from shared.runtime import ServiceRuntime
 from shared.topics import CASE_EVENTS
 
@@ -33,26 +31,9 @@ def create_app(settings: TrackingSettings) -> FastAPI:
             CaseClosed: handlers.on_case_closed,
         },
     )
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        async with runtime.running():
-            yield
-
-    app = FastAPI(
-        title="Civic Channels — tracking",
-        version="1",
+    return build_app(
+        runtime,
+        title="tracking",
         description="Statutory and service deadlines in Chinese working days.",
-        lifespan=lifespan,
+        router=router,
     )
-    app.state.runtime = runtime
-    app.state.jwt_key = settings.jwt_key
-    app.include_router(router)
-    install_common(
-        app,
-        broker_getter=lambda: runtime.broker,
-        health_checks=lambda: [runtime.check_database, runtime.check_broker],
-        service="tracking",
-    )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    return app
