@@ -12,8 +12,8 @@ uv:
 	$(UV) sync --frozen
 	touch $@
 
-setup: .venv/.synced  ## virtual environment with the locked dependencies, and the Kafka jars
-	$(UV) run --frozen python -m deploy.kafka fetch >/dev/null
+setup: .venv/.synced  ## virtual environment with the locked dependencies, and the Kafka jars (unless a cluster is given)
+	$(if $(KAFKA_BOOTSTRAP_SERVERS),@echo "using Kafka at $(KAFKA_BOOTSTRAP_SERVERS)",$(UV) run --frozen python -m deploy.kafka fetch >/dev/null)
 
 run: setup  ## the whole system: Kafka, topics, four services, demo data (Ctrl-C stops it)
 	$(UV) run --frozen python -m deploy.run

@@ -1,6 +1,7 @@
 """Pipeline benchmark: POST → ``case.assigned`` → ``deadline.set``, against bare aiokafka.
 
-    python -m bench.pipeline --n 500 --concurrency 20
+    python -m bench.pipeline --n 500 --concurrency 20          # saturated: throughput
+    python -m bench.pipeline --n 50 --concurrency 1 --pause 0.5  # one at a time: unloaded latency
 
 Starts a local broker (or uses ``KAFKA_BOOTSTRAP_SERVERS``), the four services as processes with
 SQLite, posts N mailbox letters to intake with the given concurrency, and reads ``case-events`` until
@@ -87,7 +88,7 @@ async def follow(
         await consumer.stop()
 
 
-async def run_pipeline(bootstrap: str, n: int, concurrency: int, data_dir: Path) -> Result:
+async def run_pipeline(bootstrap: str, n: int, concurrency: int, pause: float, data_dir: Path) -> Result:
     topics = Topics(f"bench{uuid.uuid4().hex[:6]}-")
     await create_topics(bootstrap, topics)
     ports = {name: free_port() for name in ("intake", "routing", "tracking", "publishing")}
@@ -120,6 +121,7 @@ async def run_pipeline(bootstrap: str, n: int, concurrency: int, data_dir: Path)
                     case_id = response.json()["case_id"]
                     sent[case_id] = started
                     wanted[case_id] = {"case.assigned", "deadline.set"}
+                    await asyncio.sleep(pause)
 
             begin = time.perf_counter()
             await asyncio.gather(*(post(i) for i in range(n)))
@@ -138,7 +140,7 @@ async def run_pipeline(bootstrap: str, n: int, concurrency: int, data_dir: Path)
         stop_services(services)
 
 
-async def run_baseline(bootstrap: str, n: int, concurrency: int) -> Result:
+async def run_baseline(bootstrap: str, n: int, concurrency: int, pause: float) -> Result:
     """The same payloads through bare aiokafka: produce (idempotent, acks=all) and consume."""
     topic = f"bench-baseline-{uuid.uuid4().hex[:6]}"
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
@@ -179,6 +181,7 @@ async def run_baseline(bootstrap: str, n: int, concurrency: int) -> Result:
             await producer.send_and_wait(
                 topic, json.dumps(letter(i), ensure_ascii=False).encode(), key=key.encode()
             )
+            await asyncio.sleep(pause)
 
     try:
         reader = asyncio.create_task(consume())
@@ -193,9 +196,9 @@ async def run_baseline(bootstrap: str, n: int, concurrency: int) -> Result:
     return Result("bare aiokafka", n, end - begin, {"consumed": latencies})
 
 
-def report(pipeline: Result, baseline: Result, concurrency: int) -> str:
+def report(pipeline: Result, baseline: Result, concurrency: int, pause: float) -> str:
     rows = [
-        f"N={pipeline.n} concurrency={concurrency}",
+        f"N={pipeline.n} concurrency={concurrency} pause={pause}s",
         "",
         f"{'':<34}{'throughput/s':>13}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}",
     ]
@@ -220,7 +223,7 @@ def report(pipeline: Result, baseline: Result, concurrency: int) -> str:
     return "\n".join(rows)
 
 
-async def main_async(n: int, concurrency: int) -> None:
+async def main_async(n: int, concurrency: int, pause: float) -> None:
     with tempfile.TemporaryDirectory(prefix="civic-bench-") as tmp:
         broker: LocalKafka | None = None
         bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
@@ -230,12 +233,12 @@ async def main_async(n: int, concurrency: int) -> None:
             await broker.wait_ready()
             bootstrap = broker.bootstrap_servers
         try:
-            pipeline = await run_pipeline(bootstrap, n, concurrency, Path(tmp) / "services")
-            baseline = await run_baseline(bootstrap, n, concurrency)
+            pipeline = await run_pipeline(bootstrap, n, concurrency, pause, Path(tmp) / "services")
+            baseline = await run_baseline(bootstrap, n, concurrency, pause)
         finally:
             if broker is not None:
                 broker.stop()
-    print(report(pipeline, baseline, concurrency))
+    print(report(pipeline, baseline, concurrency, pause))
 
 
 def main() -> None:
@@ -244,8 +247,9 @@ def main() -> None:
     )
     parser.add_argument("--n", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--pause", type=float, default=0.0, help="seconds each worker waits between items")
     args = parser.parse_args()
-    asyncio.run(main_async(args.n, args.concurrency))
+    asyncio.run(main_async(args.n, args.concurrency, args.pause))
 
 
 if __name__ == "__main__":
