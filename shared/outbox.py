@@ -151,8 +151,11 @@ class OutboxRelay:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff)
                 continue
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that arrives as
+            # the wait completes, and the relay would outlive its service.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+                async with asyncio.timeout(self._poll):
+                    await self._wake.wait()
 
     async def unsent_count(self) -> int:
         async with self._db.session() as session:
