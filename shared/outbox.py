@@ -84,10 +84,11 @@ def add_events(
 
 
 class OutboxRelay:
-    """Moves committed outbox rows to Kafka. One per service process.
+    """Moves committed outbox rows to Kafka, in id order. Run ONE relay per database.
 
-    On PostgreSQL several relays may run (rows are claimed with ``FOR UPDATE SKIP LOCKED``); SQLite
-    has no row locks, so run one service instance per SQLite file.
+    Rows are claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two relays never publish the
+    same row twice — but they could publish two events of one case out of order. Until relays are
+    partitioned by key, each service runs one instance per database (SQLite has no row locks anyway).
     """
 
     def __init__(

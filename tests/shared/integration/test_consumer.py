@@ -305,3 +305,37 @@ async def test_an_unavailable_database_is_waited_for_not_dead_lettered(
         await dlq.stop()
     assert calls["n"] == 5
     assert dlq.records == []
+
+
+async def test_a_dead_letter_is_replayed_once_its_cause_is_fixed(
+    kafka_bootstrap: str, topics: Topics, database_url: str, producer: RawProducer
+) -> None:
+    from deploy.dlq import replay_dead_letters
+
+    case_id, later = uuid4(), uuid4()
+    bug = {"present": True}
+
+    async def buggy(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> list[EventPayload]:
+        if bug["present"] and payload.subject() == str(case_id):
+            raise KeyError("department missing from the rule table")
+        return await count_event(session, envelope, payload)
+
+    dlq = await TopicReader(kafka_bootstrap, topics.dlq(CASE_EVENTS)).start()
+    try:
+        async with consumer_service(kafka_bootstrap, topics, database_url, buggy, attempts=2) as runtime:
+            await producer.send_payloads(topics.case_events, [assigned(case_id)])
+            await dlq.wait_for_records(lambda r: r.key == str(case_id).encode())
+            bug["present"] = False  # the fix is deployed
+
+            assert await replay_dead_letters(kafka_bootstrap, topics, "case-events") == 1
+            assert await replay_dead_letters(kafka_bootstrap, topics, "case-events") == 0, "replayed twice"
+            await producer.send_payloads(topics.case_events, [assigned(later)])
+
+            async def both_applied() -> bool:
+                return await tally(runtime, case_id) == 1 and await tally(runtime, later) == 1
+
+            await eventually(both_applied, "the replayed event and the next one")
+            await asyncio.sleep(0.5)
+            assert await tally(runtime, case_id) == 1
+    finally:
+        await dlq.stop()
