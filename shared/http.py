@@ -194,6 +194,7 @@ def build_app(
     title: str,
     description: str,
     router: APIRouter,
+    pages: APIRouter | None = None,
     prepare: Callable[[], Awaitable[None]] | None = None,
 ) -> FastAPI:
     """A service's FastAPI app: its runtime in the lifespan, its routes, and the common parts."""
@@ -209,6 +210,8 @@ def build_app(
     app.state.settings = settings
     app.state.jwt_key = settings.jwt_key
     app.include_router(router)
+    if pages is not None:
+        app.include_router(pages, include_in_schema=False)
     install_common(
         app,
         broker_getter=lambda: runtime.broker,

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from services.intake import handlers
 from services.intake.api import router
+from services.intake.pages import pages
 from services.intake.config import IntakeSettings
 from services.intake.db import TABLES
 from shared.events import (
@@ -64,5 +65,6 @@ def create_app(settings: IntakeSettings) -> FastAPI:
         title="intake",
         description="Citizens write to mailboxes, comment on consultations and apply for information.",
         router=router,
+        pages=pages,
         prepare=seed,
     )
