@@ -97,7 +97,7 @@ async def run_pipeline(bootstrap: str, n: int, concurrency: int, pause: float, d
         data_dir=data_dir,
         ports=ports,
         topic_prefix=topics.prefix,
-        extra_env={"CIVIC_ENV": "test"},
+        extra_env={"CIVIC_ENV": "test", "INTAKE_SUBMISSIONS_PER_CLIENT": "1000000"},
     )
     try:
         await asyncio.gather(*(s.wait_healthy(timeout=120) for s in services))

@@ -13,9 +13,12 @@ from services.intake.schemas import (
     CaseStatusPublic,
     CommentCreate,
     DisclosureRequestCreate,
+    FollowUpAccepted,
     MailboxMessageCreate,
     MailboxPublic,
+    RatingCreate,
     Receipt,
+    SupplementCreate,
 )
 from shared.auth import Principal, verify_token
 from shared.http import RuntimeDep
@@ -47,9 +50,14 @@ async def list_mailboxes(runtime: RuntimeDep) -> list[MailboxPublic]:
 
 @router.post("/mailbox-messages", status_code=201, tags=["citizens"], summary="Write to a mailbox (一事一信)")
 async def post_mailbox_message(
-    body: MailboxMessageCreate, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None
+    body: MailboxMessageCreate,
+    runtime: RuntimeDep,
+    principal: OptionalPrincipal,
+    idempotency_key: IdempotencyKey = None,
 ) -> Receipt:
-    return await handlers.submit_mailbox_message(runtime, body, idempotency_key=idempotency_key)
+    return await handlers.submit_mailbox_message(
+        runtime, body, idempotency_key=idempotency_key, principal=principal
+    )
 
 
 @router.post(
@@ -59,9 +67,15 @@ async def post_mailbox_message(
     summary="Comment on a draft under public consultation",
 )
 async def post_comment(
-    consultation_id: UUID, body: CommentCreate, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None
+    consultation_id: UUID,
+    body: CommentCreate,
+    runtime: RuntimeDep,
+    principal: OptionalPrincipal,
+    idempotency_key: IdempotencyKey = None,
 ) -> Receipt:
-    return await handlers.submit_comment(runtime, consultation_id, body, idempotency_key=idempotency_key)
+    return await handlers.submit_comment(
+        runtime, consultation_id, body, idempotency_key=idempotency_key, principal=principal
+    )
 
 
 @router.post(
@@ -84,3 +98,25 @@ async def post_disclosure_request(
 @router.get("/cases/{tracking_code}", tags=["citizens"], summary="Follow a case by its tracking code")
 async def get_case(tracking_code: str, runtime: RuntimeDep) -> CaseStatusPublic:
     return await handlers.case_status(runtime, tracking_code)
+
+
+@router.post(
+    "/cases/{tracking_code}/supplement",
+    status_code=201,
+    tags=["citizens"],
+    summary="Send the supplement (补正材料) the office asked for",
+)
+async def post_supplement(
+    tracking_code: str, body: SupplementCreate, runtime: RuntimeDep
+) -> FollowUpAccepted:
+    return await handlers.submit_supplement(runtime, tracking_code, body)
+
+
+@router.post(
+    "/cases/{tracking_code}/rating",
+    status_code=201,
+    tags=["citizens"],
+    summary="Rate the reply (满意度评价), once per reply",
+)
+async def post_rating(tracking_code: str, body: RatingCreate, runtime: RuntimeDep) -> FollowUpAccepted:
+    return await handlers.rate_reply(runtime, tracking_code, body)

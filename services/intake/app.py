@@ -8,9 +8,10 @@ from fastapi import FastAPI
 
 from services.intake import handlers
 from services.intake.api import router
-from services.intake.pages import pages
 from services.intake.config import IntakeSettings
 from services.intake.db import TABLES
+from services.intake.limits import ClientLimits, SlidingWindow
+from services.intake.pages import pages
 from shared.events import (
     CaseAccepted,
     CaseAssigned,
@@ -60,7 +61,7 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     async def seed() -> None:
         await handlers.seed_mailboxes(runtime, json.loads(settings.mailboxes_file.read_text()))
 
-    return build_app(
+    app = build_app(
         runtime,
         title="intake",
         description="Citizens write to mailboxes, comment on consultations and apply for information.",
@@ -68,3 +69,10 @@ def create_app(settings: IntakeSettings) -> FastAPI:
         pages=pages,
         prepare=seed,
     )
+    app.add_middleware(
+        ClientLimits,
+        submissions=SlidingWindow(settings.submissions_per_client, settings.submission_window_seconds),
+        lookup_misses=SlidingWindow(settings.lookup_misses_per_client, settings.lookup_window_seconds),
+        jwt_key=settings.jwt_key,
+    )
+    return app

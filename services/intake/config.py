@@ -20,3 +20,11 @@ class IntakeSettings(ServiceSettings):
     mailboxes_file: Path = Field(
         default=DATA / "mailboxes.json", description="Seeded when the table is empty."
     )
+    submissions_per_client: int = Field(
+        default=10, gt=0, description="Accepted submissions per client per window."
+    )
+    submission_window_seconds: float = Field(default=3600, gt=0)
+    lookup_misses_per_client: int = Field(
+        default=10, gt=0, description="Unknown tracking codes per client per window."
+    )
+    lookup_window_seconds: float = Field(default=600, gt=0)

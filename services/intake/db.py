@@ -52,6 +52,11 @@ class CaseView(SQLModel, table=True):
     replied_on: date | None = None
     timeline: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(sa_type=UTCDateTime)
+    supplement_pending: bool = False
+    replies: int = Field(
+        default=0, description="How many replies the case has had (a reopened case may get more)."
+    )
+    rated_reply: int = Field(default=0, description="The reply number the citizen last rated; 0 for none.")
 
 
 class ConsultationView(SQLModel, table=True):

@@ -36,7 +36,9 @@ __all__ = [
     "hash_tracking_code",
     "new_tracking_code",
     "normalise_tracking_code",
+    "rating_refusal",
     "receipt_date",
+    "supplement_refusal",
 ]
 
 # No 0/O, 1/I/L or U/V look-alikes: read aloud and typed without doubt. 30 symbols, 16 of them
@@ -90,6 +92,9 @@ class CitizenView:
     reply: str | None = None
     replied_on: date | None = None
     timeline: tuple[TimelineEntry, ...] = field(default_factory=tuple)
+    supplement_pending: bool = False
+    replies: int = 0
+    rated_reply: int = 0
 
     def with_entry(self, at: datetime, event: str, title: str, detail: str | None = None) -> CitizenView:
         return replace(self, timeline=(*self.timeline, TimelineEntry(at, event, title, detail)))
@@ -116,11 +121,11 @@ def apply_case_event(view: CitizenView, payload: EventPayload, at: datetime | No
         case CaseAccepted():
             return replace(view, status="in_progress").with_entry(when, "case.accepted", "办理中")
         case SupplementRequested(items=items, due_date=due):
-            return replace(view, status="supplement_requested").with_entry(
+            return replace(view, status="supplement_requested", supplement_pending=True).with_entry(
                 when, "supplement.requested", "需要补正", f"请于{due.isoformat()}前补充：{items}"
             )
         case SupplementReceived():
-            return replace(view, status="in_progress").with_entry(
+            return replace(view, status="in_progress", supplement_pending=False).with_entry(
                 when, "supplement.received", "补正材料已收到"
             )
         case DeadlineSet(
@@ -134,9 +139,9 @@ def apply_case_event(view: CitizenView, payload: EventPayload, at: datetime | No
         case DeadlineExtended(working_days=days, reason=reason):
             return view.with_entry(when, "deadline.extended", "延期答复", f"延长{days}个工作日：{reason}")
         case CaseReplied(text=text, replied_on=replied_on):
-            return replace(view, status="replied", reply=text, replied_on=replied_on).with_entry(
-                when, "case.replied", "已答复"
-            )
+            return replace(
+                view, status="replied", reply=text, replied_on=replied_on, replies=view.replies + 1
+            ).with_entry(when, "case.replied", "已答复")
         case CaseReopened():
             return replace(view, status="in_progress").with_entry(when, "case.reopened", "重新办理")
         case CaseClosed():
@@ -144,6 +149,22 @@ def apply_case_event(view: CitizenView, payload: EventPayload, at: datetime | No
         case CasePublished():
             return view.with_entry(when, "case.published", "答复已公开", "答复经审核、隐去个人信息后公开")
     return view
+
+
+def supplement_refusal(view: CitizenView) -> str | None:
+    """Why a supplement (补正材料) cannot be accepted now, or None when it can."""
+    if not view.supplement_pending:
+        return "no supplement is pending for this case: none was asked for, or it was already sent"
+    return None
+
+
+def rating_refusal(view: CitizenView) -> str | None:
+    """Why the reply cannot be rated now, or None: one rating per reply, and only after a reply."""
+    if view.replies == 0:
+        return "the case has not been replied to yet; it can be rated after the reply"
+    if view.rated_reply >= view.replies:
+        return "this reply has already been rated"
+    return None
 
 
 def disclosure_request_problems(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,22 +23,29 @@ from services.intake.domain import (
     disclosure_request_problems,
     hash_tracking_code,
     new_tracking_code,
+    rating_refusal,
     receipt_date,
     received_view,
+    supplement_refusal,
 )
 from services.intake.schemas import (
     CaseStatusPublic,
     CommentCreate,
     DisclosureRequestCreate,
+    FollowUpAccepted,
     MailboxMessageCreate,
     MailboxPublic,
+    RatingCreate,
     Receipt,
+    SupplementCreate,
 )
 from shared.auth import Principal
 from shared.codes import ApplicantType, Channel, ReceivedVia, Role
+from shared.dates import local_date
 from shared.dates import today as shanghai_today
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.events import (
+    CaseRated,
     CommentContent,
     ConsultationClosed,
     ConsultationOpened,
@@ -47,6 +55,7 @@ from shared.events import (
     EventPayload,
     MailboxContent,
     SubmissionReceived,
+    SupplementReceived,
 )
 from shared.runtime import ServiceRuntime
 
@@ -90,7 +99,90 @@ async def case_status(runtime: ServiceRuntime, tracking_code: str) -> CaseStatus
     )
 
 
+async def _view_row(session: AsyncSession, tracking_code: str) -> CaseView:
+    row = (
+        await session.exec(
+            select(CaseView).where(CaseView.tracking_hash == hash_tracking_code(tracking_code))
+        )
+    ).first()
+    if row is None:
+        raise NotFound("no case has this tracking code")
+    return row
+
+
+# --- the citizen's follow-ups -------------------------------------------------------------------
+
+
+async def submit_supplement(
+    runtime: ServiceRuntime, tracking_code: str, body: SupplementCreate
+) -> FollowUpAccepted:
+    """Answer a notice to supplement (补正); the reply clock starts again from today."""
+    async with runtime.unit_of_work() as session:
+        row = await _view_row(session, tracking_code)
+        refusal = supplement_refusal(_view_of(row))
+        if refusal:
+            raise Conflict(refusal)
+        claimed = await session.exec(
+            update(CaseView)
+            .where(col(CaseView.case_id) == row.case_id, col(CaseView.supplement_pending).is_(True))
+            .values(supplement_pending=False)
+        )
+        if claimed.rowcount != 1:
+            raise Conflict("the supplement was already sent")
+        now = datetime.now(UTC)
+        runtime.emit(
+            session,
+            [SupplementReceived(case_id=UUID(row.case_id), text=body.text, receipt_date=local_date(now))],
+        )
+    return FollowUpAccepted(case_id=UUID(row.case_id), accepted_at=now)
+
+
+async def rate_reply(runtime: ServiceRuntime, tracking_code: str, body: RatingCreate) -> FollowUpAccepted:
+    """Rate the reply (满意度评价), once per reply; unsatisfied sends the case back for re-handling."""
+    async with runtime.unit_of_work() as session:
+        row = await _view_row(session, tracking_code)
+        refusal = rating_refusal(_view_of(row))
+        if refusal:
+            raise Conflict(refusal)
+        claimed = await session.exec(
+            update(CaseView)
+            .where(col(CaseView.case_id) == row.case_id, col(CaseView.rated_reply) < row.replies)
+            .values(rated_reply=row.replies)
+        )
+        if claimed.rowcount != 1:
+            raise Conflict("this reply has already been rated")
+        runtime.emit(
+            session, [CaseRated(case_id=UUID(row.case_id), rating=body.rating, comment=body.comment)]
+        )
+    return FollowUpAccepted(case_id=UUID(row.case_id), accepted_at=datetime.now(UTC))
+
+
 # --- accepting submissions ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """How a submission arrived and who registered it (registry staff, for post, visits and faxes)."""
+
+    received_via: ReceivedVia = ReceivedVia.ONLINE
+    registered_date: date | None = None
+    registered_by: str | None = None
+
+
+def registration(
+    principal: Principal | None, received_via: ReceivedVia | None, received_at: date | None
+) -> Registration:
+    """Only registry staff say how and when something arrived; the receipt date follows OGI Art. 31."""
+    if received_via is None and received_at is None:
+        return Registration()
+    if principal is None or Role.STAFF not in principal.roles:
+        raise Forbidden("received_via and received_at are set by registry staff (role staff) only")
+    via = received_via or ReceivedVia.ONLINE
+    if via is not ReceivedVia.ONLINE and received_at is None:
+        raise InvalidInput("received_at", "a letter, visit or fax needs the receipt date the rules give")
+    if received_at is not None and received_at > shanghai_today():
+        raise InvalidInput("received_at", "the receipt date cannot be in the future")
+    return Registration(via, received_at, principal.sub)
 
 
 def request_fingerprint(scope: str, body: Any) -> str:
@@ -98,8 +190,13 @@ def request_fingerprint(scope: str, body: Any) -> str:
 
 
 async def submit_mailbox_message(
-    runtime: ServiceRuntime, request: MailboxMessageCreate, *, idempotency_key: str | None
+    runtime: ServiceRuntime,
+    request: MailboxMessageCreate,
+    *,
+    idempotency_key: str | None = None,
+    principal: Principal | None = None,
 ) -> Receipt:
+    registered = registration(principal, request.received_via, request.received_at)
     async with runtime.database.session() as session:
         mailbox = await session.get(Mailbox, request.mailbox)
     if mailbox is None:
@@ -120,13 +217,20 @@ async def submit_mailbox_message(
         contact=contact,
         content={"mailbox": content},
         stored=request.model_dump(mode="json"),
+        registration=registered,
         idempotency=(f"mailbox:{idempotency_key}", request) if idempotency_key else None,
     )
 
 
 async def submit_comment(
-    runtime: ServiceRuntime, consultation_id: UUID, request: CommentCreate, *, idempotency_key: str | None
+    runtime: ServiceRuntime,
+    consultation_id: UUID,
+    request: CommentCreate,
+    *,
+    idempotency_key: str | None = None,
+    principal: Principal | None = None,
 ) -> Receipt:
+    registered = registration(principal, request.received_via, request.received_at)
     async with runtime.database.session() as session:
         consultation = await session.get(ConsultationView, str(consultation_id))
     today = shanghai_today()
@@ -148,6 +252,7 @@ async def submit_comment(
         contact=Contact(**request.contact.model_dump()) if request.contact else None,
         content={"comment": content},
         stored=request.model_dump(mode="json") | {"consultation_id": str(consultation_id)},
+        registration=registered,
         idempotency=(f"comment:{consultation_id}:{idempotency_key}", request) if idempotency_key else None,
     )
 
@@ -156,16 +261,10 @@ async def submit_disclosure_request(
     runtime: ServiceRuntime,
     request: DisclosureRequestCreate,
     *,
-    principal: Principal | None,
-    idempotency_key: str | None,
+    principal: Principal | None = None,
+    idempotency_key: str | None = None,
 ) -> Receipt:
-    registered = request.received_via is not None or request.received_at is not None
-    if registered and (principal is None or Role.STAFF not in principal.roles):
-        raise Forbidden("received_via and received_at are set by registry staff (role staff) only")
-    if request.received_via not in (None, ReceivedVia.ONLINE) and request.received_at is None:
-        raise InvalidInput("received_at", "a letter, visit or fax needs the receipt date the rules give")
-    if request.received_at is not None and request.received_at > shanghai_today():
-        raise InvalidInput("received_at", "the receipt date cannot be in the future")
+    registered = registration(principal, request.received_via, request.received_at)
     applicant = request.applicant
     problems = disclosure_request_problems(
         applicant_is_person=applicant.type is ApplicantType.NATURAL_PERSON,
@@ -193,9 +292,7 @@ async def submit_disclosure_request(
         contact=contact,
         content={"disclosure": content},
         stored=request.model_dump(mode="json"),
-        received_via=request.received_via or ReceivedVia.ONLINE,
-        registered_date=request.received_at,
-        registered_by=principal.sub if registered and principal else None,
+        registration=registered,
         idempotency=(f"disclosure:{idempotency_key}", request) if idempotency_key else None,
     )
 
@@ -207,9 +304,7 @@ async def _accept(
     contact: Contact | None,
     content: dict[str, Any],
     stored: dict[str, Any],
-    received_via: ReceivedVia = ReceivedVia.ONLINE,
-    registered_date: date | None = None,
-    registered_by: str | None = None,
+    registration: Registration,
     idempotency: tuple[str, Any] | None = None,
 ) -> Receipt:
     """Store the submission, its citizen view and ``submission.received`` in one transaction."""
@@ -220,9 +315,7 @@ async def _accept(
         contact=contact,
         content=content,
         stored=stored,
-        received_via=received_via,
-        registered_date=registered_date,
-        registered_by=registered_by,
+        registration=registration,
         idempotency=idempotency,
     )
     try:
@@ -240,9 +333,7 @@ async def _accept_once(
     contact: Contact | None,
     content: dict[str, Any],
     stored: dict[str, Any],
-    received_via: ReceivedVia,
-    registered_date: date | None,
-    registered_by: str | None,
+    registration: Registration,
     idempotency: tuple[str, Any] | None,
 ) -> Receipt:
     async with runtime.unit_of_work() as session:
@@ -257,7 +348,7 @@ async def _accept_once(
         case_id = uuid4()
         code = new_tracking_code()
         now = datetime.now(UTC)
-        receipt_day = receipt_date(received_via, now, registered_date)
+        receipt_day = receipt_date(registration.received_via, now, registration.registered_date)
         session.add(
             Submission(
                 case_id=str(case_id),
@@ -265,8 +356,8 @@ async def _accept_once(
                 channel=channel.value,
                 received_at=now,
                 receipt_date=receipt_day,
-                received_via=received_via.value,
-                registered_by=registered_by,
+                received_via=registration.received_via.value,
+                registered_by=registration.registered_by,
                 content=stored,
             )
         )
@@ -279,7 +370,7 @@ async def _accept_once(
                     channel=channel,
                     received_at=now,
                     receipt_date=receipt_day,
-                    received_via=received_via,
+                    received_via=registration.received_via,
                     contact=contact,
                     **content,
                 )
@@ -336,14 +427,8 @@ def _entry_from_json(data: dict[str, Any]) -> TimelineEntry:
 # --- reactions to events ----------------------------------------------------------------------
 
 
-async def on_case_event(
-    session: AsyncSession, envelope: Envelope, payload: EventPayload
-) -> list[EventPayload]:
-    """Keep the citizen view in step with what happens to the case."""
-    row = await session.get(CaseView, envelope.subject)
-    if row is None:
-        return []  # a case another intake instance's database holds, or one from before a reset
-    before = CitizenView(
+def _view_of(row: CaseView) -> CitizenView:
+    return CitizenView(
         status=row.status,
         department=row.department,
         due_date=row.due_date,
@@ -351,7 +436,20 @@ async def on_case_event(
         reply=row.reply,
         replied_on=row.replied_on,
         timeline=tuple(_entry_from_json(item) for item in row.timeline),
+        supplement_pending=row.supplement_pending,
+        replies=row.replies,
+        rated_reply=row.rated_reply,
     )
+
+
+async def on_case_event(
+    session: AsyncSession, envelope: Envelope, payload: EventPayload
+) -> list[EventPayload]:
+    """Keep the citizen view in step with what happens to the case."""
+    row = await session.get(CaseView, envelope.subject)
+    if row is None:
+        return []  # a case another intake instance's database holds, or one from before a reset
+    before = _view_of(row)
     after = apply_case_event(before, payload, envelope.time)
     if after != before:
         row.status = after.status
@@ -361,6 +459,8 @@ async def on_case_event(
         row.reply = after.reply
         row.replied_on = after.replied_on
         row.timeline = [_entry_json(entry) for entry in after.timeline]
+        row.supplement_pending = after.supplement_pending
+        row.replies = after.replies
         row.updated_at = datetime.now(UTC)
         session.add(row)
     return []

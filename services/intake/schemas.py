@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
-from shared.codes import ApplicantType, DeliveryForm, DeliveryMethod, ReceivedVia
+from shared.codes import ApplicantType, DeliveryForm, DeliveryMethod, Rating, ReceivedVia
 from shared.idnumbers import is_valid_id_number
 
 _MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
@@ -44,10 +44,18 @@ class ContactIn(_Strict):
     name: ShortText | None = None
     phone: Phone | None = None
     email: EmailStr | None = None
+    address: str | None = Field(default=None, max_length=200)
 
 
-class MailboxMessageCreate(_Strict):
-    """A letter to a mailbox. One matter per letter (一事一信)."""
+class _Registered(_Strict):
+    """How and when it arrived: set by registry staff (role ``staff``) only, for post, visits and faxes."""
+
+    received_via: ReceivedVia | None = Field(default=None, description="Registry staff only.")
+    received_at: date | None = Field(default=None, description="Registry staff only: the legal receipt date.")
+
+
+class MailboxMessageCreate(_Registered):
+    """A letter to a mailbox. One matter per letter (一事一信); no attachments."""
 
     mailbox: str = Field(min_length=1, max_length=50)
     category: str = Field(min_length=1, max_length=50)
@@ -57,7 +65,7 @@ class MailboxMessageCreate(_Strict):
     publish_consent: bool = False
 
 
-class CommentCreate(_Strict):
+class CommentCreate(_Registered):
     body: str = Field(min_length=1, max_length=5000)
     clause: str | None = Field(default=None, max_length=100)
     contact: ContactIn | None = None
@@ -73,7 +81,7 @@ class ApplicantIn(_Strict):
     organisation: str | None = Field(default=None, max_length=100)
 
 
-class DisclosureRequestCreate(_Strict):
+class DisclosureRequestCreate(_Registered):
     """An application for government information (OGI Art. 29)."""
 
     applicant: ApplicantIn
@@ -81,8 +89,24 @@ class DisclosureRequestCreate(_Strict):
     purpose: str | None = Field(default=None, max_length=1000)
     delivery_form: DeliveryForm
     delivery_method: DeliveryMethod
-    received_via: ReceivedVia | None = Field(default=None, description="Registry staff only.")
-    received_at: date | None = Field(default=None, description="Registry staff only: the legal receipt date.")
+
+
+class SupplementCreate(_Strict):
+    """The citizen's answer to a notice to supplement (补正)."""
+
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class RatingCreate(_Strict):
+    """How satisfied the citizen is with the reply (满意度评价)."""
+
+    rating: Rating
+    comment: str | None = Field(default=None, max_length=1000)
+
+
+class FollowUpAccepted(BaseModel):
+    case_id: UUID
+    accepted_at: datetime
 
 
 class Receipt(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -17,7 +18,15 @@ from services.intake.config import IntakeSettings
 from services.intake.db import Submission
 from shared.codes import Channel, ClockKind, Role
 from shared.dates import today as shanghai_today
-from shared.events import CaseAssigned, CaseReplied, ConsultationClosed, ConsultationOpened, DeadlineSet
+from shared.events import (
+    CaseAssigned,
+    CaseReopened,
+    CaseReplied,
+    ConsultationClosed,
+    ConsultationOpened,
+    DeadlineSet,
+    SupplementRequested,
+)
 from shared.runtime import ServiceRuntime
 from shared.topics import Topics
 from tests.support.kafka import RawProducer, TopicReader
@@ -377,3 +386,138 @@ async def test_a_retry_racing_its_original_gets_the_same_case(
     assert {r.status_code for r in responses} == {201}
     assert len({r.json()["case_id"] for r in responses}) == 1
     assert await count_rows(runtime, Submission) == 1
+
+
+async def _letter_with_code(client: httpx.AsyncClient) -> tuple[UUID, str]:
+    receipt = (await client.post("/api/v1/mailbox-messages", json=LETTER)).json()
+    return UUID(receipt["case_id"]), receipt["tracking_code"]
+
+
+async def test_a_supplement_answers_a_pending_request_once(
+    intake: tuple[httpx.AsyncClient, ServiceRuntime],
+    producer: RawProducer,
+    topics: Topics,
+    case_events: TopicReader,
+) -> None:
+    client, _ = intake
+    case_id, code = await _letter_with_code(client)
+    url = f"/api/v1/cases/{code}/supplement"
+    assert_error(await client.post(url, json={"text": "补充"}), 409, "conflict")
+    assert_error(
+        await client.post("/api/v1/cases/AAAA-BBBB-CCCC-DDDD/supplement", json={"text": "x"}),
+        404,
+        "not_found",
+    )
+    assert_error(await client.post(url, json={"text": ""}), 422, "validation_error", "text")
+
+    await producer.send_payloads(
+        topics.case_events,
+        [
+            SupplementRequested(
+                case_id=case_id,
+                items="请补充小区名称",
+                due_date=date(2026, 12, 9),
+                requested_on=date(2026, 11, 25),
+            )
+        ],
+    )
+    view = await _wait_for_status(client, code, "supplement_requested")
+    assert view["timeline"][-1]["detail"] == "请于2026-12-09前补充：请补充小区名称"
+
+    accepted = await client.post(url, json={"text": "小区名称为泉城花园"})
+    assert accepted.status_code == 201, accepted.text
+    assert_error(await client.post(url, json={"text": "再次补充"}), 409, "conflict")
+    (event,) = await case_events.wait_for_event(str(case_id), "supplement.received")
+    assert event.data["text"] == "小区名称为泉城花园"
+    assert event.data["receipt_date"] == str(shanghai_today())
+    await _wait_for_status(client, code, "in_progress")
+
+
+async def test_a_reply_is_rated_once_and_again_after_re_handling(
+    intake: tuple[httpx.AsyncClient, ServiceRuntime],
+    producer: RawProducer,
+    topics: Topics,
+    case_events: TopicReader,
+) -> None:
+    client, _ = intake
+    case_id, code = await _letter_with_code(client)
+    url = f"/api/v1/cases/{code}/rating"
+    assert_error(await client.post(url, json={"rating": "satisfied"}), 409, "conflict")
+    assert_error(await client.post(url, json={"rating": "so-so"}), 422, "validation_error", "rating")
+
+    reply = CaseReplied(
+        case_id=case_id,
+        channel=Channel.MAILBOX,
+        department_id="engineering",
+        department_name="人防工程管理处",
+        text="答复",
+        replied_on=date(2026, 11, 26),
+    )
+    await producer.send_payloads(topics.case_events, [reply])
+    await _wait_for_status(client, code, "replied")
+    first = await client.post(url, json={"rating": "unsatisfied", "comment": "没有回答停车收费问题"})
+    assert first.status_code == 201, first.text
+    assert_error(await client.post(url, json={"rating": "satisfied"}), 409, "conflict")
+    (rated,) = await case_events.wait_for_event(str(case_id), "case.rated")
+    assert rated.data == {"case_id": str(case_id), "rating": "unsatisfied", "comment": "没有回答停车收费问题"}
+
+    await producer.send_payloads(
+        topics.case_events, [CaseReopened(case_id=case_id, reason="不满意，重办"), reply]
+    )
+
+    async def second_reply_seen() -> httpx.Response | None:
+        response = await client.post(url, json={"rating": "satisfied"})
+        return response if response.status_code == 201 else None
+
+    await eventually(second_reply_seen, "the second reply to be ratable")
+
+
+async def test_registry_staff_register_a_letter_received_by_post(
+    intake: tuple[httpx.AsyncClient, ServiceRuntime], case_events: TopicReader
+) -> None:
+    client, _ = intake
+    posted = LETTER | {
+        "received_via": "letter",
+        "received_at": "2026-11-23",
+        "contact": {"name": "王五", "address": "历下区某街道"},
+    }
+    assert_error(await client.post("/api/v1/mailbox-messages", json=posted), 403, "forbidden")
+    response = await client.post("/api/v1/mailbox-messages", json=posted, headers=bearer(Role.STAFF))
+    assert response.status_code == 201, response.text
+    assert response.json()["receipt_date"] == "2026-11-23"
+    (event,) = await case_events.wait_for_event(response.json()["case_id"], "submission.received")
+    assert event.data["received_via"] == "letter"
+
+
+async def test_too_many_submissions_or_wrong_codes_from_one_client_are_429(
+    kafka_bootstrap: str, topics: Topics, tmp_path: Path
+) -> None:
+    settings = settings_for(
+        IntakeSettings,
+        kafka_bootstrap,
+        topics,
+        f"sqlite+aiosqlite:///{tmp_path / 'limits.db'}",
+        submissions_per_client=2,
+        lookup_misses_per_client=3,
+    )
+    async with in_process(create_app, settings) as (client, runtime):
+        invalid = LETTER | {"contact": {"phone": "1"}}
+        for _ in range(3):  # refused submissions do not count
+            assert (await client.post("/api/v1/mailbox-messages", json=invalid)).status_code == 422
+        codes = [
+            (await client.post("/api/v1/mailbox-messages", json=LETTER)).json()["tracking_code"]
+            for _ in range(2)
+        ]
+        limited = await client.post("/api/v1/mailbox-messages", json=LETTER)
+        assert_error(limited, 429, "rate_limited")
+        assert 3000 <= int(limited.headers["Retry-After"]) <= 3600
+        assert await count_rows(runtime, Submission) == 2
+        staff = await client.post("/api/v1/mailbox-messages", json=LETTER, headers=bearer(Role.STAFF))
+        assert staff.status_code == 201, "registry staff are not limited"
+
+        assert (await client.get(f"/api/v1/cases/{codes[0]}")).status_code == 200  # found: not a miss
+        for guess in ("AAAA-AAAA-AAAA-AAAA", "BBBB-BBBB-BBBB-BBBB", "CCCC-CCCC-CCCC-CCCC"):
+            assert (await client.get(f"/api/v1/cases/{guess}")).status_code == 404
+        blocked = await client.get(f"/api/v1/cases/{codes[1]}")
+        assert_error(blocked, 429, "rate_limited")
+        assert int(blocked.headers["Retry-After"]) > 0

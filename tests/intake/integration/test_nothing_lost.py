@@ -1,0 +1,124 @@
+"""Nothing lost, nothing leaked: a broker outage, and the logs of a real intake process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from uuid import uuid4
+
+import httpx
+import pytest
+
+from deploy.kafka.local import LocalKafka, create_topics, free_port
+from deploy.processes import start_services, stop_services
+from services.intake.app import create_app
+from services.intake.config import IntakeSettings
+from shared.codes import Role
+from shared.topics import Topics
+from tests.support.kafka import TopicReader
+from tests.support.polling import eventually
+from tests.support.services import JWT_SECRET, bearer, in_process, settings_for
+
+pytestmark = pytest.mark.kafka
+
+LETTER = {
+    "mailbox": "director",
+    "category": "咨询",
+    "subject": "断网期间的来信",
+    "body": "请问防空警报试鸣的时间？",
+    "contact": {"name": "欧阳娜娜", "phone": "13700001234", "email": "nana.ouyang@example.com"},
+    "publish_consent": False,
+}
+
+
+async def test_a_submission_during_a_broker_outage_is_accepted_and_delivered_exactly_once(
+    tmp_path: Path,
+) -> None:
+    broker = LocalKafka(tmp_path / "kafka")  # its own broker: this test stops it
+    broker.start()
+    try:
+        await broker.wait_ready()
+        topics = Topics("outage-")
+        await create_topics(broker.bootstrap_servers, topics)
+        settings = settings_for(
+            IntakeSettings, broker.bootstrap_servers, topics, f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}"
+        )
+        async with in_process(create_app, settings) as (client, runtime):
+            broker.stop()
+            response = await client.post("/api/v1/mailbox-messages", json=LETTER)
+            assert response.status_code == 201, response.text
+            case_id = response.json()["case_id"]
+            assert (await client.get(f"/api/v1/cases/{response.json()['tracking_code']}")).status_code == 200
+            assert await runtime.relay.unsent_count() == 1
+            assert (await client.get("/health")).status_code == 503
+
+            broker.start()
+            await broker.wait_ready()
+            reader = await TopicReader(broker.bootstrap_servers, topics.case_events).start()
+            try:
+                await reader.wait_for_event(case_id, "submission.received", timeout=90)
+
+                async def drained() -> bool:
+                    return await runtime.relay.unsent_count() == 0
+
+                await eventually(drained, "the outbox to drain")
+                await reader.settle(2.0)
+                assert [e.type for e in reader.events(case_id)] == ["submission.received"]
+            finally:
+                await reader.stop()
+    finally:
+        broker.stop()
+
+
+async def test_personal_data_and_tracking_codes_never_reach_the_logs(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    topics = Topics(f"logs{uuid4().hex[:6]}-")
+    await create_topics(kafka_bootstrap, topics)
+    (intake,) = start_services(
+        bootstrap_servers=kafka_bootstrap,
+        data_dir=tmp_path,
+        ports={"intake": free_port()},
+        topic_prefix=topics.prefix,
+        extra_env={"CIVIC_JWT_SECRET": JWT_SECRET, "CIVIC_ENV": "test"},
+    )
+    secrets = ["欧阳娜娜", "13700001234", "nana.ouyang@example.com", "11010519491231002X", "泉城路188号"]
+    try:
+        await intake.wait_healthy(timeout=90)
+        async with httpx.AsyncClient(base_url=intake.url, timeout=15) as http:
+            letter = (await http.post("/api/v1/mailbox-messages", json=LETTER)).json()
+            request = await http.post(
+                "/api/v1/disclosure-requests",
+                headers=bearer(Role.STAFF),
+                json={
+                    "applicant": {
+                        "type": "natural_person",
+                        "name": "欧阳娜娜",
+                        "id_number": "11010519491231002X",
+                        "phone": "13700001234",
+                        "address": "济南市历下区泉城路188号",
+                    },
+                    "description": "人防工程竣工验收备案信息",
+                    "delivery_form": "paper",
+                    "delivery_method": "post",
+                    "received_via": "in_person",
+                    "received_at": "2026-11-24",
+                },
+            )
+            assert request.status_code == 201, request.text
+            refused = await http.post(
+                "/api/v1/mailbox-messages", json=LETTER | {"contact": {"phone": "1370000123x"}}
+            )
+            assert refused.status_code == 422
+            codes = [letter["tracking_code"], request.json()["tracking_code"]]
+            for code in codes:
+                assert (await http.get(f"/api/v1/cases/{code}")).status_code == 200
+                assert (await http.get(f"/api/v1/cases/{code.lower().replace('-', '')}")).status_code == 200
+            assert (
+                await http.post(f"/api/v1/cases/{codes[0]}/rating", json={"rating": "satisfied"})
+            ).status_code == 409
+    finally:
+        stop_services([intake])
+    log = intake.log_path.read_text()
+    assert "GET /api/v1/cases/[tracking-code]" in log, "the access log is not being written"
+    for secret in [*secrets, "1370000123x", *codes, *(c.lower().replace("-", "") for c in codes)]:
+        assert secret not in log, f"{secret!r} appears in the intake log"
