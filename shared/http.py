@@ -56,12 +56,11 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
             )
             continue
         location = [str(part) for part in error.get("loc", ()) if part != "body"]
+        message = error.get("msg", "")
+        if error.get("type") == "extra_forbidden":
+            message = "unknown field: this form has no such field (attachments are not accepted)"
         details.append(
-            {
-                "field": ".".join(location) or "(body)",
-                "message": error.get("msg", ""),
-                "type": error.get("type", ""),
-            }
+            {"field": ".".join(location) or "(body)", "message": message, "type": error.get("type", "")}
         )
     return details
 

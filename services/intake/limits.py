@@ -81,9 +81,12 @@ class ClientLimits:
         path: str = scope["path"]
         method: str = scope["method"]
         if method == "POST" and _SUBMISSION.match(path):
-            window, counts = self.submissions, {201}  # what was accepted counts, not what was refused
+            window, counts = (
+                self.submissions,
+                range(200, 300),
+            )  # what was accepted counts, not what was refused
         elif _LOOKUP.match(path):
-            window, counts = self.lookup_misses, {404}  # guessing shows as tracking codes that do not exist
+            window, counts = self.lookup_misses, range(404, 405)  # guessing shows as codes that do not exist
         else:
             await self.app(scope, receive, send)
             return
