@@ -72,12 +72,17 @@ class ConsultationView(SQLModel, table=True):
 
 
 class IdempotencyRecord(SQLModel, table=True):
+    """The first answer to a request sent with an ``Idempotency-Key``, kept for a day for retries.
+
+    It holds the receipt, tracking code included (a retry must get it back), so it is not kept longer.
+    """
+
     __tablename__ = "intake_idempotency"
 
     key: str = Field(primary_key=True)
     request_hash: str
     response: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
 TABLES: list[type[SQLModel]] = [Mailbox, Submission, CaseView, ConsultationView, IdempotencyRecord]

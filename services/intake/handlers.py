@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -58,6 +58,9 @@ from shared.events import (
     SupplementReceived,
 )
 from shared.runtime import ServiceRuntime
+
+IDEMPOTENCY_RETENTION = timedelta(hours=24)
+"""How long a retry with the same Idempotency-Key gets the first receipt back."""
 
 # --- reading ----------------------------------------------------------------------------------
 
@@ -340,6 +343,11 @@ async def _accept_once(
         if idempotency is not None:
             key, request = idempotency
             fingerprint = request_fingerprint(key, request.model_dump(mode="json"))
+            await session.exec(
+                delete(IdempotencyRecord).where(
+                    col(IdempotencyRecord.created_at) < datetime.now(UTC) - IDEMPOTENCY_RETENTION
+                )
+            )
             earlier = await session.get(IdempotencyRecord, key)
             if earlier is not None:
                 if earlier.request_hash != fingerprint:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -521,3 +521,28 @@ async def test_too_many_submissions_or_wrong_codes_from_one_client_are_429(
         blocked = await client.get(f"/api/v1/cases/{codes[1]}")
         assert_error(blocked, 429, "rate_limited")
         assert int(blocked.headers["Retry-After"]) > 0
+
+
+async def test_an_idempotency_record_is_forgotten_after_a_day(
+    intake: tuple[httpx.AsyncClient, ServiceRuntime],
+) -> None:
+    from services.intake.db import IdempotencyRecord
+
+    client, runtime = intake
+    first = (
+        await client.post("/api/v1/mailbox-messages", json=LETTER, headers={"Idempotency-Key": "old"})
+    ).json()
+    async with runtime.database.transaction() as session:
+        record = await session.get(IdempotencyRecord, "mailbox:old")
+        assert record is not None
+        assert record.response["tracking_code"] == first["tracking_code"]
+        record.created_at = datetime.now(UTC) - timedelta(hours=25)
+        session.add(record)
+    later = (
+        await client.post("/api/v1/mailbox-messages", json=LETTER, headers={"Idempotency-Key": "old"})
+    ).json()
+    assert later["case_id"] != first["case_id"], "a day-old key still returned the first receipt"
+    async with runtime.database.session() as session:
+        kept = await session.get(IdempotencyRecord, "mailbox:old")
+    assert kept is not None
+    assert kept.response["case_id"] == later["case_id"]
