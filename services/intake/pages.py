@@ -1,7 +1,530 @@
-"""The citizen's portal: server-rendered pages in Chinese (forms, receipt, tracking)."""
+"""The citizen's portal (市民端): server-rendered pages in Chinese for the three forms, the receipt
+and the tracking page.
+
+Each route reads the form, calls one use case in :mod:`services.intake.handlers` and renders what it
+returns; the rules stay in the use cases. The pages need no JavaScript. An invalid form comes back
+with status 422, the entered values kept and each message next to its field; the use cases' field
+names (``contact.phone``, ``applicant.id_number``) map to the inputs' names (``contact_phone`` ...).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+from sqlmodel import col, select
+
+from services.intake import handlers
+from services.intake.db import ConsultationView
+from services.intake.domain import normalise_tracking_code
+from services.intake.schemas import (
+    CaseStatusPublic,
+    CommentCreate,
+    DisclosureRequestCreate,
+    MailboxMessageCreate,
+    Receipt,
+)
+from shared.codes import ApplicantType, Channel, DeliveryForm, DeliveryMethod
+from shared.dates import SHANGHAI, today
+from shared.errors import Conflict, InvalidInput, NotFound
+from shared.http import RuntimeDep
+from shared.runtime import ServiceRuntime
+
+__all__ = ["open_consultations", "pages"]
+
+HERE = Path(__file__).resolve().parent
+STYLESHEET = HERE / "static" / "portal.css"
 
 pages = APIRouter()
+templates = Jinja2Templates(directory=HERE / "templates")
+
+CHANNELS = {
+    Channel.MAILBOX: "领导信箱",
+    Channel.CONSULTATION_COMMENT: "意见征集",
+    Channel.DISCLOSURE_REQUEST: "依申请公开",
+}
+APPLICANT_TYPES = {
+    ApplicantType.NATURAL_PERSON: "自然人",
+    ApplicantType.BUSINESS: "商业企业",
+    ApplicantType.RESEARCH_INSTITUTION: "科研机构",
+    ApplicantType.PUBLIC_INTEREST_ORG: "社会公益组织",
+    ApplicantType.LEGAL_SERVICES_ORG: "法律服务机构",
+    ApplicantType.OTHER_ORG: "其他",
+}
+DELIVERY_FORMS = {DeliveryForm.PAPER: "纸质", DeliveryForm.ELECTRONIC: "电子"}
+DELIVERY_METHODS = {
+    DeliveryMethod.POST: "邮寄",
+    DeliveryMethod.EMAIL: "电子邮件",
+    DeliveryMethod.PICKUP: "当面领取",
+    DeliveryMethod.ONLINE: "网上获取",
+}
+STATUSES = {
+    "received": "已受理",
+    "assigned": "已转办",
+    "reassigning": "重新分办中",
+    "in_progress": "办理中",
+    "supplement_requested": "待补正",
+    "replied": "已答复",
+    "closed": "已办结",
+}
+
+PHONE_MESSAGE = "格式不正确：手机号码为 11 位数字（以 13–19 开头），固定电话请带区号，如 0531-12345678"
+ID_NUMBER_MESSAGE = "不正确：请核对 18 位居民身份证号码，其中的出生日期和最后一位校验码对不上"
+EMAIL_MESSAGE = "格式不正确，例如 zhangsan@example.com"
+
+# What the use cases' rules (InvalidInput) say, in the citizen's language: (field, words in the
+# English message, Chinese). A message not listed here is shown as the use case wrote it.
+RULE_MESSAGES = (
+    ("mailbox", "unknown mailbox", "请从列表中选择信箱"),
+    ("category", "takes the categories", "所选信箱不受理这一类别，请重新选择"),
+    ("applicant.name", "name", "自然人申请须填写姓名"),
+    ("applicant.id_number", "ID number", "自然人申请须填写身份证号码"),
+    ("applicant.organisation", "organisation", "法人或其他组织以单位名义申请，请填写单位名称"),
+    ("applicant.phone", "at least one way", "请至少填写一种联系方式：联系电话、电子邮箱或通信地址"),
+    ("applicant.address", "by post", "选择邮寄时须填写通信地址"),
+    ("applicant.email", "by email", "选择电子邮件时须填写电子邮箱"),
+)
+
+_FORM_KEY = re.compile(r"[0-9a-f]{32}")
+_MAX_CODE_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """One form: its inputs (name → label, in page order), which are choices, and where errors link."""
+
+    template: str
+    labels: Mapping[str, str]
+    choices: frozenset[str] = frozenset()
+    anchors: Mapping[str, str] = field(default_factory=dict)
+
+    def input_for(self, api_field: str) -> str:
+        name = {"mailbox": "mailbox_category", "category": "mailbox_category"}.get(api_field, api_field)
+        return name.replace(".", "_")
+
+
+MAILBOX_FORM = FormSpec(
+    "mailbox.html",
+    {
+        "mailbox_category": "信箱和类别",
+        "subject": "标题",
+        "body": "内容",
+        "contact_name": "姓名",
+        "contact_phone": "联系电话",
+        "contact_email": "电子邮箱",
+        "publish_consent": "同意公开",
+    },
+    choices=frozenset({"mailbox_category"}),
+)
+COMMENT_FORM = FormSpec(
+    "comment.html",
+    {
+        "body": "意见内容",
+        "clause": "涉及条款",
+        "contact_name": "姓名",
+        "contact_phone": "联系电话",
+        "contact_email": "电子邮箱",
+    },
+)
+DISCLOSURE_FORM = FormSpec(
+    "disclosure.html",
+    {
+        "applicant_type": "申请人类型",
+        "applicant_name": "姓名",
+        "applicant_organisation": "单位名称",
+        "applicant_id_number": "身份证号码",
+        "applicant_phone": "联系电话",
+        "applicant_email": "电子邮箱",
+        "applicant_address": "通信地址",
+        "description": "所需信息的内容描述",
+        "purpose": "用途",
+        "delivery_form": "信息的提供形式",
+        "delivery_method": "信息的获取方式",
+    },
+    choices=frozenset({"applicant_type", "delivery_form", "delivery_method"}),
+    anchors={
+        "applicant_type": f"applicant_type-{ApplicantType.NATURAL_PERSON.value}",
+        "delivery_form": f"delivery_form-{DeliveryForm.PAPER.value}",
+        "delivery_method": f"delivery_method-{DeliveryMethod.POST.value}",
+    },
+)
+
+FieldErrors = dict[str, list[str]]
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+async def open_consultations(runtime: ServiceRuntime) -> list[ConsultationView]:
+    """Consultations taking comments today, the one closing soonest first."""
+    day = today()
+    async with runtime.database.session() as session:
+        rows = await session.exec(
+            select(ConsultationView)
+            .where(
+                col(ConsultationView.closed).is_(False),
+                col(ConsultationView.opens_on) <= day,
+                col(ConsultationView.closes_on) >= day,
+            )
+            .order_by(col(ConsultationView.closes_on), col(ConsultationView.title))
+        )
+        return list(rows.all())
+
+
+async def _consultation(runtime: ServiceRuntime, consultation_id: UUID) -> ConsultationView | None:
+    async with runtime.database.session() as session:
+        return await session.get(ConsultationView, str(consultation_id))
+
+
+def _closed_message(consultation: ConsultationView) -> str | None:
+    """Why a consultation takes no comment today, for the page; the use case decides on a submission."""
+    day = today()
+    if consultation.closed or day > consultation.closes_on:
+        return f"“{consultation.title}”的意见征集已于{_cn_date(consultation.closes_on)}结束，不再接收意见。"
+    if day < consultation.opens_on:
+        return (
+            f"“{consultation.title}”的意见征集将于{_cn_date(consultation.opens_on)}开始，届时再来发表意见。"
+        )
+    return None
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+
+def _cn_date(value: date | None) -> str:
+    return "" if value is None else f"{value.year}年{value.month}月{value.day}日"
+
+
+def _cn_datetime(value: datetime | str | None) -> str:
+    if value is None:
+        return ""
+    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
+    local = instant.astimezone(SHANGHAI)
+    return f"{_cn_date(local.date())} {local:%H:%M}"
+
+
+templates.env.filters["cn_date"] = _cn_date
+templates.env.filters["cn_datetime"] = _cn_datetime
+templates.env.globals.update(
+    channels=CHANNELS,
+    applicant_types=APPLICANT_TYPES,
+    delivery_forms=DELIVERY_FORMS,
+    delivery_methods=DELIVERY_METHODS,
+    statuses=STATUSES,
+)
+
+
+def _page(
+    request: Request, template: str, context: Mapping[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    response = templates.TemplateResponse(request, template, dict(context), status_code=status_code)
+    # Receipts, tracking pages and refused forms hold a tracking code or personal data: keep no copy.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def _problem_page(request: Request, status_code: int, title: str, message: str) -> HTMLResponse:
+    return _page(request, "problem.html", {"title": title, "message": message}, status_code)
+
+
+def _form_page(
+    request: Request,
+    spec: FormSpec,
+    context: Mapping[str, Any],
+    values: Mapping[str, str] | None = None,
+    errors: FieldErrors | None = None,
+) -> HTMLResponse:
+    values = dict(values or {})
+    values.setdefault("form_key", uuid4().hex)
+    errors = errors or {}
+    summary = [
+        {"anchor": spec.anchors.get(name, name) if name in spec.labels else None, "message": message}
+        for name, messages in errors.items()
+        for message in messages
+    ]
+    return _page(
+        request,
+        spec.template,
+        {**context, "values": values, "errors": errors, "error_summary": summary},
+        status_code=422 if errors else 200,
+    )
+
+
+def _receipt_page(
+    request: Request, receipt: Receipt, channel: Channel, about: str | None = None
+) -> HTMLResponse:
+    return _page(
+        request,
+        "receipt.html",
+        {
+            "channel": channel,
+            "about": about,
+            "tracking_code": receipt.tracking_code,
+            "code_groups": receipt.tracking_code.split("-"),
+            "receipt_date": receipt.receipt_date,
+            "received_at": receipt.received_at,
+        },
+        status_code=201,
+    )
+
+
+# --- form values and errors ---------------------------------------------------------------------
+
+
+async def _form_values(request: Request) -> dict[str, str]:
+    """The text fields of the posted form; files are ignored (本系统不接收附件)."""
+    form = await request.form()
+    return {name: value for name, value in form.items() if isinstance(value, str)}
+
+
+def _optional(values: Mapping[str, str], name: str) -> str | None:
+    return values.get(name, "").strip() or None
+
+
+def _contact(values: Mapping[str, str], prefix: str) -> dict[str, str | None]:
+    return {part: _optional(values, f"{prefix}_{part}") for part in ("name", "phone", "email")}
+
+
+def _form_key(values: Mapping[str, str]) -> str | None:
+    """The hidden key each rendered form carries: sending the same form twice gives one case."""
+    key = values.get("form_key", "")
+    return key if _FORM_KEY.fullmatch(key) else None
+
+
+def _field_errors(exc: ValidationError | InvalidInput, spec: FormSpec) -> FieldErrors:
+    found: list[tuple[str, str]] = []
+    if isinstance(exc, ValidationError):
+        for error in exc.errors():
+            api_field = ".".join(str(part) for part in error["loc"])
+            found.append((spec.input_for(api_field), _schema_message(spec, api_field, error)))
+    else:
+        for detail in exc.details or []:
+            api_field = str(detail["field"])
+            found.append((spec.input_for(api_field), _rule_message(api_field, str(detail["message"]))))
+    errors: FieldErrors = {name: [] for name in spec.labels}
+    for name, message in found:
+        messages = errors.setdefault(name, [])
+        if message not in messages:
+            messages.append(message)
+    return {name: messages for name, messages in errors.items() if messages}
+
+
+def _schema_message(spec: FormSpec, api_field: str, error: ErrorDetails) -> str:
+    name = spec.input_for(api_field)
+    label = spec.labels.get(name, api_field)
+    kind = error["type"]
+    if name in spec.choices:
+        return f"请选择{label}"
+    if kind in ("missing", "string_too_short"):
+        return f"请填写{label}"
+    if kind == "string_too_long":
+        return f"{label}不能超过 {error.get('ctx', {}).get('max_length')} 个字"
+    if api_field.endswith("phone"):
+        return label + PHONE_MESSAGE
+    if api_field.endswith("id_number"):
+        return label + ID_NUMBER_MESSAGE
+    if api_field.endswith("email"):
+        return label + EMAIL_MESSAGE
+    return f"{label}填写有误：{error['msg']}"
+
+
+def _rule_message(api_field: str, message: str) -> str:
+    for rule_field, words, chinese in RULE_MESSAGES:
+        if api_field == rule_field and words in message:
+            return chinese
+    return message
+
+
+async def _submit_form(
+    request: Request,
+    spec: FormSpec,
+    context: Mapping[str, Any],
+    submit: Callable[[dict[str, str]], Awaitable[Receipt]],
+    channel: Channel,
+    about: str | None = None,
+) -> HTMLResponse:
+    values = await _form_values(request)
+    try:
+        receipt = await submit(values)
+    except (ValidationError, InvalidInput) as exc:
+        return _form_page(request, spec, context, values, _field_errors(exc, spec))
+    return _receipt_page(request, receipt, channel, about)
+
+
+def _sent_before_page(request: Request) -> HTMLResponse:
+    """The same rendered form (its hidden key) came back with other content: the first one counts."""
+    return _problem_page(
+        request,
+        409,
+        "这份表单已经提交过",
+        "这份表单已经提交并受理，查询码见当时的回执页面；修改后的内容没有再次提交。"
+        "如需另写一份，请重新打开表单填写。",
+    )
+
+
+# --- routes ---------------------------------------------------------------------------------------
+
+
+@pages.get("/static/portal.css")
+async def stylesheet() -> FileResponse:
+    return FileResponse(STYLESHEET, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+
+@pages.get("/", response_class=HTMLResponse)
+async def home(request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    return _page(
+        request,
+        "home.html",
+        {
+            "mailboxes": await handlers.list_mailboxes(runtime),
+            "consultations": await open_consultations(runtime),
+        },
+    )
+
+
+@pages.get("/mailbox", response_class=HTMLResponse)
+async def mailbox_form(request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    return _form_page(request, MAILBOX_FORM, {"mailboxes": await handlers.list_mailboxes(runtime)})
+
+
+@pages.post("/mailbox", response_class=HTMLResponse)
+async def mailbox_submit(request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    async def submit(values: dict[str, str]) -> Receipt:
+        mailbox, _, category = values.get("mailbox_category", "").partition("|")
+        letter = MailboxMessageCreate.model_validate(
+            {
+                "mailbox": mailbox,
+                "category": category,
+                "subject": values.get("subject", ""),
+                "body": values.get("body", ""),
+                "contact": _contact(values, "contact"),
+                "publish_consent": values.get("publish_consent") == "yes",
+            }
+        )
+        return await handlers.submit_mailbox_message(runtime, letter, idempotency_key=_form_key(values))
+
+    context = {"mailboxes": await handlers.list_mailboxes(runtime)}
+    try:
+        return await _submit_form(request, MAILBOX_FORM, context, submit, Channel.MAILBOX)
+    except Conflict:
+        return _sent_before_page(request)
+
+
+def _parse_consultation_id(raw: str) -> UUID | None:
+    try:
+        return UUID(raw)
+    except ValueError:
+        return None
+
+
+_NO_CONSULTATION = ("没有找到这项意见征集", "您访问的意见征集不存在，请从首页的“正在征求意见”列表进入。")
+
+
+@pages.get("/consultations/{consultation_id}/comment", response_class=HTMLResponse)
+async def comment_form(request: Request, consultation_id: str, runtime: RuntimeDep) -> HTMLResponse:
+    parsed = _parse_consultation_id(consultation_id)
+    consultation = await _consultation(runtime, parsed) if parsed else None
+    if consultation is None:
+        return _problem_page(request, 404, *_NO_CONSULTATION)
+    closed = _closed_message(consultation)
+    if closed:
+        return _problem_page(request, 409, "意见征集未在进行", closed)
+    return _form_page(request, COMMENT_FORM, {"consultation": consultation})
+
+
+@pages.post("/consultations/{consultation_id}/comment", response_class=HTMLResponse)
+async def comment_submit(request: Request, consultation_id: str, runtime: RuntimeDep) -> HTMLResponse:
+    parsed = _parse_consultation_id(consultation_id)
+    consultation = await _consultation(runtime, parsed) if parsed else None
+    if parsed is None or consultation is None:
+        return _problem_page(request, 404, *_NO_CONSULTATION)
+
+    async def submit(values: dict[str, str]) -> Receipt:
+        contact = _contact(values, "contact")
+        comment = CommentCreate.model_validate(
+            {
+                "body": values.get("body", ""),
+                "clause": _optional(values, "clause"),
+                "contact": contact if any(contact.values()) else None,
+            }
+        )
+        return await handlers.submit_comment(runtime, parsed, comment, idempotency_key=_form_key(values))
+
+    try:
+        return await _submit_form(
+            request,
+            COMMENT_FORM,
+            {"consultation": consultation},
+            submit,
+            Channel.CONSULTATION_COMMENT,
+            about=consultation.title,
+        )
+    except NotFound:
+        return _problem_page(request, 404, *_NO_CONSULTATION)
+    except Conflict:
+        closed = _closed_message(await _consultation(runtime, parsed) or consultation)
+        return (
+            _problem_page(request, 409, "意见征集未在进行", closed) if closed else _sent_before_page(request)
+        )
+
+
+@pages.get("/disclosure", response_class=HTMLResponse)
+async def disclosure_form(request: Request) -> HTMLResponse:
+    return _form_page(request, DISCLOSURE_FORM, {})
+
+
+@pages.post("/disclosure", response_class=HTMLResponse)
+async def disclosure_submit(request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    async def submit(values: dict[str, str]) -> Receipt:
+        application = DisclosureRequestCreate.model_validate(
+            {
+                "applicant": {
+                    "type": values.get("applicant_type", ""),
+                    **{
+                        part: _optional(values, f"applicant_{part}")
+                        for part in ("name", "id_number", "phone", "email", "address", "organisation")
+                    },
+                },
+                "description": values.get("description", ""),
+                "purpose": _optional(values, "purpose"),
+                "delivery_form": values.get("delivery_form", ""),
+                "delivery_method": values.get("delivery_method", ""),
+            }
+        )
+        return await handlers.submit_disclosure_request(
+            runtime, application, principal=None, idempotency_key=_form_key(values)
+        )
+
+    try:
+        return await _submit_form(request, DISCLOSURE_FORM, {}, submit, Channel.DISCLOSURE_REQUEST)
+    except Conflict:
+        return _sent_before_page(request)
+
+
+@pages.get("/track", response_class=HTMLResponse)
+async def track(request: Request, runtime: RuntimeDep, code: str | None = None) -> HTMLResponse:
+    if code is None:
+        return _page(request, "track.html", {"code": ""})
+    code = code.strip()
+    if not code:
+        return _page(request, "track.html", {"code": "", "code_error": "请输入查询码"}, 422)
+    case: CaseStatusPublic | None = None
+    if len(code) <= _MAX_CODE_LENGTH:
+        try:
+            case = await handlers.case_status(runtime, code)
+        except NotFound:
+            case = None
+    if case is None:
+        return _page(request, "track.html", {"code": code, "not_found": True}, 404)
+    return _page(request, "track.html", {"code": normalise_tracking_code(code), "case": case})
