@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["is_legacy_id_number", "is_plausible_birth_date", "is_valid_id_number"]
+__all__ = ["is_legacy_id_number", "is_plausible_birth_date", "is_valid_credit_code", "is_valid_id_number"]
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK_CHARS = "10X98765432"  # indexed by the weighted sum modulo 11
@@ -47,3 +47,19 @@ def is_plausible_birth_date(year: int, month: int, day: int) -> bool:
     leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
     days_in_month = (31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
     return 1 <= day <= days_in_month[month - 1]
+
+
+_CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, S, V, Z
+_CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_CREDIT_CODE_SHAPE = re.compile(r"[0-9A-HJ-NP-RTUW-Y]{2}[0-9]{6}[0-9A-HJ-NP-RTUW-Y]{10}")
+
+
+def is_valid_credit_code(value: str) -> bool:
+    """An organisation's unified social credit code (统一社会信用代码, GB 32100-2015): 18 characters,
+    the last a check character: 31 minus the weighted sum modulo 31 (31 counts as 0)."""
+    if _CREDIT_CODE_SHAPE.fullmatch(value) is None:
+        return False
+    total = sum(
+        _CREDIT_CODE_ALPHABET.index(ch) * w for ch, w in zip(value[:17], _CREDIT_CODE_WEIGHTS, strict=True)
+    )
+    return _CREDIT_CODE_ALPHABET[(31 - total % 31) % 31] == value[17]

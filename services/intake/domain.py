@@ -28,6 +28,7 @@ from shared.events import (
     SupplementReceived,
     SupplementRequested,
 )
+from shared.idnumbers import is_valid_credit_code, is_valid_id_number
 
 __all__ = [
     "CitizenView",
@@ -178,15 +179,34 @@ def disclosure_request_problems(
     address: str | None,
     delivery_method: str,
 ) -> list[tuple[str, str]]:
-    """What an application lacks under OGI Art. 29, as (field, why) pairs; empty when complete."""
+    """What an application lacks under OGI Art. 29, as (field, why) pairs; empty when complete.
+
+    ``id_number`` is the proof of identity: a resident ID number (居民身份证号码) for a natural person,
+    the unified social credit code (统一社会信用代码, optional) for an organisation.
+    """
     problems = []
     if applicant_is_person:
         if not name:
             problems.append(("applicant.name", "a natural person gives a name"))
         if not id_number:
             problems.append(("applicant.id_number", "a natural person gives an ID number"))
-    elif not organisation:
-        problems.append(("applicant.organisation", "an organisation applies in its own name"))
+        elif not is_valid_id_number(id_number):
+            problems.append(
+                (
+                    "applicant.id_number",
+                    "a natural person gives a resident ID number, not a credit code",
+                )
+            )
+    else:
+        if not organisation:
+            problems.append(("applicant.organisation", "an organisation applies in its own name"))
+        if id_number and not is_valid_credit_code(id_number):
+            problems.append(
+                (
+                    "applicant.id_number",
+                    "an organisation gives its unified social credit code",
+                )
+            )
     if not (phone or email or address):
         problems.append(("applicant.phone", "give at least one way to reach you: phone, email or address"))
     if delivery_method == "post" and not address:

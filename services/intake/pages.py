@@ -79,7 +79,7 @@ STATUSES = {
 }
 
 PHONE_MESSAGE = "格式不正确：手机号码为 11 位数字（以 13–19 开头），固定电话请带区号，如 0531-12345678"
-ID_NUMBER_MESSAGE = "不正确：请核对 18 位居民身份证号码，其中的出生日期和最后一位校验码对不上"
+ID_NUMBER_MESSAGE = "不正确：请核对 18 位居民身份证号码或统一社会信用代码，最后一位校验码对不上"
 EMAIL_MESSAGE = "格式不正确，例如 zhangsan@example.com"
 
 # What the use cases' rules (InvalidInput) say, in the citizen's language: (field, words in the
@@ -88,6 +88,8 @@ RULE_MESSAGES = (
     ("mailbox", "unknown mailbox", "请从列表中选择信箱"),
     ("category", "takes the categories", "所选信箱不受理这一类别，请重新选择"),
     ("applicant.name", "name", "自然人申请须填写姓名"),
+    ("applicant.id_number", "not a credit code", "自然人请填写 18 位居民身份证号码"),
+    ("applicant.id_number", "unified social credit code", "以单位名义申请的，请填写单位的统一社会信用代码"),
     ("applicant.id_number", "ID number", "自然人申请须填写身份证号码"),
     ("applicant.organisation", "organisation", "法人或其他组织以单位名义申请，请填写单位名称"),
     ("applicant.phone", "at least one way", "请至少填写一种联系方式：联系电话、电子邮箱或通信地址"),
@@ -142,7 +144,7 @@ DISCLOSURE_FORM = FormSpec(
         "applicant_type": "申请人类型",
         "applicant_name": "姓名",
         "applicant_organisation": "单位名称",
-        "applicant_id_number": "身份证号码",
+        "applicant_id_number": "证件号码",
         "applicant_phone": "联系电话",
         "applicant_email": "电子邮箱",
         "applicant_address": "通信地址",

@@ -10,7 +10,7 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 from shared.codes import ApplicantType, DeliveryForm, DeliveryMethod, Rating, ReceivedVia
-from shared.idnumbers import is_valid_id_number
+from shared.idnumbers import is_valid_credit_code, is_valid_id_number
 
 _MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
@@ -26,13 +26,19 @@ def _phone(value: str) -> str:
 
 
 def _id_number(value: str) -> str:
-    if not is_valid_id_number(value.strip()):
-        raise ValueError("not a valid 18-character resident ID number (its check character does not match)")
-    return value.strip().upper()
+    """A resident ID number or a unified social credit code, by its check character; which of the two
+    an applicant must give depends on the applicant type (checked with the other rules of Art. 29)."""
+    normalised = value.strip().upper()
+    if not (is_valid_id_number(normalised) or is_valid_credit_code(normalised)):
+        raise ValueError(
+            "not a valid 18-character resident ID number or unified social credit code "
+            "(its check character does not match)"
+        )
+    return normalised
 
 
 Phone = Annotated[str, Field(max_length=32), AfterValidator(_phone)]
-IdNumber = Annotated[str, AfterValidator(_id_number)]
+IdNumber = Annotated[str, Field(max_length=18), AfterValidator(_id_number)]
 ShortText = Annotated[str, Field(min_length=1, max_length=100)]
 
 

@@ -376,7 +376,7 @@ async def test_a_disclosure_request_is_corrected_after_errors_shown_next_to_the_
 
     await page.get_by_label("自然人", exact=True).check()
     await page.get_by_label("姓名").fill("李四")
-    await page.get_by_label("身份证号码").fill("110105194912310021")  # the check character is X
+    await page.get_by_label("证件号码").fill("110105194912310021")  # the check character is X
     await page.get_by_label("联系电话").fill("12345")
     await page.get_by_label("通信地址").fill("济南市历下区泉城路1号")
     description = "2025年本市新建防空地下室易地建设费收缴情况"
@@ -392,7 +392,7 @@ async def test_a_disclosure_request_is_corrected_after_errors_shown_next_to_the_
     assert "提交未成功" in await alert.inner_text()
     assert await alert.get_by_role("link").count() == 2
     for name, words in (
-        ("applicant_id_number", "身份证号码不正确"),
+        ("applicant_id_number", "证件号码不正确"),
         ("applicant_phone", "联系电话格式不正确"),
     ):
         field = page.locator(f"#{name}")
@@ -403,7 +403,7 @@ async def test_a_disclosure_request_is_corrected_after_errors_shown_next_to_the_
         assert await alert.locator(f'a[href="#{name}"]').count() == 1
     # Everything entered is still there.
     assert await page.get_by_label("姓名").input_value() == "李四"
-    assert await page.get_by_label("身份证号码").input_value() == "110105194912310021"
+    assert await page.get_by_label("证件号码").input_value() == "110105194912310021"
     assert await page.get_by_label("联系电话").input_value() == "12345"
     assert await page.get_by_label("所需信息的内容描述").input_value() == description
     assert await page.get_by_label("自然人", exact=True).is_checked()
@@ -411,7 +411,7 @@ async def test_a_disclosure_request_is_corrected_after_errors_shown_next_to_the_
     await assert_accessible(page, "disclosure form with errors")
 
     await page.locator('.error-summary a[href="#applicant_id_number"]').click()
-    await page.get_by_label("身份证号码").fill("11010519491231002X")
+    await page.get_by_label("证件号码").fill("11010519491231002X")
     await page.get_by_label("联系电话").fill("13912345678")
     response = await submit(page, "提交申请")
     assert response.status == 201

@@ -281,6 +281,14 @@ async def test_a_disclosure_request_is_accepted_when_complete(
             {"type": "business", "organisation": None}, "applicant.organisation", id="org-without-name"
         ),
         pytest.param({"type": "club"}, "applicant.type", id="unknown-applicant-type"),
+        pytest.param(
+            {"type": "business", "organisation": "济南某建设有限公司"},
+            "applicant.id_number",
+            id="org-with-a-personal-id",
+        ),
+        pytest.param(
+            {"id_number": "91350100M000100Y44"}, "applicant.id_number", id="credit-code-check-character"
+        ),
     ],
 )
 async def test_an_incomplete_disclosure_request_names_the_field(
@@ -546,3 +554,20 @@ async def test_an_idempotency_record_is_forgotten_after_a_day(
         kept = await session.get(IdempotencyRecord, "mailbox:old")
     assert kept is not None
     assert kept.response["case_id"] == later["case_id"]
+
+
+async def test_an_organisation_applies_with_its_credit_code(
+    intake: tuple[httpx.AsyncClient, ServiceRuntime], case_events: TopicReader
+) -> None:
+    client, _ = intake
+    applicant = {
+        "type": "research_institution",
+        "organisation": "某研究院",
+        "id_number": "91350100m000100y43",
+        "email": "office@example.org",
+    }
+    response = await client.post("/api/v1/disclosure-requests", json=DISCLOSURE | {"applicant": applicant})
+    assert response.status_code == 201, response.text
+    (event,) = await case_events.wait_for_event(response.json()["case_id"], "submission.received")
+    assert event.data["contact"]["id_number"] == "91350100M000100Y43"
+    assert event.data["disclosure"]["applicant_type"] == "research_institution"

@@ -169,3 +169,36 @@ def test_an_incomplete_application_names_every_missing_field() -> None:
         "applicant.phone",
         "applicant.email",
     ]
+
+
+def test_an_organisation_proves_its_identity_with_a_credit_code_a_person_with_a_resident_id() -> None:
+    def problems(person: bool, id_number: str | None) -> list[str]:
+        found = disclosure_request_problems(
+            applicant_is_person=person,
+            name="李四",
+            id_number=id_number,
+            organisation="济南某建设有限公司",
+            phone="13912345678",
+            email=None,
+            address=None,
+            delivery_method="online",
+        )
+        return [message for _, message in found]
+
+    assert problems(False, "91350100M000100Y43") == []
+    assert problems(False, None) == []
+    assert problems(False, "11010519491231002X") == ["an organisation gives its unified social credit code"]
+    assert problems(True, "11010519491231002X") == []
+    assert problems(True, "91350100M000100Y43") == [
+        "a natural person gives a resident ID number, not a credit code"
+    ]
+
+
+def test_a_credit_code_is_checked_by_its_check_character() -> None:
+    from shared.idnumbers import is_valid_credit_code
+
+    assert is_valid_credit_code("91350100M000100Y43")
+    assert is_valid_credit_code("91370100MA3C00000E")
+    assert not is_valid_credit_code("91370100MA3C00000F")
+    assert not is_valid_credit_code("91370100MA3C0000")
+    assert not is_valid_credit_code("91370100MA3C0000IE"), "I is not in the alphabet"
