@@ -6,7 +6,6 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -214,15 +213,14 @@ async def submit_mailbox_message(
         body=request.body,
         publish_consent=request.publish_consent,
     )
-    return await _accept(
-        runtime,
+    draft = Draft(
         channel=Channel.MAILBOX,
         contact=contact,
         content={"mailbox": content},
         stored=request.model_dump(mode="json"),
         registration=registered,
-        idempotency=(f"mailbox:{idempotency_key}", request) if idempotency_key else None,
     )
+    return await _accept(runtime, draft, (f"mailbox:{idempotency_key}", request) if idempotency_key else None)
 
 
 async def submit_comment(
@@ -249,14 +247,15 @@ async def submit_comment(
         clause=request.clause,
         consultation_closes_on=consultation.closes_on,
     )
-    return await _accept(
-        runtime,
+    draft = Draft(
         channel=Channel.CONSULTATION_COMMENT,
         contact=Contact(**request.contact.model_dump()) if request.contact else None,
         content={"comment": content},
         stored=request.model_dump(mode="json") | {"consultation_id": str(consultation_id)},
         registration=registered,
-        idempotency=(f"comment:{consultation_id}:{idempotency_key}", request) if idempotency_key else None,
+    )
+    return await _accept(
+        runtime, draft, (f"comment:{consultation_id}:{idempotency_key}", request) if idempotency_key else None
     )
 
 
@@ -289,56 +288,41 @@ async def submit_disclosure_request(
         delivery_method=request.delivery_method,
     )
     contact = Contact(**applicant.model_dump(exclude={"type"}))
-    return await _accept(
-        runtime,
+    draft = Draft(
         channel=Channel.DISCLOSURE_REQUEST,
         contact=contact,
         content={"disclosure": content},
         stored=request.model_dump(mode="json"),
         registration=registered,
-        idempotency=(f"disclosure:{idempotency_key}", request) if idempotency_key else None,
+    )
+    return await _accept(
+        runtime, draft, (f"disclosure:{idempotency_key}", request) if idempotency_key else None
     )
 
 
-async def _accept(
-    runtime: ServiceRuntime,
-    *,
-    channel: Channel,
-    contact: Contact | None,
-    content: dict[str, Any],
-    stored: dict[str, Any],
-    registration: Registration,
-    idempotency: tuple[str, Any] | None = None,
-) -> Receipt:
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A submission as accepted: what travels in the event, what is stored, and how it arrived."""
+
+    channel: Channel
+    contact: Contact | None
+    content: dict[str, Any]
+    stored: dict[str, Any]
+    registration: Registration
+
+
+async def _accept(runtime: ServiceRuntime, draft: Draft, idempotency: tuple[str, Any] | None) -> Receipt:
     """Store the submission, its citizen view and ``submission.received`` in one transaction."""
-    accept = partial(
-        _accept_once,
-        runtime,
-        channel=channel,
-        contact=contact,
-        content=content,
-        stored=stored,
-        registration=registration,
-        idempotency=idempotency,
-    )
     try:
-        return await accept()
+        return await _accept_once(runtime, draft, idempotency)
     except IntegrityError:
         if idempotency is None:
             raise
-        return await accept()  # the same key raced in from a retry: the first won; answer as it did
+        # the same key raced in from a retry: the first won; answer as it did
+        return await _accept_once(runtime, draft, idempotency)
 
 
-async def _accept_once(
-    runtime: ServiceRuntime,
-    *,
-    channel: Channel,
-    contact: Contact | None,
-    content: dict[str, Any],
-    stored: dict[str, Any],
-    registration: Registration,
-    idempotency: tuple[str, Any] | None,
-) -> Receipt:
+async def _accept_once(runtime: ServiceRuntime, draft: Draft, idempotency: tuple[str, Any] | None) -> Receipt:
     async with runtime.unit_of_work() as session:
         if idempotency is not None:
             key, request = idempotency
@@ -356,31 +340,33 @@ async def _accept_once(
         case_id = uuid4()
         code = new_tracking_code()
         now = datetime.now(UTC)
-        receipt_day = receipt_date(registration.received_via, now, registration.registered_date)
+        receipt_day = receipt_date(draft.registration.received_via, now, draft.registration.registered_date)
         session.add(
             Submission(
                 case_id=str(case_id),
                 tracking_hash=hash_tracking_code(code),
-                channel=channel.value,
+                channel=draft.channel.value,
                 received_at=now,
                 receipt_date=receipt_day,
-                received_via=registration.received_via.value,
-                registered_by=registration.registered_by,
-                content=stored,
+                received_via=draft.registration.received_via.value,
+                registered_by=draft.registration.registered_by,
+                content=draft.stored,
             )
         )
-        _store_view(session, str(case_id), hash_tracking_code(code), channel.value, received_view(now), now)
+        _store_view(
+            session, str(case_id), hash_tracking_code(code), draft.channel.value, received_view(now), now
+        )
         runtime.emit(
             session,
             [
                 SubmissionReceived(
                     case_id=case_id,
-                    channel=channel,
+                    channel=draft.channel,
                     received_at=now,
                     receipt_date=receipt_day,
-                    received_via=registration.received_via,
-                    contact=contact,
-                    **content,
+                    received_via=draft.registration.received_via,
+                    contact=draft.contact,
+                    **draft.content,
                 )
             ],
         )
