@@ -55,6 +55,8 @@ def banner(services: list[ServiceProcess], bootstrap: str, handler_token: str) -
 Civic Channels is running. Kafka: {bootstrap}
 {urls}
 
+Citizen's portal (市民端): {intake}/
+
 Write to the director's mailbox:
   curl -s -X POST {intake}/api/v1/mailbox-messages -H 'Content-Type: application/json' \\
     -d '{{"mailbox":"director","category":"咨询","subject":"小区人防工程能否停车","body":"请问小区地下人防工程平时可以作为停车场吗？","contact":{{"name":"张三丰","phone":"13812345678"}},"publish_consent":true}}'
