@@ -78,7 +78,8 @@ def main() -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     kafka: LocalKafka | None = None
     services: list[ServiceProcess] = []
-    for signum in (signal.SIGTERM, signal.SIGHUP):
+    # SIGINT too: a shell that starts us in the background leaves SIGINT ignored, and Python keeps that.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _interrupt)
     try:
         if "KAFKA_BOOTSTRAP_SERVERS" in os.environ:
