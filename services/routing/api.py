@@ -5,10 +5,22 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
 
-from services.routing import handlers
-from services.routing.schemas import ActionResult, DepartmentPublic, ReplyCreate, TaskPublic
+from services.routing import actions, handlers
+from services.routing.actions import Office
+from services.routing.schemas import (
+    ActionResult,
+    DepartmentPublic,
+    ExtensionCreate,
+    NoBody,
+    ReplyCreate,
+    ReturnCreate,
+    SupplementRequestCreate,
+    TaskPublic,
+    ThirdPartyConsultationCreate,
+    ThirdPartyReplyCreate,
+)
 from shared.http import PrincipalDep, RuntimeDep
 
 router = APIRouter(prefix="/api/v1")
@@ -31,3 +43,64 @@ async def reply(
     case_id: UUID, body: ReplyCreate, runtime: RuntimeDep, principal: PrincipalDep
 ) -> ActionResult:
     return await handlers.reply(runtime, case_id, body, principal)
+
+
+def _office(request: Request) -> Office:
+    office: Office = request.app.state.office
+    return office
+
+
+OfficeDep = Annotated[Office, Depends(_office)]
+
+
+@router.post("/cases/{case_id}/accept", tags=["handlers"], summary="Take the case on (签收)")
+async def accept(case_id: UUID, _body: NoBody, runtime: RuntimeDep, principal: PrincipalDep) -> ActionResult:
+    return await actions.accept(runtime, case_id, principal)
+
+
+@router.post("/cases/{case_id}/return", tags=["handlers"], summary="Return a case that is not ours (退回)")
+async def return_case(
+    case_id: UUID, body: ReturnCreate, runtime: RuntimeDep, office: OfficeDep, principal: PrincipalDep
+) -> ActionResult:
+    return await actions.return_case(runtime, office, case_id, body, principal)
+
+
+@router.post("/cases/{case_id}/request-supplement", tags=["handlers"], summary="Ask for a supplement (补正)")
+async def request_supplement(
+    case_id: UUID,
+    body: SupplementRequestCreate,
+    runtime: RuntimeDep,
+    office: OfficeDep,
+    principal: PrincipalDep,
+) -> ActionResult:
+    return await actions.request_supplement(runtime, office, case_id, body, principal)
+
+
+@router.post("/cases/{case_id}/consult-third-party", tags=["handlers"], summary="Consult a third party")
+async def consult_third_party(
+    case_id: UUID, body: ThirdPartyConsultationCreate, runtime: RuntimeDep, principal: PrincipalDep
+) -> ActionResult:
+    return await actions.consult_third_party(runtime, case_id, body, principal)
+
+
+@router.post(
+    "/cases/{case_id}/third-party-replied", tags=["handlers"], summary="Record the third party's answer"
+)
+async def third_party_replied(
+    case_id: UUID, body: ThirdPartyReplyCreate, runtime: RuntimeDep, principal: PrincipalDep
+) -> ActionResult:
+    return await actions.third_party_replied(runtime, case_id, body, principal)
+
+
+@router.post(
+    "/cases/{case_id}/extend", tags=["handlers"], summary="Extend the deadline (延期), with approval"
+)
+async def extend(
+    case_id: UUID, body: ExtensionCreate, runtime: RuntimeDep, office: OfficeDep, principal: PrincipalDep
+) -> ActionResult:
+    return await actions.extend(runtime, office, case_id, body, principal)
+
+
+@router.post("/cases/{case_id}/close", tags=["handlers"], summary="Conclude the case (办结)")
+async def close(case_id: UUID, _body: NoBody, runtime: RuntimeDep, principal: PrincipalDep) -> ActionResult:
+    return await actions.close(runtime, case_id, principal)

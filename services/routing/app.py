@@ -7,11 +7,14 @@ from functools import partial
 
 from fastapi import FastAPI
 
-from services.routing import handlers
+from services.routing import actions, handlers
+from services.routing.actions import Office
 from services.routing.api import router
 from services.routing.config import RoutingSettings
 from services.routing.db import TABLES
-from shared.events import DeadlineSet, SubmissionReceived
+from services.routing.workflow import ExtensionRules
+from shared.calendar_data import default_calendar
+from shared.events import CaseRated, DeadlineSet, SubmissionReceived, SupplementReceived
 from shared.http import build_app
 from shared.runtime import ServiceRuntime
 from shared.topics import CASE_EVENTS
@@ -19,6 +22,14 @@ from shared.topics import CASE_EVENTS
 
 def create_app(settings: RoutingSettings) -> FastAPI:
     runtime = ServiceRuntime(settings, TABLES)
+    office = Office(
+        calendar=default_calendar(),
+        triage_department=settings.triage_department,
+        max_returns=settings.max_returns,
+        return_window_days=settings.return_window_days,
+        supplement_window_days=settings.supplement_window_days,
+        extension=ExtensionRules(settings.disclosure_extension_days, settings.mailbox_extension_days),
+    )
     runtime.consume(
         "routing",
         CASE_EVENTS,
@@ -27,16 +38,20 @@ def create_app(settings: RoutingSettings) -> FastAPI:
                 handlers.on_submission_received, triage_department=settings.triage_department
             ),
             DeadlineSet: handlers.on_deadline_set,
+            SupplementReceived: actions.on_supplement_received,
+            CaseRated: actions.on_case_rated,
         },
     )
 
     async def seed() -> None:
         await handlers.seed_office(runtime, json.loads(settings.seed_file.read_text()))
 
-    return build_app(
+    app = build_app(
         runtime,
         title="routing",
         description="Assigns cases to departments; the handler workbench.",
         router=router,
         prepare=seed,
     )
+    app.state.office = office
+    return app

@@ -23,3 +23,12 @@ class RoutingSettings(ServiceSettings):
     triage_department: str = Field(
         default="triage", description="Where a case no rule matches waits (待分办)."
     )
+    max_returns: int = Field(default=2, ge=1, description="Returns after which a case waits in triage.")
+    return_window_days: int = Field(
+        default=2, gt=0, description="Working days to return a case after assignment."
+    )
+    supplement_window_days: int = Field(
+        default=7, gt=0, description="OGI Art. 30: days to ask for a supplement."
+    )
+    disclosure_extension_days: int = Field(default=20, gt=0)
+    mailbox_extension_days: int = Field(default=10, gt=0)

@@ -52,6 +52,10 @@ class Task(SQLModel, table=True):
     reason: str
     submission: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(sa_type=UTCDateTime)
+    assigned_on: date
+    returned_by: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    extended: bool = False
+    supplement_requested: bool = False
 
 
 TABLES: list[type[SQLModel]] = [Department, RoutingRule, Task]

@@ -116,7 +116,7 @@ class RuleViolation(Exception):
         self.field = field
 
 
-OPEN_STATES = frozenset({"assigned", "accepted"})
+OPEN_STATES = frozenset({"assigned", "accepted", "third_party_consulted"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +135,8 @@ def check_reply(state: str, draft: ReplyDraft) -> None:
     basis whenever anything is withheld; comments give an adoption decision, with a reason unless
     adopted; mailbox letters give text only.
     """
+    if state == "supplement_requested" and draft.outcome == "other.no_supplement":
+        return  # the applicant let the supplement deadline pass: the request is treated as abandoned
     if state not in OPEN_STATES:
         raise RuleViolation(
             f"the case is {state}; only an open case (assigned or accepted) can be replied to"

@@ -46,7 +46,7 @@ async def list_departments(runtime: ServiceRuntime) -> list[DepartmentPublic]:
     return [DepartmentPublic(id=d.id, name=d.name) for d in rows]
 
 
-def _facts(payload: SubmissionReceived) -> CaseFacts:
+def facts_of(payload: SubmissionReceived) -> CaseFacts:
     if payload.mailbox is not None:
         return CaseFacts(
             channel=payload.channel.value,
@@ -72,13 +72,8 @@ def _title(payload: SubmissionReceived) -> str:
     return text if len(text) <= 40 else text[:40] + "…"
 
 
-async def on_submission_received(
-    session: AsyncSession, _envelope: Envelope, payload: SubmissionReceived, *, triage_department: str
-) -> list[EventPayload]:
-    """Assign a new case by the rules (转办) and record why."""
-    if await session.get(Task, str(payload.case_id)) is not None:
-        return []
-    rules = [
+async def load_rules(session: AsyncSession) -> list[Rule]:
+    return [
         Rule(
             id=r.id,
             priority=r.priority,
@@ -93,7 +88,16 @@ async def on_submission_received(
         )
         for r in (await session.exec(select(RoutingRule))).all()
     ]
-    assignment = assign(_facts(payload), rules, triage_department=triage_department)
+
+
+async def on_submission_received(
+    session: AsyncSession, _envelope: Envelope, payload: SubmissionReceived, *, triage_department: str
+) -> list[EventPayload]:
+    """Assign a new case by the rules (转办) and record why."""
+    if await session.get(Task, str(payload.case_id)) is not None:
+        return []
+    rules = await load_rules(session)
+    assignment = assign(facts_of(payload), rules, triage_department=triage_department)
     department = await session.get(Department, assignment.department)
     if department is None:
         raise LookupError(f"rule {assignment.rule_id} names unknown department {assignment.department}")
@@ -111,6 +115,7 @@ async def on_submission_received(
             reason=assignment.reason,
             submission=payload.model_dump(mode="json"),
             updated_at=now,
+            assigned_on=local_date(now),
         )
     )
     return [
@@ -153,7 +158,7 @@ async def list_tasks(runtime: ServiceRuntime, principal: Principal, *, state: st
     return [TaskPublic.model_validate(row, from_attributes=True) for row in rows]
 
 
-async def _own_task(session: AsyncSession, case_id: UUID, principal: Principal) -> Task:
+async def own_task(session: AsyncSession, case_id: UUID, principal: Principal) -> Task:
     require_roles(principal, *HANDLING_ROLES)
     task = await session.get(Task, str(case_id))
     if task is None:
@@ -167,7 +172,7 @@ async def reply(
     runtime: ServiceRuntime, case_id: UUID, body: ReplyCreate, principal: Principal
 ) -> ActionResult:
     async with runtime.unit_of_work() as session:
-        task = await _own_task(session, case_id, principal)
+        task = await own_task(session, case_id, principal)
         draft = ReplyDraft(
             channel=task.channel,
             text=body.text,

@@ -42,3 +42,34 @@ class ActionResult(BaseModel):
     case_id: str
     state: str
     event_id: str
+
+
+class _Action(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class NoBody(_Action):
+    """``accept`` and ``close`` take an empty object."""
+
+
+class ReturnCreate(_Action):
+    reason: str = Field(min_length=1, max_length=2000, description="Why the department is not responsible.")
+
+
+class SupplementRequestCreate(_Action):
+    items: str = Field(min_length=1, max_length=2000, description="What the applicant is to add.")
+    working_days: int = Field(description="How many working days the applicant has.")
+
+
+class ThirdPartyConsultationCreate(_Action):
+    party: str = Field(min_length=1, max_length=200)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ThirdPartyReplyCreate(_Action):
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ExtensionCreate(_Action):
+    working_days: int
+    reason: str = Field(min_length=1, max_length=2000)

@@ -8,9 +8,9 @@ from fastapi import FastAPI
 
 from services.tracking import handlers
 from services.tracking.api import router
-from services.tracking.calendar_data import default_calendar
 from services.tracking.config import TrackingSettings
 from services.tracking.db import TABLES
+from shared.calendar_data import default_calendar
 from shared.events import CaseAssigned, CaseClosed, CaseReplied, SubmissionReceived
 from shared.http import build_app
 from shared.runtime import ServiceRuntime

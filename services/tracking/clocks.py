@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from services.tracking.workdays import DueDate, WorkingCalendar
 from shared.codes import Channel, ClockKind
+from shared.workdays import DueDate, WorkingCalendar
 
 __all__ = ["ClockRules", "ClockStart", "clocks_on_assignment", "clocks_on_submission", "describe_due_date"]
 

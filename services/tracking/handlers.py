@@ -18,7 +18,6 @@ from services.tracking.clocks import (
 )
 from services.tracking.db import CaseChannel, Clock, ClockLedgerEntry
 from services.tracking.schemas import CaseDeadlines, ClockPublic, LedgerEntryPublic
-from services.tracking.workdays import WorkingCalendar
 from shared.auth import Principal
 from shared.codes import Channel, ClockKind, ClockState, Role
 from shared.errors import Forbidden, NotFound
@@ -33,6 +32,7 @@ from shared.events import (
 )
 from shared.http import require_roles
 from shared.runtime import ServiceRuntime
+from shared.workdays import WorkingCalendar
 
 
 async def _start_clocks(

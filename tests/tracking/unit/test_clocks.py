@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.tracking.calendar_data import default_calendar
 from services.tracking.clocks import (
     ClockRules,
     clocks_on_assignment,
@@ -10,6 +9,7 @@ from services.tracking.clocks import (
     compute,
     describe_due_date,
 )
+from shared.calendar_data import default_calendar
 from shared.codes import Channel, ClockKind
 
 RULES = ClockRules()

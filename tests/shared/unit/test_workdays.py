@@ -11,8 +11,8 @@ from datetime import date, timedelta
 import chinese_calendar
 import pytest
 
-from services.tracking.calendar_data import SOURCE, announced_years, default_calendar, known_years
-from services.tracking.workdays import DueDate, WorkingCalendar, YearCalendar, provisional_year
+from shared.calendar_data import SOURCE, announced_years, default_calendar, known_years
+from shared.workdays import DueDate, WorkingCalendar, YearCalendar, provisional_year
 
 CALENDAR = default_calendar()
 

@@ -18,7 +18,7 @@ from datetime import date
 import chinese_calendar
 from chinese_calendar import constants
 
-from services.tracking.workdays import WorkingCalendar, YearCalendar
+from shared.workdays import WorkingCalendar, YearCalendar
 
 __all__ = ["SOURCE", "announced_years", "default_calendar", "known_years"]
 
