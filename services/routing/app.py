@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from services.routing import actions, handlers
 from services.routing.actions import Office
 from services.routing.api import router
+from services.routing.pages import pages
 from services.routing.config import RoutingSettings
 from services.routing.db import TABLES
 from services.routing.workflow import ExtensionRules
@@ -51,6 +52,7 @@ def create_app(settings: RoutingSettings) -> FastAPI:
         title="routing",
         description="Assigns cases to departments; the handler workbench.",
         router=router,
+        pages=pages,
         prepare=seed,
     )
     app.state.office = office
