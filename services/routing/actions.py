@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.routing.db import Department, Task
 from services.routing.domain import assign
-from services.routing.handlers import facts_of, load_rules, own_task
+from services.routing.handlers import actor_of, facts_of, load_rules, own_task, record
 from services.routing.schemas import (
     ActionResult,
     ExtensionCreate,
@@ -120,7 +120,10 @@ async def _act(
     principal: Principal,
     events: Sequence[EventPayload],
     session: AsyncSession,
+    summary: str,
 ) -> ActionResult:
+    """Emit the action's events and write its line in the case history."""
+    record(session, case_id, events[-1].event_type, actor_of(principal), summary)
     envelopes = runtime.emit(session, events)
     task = await session.get(Task, str(case_id))
     assert task is not None
@@ -142,6 +145,7 @@ async def accept(runtime: ServiceRuntime, case_id: UUID, principal: Principal) -
             principal,
             [CaseAccepted(case_id=case_id, department_id=task.department_id)],
             session,
+            "签收",
         )
 
 
@@ -183,6 +187,8 @@ async def return_case(
             rule_id=rule_id,
             reason=reason,
         )
+        record(session, case_id, "case.returned", actor_of(principal), f"退回：{body.reason}")
+        record(session, case_id, "case.assigned", "系统分办", f"转至{department.name}：{reason}")
         events: list[EventPayload] = [
             CaseReturned(case_id=case_id, department_id=task.department_id, reason=body.reason),
             CaseAssigned(
@@ -222,7 +228,7 @@ async def request_supplement(
         due = office.calendar.add_working_days(day, body.working_days).due_date
         await _move(session, task, CaseState.SUPPLEMENT_REQUESTED, supplement_requested=True)
         event = SupplementRequested(case_id=case_id, items=body.items, due_date=due, requested_on=day)
-        return await _act(runtime, case_id, principal, [event], session)
+        return await _act(runtime, case_id, principal, [event], session, f"告知补正（{due}前）：{body.items}")
 
 
 async def consult_third_party(
@@ -237,7 +243,7 @@ async def consult_third_party(
             raise _refused(refusal) from refusal
         await _move(session, task, CaseState.THIRD_PARTY_CONSULTED)
         event = ThirdPartyConsulted(case_id=case_id, party=body.party, consulted_on=today())
-        return await _act(runtime, case_id, principal, [event], session)
+        return await _act(runtime, case_id, principal, [event], session, f"征求第三方意见：{body.party}")
 
 
 async def third_party_replied(
@@ -251,7 +257,12 @@ async def third_party_replied(
             raise _refused(refusal) from refusal
         await _move(session, task, CaseState.ACCEPTED)
         return await _act(
-            runtime, case_id, principal, [ThirdPartyReplied(case_id=case_id, replied_on=today())], session
+            runtime,
+            case_id,
+            principal,
+            [ThirdPartyReplied(case_id=case_id, replied_on=today())],
+            session,
+            "第三方已答复",
         )
 
 
@@ -281,7 +292,9 @@ async def extend(
             raise _refused(refusal) from refusal
         await _move(session, task, CaseState(task.state), extended=True)
         event = DeadlineExtended(case_id=case_id, working_days=body.working_days, reason=body.reason)
-        return await _act(runtime, case_id, principal, [event], session)
+        return await _act(
+            runtime, case_id, principal, [event], session, f"延期{body.working_days}个工作日：{body.reason}"
+        )
 
 
 async def close(runtime: ServiceRuntime, case_id: UUID, principal: Principal) -> ActionResult:
@@ -294,7 +307,7 @@ async def close(runtime: ServiceRuntime, case_id: UUID, principal: Principal) ->
             raise _refused(refusal) from refusal
         await _move(session, task, CaseState.CLOSED)
         return await _act(
-            runtime, case_id, principal, [CaseClosed(case_id=case_id, closed_on=today())], session
+            runtime, case_id, principal, [CaseClosed(case_id=case_id, closed_on=today())], session, "办结"
         )
 
 
@@ -310,6 +323,7 @@ async def on_supplement_received(
         task.state = CaseState.ACCEPTED.value
         task.updated_at = datetime.now(UTC)
         session.add(task)
+        record(session, payload.case_id, "supplement.received", "申请人", "补正材料：" + payload.text[:200])
     return []
 
 
@@ -322,4 +336,5 @@ async def on_case_rated(session: AsyncSession, _envelope: Envelope, payload: Cas
     task.updated_at = datetime.now(UTC)
     session.add(task)
     reason = "市民对答复不满意" + (f"：{payload.comment}" if payload.comment else "")
+    record(session, payload.case_id, "case.reopened", "市民评价", reason)
     return [CaseReopened(case_id=payload.case_id, reason=reason)]

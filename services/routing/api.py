@@ -11,6 +11,7 @@ from services.routing import actions, handlers
 from services.routing.actions import Office
 from services.routing.schemas import (
     ActionResult,
+    CaseDetail,
     DepartmentPublic,
     ExtensionCreate,
     NoBody,
@@ -36,6 +37,13 @@ async def list_tasks(
     runtime: RuntimeDep, principal: PrincipalDep, state: Annotated[str | None, Query(max_length=30)] = None
 ) -> list[TaskPublic]:
     return await handlers.list_tasks(runtime, principal, state=state)
+
+
+@router.get(
+    "/cases/{case_id}", tags=["handlers"], summary="A case of the caller's department, with its history"
+)
+async def case_detail(case_id: UUID, runtime: RuntimeDep, principal: PrincipalDep) -> CaseDetail:
+    return await handlers.case_detail(runtime, case_id, principal)
 
 
 @router.post("/cases/{case_id}/reply", tags=["handlers"], summary="Reply to a case (答复)")

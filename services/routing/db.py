@@ -58,4 +58,17 @@ class Task(SQLModel, table=True):
     supplement_requested: bool = False
 
 
-TABLES: list[type[SQLModel]] = [Department, RoutingRule, Task]
+class HistoryEntry(SQLModel, table=True):
+    """What happened to a case in routing, by whom: the case page's history (办理记录)."""
+
+    __tablename__ = "routing_case_history"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(index=True)
+    at: datetime = Field(sa_type=UTCDateTime)
+    event: str
+    actor: str
+    summary: str
+
+
+TABLES: list[type[SQLModel]] = [Department, RoutingRule, Task, HistoryEntry]

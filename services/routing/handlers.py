@@ -10,9 +10,16 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.routing.db import Department, RoutingRule, Task
+from services.routing.db import Department, HistoryEntry, RoutingRule, Task
 from services.routing.domain import CaseFacts, ReplyDraft, Rule, RuleViolation, assign, check_reply
-from services.routing.schemas import ActionResult, DepartmentPublic, ReplyCreate, TaskPublic
+from services.routing.schemas import (
+    ActionResult,
+    CaseDetail,
+    DepartmentPublic,
+    HistoryPublic,
+    ReplyCreate,
+    TaskPublic,
+)
 from shared.auth import Principal
 from shared.codes import Channel, ClockKind, Role
 from shared.dates import local_date
@@ -72,6 +79,33 @@ def _title(payload: SubmissionReceived) -> str:
     return text if len(text) <= 40 else text[:40] + "…"
 
 
+def record(session: AsyncSession, case_id: UUID | str, event: str, actor: str, summary: str) -> None:
+    """One line of the case's history, in the same transaction as the change it records."""
+    session.add(
+        HistoryEntry(case_id=str(case_id), at=datetime.now(UTC), event=event, actor=actor, summary=summary)
+    )
+
+
+def actor_of(principal: Principal) -> str:
+    return f"{principal.name}（{principal.sub}）"
+
+
+async def case_detail(runtime: ServiceRuntime, case_id: UUID, principal: Principal) -> CaseDetail:
+    async with runtime.database.session() as session:
+        task = await own_task(session, case_id, principal)
+        history = (
+            await session.exec(
+                select(HistoryEntry)
+                .where(HistoryEntry.case_id == str(case_id))
+                .order_by(col(HistoryEntry.id))
+            )
+        ).all()
+    return CaseDetail(
+        task=TaskPublic.model_validate(task, from_attributes=True),
+        history=[HistoryPublic.model_validate(entry, from_attributes=True) for entry in history],
+    )
+
+
 async def load_rules(session: AsyncSession) -> list[Rule]:
     return [
         Rule(
@@ -117,6 +151,9 @@ async def on_submission_received(
             updated_at=now,
             assigned_on=local_date(now),
         )
+    )
+    record(
+        session, payload.case_id, "case.assigned", "系统分办", f"转至{department.name}：{assignment.reason}"
     )
     return [
         CaseAssigned(
@@ -196,6 +233,7 @@ async def reply(
         )
         if claimed.rowcount != 1:
             raise Conflict("the case changed while you were replying; reload it")
+        record(session, case_id, "case.replied", actor_of(principal), "答复：" + body.text[:200])
         (event,) = runtime.emit(
             session,
             [

@@ -29,6 +29,18 @@ class TaskPublic(BaseModel):
     submission: dict[str, Any]
 
 
+class HistoryPublic(BaseModel):
+    at: datetime
+    event: str
+    actor: str
+    summary: str
+
+
+class CaseDetail(BaseModel):
+    task: TaskPublic
+    history: list[HistoryPublic]
+
+
 class ReplyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

@@ -116,6 +116,20 @@ async def test_accept_reply_close_each_emit_their_event(
     types = [e.type for e in case_events.events(str(submission.case_id))]
     assert types == ["submission.received", "case.assigned", "case.accepted", "case.replied", "case.closed"]
 
+    detail = (await client.get(url, headers=ENGINEERING)).json()
+    assert detail["task"]["state"] == "closed"
+    assert [(h["event"], h["summary"]) for h in detail["history"]] == [
+        (
+            "case.assigned",
+            "转至人防工程管理处：rule engineering-mailbox (channel=mailbox, mailbox=civil-air-defence): 人防工程信箱",
+        ),
+        ("case.accepted", "签收"),
+        ("case.replied", "答复：答复"),
+        ("case.closed", "办结"),
+    ]
+    assert detail["history"][1]["actor"] == "测试用户（tester）"
+    assert_error(await client.get(url, headers=bearer(Role.HANDLER, department="policy")), 403, "forbidden")
+
 
 async def test_a_returned_case_goes_to_the_next_department_then_to_triage(
     routing: tuple[httpx.AsyncClient, ServiceRuntime],
