@@ -10,9 +10,9 @@ from fastapi import FastAPI
 from services.routing import actions, handlers
 from services.routing.actions import Office
 from services.routing.api import router
-from services.routing.pages import pages
 from services.routing.config import RoutingSettings
 from services.routing.db import TABLES
+from services.routing.pages import pages
 from services.routing.workflow import ExtensionRules
 from shared.calendar_data import default_calendar
 from shared.events import CaseRated, DeadlineSet, SubmissionReceived, SupplementReceived
