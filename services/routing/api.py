@@ -7,16 +7,26 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from services.routing import actions, handlers
+from services.routing import actions, admin, handlers
 from services.routing.actions import Office
 from services.routing.schemas import (
     ActionResult,
+    AuditPublic,
+    Bounces,
     CaseDetail,
+    DepartmentChange,
+    DepartmentCreate,
     DepartmentPublic,
+    DispatchCreate,
     ExtensionCreate,
+    HandlerCreate,
+    HandlerPublic,
     NoBody,
     ReplyCreate,
     ReturnCreate,
+    RuleCreate,
+    RuleIn,
+    RulePublic,
     SupplementRequestCreate,
     TaskPublic,
     ThirdPartyConsultationCreate,
@@ -112,3 +122,64 @@ async def extend(
 @router.post("/cases/{case_id}/close", tags=["handlers"], summary="Conclude the case (办结)")
 async def close(case_id: UUID, _body: NoBody, runtime: RuntimeDep, principal: PrincipalDep) -> ActionResult:
     return await actions.close(runtime, case_id, principal)
+
+
+# --- admin ------------------------------------------------------------------------------------
+
+
+@router.post("/departments", status_code=201, tags=["admin"], summary="Add a department")
+async def add_department(
+    body: DepartmentCreate, runtime: RuntimeDep, principal: PrincipalDep
+) -> DepartmentPublic:
+    return await admin.add_department(runtime, body, principal)
+
+
+@router.put("/departments/{department_id}", tags=["admin"], summary="Rename or describe a department")
+async def change_department(
+    department_id: str, body: DepartmentChange, runtime: RuntimeDep, principal: PrincipalDep
+) -> DepartmentPublic:
+    return await admin.change_department(runtime, department_id, body, principal)
+
+
+@router.get("/handlers", tags=["admin"], summary="Handlers by department")
+async def list_handlers(runtime: RuntimeDep, principal: PrincipalDep) -> list[HandlerPublic]:
+    return await admin.list_handlers(runtime, principal)
+
+
+@router.put("/handlers", tags=["admin"], summary="Add or change a handler")
+async def put_handler(body: HandlerCreate, runtime: RuntimeDep, principal: PrincipalDep) -> HandlerPublic:
+    return await admin.put_handler(runtime, body, principal)
+
+
+@router.get("/rules", tags=["admin"], summary="Routing rules by priority")
+async def list_rules(runtime: RuntimeDep, principal: PrincipalDep) -> list[RulePublic]:
+    return await admin.list_rules(runtime, principal)
+
+
+@router.post("/rules", status_code=201, tags=["admin"], summary="Add a routing rule")
+async def add_rule(body: RuleCreate, runtime: RuntimeDep, principal: PrincipalDep) -> RulePublic:
+    return await admin.add_rule(runtime, body, principal)
+
+
+@router.put("/rules/{rule_id}", tags=["admin"], summary="Change or disable a routing rule")
+async def change_rule(rule_id: str, body: RuleIn, runtime: RuntimeDep, principal: PrincipalDep) -> RulePublic:
+    return await admin.change_rule(runtime, rule_id, body, principal)
+
+
+@router.get("/audit", tags=["admin"], summary="Changes to departments, handlers and rules, newest first")
+async def audit_trail(
+    runtime: RuntimeDep, principal: PrincipalDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> list[AuditPublic]:
+    return await admin.audit_trail(runtime, principal, limit=limit)
+
+
+@router.post("/cases/{case_id}/dispatch", tags=["admin"], summary="Dispatch a case from triage (人工分办)")
+async def dispatch(
+    case_id: UUID, body: DispatchCreate, runtime: RuntimeDep, office: OfficeDep, principal: PrincipalDep
+) -> ActionResult:
+    return await admin.dispatch(runtime, office, case_id, body, principal)
+
+
+@router.get("/bounces", tags=["admin"], summary="How many cases each department has returned")
+async def bounces(runtime: RuntimeDep, principal: PrincipalDep) -> list[Bounces]:
+    return await admin.bounces(runtime, principal)

@@ -71,4 +71,30 @@ class HistoryEntry(SQLModel, table=True):
     summary: str
 
 
-TABLES: list[type[SQLModel]] = [Department, RoutingRule, Task, HistoryEntry]
+class Handler(SQLModel, table=True):
+    """A person who works cases (承办人), for the directory; identity itself comes from the token."""
+
+    __tablename__ = "routing_handler"
+
+    id: str = Field(primary_key=True)
+    name: str
+    department_id: str = Field(foreign_key="routing_department.id", index=True)
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    active: bool = True
+
+
+class AuditEntry(SQLModel, table=True):
+    """Every change an admin makes to departments, handlers and rules (操作留痕)."""
+
+    __tablename__ = "routing_audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime)
+    actor: str
+    action: str
+    target: str
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+TABLES: list[type[SQLModel]] = [Department, RoutingRule, Task, HistoryEntry, Handler, AuditEntry]

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.routing.db import Department, HistoryEntry, RoutingRule, Task
+from services.routing.db import Department, Handler, HistoryEntry, RoutingRule, Task
 from services.routing.domain import CaseFacts, ReplyDraft, Rule, RuleViolation, assign, check_reply
 from services.routing.schemas import (
     ActionResult,
@@ -39,6 +39,8 @@ async def seed_office(runtime: ServiceRuntime, seed: dict[str, Any]) -> None:
         for item in seed["departments"]:
             session.add(Department(**item))
         await session.flush()
+        for item in seed.get("handlers", []):
+            session.add(Handler(**item))
         for item in seed["rules"]:
             session.add(
                 RoutingRule(

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.codes import Adoption, Outcome
+from shared.codes import Adoption, ApplicantType, Channel, Outcome, Role
 
 
 class DepartmentPublic(BaseModel):
@@ -85,3 +85,75 @@ class ThirdPartyReplyCreate(_Action):
 class ExtensionCreate(_Action):
     working_days: int
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class _Admin(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class DepartmentCreate(_Admin):
+    id: str = Field(min_length=1, max_length=50, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str = Field(min_length=1, max_length=100)
+    description: str = Field(default="", max_length=500)
+
+
+class DepartmentChange(_Admin):
+    name: str = Field(min_length=1, max_length=100)
+    description: str = Field(default="", max_length=500)
+
+
+class HandlerCreate(_Admin):
+    id: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100)
+    department_id: str
+    roles: list[Role] = Field(default_factory=lambda: [Role.HANDLER])
+    active: bool = True
+
+
+class HandlerPublic(BaseModel):
+    id: str
+    name: str
+    department_id: str
+    roles: list[str]
+    active: bool
+
+
+class RuleIn(_Admin):
+    """A routing rule: every condition it names must hold; keywords match any one."""
+
+    priority: int = Field(ge=0, le=10_000)
+    department_id: str
+    reason: str = Field(default="", max_length=500)
+    channel: Channel | None = None
+    mailbox: str | None = Field(default=None, max_length=50)
+    category: str | None = Field(default=None, max_length=50)
+    applicant_type: ApplicantType | None = None
+    keywords: list[str] = Field(default_factory=list, max_length=50)
+    enabled: bool = True
+
+
+class RuleCreate(RuleIn):
+    id: str = Field(min_length=1, max_length=50, pattern=r"^[a-z0-9][a-z0-9-]*$")
+
+
+class RulePublic(RuleIn):
+    id: str
+
+
+class DispatchCreate(_Admin):
+    department_id: str
+    note: str = Field(default="", max_length=500)
+
+
+class AuditPublic(BaseModel):
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class Bounces(BaseModel):
+    department_id: str
+    returned: int
