@@ -14,6 +14,7 @@ from services.routing.schemas import (
     AuditPublic,
     Bounces,
     CaseDetail,
+    ClusterReplyResult,
     DepartmentChange,
     DepartmentCreate,
     DepartmentPublic,
@@ -183,3 +184,14 @@ async def dispatch(
 @router.get("/bounces", tags=["admin"], summary="How many cases each department has returned")
 async def bounces(runtime: RuntimeDep, principal: PrincipalDep) -> list[Bounces]:
     return await admin.bounces(runtime, principal)
+
+
+@router.post(
+    "/clusters/{cluster_id}/reply",
+    tags=["handlers"],
+    summary="One reply to every open case of a cluster of similar submissions (相似诉求) in your department",
+)
+async def reply_to_cluster(
+    cluster_id: str, body: ReplyCreate, runtime: RuntimeDep, principal: PrincipalDep
+) -> ClusterReplyResult:
+    return await handlers.reply_to_cluster(runtime, cluster_id, body, principal)

@@ -13,6 +13,7 @@ from services.routing.api import router
 from services.routing.config import RoutingSettings
 from services.routing.db import TABLES
 from services.routing.pages import pages
+from services.routing.similarity import ClusterIndex
 from services.routing.workflow import ExtensionRules
 from shared.calendar_data import default_calendar
 from shared.events import CaseRated, DeadlineSet, SubmissionReceived, SupplementReceived
@@ -23,6 +24,7 @@ from shared.topics import CASE_EVENTS
 
 def create_app(settings: RoutingSettings) -> FastAPI:
     runtime = ServiceRuntime(settings, TABLES)
+    clusters = ClusterIndex(settings.similarity_threshold)
     office = Office(
         calendar=default_calendar(),
         triage_department=settings.triage_department,
@@ -36,7 +38,9 @@ def create_app(settings: RoutingSettings) -> FastAPI:
         CASE_EVENTS,
         {
             SubmissionReceived: partial(
-                handlers.on_submission_received, triage_department=settings.triage_department
+                handlers.on_submission_received,
+                triage_department=settings.triage_department,
+                clusters=clusters,
             ),
             DeadlineSet: handlers.on_deadline_set,
             SupplementReceived: actions.on_supplement_received,
@@ -46,6 +50,7 @@ def create_app(settings: RoutingSettings) -> FastAPI:
 
     async def seed() -> None:
         await handlers.seed_office(runtime, json.loads(settings.seed_file.read_text()))
+        await handlers.load_clusters(runtime, clusters)
 
     app = build_app(
         runtime,

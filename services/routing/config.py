@@ -32,3 +32,6 @@ class RoutingSettings(ServiceSettings):
     )
     disclosure_extension_days: int = Field(default=20, gt=0)
     mailbox_extension_days: int = Field(default=10, gt=0)
+    similarity_threshold: float = Field(
+        default=0.52, gt=0, le=1, description="Character-bigram Jaccard at which submissions are similar."
+    )

@@ -56,6 +56,9 @@ class Task(SQLModel, table=True):
     returned_by: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     extended: bool = False
     supplement_requested: bool = False
+    cluster_id: str | None = Field(
+        default=None, index=True, description="Similar submissions (相似诉求) share one."
+    )
 
 
 class HistoryEntry(SQLModel, table=True):

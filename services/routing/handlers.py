@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,11 +15,13 @@ from services.routing.domain import CaseFacts, ReplyDraft, Rule, RuleViolation, 
 from services.routing.schemas import (
     ActionResult,
     CaseDetail,
+    ClusterReplyResult,
     DepartmentPublic,
     HistoryPublic,
     ReplyCreate,
     TaskPublic,
 )
+from services.routing.similarity import ClusterIndex
 from shared.auth import Principal
 from shared.codes import Channel, ClockKind, Role
 from shared.dates import local_date
@@ -126,8 +128,31 @@ async def load_rules(session: AsyncSession) -> list[Rule]:
     ]
 
 
+def text_of(submission: SubmissionReceived) -> str:
+    """What the similarity of submissions is judged on: the citizen's own words."""
+    if submission.mailbox is not None:
+        return f"{submission.mailbox.subject}\n{submission.mailbox.body}"
+    if submission.comment is not None:
+        return submission.comment.body
+    assert submission.disclosure is not None
+    return submission.disclosure.description
+
+
+async def load_clusters(runtime: ServiceRuntime, index: ClusterIndex) -> None:
+    """Rebuild the in-memory similarity index from the stored tasks, in the order they arrived."""
+    async with runtime.database.session() as session:
+        tasks = (await session.exec(select(Task).order_by(col(Task.received_at), col(Task.case_id)))).all()
+    for task in tasks:
+        index.add(task.case_id, text_of(SubmissionReceived.model_validate(task.submission)))
+
+
 async def on_submission_received(
-    session: AsyncSession, _envelope: Envelope, payload: SubmissionReceived, *, triage_department: str
+    session: AsyncSession,
+    _envelope: Envelope,
+    payload: SubmissionReceived,
+    *,
+    triage_department: str,
+    clusters: ClusterIndex | None = None,
 ) -> list[EventPayload]:
     """Assign a new case by the rules (转办) and record why."""
     if await session.get(Task, str(payload.case_id)) is not None:
@@ -152,6 +177,7 @@ async def on_submission_received(
             submission=payload.model_dump(mode="json"),
             updated_at=now,
             assigned_on=local_date(now),
+            cluster_id=clusters.add(str(payload.case_id), text_of(payload)) if clusters is not None else None,
         )
     )
     record(
@@ -194,7 +220,22 @@ async def list_tasks(runtime: ServiceRuntime, principal: Principal, *, state: st
     query = query.order_by(col(Task.due_date).is_(None), col(Task.due_date), col(Task.received_at))
     async with runtime.database.session() as session:
         rows = (await session.exec(query)).all()
-    return [TaskPublic.model_validate(row, from_attributes=True) for row in rows]
+        cluster_ids = {row.cluster_id for row in rows if row.cluster_id}
+        sizes = dict(
+            (
+                await session.exec(
+                    select(Task.cluster_id, func.count())
+                    .where(col(Task.cluster_id).in_(cluster_ids))
+                    .group_by(col(Task.cluster_id))
+                )
+            ).all()
+        )
+    return [
+        TaskPublic.model_validate(row, from_attributes=True).model_copy(
+            update={"cluster_size": sizes.get(row.cluster_id, 1) if row.cluster_id else 1}
+        )
+        for row in rows
+    ]
 
 
 async def own_task(session: AsyncSession, case_id: UUID, principal: Principal) -> Task:
@@ -253,3 +294,32 @@ async def reply(
             ],
         )
     return ActionResult(case_id=str(case_id), state="replied", event_id=str(event.id))
+
+
+async def reply_to_cluster(
+    runtime: ServiceRuntime, cluster_id: str, body: ReplyCreate, principal: Principal
+) -> ClusterReplyResult:
+    """One reply to every open case of a cluster in the caller's department; each case gets its own
+    ``case.replied`` and keeps its own clock. Cases elsewhere, or not open, are left and reported."""
+    require_roles(principal, *HANDLING_ROLES)
+    async with runtime.database.session() as session:
+        members = (
+            await session.exec(
+                select(Task).where(Task.cluster_id == cluster_id).order_by(col(Task.received_at))
+            )
+        ).all()
+    if not members:
+        raise NotFound(f"no cluster {cluster_id}")
+    replied: list[str] = []
+    skipped: dict[str, str] = {}
+    for task in members:
+        if task.department_id != principal.department:
+            skipped[task.case_id] = "another department's case"
+            continue
+        try:
+            await reply(runtime, UUID(task.case_id), body, principal)
+        except (Conflict, InvalidInput) as refusal:
+            skipped[task.case_id] = refusal.message
+        else:
+            replied.append(task.case_id)
+    return ClusterReplyResult(cluster_id=cluster_id, replied=replied, skipped=skipped)

@@ -27,6 +27,10 @@ class TaskPublic(BaseModel):
     rule_id: str | None
     reason: str
     submission: dict[str, Any]
+    cluster_id: str | None = None
+    cluster_size: int = Field(
+        default=1, description="How many submissions, in any department, are this similar."
+    )
 
 
 class HistoryPublic(BaseModel):
@@ -48,6 +52,12 @@ class ReplyCreate(BaseModel):
     outcome: Outcome | None = None
     adoption: Adoption | None = None
     reason: str | None = Field(default=None, max_length=5000)
+
+
+class ClusterReplyResult(BaseModel):
+    cluster_id: str
+    replied: list[str] = Field(description="Cases that got the reply, each with its own case.replied.")
+    skipped: dict[str, str] = Field(description="Cases of the cluster left as they are, and why.")
 
 
 class ActionResult(BaseModel):
