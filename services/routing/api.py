@@ -33,6 +33,7 @@ from services.routing.schemas import (
     ThirdPartyConsultationCreate,
     ThirdPartyReplyCreate,
 )
+from shared.codes import Channel
 from shared.http import PrincipalDep, RuntimeDep
 
 router = APIRouter(prefix="/api/v1")
@@ -45,9 +46,14 @@ async def list_departments(runtime: RuntimeDep) -> list[DepartmentPublic]:
 
 @router.get("/tasks", tags=["handlers"], summary="The caller's department inbox, soonest due first")
 async def list_tasks(
-    runtime: RuntimeDep, principal: PrincipalDep, state: Annotated[str | None, Query(max_length=30)] = None
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    state: Annotated[str | None, Query(max_length=30)] = None,
+    channel: Annotated[Channel | None, Query()] = None,
 ) -> list[TaskPublic]:
-    return await handlers.list_tasks(runtime, principal, state=state)
+    return await handlers.list_tasks(
+        runtime, principal, state=state, channel=channel.value if channel else None
+    )
 
 
 @router.get(

@@ -16,7 +16,14 @@ from services.routing.pages import pages
 from services.routing.similarity import ClusterIndex
 from services.routing.workflow import ExtensionRules
 from shared.calendar_data import default_calendar
-from shared.events import CaseRated, DeadlineSet, SubmissionReceived, SupplementReceived
+from shared.events import (
+    CaseRated,
+    DeadlineBreached,
+    DeadlineSet,
+    DeadlineWarning,
+    SubmissionReceived,
+    SupplementReceived,
+)
 from shared.http import build_app
 from shared.runtime import ServiceRuntime
 from shared.topics import CASE_EVENTS
@@ -43,6 +50,8 @@ def create_app(settings: RoutingSettings) -> FastAPI:
                 clusters=clusters,
             ),
             DeadlineSet: handlers.on_deadline_set,
+            DeadlineWarning: handlers.on_deadline_card,
+            DeadlineBreached: handlers.on_deadline_card,
             SupplementReceived: actions.on_supplement_received,
             CaseRated: actions.on_case_rated,
         },

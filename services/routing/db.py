@@ -59,6 +59,7 @@ class Task(SQLModel, table=True):
     cluster_id: str | None = Field(
         default=None, index=True, description="Similar submissions (相似诉求) share one."
     )
+    card: str | None = Field(default=None, description="yellow (黄牌) or red (红牌), from tracking.")
 
 
 class HistoryEntry(SQLModel, table=True):

@@ -26,7 +26,16 @@ from shared.auth import Principal
 from shared.codes import Channel, ClockKind, Role
 from shared.dates import local_date
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
-from shared.events import CaseAssigned, CaseReplied, DeadlineSet, Envelope, EventPayload, SubmissionReceived
+from shared.events import (
+    CaseAssigned,
+    CaseReplied,
+    DeadlineBreached,
+    DeadlineSet,
+    DeadlineWarning,
+    Envelope,
+    EventPayload,
+    SubmissionReceived,
+)
 from shared.http import require_roles
 from shared.runtime import ServiceRuntime
 
@@ -196,6 +205,21 @@ async def on_submission_received(
     ]
 
 
+async def on_deadline_card(
+    session: AsyncSession, _envelope: Envelope, payload: DeadlineWarning | DeadlineBreached
+) -> list[EventPayload]:
+    """Tracking's yellow card (一个工作日内到期) and red card (已超期) on the reply clock, shown in the inbox."""
+    if payload.clock not in (ClockKind.REPLY, ClockKind.ADOPTION_REPORT):
+        return []
+    task = await session.get(Task, str(payload.case_id))
+    if task is None or task.due_date != payload.due_date:
+        return []  # a card for a due date that has since moved
+    if task.card != "red":  # red stays red for that due date
+        task.card = "red" if isinstance(payload, DeadlineBreached) else "yellow"
+        session.add(task)
+    return []
+
+
 async def on_deadline_set(
     session: AsyncSession, _envelope: Envelope, payload: DeadlineSet
 ) -> list[EventPayload]:
@@ -204,19 +228,25 @@ async def on_deadline_set(
         return []
     task = await session.get(Task, str(payload.case_id))
     if task is not None:
+        if task.due_date != payload.due_date:
+            task.card = None  # a new due date: any card was for the old one
         task.due_date = payload.due_date
         task.due_date_provisional = payload.provisional
         session.add(task)
     return []
 
 
-async def list_tasks(runtime: ServiceRuntime, principal: Principal, *, state: str | None) -> list[TaskPublic]:
+async def list_tasks(
+    runtime: ServiceRuntime, principal: Principal, *, state: str | None = None, channel: str | None = None
+) -> list[TaskPublic]:
     require_roles(principal, *HANDLING_ROLES)
     if principal.department is None:
         raise Forbidden("the token names no department")
     query = select(Task).where(Task.department_id == principal.department)
     if state is not None:
         query = query.where(Task.state == state)
+    if channel is not None:
+        query = query.where(Task.channel == channel)
     query = query.order_by(col(Task.due_date).is_(None), col(Task.due_date), col(Task.received_at))
     async with runtime.database.session() as session:
         rows = (await session.exec(query)).all()

@@ -28,6 +28,7 @@ class TaskPublic(BaseModel):
     reason: str
     submission: dict[str, Any]
     cluster_id: str | None = None
+    card: str | None = Field(default=None, description="yellow: due within a working day; red: overdue.")
     cluster_size: int = Field(
         default=1, description="How many submissions, in any department, are this similar."
     )

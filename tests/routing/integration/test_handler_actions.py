@@ -324,3 +324,64 @@ async def test_an_abandoned_supplement_ends_in_other_no_supplement(
         "reason": "《条例》第三十条",
     }
     assert (await post(client, f"{url}/reply", abandoned, OPEN_GOVERNMENT)).status_code == 200
+
+
+async def test_the_inbox_shows_tracking_cards_and_filters_by_channel(
+    routing: tuple[httpx.AsyncClient, ServiceRuntime], producer: RawProducer, topics: Topics
+) -> None:
+    from shared.codes import ClockKind
+    from shared.events import DeadlineBreached, DeadlineSet, DeadlineWarning
+
+    client, _ = routing
+    submission = letter("人防工程渗水")
+    await arrive(client, producer, topics, submission, ENGINEERING)
+    due, moved = date(2026, 12, 2), date(2026, 12, 16)
+
+    def set_due(day: date) -> DeadlineSet:
+        return DeadlineSet(
+            case_id=submission.case_id,
+            clock=ClockKind.REPLY,
+            due_date=day,
+            provisional=False,
+            cause="case.assigned",
+            note="n",
+        )
+
+    async def card_is(expected: str | None) -> bool:
+        tasks = (await client.get("/api/v1/tasks", headers=ENGINEERING)).json()
+        return any(
+            t["case_id"] == str(submission.case_id) and t["card"] == expected and t["due_date"] for t in tasks
+        )
+
+    await producer.send_payloads(
+        topics.case_events,
+        [set_due(due), DeadlineWarning(case_id=submission.case_id, clock=ClockKind.REPLY, due_date=due)],
+    )
+    await eventually(lambda: card_is("yellow"), "a yellow card")
+    await producer.send_payloads(
+        topics.case_events,
+        [DeadlineBreached(case_id=submission.case_id, clock=ClockKind.REPLY, due_date=due)],
+    )
+    await eventually(lambda: card_is("red"), "a red card")
+    await producer.send_payloads(
+        topics.case_events,
+        [
+            set_due(moved),
+            DeadlineWarning(case_id=submission.case_id, clock=ClockKind.REPLY, due_date=due),
+        ],  # a stale card
+    )
+    await eventually(lambda: card_is(None), "the card cleared by the new due date")
+    import asyncio
+
+    await asyncio.sleep(1.0)  # the stale warning behind it (same partition) has been read by now
+    assert await card_is(None), "a card for the old due date came back"
+
+    mailbox = (await client.get("/api/v1/tasks?channel=mailbox", headers=ENGINEERING)).json()
+    assert str(submission.case_id) in {t["case_id"] for t in mailbox}
+    assert (await client.get("/api/v1/tasks?channel=disclosure_request", headers=ENGINEERING)).json() == []
+    assert_error(
+        await client.get("/api/v1/tasks?channel=fax", headers=ENGINEERING),
+        422,
+        "validation_error",
+        "query.channel",
+    )
