@@ -148,11 +148,12 @@ def text_of(submission: SubmissionReceived) -> str:
 
 
 async def load_clusters(runtime: ServiceRuntime, index: ClusterIndex) -> None:
-    """Rebuild the in-memory similarity index from the stored tasks, in the order they arrived."""
+    """Rebuild the in-memory similarity index from the stored tasks and the clusters they were given."""
     async with runtime.database.session() as session:
         tasks = (await session.exec(select(Task).order_by(col(Task.received_at), col(Task.case_id)))).all()
     for task in tasks:
-        index.add(task.case_id, text_of(SubmissionReceived.model_validate(task.submission)))
+        text = text_of(SubmissionReceived.model_validate(task.submission))
+        index.restore(task.case_id, text, task.cluster_id or task.case_id)
 
 
 async def on_submission_received(

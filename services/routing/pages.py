@@ -1,7 +1,597 @@
-"""The handler's workbench: server-rendered pages in Chinese (inbox, case page with its actions)."""
+"""The handler's workbench (办理工作台): server-rendered pages in Chinese for the inbox (待办) and the
+case page with its actions, history and forms.
+
+Each route reads the form, calls one use case in :mod:`services.routing.handlers` or
+:mod:`services.routing.actions` and renders what it returns; the rules stay in the use cases, which
+also decide who may see and act on a case. The pages need no JavaScript.
+
+The handler signs in by pasting a token (``make token ROLE=handler DEPT=...``); it is kept in an
+HttpOnly, SameSite=Strict cookie. Every form that changes something carries a CSRF token compared
+with a second cookie (double submit). A refused action comes back on the case page: 409 with the
+message at the top when the case's state does not allow it, 422 with the message next to its field.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import secrets
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+
+from services.routing import actions, handlers
+from services.routing.actions import Office
+from services.routing.schemas import (
+    ExtensionCreate,
+    ReplyCreate,
+    ReturnCreate,
+    SupplementRequestCreate,
+    TaskPublic,
+    ThirdPartyConsultationCreate,
+    ThirdPartyReplyCreate,
+)
+from shared.auth import Principal, verify_token
+from shared.codes import Adoption, ApplicantType, Channel, DeliveryForm, DeliveryMethod, Outcome
+from shared.dates import SHANGHAI, today
+from shared.errors import CivicError, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from shared.http import RuntimeDep
+from shared.runtime import ServiceRuntime
+
+__all__ = ["pages"]
+
+HERE = Path(__file__).resolve().parent
+STYLESHEET = HERE / "static" / "workbench.css"
+LOGIN = "/workbench/login"
+TOKEN_COOKIE = "civic_token"
+CSRF_COOKIE = "civic_csrf"
+CSRF_FIELD = "csrf_token"
 
 pages = APIRouter()
+templates = Jinja2Templates(directory=HERE / "templates")
+
+CHANNELS = {
+    Channel.MAILBOX.value: "领导信箱",
+    Channel.CONSULTATION_COMMENT.value: "意见征集",
+    Channel.DISCLOSURE_REQUEST.value: "依申请公开",
+}
+STATES = {
+    "assigned": "待签收",
+    "accepted": "办理中",
+    "supplement_requested": "待补正",
+    "third_party_consulted": "征求第三方意见",
+    "replied": "已答复",
+    "closed": "已办结",
+}
+OPEN_STATES = ("assigned", "accepted", "supplement_requested", "third_party_consulted")
+ADOPTIONS = {
+    Adoption.ADOPTED.value: "采纳",
+    Adoption.PARTIALLY_ADOPTED.value: "部分采纳",
+    Adoption.NOT_ADOPTED.value: "未采纳",
+}
+# Disclosure outcomes grouped as in table three of the annual report (ARCHITECTURE §4).
+OUTCOME_GROUPS: tuple[tuple[str, dict[str, str]], ...] = (
+    (
+        "公开",
+        {
+            Outcome.DISCLOSED.value: "予以公开",
+            Outcome.PARTIALLY_DISCLOSED.value: "部分公开",
+        },
+    ),
+    (
+        "不予公开",
+        {
+            Outcome.WITHHELD_STATE_SECRET.value: "不予公开：属于国家秘密",
+            Outcome.WITHHELD_PROHIBITED_BY_LAW.value: "不予公开：其他法律行政法规禁止公开",
+            Outcome.WITHHELD_SECURITY_STABILITY.value: "不予公开：危及“三安全一稳定”",
+            Outcome.WITHHELD_THIRD_PARTY_RIGHTS.value: "不予公开：保护第三方合法权益",
+            Outcome.WITHHELD_INTERNAL_AFFAIRS.value: "不予公开：属于三类内部事务信息",
+            Outcome.WITHHELD_PROCESS_INFORMATION.value: "不予公开：属于四类过程性信息",
+            Outcome.WITHHELD_ENFORCEMENT_FILE.value: "不予公开：属于行政执法案卷",
+            Outcome.WITHHELD_INQUIRY_MATTER.value: "不予公开：属于行政查询事项",
+        },
+    ),
+    (
+        "无法提供",
+        {
+            Outcome.UNAVAILABLE_NOT_HELD.value: "无法提供：本机关不掌握相关政府信息",
+            Outcome.UNAVAILABLE_NEEDS_CREATION.value: "无法提供：没有现成信息需要另行制作",
+            Outcome.UNAVAILABLE_STILL_UNCLEAR.value: "无法提供：补正后申请内容仍不明确",
+        },
+    ),
+    (
+        "不予处理",
+        {
+            Outcome.NOT_PROCESSED_PETITION_COMPLAINT.value: "不予处理：信访举报投诉类申请",
+            Outcome.NOT_PROCESSED_REPEATED.value: "不予处理：重复申请",
+            Outcome.NOT_PROCESSED_PUBLICATION.value: "不予处理：要求提供公开出版物",
+            Outcome.NOT_PROCESSED_EXCESSIVE.value: "不予处理：无正当理由大量反复申请",
+            Outcome.NOT_PROCESSED_CONFIRMATION.value: "不予处理：要求行政机关确认或重新出具已获取信息",
+        },
+    ),
+    (
+        "其他处理",
+        {
+            Outcome.OTHER_NO_SUPPLEMENT.value: "其他处理：申请人无正当理由逾期不补正",
+            Outcome.OTHER_UNPAID_FEE.value: "其他处理：申请人逾期未缴纳信息处理费",
+            Outcome.OTHER_OTHER.value: "其他处理：其他",
+        },
+    ),
+)
+DONE = {
+    "accept": "已签收，案件进入办理。",
+    "return": "已退回，案件不再由本部门办理。",
+    "request-supplement": "已发出补正通知，等待申请人补正。",
+    "consult-third-party": "已记录征求第三方意见。",
+    "third-party-replied": "已记录第三方的意见，案件回到办理中。",
+    "extend": "已延长答复期限。",
+    "reply": "已答复。",
+    "close": "已办结。",
+}
+# Input labels, by the use cases' field names (the inputs carry the same names).
+LABELS = {
+    "reason": "理由",
+    "items": "需补正的内容",
+    "working_days": "工作日数",
+    "party": "第三方",
+    "note": "说明",
+    "text": "答复内容",
+    "outcome": "答复结果",
+    "adoption": "采纳情况",
+}
+APPLICANT_TYPES = {
+    ApplicantType.NATURAL_PERSON.value: "自然人",
+    ApplicantType.BUSINESS.value: "商业企业",
+    ApplicantType.RESEARCH_INSTITUTION.value: "科研机构",
+    ApplicantType.PUBLIC_INTEREST_ORG.value: "社会公益组织",
+    ApplicantType.LEGAL_SERVICES_ORG.value: "法律服务机构",
+    ApplicantType.OTHER_ORG.value: "其他",
+}
+DELIVERY_FORMS = {DeliveryForm.PAPER.value: "纸质", DeliveryForm.ELECTRONIC.value: "电子"}
+DELIVERY_METHODS = {
+    DeliveryMethod.POST.value: "邮寄",
+    DeliveryMethod.EMAIL.value: "电子邮件",
+    DeliveryMethod.PICKUP.value: "当面领取",
+    DeliveryMethod.ONLINE.value: "网上获取",
+}
+DUE_SOON_DAYS = 2
+# What the use cases' rules (InvalidInput) say, in the handler's language: (field, words in the
+# English message, Chinese). A message not listed here is shown as the use case wrote it.
+RULE_MESSAGES = (
+    ("outcome", "states its outcome", "请选择答复结果"),
+    ("reason", "withholds anything", "除予以公开外，须写明理由和法律依据"),
+    ("adoption", "whether it was adopted", "请选择采纳情况"),
+    ("reason", "adopted", "未全部采纳的，须说明理由"),
+    ("adoption", "comments only", "采纳情况只用于答复意见征集"),
+    ("outcome", "disclosure", "答复结果只用于依申请公开"),
+    ("working_days", "1 to 30", "补正期限为 1 至 30 个工作日"),
+    (
+        "working_days",
+        "an extension is",
+        "延期为 1 至规定上限的工作日数（依申请公开最多 20 个，领导信箱最多 10 个）",
+    ),
+)
+
+FieldErrors = dict[str, list[str]]
+Action = Callable[[ServiceRuntime, Office, UUID, dict[str, str], Principal], Awaitable[object]]
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+
+def _cn_date(value: date | None) -> str:
+    return "" if value is None else f"{value.year}年{value.month}月{value.day}日"
+
+
+def _cn_datetime(value: datetime | str | None) -> str:
+    if value is None:
+        return ""
+    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
+    local = instant.astimezone(SHANGHAI)
+    return f"{_cn_date(local.date())} {local:%H:%M}"
+
+
+def due_marker(task: TaskPublic, day: date) -> str | None:
+    """``overdue`` past the due date, ``due_soon`` within two days of it; closed work has neither."""
+    if task.due_date is None or task.state not in OPEN_STATES:
+        return None
+    if task.due_date < day:
+        return "overdue"
+    if (task.due_date - day).days <= DUE_SOON_DAYS:
+        return "due_soon"
+    return None
+
+
+templates.env.filters["cn_date"] = _cn_date
+templates.env.filters["cn_datetime"] = _cn_datetime
+templates.env.globals.update(
+    channels=CHANNELS,
+    states=STATES,
+    adoptions=ADOPTIONS,
+    outcome_groups=OUTCOME_GROUPS,
+    labels=LABELS,
+    applicant_types=APPLICANT_TYPES,
+    delivery_forms=DELIVERY_FORMS,
+    delivery_methods=DELIVERY_METHODS,
+    csrf_field=CSRF_FIELD,
+)
+
+
+def _csrf(request: Request) -> str:
+    token = request.cookies.get(CSRF_COOKIE, "")
+    return token if len(token) == 43 else secrets.token_urlsafe(32)
+
+
+def _page(
+    request: Request, template: str, context: Mapping[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    csrf = _csrf(request)
+    response = templates.TemplateResponse(
+        request, template, {"csrf": csrf, **context}, status_code=status_code
+    )
+    # Case pages hold citizens' personal data: keep no copy.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "same-origin"
+    if request.cookies.get(CSRF_COOKIE) != csrf:
+        _set_cookie(request, response, CSRF_COOKIE, csrf)
+    return response
+
+
+def _set_cookie(request: Request, response: Response, name: str, value: str) -> None:
+    response.set_cookie(
+        name,
+        value,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/workbench",
+    )
+
+
+def _problem_page(request: Request, status_code: int, title: str, message: str) -> HTMLResponse:
+    return _page(request, "problem.html", {"title": title, "message": message}, status_code)
+
+
+def _forbidden_page(request: Request, exc: Forbidden) -> HTMLResponse:
+    return _problem_page(
+        request,
+        403,
+        "无权办理",
+        f"您没有办理这件事项的权限：它不属于您所在的部门，或需要其他角色。（{exc.message}）",
+    )
+
+
+def _not_found_page(request: Request) -> HTMLResponse:
+    return _problem_page(request, 404, "没有找到这件事项", "本部门没有这件事项，它可能已转到其他部门。")
+
+
+def _to(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+# --- who is signed in ---------------------------------------------------------------------------
+
+
+def _principal(request: Request) -> Principal | None:
+    token = request.cookies.get(TOKEN_COOKIE)
+    if not token:
+        return None
+    try:
+        return verify_token(request.app.state.jwt_key, token)
+    except Unauthorized:
+        return None
+
+
+async def _posted(request: Request) -> dict[str, str] | None:
+    """The posted text fields, or None when the CSRF token does not match its cookie."""
+    form = await request.form()
+    values = {name: value.strip() for name, value in form.items() if isinstance(value, str)}
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    # compare_digest takes only ASCII str; bytes accept whatever was posted.
+    if not cookie or not secrets.compare_digest(cookie.encode(), values.get(CSRF_FIELD, "").encode()):
+        return None
+    return values
+
+
+def _csrf_refused(request: Request) -> HTMLResponse:
+    return _problem_page(request, 403, "表单已过期", "表单的安全校验没有通过，请返回上一页刷新后重新提交。")
+
+
+# --- the case page ------------------------------------------------------------------------------------
+
+
+def _available(task: TaskPublic) -> list[str]:
+    """The forms to offer in this state; the use cases still decide."""
+    state, channel = task.state, task.channel
+    disclosure = channel == Channel.DISCLOSURE_REQUEST.value
+    offered: list[str] = []
+    if state == "assigned":
+        offered.append("accept")
+    if state in ("assigned", "accepted", "third_party_consulted") or (
+        disclosure and state == "supplement_requested"
+    ):
+        offered.append("reply")
+    if state in ("assigned", "accepted"):
+        if disclosure:
+            offered += ["request-supplement", "consult-third-party"]
+        offered.append("return")
+    if state == "third_party_consulted":
+        offered.append("third-party-replied")
+    if state in OPEN_STATES and channel != Channel.CONSULTATION_COMMENT.value:
+        offered.append("extend")
+    if state == "replied":
+        offered.append("close")
+    return offered
+
+
+async def _case_page(
+    request: Request,
+    runtime: ServiceRuntime,
+    case_id: UUID,
+    principal: Principal,
+    *,
+    action: str | None = None,
+    values: Mapping[str, str] | None = None,
+    errors: FieldErrors | None = None,
+    problem: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    try:
+        detail = await handlers.case_detail(runtime, case_id, principal)
+    except Forbidden as exc:
+        return _forbidden_page(request, exc)
+    except NotFound:
+        return _not_found_page(request)
+    flash = DONE.get(request.query_params.get("done", "")) if action is None else None
+    return _page(
+        request,
+        "case.html",
+        {
+            "principal": principal,
+            "task": detail.task,
+            "history": detail.history,
+            "marker": due_marker(detail.task, today()),
+            "available": _available(detail.task),
+            "failed": action,
+            "values": dict(values or {}) if action else {},
+            "errors": errors or {},
+            "problem": problem,
+            "flash": flash,
+        },
+        status_code,
+    )
+
+
+# --- form bodies --------------------------------------------------------------------------------
+
+
+def _days(values: Mapping[str, str]) -> int | str:
+    raw = values.get("working_days", "")
+    return int(raw) if raw.isdigit() else raw
+
+
+async def _accept(rt: ServiceRuntime, _o: Office, case_id: UUID, _v: dict[str, str], p: Principal) -> object:
+    return await actions.accept(rt, case_id, p)
+
+
+async def _return(rt: ServiceRuntime, o: Office, case_id: UUID, v: dict[str, str], p: Principal) -> object:
+    body = ReturnCreate.model_validate({"reason": v.get("reason", "")})
+    return await actions.return_case(rt, o, case_id, body, p)
+
+
+async def _supplement(
+    rt: ServiceRuntime, o: Office, case_id: UUID, v: dict[str, str], p: Principal
+) -> object:
+    body = SupplementRequestCreate.model_validate({"items": v.get("items", ""), "working_days": _days(v)})
+    return await actions.request_supplement(rt, o, case_id, body, p)
+
+
+async def _consult(rt: ServiceRuntime, _o: Office, case_id: UUID, v: dict[str, str], p: Principal) -> object:
+    body = ThirdPartyConsultationCreate.model_validate(
+        {"party": v.get("party", ""), "note": v.get("note") or None}
+    )
+    return await actions.consult_third_party(rt, case_id, body, p)
+
+
+async def _third_party(
+    rt: ServiceRuntime, _o: Office, case_id: UUID, v: dict[str, str], p: Principal
+) -> object:
+    body = ThirdPartyReplyCreate.model_validate({"note": v.get("note") or None})
+    return await actions.third_party_replied(rt, case_id, body, p)
+
+
+async def _extend(rt: ServiceRuntime, o: Office, case_id: UUID, v: dict[str, str], p: Principal) -> object:
+    body = ExtensionCreate.model_validate({"working_days": _days(v), "reason": v.get("reason", "")})
+    return await actions.extend(rt, o, case_id, body, p)
+
+
+async def _reply(rt: ServiceRuntime, _o: Office, case_id: UUID, v: dict[str, str], p: Principal) -> object:
+    body = ReplyCreate.model_validate(
+        {
+            "text": v.get("text", ""),
+            "outcome": v.get("outcome") or None,
+            "adoption": v.get("adoption") or None,
+            "reason": v.get("reason") or None,
+        }
+    )
+    return await handlers.reply(rt, case_id, body, p)
+
+
+async def _close(rt: ServiceRuntime, _o: Office, case_id: UUID, _v: dict[str, str], p: Principal) -> object:
+    return await actions.close(rt, case_id, p)
+
+
+ACTIONS: dict[str, Action] = {
+    "accept": _accept,
+    "return": _return,
+    "request-supplement": _supplement,
+    "consult-third-party": _consult,
+    "third-party-replied": _third_party,
+    "extend": _extend,
+    "reply": _reply,
+    "close": _close,
+}
+
+
+def _field_errors(exc: ValidationError | InvalidInput) -> FieldErrors:
+    errors: FieldErrors = {}
+    if isinstance(exc, ValidationError):
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else "text"
+            label = LABELS.get(name, name)
+            kind = error["type"]
+            if kind in ("missing", "string_too_short"):
+                message = f"请填写{label}"
+            elif kind == "string_too_long":
+                message = f"{label}不能超过 {error.get('ctx', {}).get('max_length')} 个字"
+            elif kind in ("int_parsing", "int_type"):
+                message = f"{label}请填写整数"
+            elif kind == "enum":
+                message = f"请选择{label}"
+            else:
+                message = f"{label}填写有误：{error['msg']}"
+            errors.setdefault(name, []).append(message)
+    else:
+        for detail in exc.details or []:
+            name = str(detail["field"])
+            errors.setdefault(name, []).append(_rule_message(name, str(detail["message"])))
+    return errors
+
+
+def _rule_message(name: str, message: str) -> str:
+    for rule_field, words, chinese in RULE_MESSAGES:
+        if name == rule_field and words in message:
+            return chinese
+    return f"{LABELS.get(name, name)}：{message}"
+
+
+# --- routes -------------------------------------------------------------------------------------
+
+
+@pages.get("/workbench/static/workbench.css")
+async def stylesheet() -> FileResponse:
+    return FileResponse(STYLESHEET, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+
+@pages.get("/workbench/login", response_class=HTMLResponse)
+async def login_form(request: Request) -> HTMLResponse:
+    return _page(request, "login.html", {"errors": {}})
+
+
+@pages.post("/workbench/login", response_class=HTMLResponse)
+async def login(request: Request) -> Response:
+    values = await _posted(request)
+    if values is None:
+        return _csrf_refused(request)
+    token = "".join(values.get("token", "").split())
+    try:
+        verify_token(request.app.state.jwt_key, token)
+    except Unauthorized:
+        message = "请粘贴令牌" if not token else "令牌无效或已过期，请重新生成"
+        return _page(request, "login.html", {"errors": {"token": [message]}}, 422)
+    response = _to("/workbench")
+    _set_cookie(request, response, TOKEN_COOKIE, token)
+    return response
+
+
+@pages.post("/workbench/logout")
+async def logout(request: Request) -> Response:
+    if await _posted(request) is None:
+        return _csrf_refused(request)
+    response = _to(LOGIN)
+    response.delete_cookie(TOKEN_COOKIE, path="/workbench")
+    return response
+
+
+@pages.get("/workbench", response_class=HTMLResponse)
+async def inbox(request: Request, runtime: RuntimeDep, channel: str = "", state: str = "") -> Response:
+    principal = _principal(request)
+    if principal is None:
+        return _to(LOGIN)
+    channel = channel if channel in CHANNELS else ""
+    state = state if state in STATES else ""
+    try:
+        tasks = await handlers.list_tasks(runtime, principal, state=state or None)
+    except Forbidden as exc:
+        return _forbidden_page(request, exc)
+    shown = [
+        task
+        for task in tasks
+        if (state or task.state in OPEN_STATES) and (not channel or task.channel == channel)
+    ]
+    day = today()
+    return _page(
+        request,
+        "inbox.html",
+        {
+            "principal": principal,
+            "rows": [(task, due_marker(task, day)) for task in shown],
+            "channel": channel,
+            "state": state,
+        },
+    )
+
+
+@pages.get("/workbench/cases/{case_id}", response_class=HTMLResponse)
+async def case_page(request: Request, case_id: str, runtime: RuntimeDep) -> Response:
+    principal = _principal(request)
+    if principal is None:
+        return _to(LOGIN)
+    try:
+        parsed = UUID(case_id)
+    except ValueError:
+        return _not_found_page(request)
+    return await _case_page(request, runtime, parsed, principal)
+
+
+@pages.post("/workbench/cases/{case_id}/{action}", response_class=HTMLResponse)
+async def act(request: Request, case_id: str, action: str, runtime: RuntimeDep) -> Response:
+    principal = _principal(request)
+    if principal is None:
+        return _to(LOGIN)
+    use_case = ACTIONS.get(action)
+    try:
+        parsed = UUID(case_id)
+    except ValueError:
+        use_case = None
+    if use_case is None:
+        return _not_found_page(request)
+    values = await _posted(request)
+    if values is None:
+        return _csrf_refused(request)
+    office: Office = request.app.state.office
+
+    async def again(
+        status_code: int, errors: FieldErrors | None = None, problem: str | None = None
+    ) -> HTMLResponse:
+        return await _case_page(
+            request,
+            runtime,
+            parsed,
+            principal,
+            action=action,
+            values=values,
+            errors=errors,
+            problem=problem,
+            status_code=status_code,
+        )
+
+    try:
+        await use_case(runtime, office, parsed, values, principal)
+    except (ValidationError, InvalidInput) as exc:
+        return await again(422, errors=_field_errors(exc))
+    except Conflict as exc:
+        return await again(409, problem=f"案件当前的状态不允许这样办理，请刷新后再试。（{exc.message}）")
+    except Forbidden as exc:
+        # A missing role shows the case page with the reason; another department's case, the 403 page.
+        return await again(403, problem=f"您没有这项操作的权限。（{exc.message}）")
+    except NotFound:
+        return _not_found_page(request)
+    except CivicError as exc:
+        return await again(exc.status_code, problem=exc.message)
+    return _to(f"/workbench/cases/{parsed}?done={action}")

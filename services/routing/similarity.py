@@ -85,8 +85,9 @@ class Submission:
 class ClusterIndex:
     """Clusters cases incrementally, one ``add`` per arriving case.
 
-    In memory only: the caller keeps the (case, cluster) pairs it needs and rebuilds the index by
-    adding the stored cases again in their original order.
+    In memory only: the caller stores each case's cluster and, after a restart, rebuilds the index
+    with :meth:`restore` from those stored pairs — not by clustering again, which could name the
+    clusters differently when cases are replayed in another order.
     """
 
     def __init__(self, threshold: float = DEFAULT_THRESHOLD, n: int = 2) -> None:
@@ -116,7 +117,14 @@ class ClusterIndex:
             self.scored_last = 0
             return known
         grams = shingles(text, self.n)
-        cluster_id = self._nearest_cluster(grams) or case_id
+        return self._index(case_id, grams, self._nearest_cluster(grams) or case_id)
+
+    def restore(self, case_id: str, text: str, cluster_id: str) -> None:
+        """Put back a case whose cluster was decided before (after a restart); no scoring."""
+        if case_id not in self._cluster_of:
+            self._index(case_id, shingles(text, self.n), cluster_id)
+
+    def _index(self, case_id: str, grams: frozenset[str], cluster_id: str) -> str:
         self._shingles[case_id] = grams
         self._arrival[case_id] = len(self._arrival)
         self._cluster_of[case_id] = cluster_id

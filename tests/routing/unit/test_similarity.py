@@ -313,3 +313,12 @@ def test_a_new_case_scores_only_the_cases_sharing_a_shingle_with_it() -> None:
     # The original, the schedule question (防空警报…) and the crying child (孩子); neither the leak nor
     # any of the 2,000 shares a shingle.
     assert index.scored_last == 3
+
+
+def test_restoring_keeps_the_clusters_as_they_were_decided() -> None:
+    index = ClusterIndex()
+    index.restore("b", "防空警报试鸣声音太大，吵醒孩子", "a")  # b joined a's cluster before the restart
+    index.restore("a", "防空警报试鸣声音太大，把孩子吵醒了", "a")
+    assert index.cluster_of("b") == "a"
+    assert index.add("c", "防空警报试鸣声音太大，吵醒孩子了") == "a"
+    assert index.members("a") == ["b", "a", "c"]
