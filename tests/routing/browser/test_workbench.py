@@ -34,6 +34,7 @@ from shared.events import (
     CommentContent,
     Contact,
     DeadlineSet,
+    DeadlineWarning,
     DisclosureContent,
     MailboxContent,
     SubmissionReceived,
@@ -464,3 +465,36 @@ async def test_a_third_party_is_consulted_and_answers(
     assert response.status == 303
     assert await page.locator("#flash").inner_text() == "已记录第三方的意见，案件回到办理中。"
     assert await page.locator("#case-state").inner_text() == "办理中"
+
+
+async def test_the_inbox_shows_similar_submissions_and_trackings_yellow_card(
+    page: Page, producer: RawProducer, workbench: Workbench
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    first, second = letter(f"防空警报试鸣扰民 {tag}"), letter(f"防空警报试鸣扰民 {tag}")
+    due = today() + timedelta(days=1)
+    await producer.send_payloads(workbench.topics.case_events, [first, second])
+    await producer.send_payloads(
+        workbench.topics.case_events,
+        [
+            DeadlineSet(
+                case_id=first.case_id,
+                clock=ClockKind.REPLY,
+                due_date=due,
+                provisional=False,
+                cause="case.assigned",
+                note="自转办之日起5个工作日",
+            ),
+            DeadlineWarning(case_id=first.case_id, clock=ClockKind.REPLY, due_date=due),
+        ],
+    )
+    await log_in(page, "engineering")
+
+    async def shown() -> list[str] | None:
+        await page.goto("/workbench")
+        rows = [text for text in await page.get_by_role("row").all_inner_texts() if tag in text]
+        return rows if len(rows) == 2 and any("黄牌" in row for row in rows) else None
+
+    rows = await eventually(shown, "both letters, one with a yellow card")
+    assert all("相似诉求" in row for row in rows), rows
+    await assert_accessible(page, "inbox with a cluster and a card")
