@@ -11,7 +11,17 @@ from services.tracking.api import router
 from services.tracking.config import TrackingSettings
 from services.tracking.db import TABLES
 from shared.calendar_data import default_calendar
-from shared.events import CaseAssigned, CaseClosed, CaseReplied, SubmissionReceived
+from shared.events import (
+    CaseAssigned,
+    CaseClosed,
+    CaseReplied,
+    DeadlineExtended,
+    SubmissionReceived,
+    SupplementReceived,
+    SupplementRequested,
+    ThirdPartyConsulted,
+    ThirdPartyReplied,
+)
 from shared.http import build_app
 from shared.runtime import ServiceRuntime
 from shared.topics import CASE_EVENTS
@@ -28,6 +38,11 @@ def create_app(settings: TrackingSettings) -> FastAPI:
             SubmissionReceived: partial(handlers.on_submission_received, calendar=calendar, rules=rules),
             CaseAssigned: partial(handlers.on_case_assigned, calendar=calendar, rules=rules),
             CaseReplied: handlers.on_case_replied,
+            DeadlineExtended: partial(handlers.on_deadline_extended, calendar=calendar),
+            SupplementRequested: handlers.on_supplement_requested,
+            SupplementReceived: partial(handlers.on_supplement_received, calendar=calendar),
+            ThirdPartyConsulted: partial(handlers.on_third_party_consulted, calendar=calendar, rules=rules),
+            ThirdPartyReplied: partial(handlers.on_third_party_replied, calendar=calendar),
             CaseClosed: handlers.on_case_closed,
         },
     )

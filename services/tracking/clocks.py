@@ -24,6 +24,7 @@ class ClockRules:
     disclosure_reply_days: int = 20
     mailbox_reply_days: int = 5
     adoption_report_days: int = 15
+    third_party_days: int = 15
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,3 +73,34 @@ def describe_due_date(start: ClockStart, due: DueDate) -> str:
 
 def compute(calendar: WorkingCalendar, start: ClockStart) -> DueDate:
     return calendar.add_working_days(start.start, start.working_days)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyClock:
+    """What the reply deadline depends on (OGI Art. 30–33):
+
+    - ``start``: the receipt date, or the day a supplement arrived (补正后重新计算);
+    - ``extension_days``: an approved extension (延期);
+    - ``paused_days``: working days spent waiting for a third party, which are not counted (Art. 32).
+    """
+
+    start: date
+    working_days: int
+    counted_from: str
+    extension_days: int = 0
+    paused_days: int = 0
+
+
+def reply_due(calendar: WorkingCalendar, clock: ReplyClock) -> DueDate:
+    return calendar.add_working_days(
+        clock.start, clock.working_days + clock.extension_days + clock.paused_days
+    )
+
+
+def paused_working_days(calendar: WorkingCalendar, paused_on: date, resumed_on: date) -> int:
+    """Working days after the pause began up to and including the day it ended: those are not counted."""
+    return calendar.working_days_between(paused_on, resumed_on)
+
+
+def cn_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"

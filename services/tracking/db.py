@@ -27,6 +27,9 @@ class Clock(SQLModel, table=True):
     due_date: date
     provisional: bool
     state: str
+    extension_days: int = 0
+    paused_on: date | None = None
+    paused_days: int = 0
 
 
 class ClockLedgerEntry(SQLModel, table=True):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 from sqlmodel import col, select
@@ -11,10 +11,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.tracking.clocks import (
     ClockRules,
     ClockStart,
+    ReplyClock,
     clocks_on_assignment,
     clocks_on_submission,
+    cn_date,
     compute,
     describe_due_date,
+    paused_working_days,
+    reply_due,
 )
 from services.tracking.db import CaseChannel, Clock, ClockLedgerEntry
 from services.tracking.schemas import CaseDeadlines, ClockPublic, LedgerEntryPublic
@@ -25,10 +29,15 @@ from shared.events import (
     CaseAssigned,
     CaseClosed,
     CaseReplied,
+    DeadlineExtended,
     DeadlineSet,
     Envelope,
     EventPayload,
     SubmissionReceived,
+    SupplementReceived,
+    SupplementRequested,
+    ThirdPartyConsulted,
+    ThirdPartyReplied,
 )
 from shared.http import require_roles
 from shared.runtime import ServiceRuntime
@@ -207,3 +216,153 @@ async def case_deadlines(runtime: ServiceRuntime, case_id: UUID, principal: Prin
             for clock in clocks
         ],
     )
+
+
+# --- what moves the reply clock -----------------------------------------------------------------
+
+
+async def _reply_clock(session: AsyncSession, case_id: UUID) -> Clock | None:
+    return (
+        await session.exec(
+            select(Clock).where(Clock.case_id == str(case_id), col(Clock.kind).in_([ClockKind.REPLY.value]))
+        )
+    ).first()
+
+
+def _ledger(
+    clock: Clock, envelope: Envelope, old: date | None, new: date | None, note: str
+) -> ClockLedgerEntry:
+    assert clock.id is not None
+    return ClockLedgerEntry(
+        clock_id=clock.id,
+        cause=envelope.type,
+        event_id=str(envelope.id),
+        old_due_date=old,
+        new_due_date=new,
+        note=note,
+        at=datetime.now(UTC),
+    )
+
+
+def _recompute(
+    session: AsyncSession, envelope: Envelope, clock: Clock, calendar: WorkingCalendar, note: str
+) -> list[EventPayload]:
+    """Count the reply deadline again; record and announce it (the old date and why it moved)."""
+    due = reply_due(
+        calendar,
+        ReplyClock(
+            start=clock.start_date,
+            working_days=clock.working_days,
+            counted_from=clock.counted_from,
+            extension_days=clock.extension_days,
+            paused_days=clock.paused_days,
+        ),
+    )
+    old = clock.due_date
+    clock.due_date, clock.provisional = due.due_date, due.provisional
+    session.add(clock)
+    full_note = f"{note}，答复期限{cn_date(due.due_date)}" + ("（暂定）" if due.provisional else "")
+    session.add(_ledger(clock, envelope, old, due.due_date, full_note))
+    return [
+        DeadlineSet(
+            case_id=UUID(clock.case_id),
+            clock=ClockKind.REPLY,
+            due_date=due.due_date,
+            provisional=due.provisional,
+            old_due_date=old,
+            cause=envelope.type,
+            note=full_note,
+        )
+    ]
+
+
+async def on_deadline_extended(
+    session: AsyncSession, envelope: Envelope, payload: DeadlineExtended, *, calendar: WorkingCalendar
+) -> list[EventPayload]:
+    clock = await _reply_clock(session, payload.case_id)
+    if clock is None or clock.state == ClockState.STOPPED:
+        return []
+    clock.extension_days += payload.working_days
+    return _recompute(
+        session, envelope, clock, calendar, f"经批准延期{payload.working_days}个工作日（{payload.reason}）"
+    )
+
+
+async def on_supplement_requested(
+    session: AsyncSession, envelope: Envelope, payload: SupplementRequested
+) -> list[EventPayload]:
+    """Waiting for the applicant's supplement: the reply clock stands still until it arrives."""
+    clock = await _reply_clock(session, payload.case_id)
+    if clock is None or clock.state != ClockState.RUNNING:
+        return []
+    clock.state = ClockState.PAUSED.value
+    session.add(clock)
+    note = f"{cn_date(payload.requested_on)}告知补正，待申请人于{cn_date(payload.due_date)}前补正，答复期限自收到补正之日起重新计算"
+    session.add(_ledger(clock, envelope, clock.due_date, clock.due_date, note))
+    return []
+
+
+async def on_supplement_received(
+    session: AsyncSession, envelope: Envelope, payload: SupplementReceived, *, calendar: WorkingCalendar
+) -> list[EventPayload]:
+    """The reply period starts again on the day the supplement arrives (OGI Art. 30)."""
+    clock = await _reply_clock(session, payload.case_id)
+    if clock is None or clock.state == ClockState.STOPPED:
+        return []
+    clock.state = ClockState.RUNNING.value
+    clock.start_date, clock.counted_from, clock.paused_days = payload.receipt_date, "收到补正材料", 0
+    day = payload.receipt_date
+    return _recompute(
+        session,
+        envelope,
+        clock,
+        calendar,
+        f"补正材料于{day.month}月{day.day}日收到，重新计算{clock.working_days}个工作日",
+    )
+
+
+async def on_third_party_consulted(
+    session: AsyncSession,
+    envelope: Envelope,
+    payload: ThirdPartyConsulted,
+    *,
+    calendar: WorkingCalendar,
+    rules: ClockRules,
+) -> list[EventPayload]:
+    """Waiting for a third party is not counted; the third party has its own 15 working days."""
+    clock = await _reply_clock(session, payload.case_id)
+    emitted: list[EventPayload] = []
+    if clock is not None and clock.state == ClockState.RUNNING:
+        clock.state, clock.paused_on = ClockState.PAUSED.value, payload.consulted_on
+        session.add(clock)
+        note = f"{cn_date(payload.consulted_on)}起征求第三方意见，期间不计入答复期限"
+        session.add(_ledger(clock, envelope, clock.due_date, clock.due_date, note))
+    if await session.get(CaseChannel, str(payload.case_id)) is not None:
+        existing = (
+            await session.exec(
+                select(Clock).where(
+                    Clock.case_id == str(payload.case_id), Clock.kind == ClockKind.THIRD_PARTY.value
+                )
+            )
+        ).first()
+        if existing is None:
+            start = ClockStart(
+                ClockKind.THIRD_PARTY, payload.consulted_on, rules.third_party_days, "征求第三方意见"
+            )
+            emitted += await _start_clocks(
+                session, envelope, payload.case_id, Channel.DISCLOSURE_REQUEST, [start], calendar
+            )
+    return emitted
+
+
+async def on_third_party_replied(
+    session: AsyncSession, envelope: Envelope, payload: ThirdPartyReplied, *, calendar: WorkingCalendar
+) -> list[EventPayload]:
+    await _stop(session, envelope, payload.case_id, {ClockKind.THIRD_PARTY.value}, "第三方已答复，计时停止")
+    clock = await _reply_clock(session, payload.case_id)
+    if clock is None or clock.state != ClockState.PAUSED or clock.paused_on is None:
+        return []
+    paused = paused_working_days(calendar, clock.paused_on, payload.replied_on)
+    clock.paused_days += paused
+    clock.state, clock.paused_on = ClockState.RUNNING.value, None
+    return _recompute(session, envelope, clock, calendar, f"征求第三方意见用时{paused}个工作日不计入，顺延")

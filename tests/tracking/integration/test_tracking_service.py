@@ -196,3 +196,81 @@ async def test_deadlines_need_a_token_and_a_known_case(
     assert_error(
         await client.get(f"/api/v1/cases/{uuid4()}/deadlines", headers=bearer(Role.ADMIN)), 404, "not_found"
     )
+
+
+async def test_the_reply_clock_pauses_for_a_third_party_and_moves_with_an_extension(
+    tracking: tuple[httpx.AsyncClient, ServiceRuntime],
+    producer: RawProducer,
+    case_events: TopicReader,
+    topics: Topics,
+) -> None:
+    from shared.events import DeadlineExtended, ThirdPartyConsulted, ThirdPartyReplied
+
+    client, _ = tracking
+    submission = disclosure(date(2026, 11, 2))  # Monday; 20 working days → Monday 2026-11-30
+    case = str(submission.case_id)
+    await producer.send_payloads(topics.case_events, [submission])
+    (first,) = await case_events.wait_for_event(case, "deadline.set")
+    assert first.data["due_date"] == "2026-11-30"
+
+    await producer.send_payloads(
+        topics.case_events,
+        [
+            ThirdPartyConsulted(case_id=submission.case_id, party="某公司", consulted_on=date(2026, 11, 9)),
+            # Nov 10–13 and 16: five working days waiting, not counted → 2026-12-07
+            ThirdPartyReplied(case_id=submission.case_id, replied_on=date(2026, 11, 16)),
+            DeadlineExtended(
+                case_id=submission.case_id, working_days=10, reason="需调取档案"
+            ),  # → 2026-12-21
+        ],
+    )
+    moves = await case_events.wait_for_event(case, "deadline.set", count=4)
+    third_party, resumed, extended = moves[1], moves[2], moves[3]
+    assert (third_party.data["clock"], third_party.data["due_date"]) == ("third_party", "2026-11-30")
+    assert (resumed.data["old_due_date"], resumed.data["due_date"]) == ("2026-11-30", "2026-12-07")
+    assert "5个工作日不计入" in resumed.data["note"]
+    assert (extended.data["old_due_date"], extended.data["due_date"], extended.data["cause"]) == (
+        "2026-12-07",
+        "2026-12-21",
+        "deadline.extended",
+    )
+    body = (await client.get(f"/api/v1/cases/{case}/deadlines", headers=bearer(Role.ADMIN))).json()
+    clocks = {c["kind"]: c for c in body["clocks"]}
+    assert (clocks["reply"]["due_date"], clocks["reply"]["state"]) == ("2026-12-21", "running")
+    assert clocks["third_party"]["state"] == "stopped"
+    assert [e["cause"] for e in clocks["reply"]["ledger"]] == [
+        "submission.received",
+        "third_party.consulted",
+        "third_party.replied",
+        "deadline.extended",
+    ]
+
+
+async def test_a_supplement_restarts_the_reply_clock_from_the_day_it_arrives(
+    tracking: tuple[httpx.AsyncClient, ServiceRuntime],
+    producer: RawProducer,
+    case_events: TopicReader,
+    topics: Topics,
+) -> None:
+    from shared.events import SupplementReceived, SupplementRequested
+
+    client, _ = tracking
+    submission = disclosure(date(2026, 11, 2))
+    case = str(submission.case_id)
+    requested = SupplementRequested(
+        case_id=submission.case_id, items="文号", due_date=date(2026, 11, 13), requested_on=date(2026, 11, 4)
+    )
+    received = SupplementReceived(case_id=submission.case_id, text="文号为…", receipt_date=date(2026, 11, 20))
+    await producer.send_payloads(topics.case_events, [submission, requested])
+
+    async def paused() -> dict[str, Any] | None:
+        body: dict[str, Any] = (
+            await client.get(f"/api/v1/cases/{case}/deadlines", headers=bearer(Role.ADMIN))
+        ).json()
+        return body if body.get("clocks") and body["clocks"][0]["state"] == "paused" else None
+
+    await eventually(paused, "the reply clock to pause while the supplement is awaited")
+    await producer.send_payloads(topics.case_events, [received])
+    restarted = (await case_events.wait_for_event(case, "deadline.set", count=2))[-1]
+    assert (restarted.data["old_due_date"], restarted.data["due_date"]) == ("2026-11-30", "2026-12-18")
+    assert restarted.data["note"].startswith("补正材料于11月20日收到，重新计算20个工作日")
