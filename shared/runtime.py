@@ -44,6 +44,7 @@ class ServiceRuntime:
             self.database, make_publisher(self.broker), poll_seconds=settings.outbox_poll_seconds
         )
         self.consumers: list[EventConsumer] = []
+        self._background: list[Callable[[], Awaitable[None]]] = []
         self._retry = RetryPolicy(settings.consumer_attempts, settings.consumer_backoff_seconds)
 
     def consume(
@@ -62,6 +63,10 @@ class ServiceRuntime:
         )
         consumer.subscribe(self.broker)
         self.consumers.append(consumer)
+
+    def in_background(self, job: Callable[[], Awaitable[None]]) -> None:
+        """Run ``job`` while the service runs (a periodic check, say); it is cancelled at shutdown."""
+        self._background.append(job)
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
@@ -84,15 +89,28 @@ class ServiceRuntime:
         if prepare is not None:
             await prepare()
         await self.broker.start()
-        relay_task = asyncio.create_task(self.relay.run(), name=f"{self.source} outbox relay")
+        tasks = [asyncio.create_task(self.relay.run(), name=f"{self.source} outbox relay")]
+        tasks += [asyncio.create_task(job(), name=f"{self.source} {job}") for job in self._background]  # type: ignore[arg-type]
         try:
             yield
         finally:
-            relay_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await relay_task
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await self._flush_outbox()
             await self.broker.stop()
             await self.database.dispose()
+
+    async def _flush_outbox(self, seconds: float = 5.0) -> None:
+        """Send what was committed just before shutdown, if the broker answers; else it waits for next start."""
+        try:
+            async with asyncio.timeout(seconds):
+                while await self.relay.relay_once():
+                    pass
+        except Exception:  # the broker is away: the rows stay in the outbox, nothing is lost
+            log.warning("outbox not flushed at shutdown; it is sent at the next start")
 
     async def check_database(self) -> None:
         await self.database.ping()

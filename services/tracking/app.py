@@ -46,6 +46,7 @@ def create_app(settings: TrackingSettings) -> FastAPI:
             CaseClosed: handlers.on_case_closed,
         },
     )
+    runtime.in_background(lambda: handlers.watch_deadlines(runtime, calendar, settings.alarm_check_seconds))
     return build_app(
         runtime,
         title="tracking",

@@ -104,3 +104,18 @@ def paused_working_days(calendar: WorkingCalendar, paused_on: date, resumed_on: 
 
 def cn_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def alarm_due(calendar: WorkingCalendar, due: date, today: date) -> str | None:
+    """Which card a running clock earns today, if any.
+
+    Yellow (黄牌) from the working day before the due date until the due date; red (红牌) from the
+    first working day after it. Nothing on days off: the office learns it on its next working day.
+    """
+    if not calendar.is_workday(today):
+        return None
+    if today > due:
+        return "breached"
+    if calendar.working_days_between(today, due) <= 1:
+        return "warning"
+    return None

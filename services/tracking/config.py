@@ -17,6 +17,9 @@ class TrackingSettings(ServiceSettings):
     disclosure_reply_days: int = Field(default=20, gt=0, description="OGI Art. 33")
     mailbox_reply_days: int = Field(default=5, gt=0)
     adoption_report_days: int = Field(default=15, gt=0)
+    alarm_check_seconds: float = Field(
+        default=300, gt=0, description="How often yellow and red cards are looked for."
+    )
 
     @property
     def clock_rules(self) -> ClockRules:

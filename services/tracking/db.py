@@ -55,4 +55,16 @@ class CaseChannel(SQLModel, table=True):
     department_id: str | None = None
 
 
-TABLES: list[type[SQLModel]] = [Clock, ClockLedgerEntry, CaseChannel]
+class AlarmSent(SQLModel, table=True):
+    """A yellow or red card sent for one clock and due date: the key makes it exactly once, across
+    restarts, replays and several tracking instances (a moved due date may warn again)."""
+
+    __tablename__ = "tracking_alarm"
+
+    clock_id: int = Field(primary_key=True)
+    kind: str = Field(primary_key=True)
+    due_date: date = Field(primary_key=True)
+    sent_at: datetime = Field(sa_type=UTCDateTime)
+
+
+TABLES: list[type[SQLModel]] = [Clock, ClockLedgerEntry, CaseChannel, AlarmSent]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import asyncio
+import logging
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 from sqlmodel import col, select
@@ -12,6 +14,7 @@ from services.tracking.clocks import (
     ClockRules,
     ClockStart,
     ReplyClock,
+    alarm_due,
     clocks_on_assignment,
     clocks_on_submission,
     cn_date,
@@ -20,17 +23,21 @@ from services.tracking.clocks import (
     paused_working_days,
     reply_due,
 )
-from services.tracking.db import CaseChannel, Clock, ClockLedgerEntry
+from services.tracking.db import AlarmSent, CaseChannel, Clock, ClockLedgerEntry
 from services.tracking.schemas import CaseDeadlines, ClockPublic, LedgerEntryPublic
 from shared.auth import Principal
 from shared.codes import Channel, ClockKind, ClockState, Role
+from shared.dates import today
+from shared.db import insert_ignoring_duplicates
 from shared.errors import Forbidden, NotFound
 from shared.events import (
     CaseAssigned,
     CaseClosed,
     CaseReplied,
+    DeadlineBreached,
     DeadlineExtended,
     DeadlineSet,
+    DeadlineWarning,
     Envelope,
     EventPayload,
     SubmissionReceived,
@@ -42,6 +49,10 @@ from shared.events import (
 from shared.http import require_roles
 from shared.runtime import ServiceRuntime
 from shared.workdays import WorkingCalendar
+
+log = logging.getLogger(__name__)
+
+ALARM_TABLE = AlarmSent.__table__  # type: ignore[attr-defined]
 
 
 async def _start_clocks(
@@ -132,7 +143,11 @@ async def _stop(
 ) -> None:
     clocks = (await session.exec(select(Clock).where(Clock.case_id == str(case_id)))).all()
     for clock in clocks:
-        if (kinds is None or clock.kind in kinds) and clock.state in (ClockState.RUNNING, ClockState.PAUSED):
+        if (kinds is None or clock.kind in kinds) and clock.state in (
+            ClockState.RUNNING,
+            ClockState.PAUSED,
+            ClockState.BREACHED,
+        ):
             clock.state = ClockState.STOPPED.value
             session.add(clock)
             assert clock.id is not None
@@ -366,3 +381,66 @@ async def on_third_party_replied(
     clock.paused_days += paused
     clock.state, clock.paused_on = ClockState.RUNNING.value, None
     return _recompute(session, envelope, clock, calendar, f"征求第三方意见用时{paused}个工作日不计入，顺延")
+
+
+# --- cards ----------------------------------------------------------------------------------------
+
+ALARM_HORIZON_DAYS = 14
+"""Only clocks due within this many calendar days (or overdue) are read: an indexed range query."""
+
+
+async def raise_alarms(runtime: ServiceRuntime, calendar: WorkingCalendar, *, on: date) -> int:
+    """Send each yellow and red card that is due on ``on``, exactly once per clock and due date."""
+    sent = 0
+    async with runtime.unit_of_work() as session:
+        due_soon = (
+            await session.exec(
+                select(Clock).where(
+                    col(Clock.state).in_([ClockState.RUNNING.value, ClockState.BREACHED.value]),
+                    col(Clock.due_date) <= on + timedelta(days=ALARM_HORIZON_DAYS),
+                )
+            )
+        ).all()
+        for clock in due_soon:
+            kind = alarm_due(calendar, clock.due_date, on)
+            if kind is None or (kind == "warning" and clock.state == ClockState.BREACHED):
+                continue
+            assert clock.id is not None
+            first_time = await insert_ignoring_duplicates(
+                session,
+                ALARM_TABLE,
+                {
+                    "clock_id": clock.id,
+                    "kind": kind,
+                    "due_date": clock.due_date,
+                    "sent_at": datetime.now(UTC),
+                },
+            )
+            if not first_time:
+                continue
+            card: EventPayload
+            if kind == "breached":
+                clock.state = ClockState.BREACHED.value
+                session.add(clock)
+                card = DeadlineBreached(
+                    case_id=UUID(clock.case_id), clock=ClockKind(clock.kind), due_date=clock.due_date
+                )
+            else:
+                card = DeadlineWarning(
+                    case_id=UUID(clock.case_id), clock=ClockKind(clock.kind), due_date=clock.due_date
+                )
+            runtime.emit(session, [card])
+            sent += 1
+    return sent
+
+
+async def watch_deadlines(runtime: ServiceRuntime, calendar: WorkingCalendar, every_seconds: float) -> None:
+    """The periodic due check (督办提醒), until cancelled."""
+    while True:
+        await asyncio.sleep(every_seconds)
+        try:
+            await raise_alarms(runtime, calendar, on=today())
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("the due check failed; trying again at the next interval")

@@ -274,3 +274,61 @@ async def test_a_supplement_restarts_the_reply_clock_from_the_day_it_arrives(
     restarted = (await case_events.wait_for_event(case, "deadline.set", count=2))[-1]
     assert (restarted.data["old_due_date"], restarted.data["due_date"]) == ("2026-11-30", "2026-12-18")
     assert restarted.data["note"].startswith("补正材料于11月20日收到，重新计算20个工作日")
+
+
+async def test_yellow_and_red_cards_are_sent_exactly_once_even_across_a_restart(
+    kafka_bootstrap: str, topics: Topics, database_url: str, producer: RawProducer, case_events: TopicReader
+) -> None:
+    from services.tracking import handlers
+    from shared.calendar_data import default_calendar
+
+    calendar = default_calendar()
+    letter_id = uuid4()
+    letter = SubmissionReceived(
+        case_id=letter_id,
+        channel=Channel.MAILBOX,
+        received_at=datetime.now(UTC),
+        receipt_date=date(2026, 11, 19),
+        mailbox=MailboxContent(mailbox="director", category="咨询", subject="s", body="b"),
+    )
+    assigned = CaseAssigned(
+        case_id=letter_id,
+        channel=Channel.MAILBOX,
+        department_id="engineering",
+        department_name="人防工程管理处",
+        reason="r",
+        assigned_on=date(2026, 11, 19),
+    )  # 5 working days → due Thursday 2026-11-26
+    overdue = disclosure(date(2026, 10, 9))  # 20 working days (Sat Oct 10 is worked) → due 2026-11-05
+    settings = settings_for(TrackingSettings, kafka_bootstrap, topics, database_url, alarm_check_seconds=3600)
+    async with in_process(create_app, settings) as (_, runtime):
+        await producer.send_payloads(topics.case_events, [letter, assigned, overdue])
+        await case_events.wait_for_event(str(letter_id), "deadline.set")
+        await case_events.wait_for_event(str(overdue.case_id), "deadline.set")
+        assert await handlers.raise_alarms(runtime, calendar, on=date(2026, 11, 25)) == 2
+        assert await handlers.raise_alarms(runtime, calendar, on=date(2026, 11, 25)) == 0
+    async with in_process(create_app, settings) as (_, runtime):  # restarted: the cards are remembered
+        assert await handlers.raise_alarms(runtime, calendar, on=date(2026, 11, 25)) == 0
+        assert await handlers.raise_alarms(runtime, calendar, on=date(2026, 11, 26)) == 0, (
+            "yellow once per due date"
+        )
+        assert (
+            await handlers.raise_alarms(runtime, calendar, on=date(2026, 11, 27)) == 1
+        )  # the letter is now late
+    warning = (await case_events.wait_for_event(str(letter_id), "deadline.warning"))[0]
+    assert warning.data["due_date"] == "2026-11-26"
+    late = (await case_events.wait_for_event(str(letter_id), "deadline.breached"))[0]
+    assert late.data["due_date"] == "2026-11-26"
+    red = (await case_events.wait_for_event(str(overdue.case_id), "deadline.breached"))[0]
+    assert red.data["due_date"] == "2026-11-05"
+    await case_events.settle(1.0)
+
+    def cards(
+        case_id: object, kind: str
+    ) -> set[str]:  # the transport is at least once: count decisions (ids)
+        return {str(e.id) for e in case_events.events(str(case_id)) if e.type == kind}
+
+    assert len(cards(overdue.case_id, "deadline.breached")) == 1
+    assert len(cards(letter_id, "deadline.warning")) == 1
+    assert len(cards(letter_id, "deadline.breached")) == 1
+    assert not cards(overdue.case_id, "deadline.warning")

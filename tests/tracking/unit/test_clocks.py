@@ -53,3 +53,15 @@ def test_a_date_in_an_unannounced_year_says_it_is_provisional() -> None:
     due = compute(CALENDAR, start)
     assert due.provisional
     assert "暂定" in describe_due_date(start, due)
+
+
+def test_cards_fall_on_working_days_around_the_due_date() -> None:
+    from services.tracking.clocks import alarm_due
+
+    due = date(2026, 10, 9)  # Friday, after the National Day break (Oct 1–7 off; Sat Oct 10 is worked)
+    assert alarm_due(CALENDAR, due, date(2026, 10, 7)) is None, "a holiday: nobody is there to see a card"
+    assert alarm_due(CALENDAR, due, date(2026, 9, 30)) is None, "two working days before: no card yet"
+    assert alarm_due(CALENDAR, due, date(2026, 10, 8)) == "warning"
+    assert alarm_due(CALENDAR, due, due) == "warning"
+    assert alarm_due(CALENDAR, due, date(2026, 10, 10)) == "breached", "Saturday Oct 10 is a 调休 working day"
+    assert alarm_due(CALENDAR, due, date(2026, 10, 11)) is None, "Sunday"
