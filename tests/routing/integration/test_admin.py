@@ -2,37 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from uuid import uuid4
 
 import httpx
 import pytest
-import pytest_asyncio
 
-from services.routing.app import create_app
-from services.routing.config import RoutingSettings
 from shared.codes import Channel, Role
 from shared.dates import today
 from shared.events import MailboxContent, SubmissionReceived
 from shared.runtime import ServiceRuntime
 from shared.topics import Topics
 from tests.support.kafka import RawProducer, TopicReader
-from tests.support.services import assert_error, bearer, in_process, settings_for
+from tests.support.services import assert_error, bearer
 
 pytestmark = pytest.mark.kafka
 
 ADMIN = bearer(Role.ADMIN, sub="admin-zhou")
-
-
-@pytest_asyncio.fixture
-async def routing(
-    kafka_bootstrap: str, topics: Topics, database_url: str
-) -> AsyncIterator[tuple[httpx.AsyncClient, ServiceRuntime]]:
-    async with in_process(
-        create_app, settings_for(RoutingSettings, kafka_bootstrap, topics, database_url)
-    ) as running:
-        yield running
 
 
 def letter(subject: str) -> SubmissionReceived:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import uuid4
 
 import httpx
 import pytest
-import pytest_asyncio
 
-from services.routing.app import create_app
-from services.routing.config import RoutingSettings
 from shared.calendar_data import default_calendar
 from shared.codes import ApplicantType, Channel, DeliveryForm, DeliveryMethod, Rating, Role
 from shared.dates import today
@@ -27,22 +23,12 @@ from shared.runtime import ServiceRuntime
 from shared.topics import Topics
 from tests.support.kafka import RawProducer, TopicReader
 from tests.support.polling import eventually
-from tests.support.services import assert_error, bearer, in_process, settings_for
+from tests.support.services import assert_error, bearer
 
 pytestmark = pytest.mark.kafka
 
 ENGINEERING = bearer(Role.HANDLER, department="engineering")
 OPEN_GOVERNMENT = bearer(Role.HANDLER, department="open-government")
-
-
-@pytest_asyncio.fixture
-async def routing(
-    kafka_bootstrap: str, topics: Topics, database_url: str
-) -> AsyncIterator[tuple[httpx.AsyncClient, ServiceRuntime]]:
-    async with in_process(
-        create_app, settings_for(RoutingSettings, kafka_bootstrap, topics, database_url)
-    ) as running:
-        yield running
 
 
 def letter(subject: str, mailbox: str = "civil-air-defence") -> SubmissionReceived:

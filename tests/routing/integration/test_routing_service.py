@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
 
 import httpx
 import pytest
-import pytest_asyncio
 
-from services.routing.app import create_app
-from services.routing.config import RoutingSettings
 from shared.codes import ApplicantType, Channel, ClockKind, DeliveryForm, DeliveryMethod, Role
 from shared.events import (
     CommentContent,
@@ -25,21 +21,11 @@ from shared.runtime import ServiceRuntime
 from shared.topics import Topics
 from tests.support.kafka import RawProducer, TopicReader
 from tests.support.polling import eventually
-from tests.support.services import assert_error, bearer, in_process, settings_for
+from tests.support.services import assert_error, bearer
 
 pytestmark = pytest.mark.kafka
 
 ENGINEERING = bearer(Role.HANDLER, department="engineering")
-
-
-@pytest_asyncio.fixture
-async def routing(
-    kafka_bootstrap: str, topics: Topics, database_url: str
-) -> AsyncIterator[tuple[httpx.AsyncClient, ServiceRuntime]]:
-    async with in_process(
-        create_app, settings_for(RoutingSettings, kafka_bootstrap, topics, database_url)
-    ) as running:
-        yield running
 
 
 def letter(mailbox: str, subject: str, body: str = "来信内容") -> SubmissionReceived:
