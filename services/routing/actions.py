@@ -8,7 +8,8 @@ emits the event — all in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -91,6 +92,15 @@ def _file(task: Task) -> CaseFile:
     )
 
 
+@contextmanager
+def _as_http_error() -> Iterator[None]:
+    """A refusal of the state machine, as the error the HTTP edge maps to 409, 422 or 403."""
+    try:
+        yield
+    except ActionRefused as refusal:
+        raise _refused(refusal) from refusal
+
+
 def _refused(refusal: ActionRefused) -> Exception:
     if refusal.kind == "input":
         return InvalidInput(refusal.field or "(body)", str(refusal))
@@ -134,10 +144,8 @@ async def accept(runtime: ServiceRuntime, case_id: UUID, principal: Principal) -
     """签收: the department takes the case on."""
     async with runtime.unit_of_work() as session:
         task = await own_task(session, case_id, principal)
-        try:
+        with _as_http_error():
             check_accept(_file(task))
-        except ActionRefused as refusal:
-            raise _refused(refusal) from refusal
         await _move(session, task, CaseState.ACCEPTED)
         return await _act(
             runtime,
@@ -157,12 +165,10 @@ async def return_case(
         task = await own_task(session, case_id, principal)
         day = today()
         deadline = office.calendar.add_working_days(task.assigned_on, office.return_window_days).due_date
-        try:
+        with _as_http_error():
             check_return(
                 _file(task), triage_department=office.triage_department, today=day, return_deadline=deadline
             )
-        except ActionRefused as refusal:
-            raise _refused(refusal) from refusal
         returned_by = (*task.returned_by, task.department_id)
         if returned_to(returned_by, max_returns=office.max_returns) == "triage":
             department_id, rule_id = office.triage_department, None
@@ -219,12 +225,10 @@ async def request_supplement(
         window_end = office.calendar.add_working_days(
             task.receipt_date, office.supplement_window_days
         ).due_date
-        try:
+        with _as_http_error():
             check_request_supplement(
                 _file(task), today=day, window_end=window_end, working_days=body.working_days
             )
-        except ActionRefused as refusal:
-            raise _refused(refusal) from refusal
         due = office.calendar.add_working_days(day, body.working_days).due_date
         await _move(session, task, CaseState.SUPPLEMENT_REQUESTED, supplement_requested=True)
         event = SupplementRequested(case_id=case_id, items=body.items, due_date=due, requested_on=day)
@@ -237,10 +241,8 @@ async def consult_third_party(
     """征求第三方意见 (OGI Art. 32): the reply clock pauses while the third party has its 15 days."""
     async with runtime.unit_of_work() as session:
         task = await own_task(session, case_id, principal)
-        try:
+        with _as_http_error():
             check_consult_third_party(_file(task))
-        except ActionRefused as refusal:
-            raise _refused(refusal) from refusal
         await _move(session, task, CaseState.THIRD_PARTY_CONSULTED)
         event = ThirdPartyConsulted(case_id=case_id, party=body.party, consulted_on=today())
         return await _act(runtime, case_id, principal, [event], session, f"征求第三方意见：{body.party}")
@@ -251,10 +253,8 @@ async def third_party_replied(
 ) -> ActionResult:
     async with runtime.unit_of_work() as session:
         task = await own_task(session, case_id, principal)
-        try:
+        with _as_http_error():
             check_third_party_replied(_file(task))
-        except ActionRefused as refusal:
-            raise _refused(refusal) from refusal
         await _move(session, task, CaseState.ACCEPTED)
         return await _act(
             runtime,
@@ -280,7 +280,7 @@ async def extend(
         )
         if not (is_disclosure_head or principal.department == task.department_id):
             raise Forbidden("this case belongs to another department")
-        try:
+        with _as_http_error():
             check_extend(
                 _file(task),
                 working_days=body.working_days,
@@ -288,8 +288,6 @@ async def extend(
                 is_department_head=is_department_head,
                 rules=office.extension,
             )
-        except ActionRefused as refusal:
-            raise _refused(refusal) from refusal
         await _move(session, task, CaseState(task.state), extended=True)
         event = DeadlineExtended(case_id=case_id, working_days=body.working_days, reason=body.reason)
         return await _act(
@@ -301,10 +299,8 @@ async def close(runtime: ServiceRuntime, case_id: UUID, principal: Principal) ->
     """办结."""
     async with runtime.unit_of_work() as session:
         task = await own_task(session, case_id, principal)
-        try:
+        with _as_http_error():
             check_close(_file(task))
-        except ActionRefused as refusal:
-            raise _refused(refusal) from refusal
         await _move(session, task, CaseState.CLOSED)
         return await _act(
             runtime, case_id, principal, [CaseClosed(case_id=case_id, closed_on=today())], session, "办结"

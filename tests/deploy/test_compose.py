@@ -162,7 +162,7 @@ def test_kafka_runs_kraft_single_node_from_the_official_image() -> None:
     ):
         assert env[key] == "1", key
     assert env["KAFKA_LOG_DIRS"] == "/var/lib/kafka/data"
-    assert "kafka-broker-api-versions.sh --bootstrap-server localhost:9092" in " ".join(
+    assert "kafka-broker-api-versions.sh --bootstrap-server 127.0.0.1:9092" in " ".join(
         kafka["healthcheck"]["test"]
     )
 
