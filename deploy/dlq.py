@@ -13,8 +13,8 @@ import asyncio
 import os
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
+from shared.kafka import partitions_of
 from shared.topics import ALL_TOPICS, Topics
 
 __all__ = ["replay_dead_letters"]
@@ -39,7 +39,7 @@ async def replay_dead_letters(bootstrap_servers: str, topics: Topics, topic: str
     await producer.start()
     replayed = 0
     try:
-        partitions = [TopicPartition(dlq, p) for p in await _partitions(bootstrap_servers, dlq)]
+        partitions = [TopicPartition(dlq, p) for p in await partitions_of(bootstrap_servers, dlq)]
         consumer.assign(partitions)
         end = await consumer.end_offsets(partitions)
         while [tp for tp in partitions if await consumer.position(tp) < end[tp]]:
@@ -62,16 +62,6 @@ async def replay_dead_letters(bootstrap_servers: str, topics: Topics, topic: str
         await producer.stop()
         await consumer.stop()
     return replayed
-
-
-async def _partitions(bootstrap_servers: str, topic: str) -> list[int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
-    await admin.start()
-    try:
-        (description,) = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
-    return [int(partition["partition"]) for partition in description["partitions"]]
 
 
 def main() -> None:

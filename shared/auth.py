@@ -15,7 +15,10 @@ import jwt
 from shared.codes import Role
 from shared.errors import Unauthorized
 
-__all__ = ["Principal", "mint_token", "verify_token"]
+__all__ = ["SESSION_COOKIE", "Principal", "mint_token", "verify_token"]
+
+SESSION_COOKIE = "civic_token"
+"""The workbench's sign-in cookie (path ``/workbench``): the JWT, HttpOnly, SameSite=Strict."""
 
 ALGORITHM = "HS256"
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from aiokafka.admin import AIOKafkaAdminClient
 from faststream.kafka import KafkaBroker
 
 from shared.outbox import PublishBatch, RelayedMessage
 
-__all__ = ["CLOUDEVENTS_CONTENT_TYPE", "make_broker", "make_publisher"]
+__all__ = ["CLOUDEVENTS_CONTENT_TYPE", "make_broker", "make_publisher", "partitions_of"]
 
 CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
 
@@ -41,3 +42,14 @@ def make_publisher(broker: KafkaBroker) -> PublishBatch:
         await asyncio.gather(*pending)
 
     return publish
+
+
+async def partitions_of(bootstrap_servers: str, topic: str) -> list[int]:
+    """The partition numbers of ``topic``, asked of the broker."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        (description,) = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    return sorted(int(partition["partition"]) for partition in description["partitions"])

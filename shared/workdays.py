@@ -23,9 +23,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
+from typing import Literal, Protocol
 
 __all__ = [
+    "Calendar",
     "DueDate",
     "WorkingCalendar",
     "YearCalendar",
@@ -86,6 +87,18 @@ def provisional_year(year: int) -> YearCalendar:
     )
 
 
+class Calendar(Protocol):
+    """What the clocks ask of a calendar: `WorkingCalendar`, or a live one that follows updates."""
+
+    def year_status(self, year: int) -> YearStatus: ...
+
+    def is_workday(self, day: date) -> bool: ...
+
+    def add_working_days(self, start: date, days: int) -> DueDate: ...
+
+    def working_days_between(self, start: date, end: date) -> int: ...
+
+
 class WorkingCalendar:
     """Answers working-day questions over a set of `YearCalendar` records (at most one per year).
 
@@ -105,6 +118,10 @@ class WorkingCalendar:
         # Day ordinals, so the counting loop below works on ints and allocates nothing per day.
         self._holidays = frozenset(d.toordinal() for r in by_year.values() for d in r.holidays)
         self._extra_workdays = frozenset(d.toordinal() for r in by_year.values() for d in r.extra_workdays)
+
+    @property
+    def years(self) -> tuple[YearCalendar, ...]:
+        return tuple(self._years[year] for year in sorted(self._years))
 
     def year_status(self, year: int) -> YearStatus:
         record = self._years.get(year)

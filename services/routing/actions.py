@@ -46,10 +46,12 @@ from services.routing.workflow import (
     returned_to,
 )
 from shared.auth import Principal
+from shared.calendar_store import LiveCalendar, store_year
 from shared.codes import Channel, Role
 from shared.dates import today
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.events import (
+    CalendarUpdated,
     CaseAccepted,
     CaseAssigned,
     CaseClosed,
@@ -66,14 +68,15 @@ from shared.events import (
     ThirdPartyReplied,
 )
 from shared.runtime import ServiceRuntime
-from shared.workdays import WorkingCalendar
+from shared.workdays import YearCalendar
 
 
 @dataclass(frozen=True, slots=True)
 class Office:
     """Routing's standing rules, from settings."""
 
-    calendar: WorkingCalendar
+    calendar: LiveCalendar
+    """Follows the stored calendar (refresh it in the unit of work before counting)."""
     triage_department: str
     max_returns: int
     return_window_days: int
@@ -162,6 +165,7 @@ async def return_case(
 ) -> ActionResult:
     """退回: not this department's business; routing assigns the next matching department, or triage."""
     async with runtime.unit_of_work() as session:
+        await office.calendar.refresh(session)
         task = await own_task(session, case_id, principal)
         day = today()
         deadline = office.calendar.add_working_days(task.assigned_on, office.return_window_days).due_date
@@ -220,6 +224,7 @@ async def request_supplement(
 ) -> ActionResult:
     """补正告知: once, within 7 working days of receipt; the applicant has the working days given."""
     async with runtime.unit_of_work() as session:
+        await office.calendar.refresh(session)
         task = await own_task(session, case_id, principal)
         day = today()
         window_end = office.calendar.add_working_days(
@@ -334,3 +339,21 @@ async def on_case_rated(session: AsyncSession, _envelope: Envelope, payload: Cas
     reason = "市民对答复不满意" + (f"：{payload.comment}" if payload.comment else "")
     record(session, payload.case_id, "case.reopened", "市民评价", reason)
     return [CaseReopened(case_id=payload.case_id, reason=reason)]
+
+
+async def on_calendar_updated(
+    session: AsyncSession, _envelope: Envelope, payload: CalendarUpdated, *, calendar: LiveCalendar
+) -> list[EventPayload]:
+    """Tracking announced a year of the calendar: keep routing's copy (return and supplement windows)."""
+    await store_year(
+        session,
+        YearCalendar(
+            year=payload.year,
+            holidays=frozenset(payload.holidays),
+            extra_workdays=frozenset(payload.extra_workdays),
+            status=payload.status,
+            source="calendar.updated",
+        ),
+    )
+    await calendar.refresh(session)
+    return []

@@ -15,8 +15,9 @@ from services.routing.db import TABLES
 from services.routing.pages import pages
 from services.routing.similarity import ClusterIndex
 from services.routing.workflow import ExtensionRules
-from shared.calendar_data import default_calendar
+from shared.calendar_store import LiveCalendar, seed_calendar
 from shared.events import (
+    CalendarUpdated,
     CaseRated,
     DeadlineBreached,
     DeadlineSet,
@@ -26,14 +27,14 @@ from shared.events import (
 )
 from shared.http import build_app
 from shared.runtime import ServiceRuntime
-from shared.topics import CASE_EVENTS
+from shared.topics import CALENDAR_EVENTS, CASE_EVENTS
 
 
 def create_app(settings: RoutingSettings) -> FastAPI:
     runtime = ServiceRuntime(settings, TABLES)
     clusters = ClusterIndex(settings.similarity_threshold)
     office = Office(
-        calendar=default_calendar(),
+        calendar=LiveCalendar(),
         triage_department=settings.triage_department,
         max_returns=settings.max_returns,
         return_window_days=settings.return_window_days,
@@ -57,7 +58,16 @@ def create_app(settings: RoutingSettings) -> FastAPI:
         },
     )
 
+    runtime.consume(
+        "routing-calendar",
+        CALENDAR_EVENTS,
+        {CalendarUpdated: partial(actions.on_calendar_updated, calendar=office.calendar)},
+    )
+
     async def seed() -> None:
+        async with runtime.database.transaction() as session:
+            await seed_calendar(session)
+            await office.calendar.refresh(session)
         await handlers.seed_office(runtime, json.loads(settings.seed_file.read_text()))
         await handlers.load_clusters(runtime, clusters)
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
+from shared.calendar_store import CalendarYear
 from shared.db import UTCDateTime
 
 
@@ -101,4 +102,12 @@ class AuditEntry(SQLModel, table=True):
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
-TABLES: list[type[SQLModel]] = [Department, RoutingRule, Task, HistoryEntry, Handler, AuditEntry]
+TABLES: list[type[SQLModel]] = [
+    Department,
+    RoutingRule,
+    Task,
+    HistoryEntry,
+    Handler,
+    AuditEntry,
+    CalendarYear,
+]

@@ -36,7 +36,7 @@ from services.routing.schemas import (
     ThirdPartyConsultationCreate,
     ThirdPartyReplyCreate,
 )
-from shared.auth import Principal, verify_token
+from shared.auth import SESSION_COOKIE, Principal, verify_token
 from shared.codes import Adoption, ApplicantType, Channel, DeliveryForm, DeliveryMethod, Outcome
 from shared.dates import SHANGHAI, today
 from shared.errors import CivicError, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
@@ -48,7 +48,7 @@ __all__ = ["pages"]
 HERE = Path(__file__).resolve().parent
 STYLESHEET = HERE / "static" / "workbench.css"
 LOGIN = "/workbench/login"
-TOKEN_COOKIE = "civic_token"
+TOKEN_COOKIE = SESSION_COOKIE
 CSRF_COOKIE = "civic_csrf"
 CSRF_FIELD = "csrf_token"
 

@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from services.tracking import handlers
-from services.tracking.schemas import CaseDeadlines
+from services.tracking.schemas import (
+    CalendarYearPublic,
+    CalendarYearUpdate,
+    CaseDeadlines,
+    StatsQuery,
+    SupervisionStats,
+)
+from shared.calendar_store import LiveCalendar
+from shared.codes import Channel
 from shared.http import PrincipalDep, RuntimeDep
 
 router = APIRouter(prefix="/api/v1")
+
+
+def _calendar(request: Request) -> LiveCalendar:
+    calendar: LiveCalendar = request.app.state.calendar
+    return calendar
+
+
+CalendarDep = Annotated[LiveCalendar, Depends(_calendar)]
+Year = Annotated[int, Path(ge=2000, le=2100, description="The calendar year, e.g. 2027.")]
 
 
 @router.get(
@@ -20,3 +39,51 @@ router = APIRouter(prefix="/api/v1")
 )
 async def case_deadlines(case_id: UUID, runtime: RuntimeDep, principal: PrincipalDep) -> CaseDeadlines:
     return await handlers.case_deadlines(runtime, case_id, principal)
+
+
+@router.get("/calendar", tags=["calendar"], summary="The stored years of the working-day calendar")
+async def calendar_years(runtime: RuntimeDep) -> list[CalendarYearPublic]:
+    return await handlers.calendar_years(runtime)
+
+
+@router.get("/calendar/{year}", tags=["calendar"], summary="One year: holidays, 调休 working days, status")
+async def calendar_year(year: Year, runtime: RuntimeDep) -> CalendarYearPublic:
+    return await handlers.calendar_year(runtime, year)
+
+
+@router.put(
+    "/calendar/{year}",
+    tags=["calendar"],
+    summary="Store a year of the calendar (admin); open clocks are recounted",
+    responses={422: {"description": "a date outside the year, a weekday as 调休, or a day listed twice"}},
+)
+async def store_calendar_year(
+    year: Year, body: CalendarYearUpdate, runtime: RuntimeDep, calendar: CalendarDep, principal: PrincipalDep
+) -> CalendarYearPublic:
+    return await handlers.store_calendar_year(runtime, calendar, year, body, principal)
+
+
+def stats_query(
+    period_from: Annotated[date | None, Query(alias="from", description="First start day counted.")] = None,
+    period_to: Annotated[date | None, Query(alias="to", description="Last start day counted.")] = None,
+    channel: Channel | None = None,
+    department: Annotated[str | None, Query(max_length=64)] = None,
+) -> StatsQuery:
+    return StatsQuery.model_validate(
+        {"from": period_from, "to": period_to, "channel": channel, "department": department}
+    )
+
+
+StatsQueryDep = Annotated[StatsQuery, Depends(stats_query)]
+
+
+@router.get(
+    "/stats",
+    tags=["supervisors"],
+    summary="Supervision (督办): reply clocks per department and channel",
+    responses={422: {"description": "a period that starts after it ends"}},
+)
+async def supervision_stats(
+    query: StatsQueryDep, runtime: RuntimeDep, calendar: CalendarDep, principal: PrincipalDep
+) -> SupervisionStats:
+    return await handlers.supervision_stats(runtime, calendar, principal, query)

@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
+from typing import Any
 
 from fastapi import FastAPI
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.tracking import handlers
 from services.tracking.api import router
 from services.tracking.config import TrackingSettings
 from services.tracking.db import TABLES
-from shared.calendar_data import default_calendar
+from services.tracking.pages import pages
+from shared.calendar_store import LiveCalendar, seed_calendar
+from shared.consumer import EventHandler
 from shared.events import (
+    AdoptionReportPublished,
+    CalendarUpdated,
+    CaseAccepted,
     CaseAssigned,
     CaseClosed,
+    CaseReopened,
     CaseReplied,
+    CaseReturned,
+    ConsultationClosed,
     DeadlineExtended,
+    Envelope,
+    EventPayload,
     SubmissionReceived,
     SupplementReceived,
     SupplementRequested,
@@ -24,32 +37,85 @@ from shared.events import (
 )
 from shared.http import build_app
 from shared.runtime import ServiceRuntime
-from shared.topics import CASE_EVENTS
+from shared.topics import CALENDAR_EVENTS, CASE_EVENTS, CONSULTATION_EVENTS
+
+
+def case_event_handlers(
+    calendar: LiveCalendar, settings: TrackingSettings
+) -> dict[type[EventPayload], EventHandler]:
+    """What tracking does with each case event — used by the consumer and by the replay command."""
+    rules = settings.clock_rules
+    return {
+        SubmissionReceived: partial(handlers.on_submission_received, calendar=calendar, rules=rules),
+        CaseAssigned: partial(handlers.on_case_assigned, calendar=calendar, rules=rules),
+        CaseAccepted: handlers.on_case_accepted,
+        CaseReturned: handlers.on_case_returned,
+        CaseReplied: partial(handlers.on_case_replied, calendar=calendar),
+        CaseReopened: partial(handlers.on_case_reopened, calendar=calendar, rules=rules),
+        DeadlineExtended: partial(handlers.on_deadline_extended, calendar=calendar),
+        SupplementRequested: handlers.on_supplement_requested,
+        SupplementReceived: partial(handlers.on_supplement_received, calendar=calendar),
+        ThirdPartyConsulted: partial(handlers.on_third_party_consulted, calendar=calendar, rules=rules),
+        ThirdPartyReplied: partial(handlers.on_third_party_replied, calendar=calendar),
+        CaseClosed: handlers.on_case_closed,
+    }
+
+
+def consultation_event_handlers(
+    calendar: LiveCalendar, settings: TrackingSettings
+) -> dict[type[EventPayload], EventHandler]:
+    rules = settings.clock_rules
+    return {
+        ConsultationClosed: partial(handlers.on_consultation_closed, calendar=calendar, rules=rules),
+        AdoptionReportPublished: partial(handlers.on_adoption_report_published, calendar=calendar),
+    }
+
+
+def on_current_calendar(
+    calendar: LiveCalendar, table: dict[type[EventPayload], EventHandler]
+) -> dict[type[EventPayload], EventHandler]:
+    """Each handler first makes sure the calendar is the stored one (one indexed query)."""
+
+    def wrap(handler: EventHandler) -> EventHandler:
+        async def handle(session: AsyncSession, envelope: Envelope, payload: Any) -> Sequence[EventPayload]:
+            await calendar.refresh(session)
+            return await handler(session, envelope, payload)
+
+        return handle
+
+    return {event: wrap(handler) for event, handler in table.items()}
 
 
 def create_app(settings: TrackingSettings) -> FastAPI:
     runtime = ServiceRuntime(settings, TABLES)
-    calendar = default_calendar()
-    rules = settings.clock_rules
+    calendar = LiveCalendar()
     runtime.consume(
-        "tracking",
-        CASE_EVENTS,
-        {
-            SubmissionReceived: partial(handlers.on_submission_received, calendar=calendar, rules=rules),
-            CaseAssigned: partial(handlers.on_case_assigned, calendar=calendar, rules=rules),
-            CaseReplied: handlers.on_case_replied,
-            DeadlineExtended: partial(handlers.on_deadline_extended, calendar=calendar),
-            SupplementRequested: handlers.on_supplement_requested,
-            SupplementReceived: partial(handlers.on_supplement_received, calendar=calendar),
-            ThirdPartyConsulted: partial(handlers.on_third_party_consulted, calendar=calendar, rules=rules),
-            ThirdPartyReplied: partial(handlers.on_third_party_replied, calendar=calendar),
-            CaseClosed: handlers.on_case_closed,
-        },
+        "tracking", CASE_EVENTS, on_current_calendar(calendar, case_event_handlers(calendar, settings))
+    )
+    runtime.consume(
+        "tracking-consultations",
+        CONSULTATION_EVENTS,
+        on_current_calendar(calendar, consultation_event_handlers(calendar, settings)),
+    )
+    runtime.consume(
+        "tracking-calendar",
+        CALENDAR_EVENTS,
+        {CalendarUpdated: partial(handlers.on_calendar_updated, calendar=calendar)},
     )
     runtime.in_background(lambda: handlers.watch_deadlines(runtime, calendar, settings.alarm_check_seconds))
-    return build_app(
+
+    async def seed() -> None:
+        async with runtime.database.transaction() as session:
+            await seed_calendar(session)
+            await calendar.refresh(session)
+
+    app = build_app(
         runtime,
         title="tracking",
         description="Statutory and service deadlines in Chinese working days.",
         router=router,
+        pages=pages,
+        prepare=seed,
     )
+    app.state.calendar = calendar
+    return app

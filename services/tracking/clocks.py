@@ -3,20 +3,47 @@
 A clock counts working days from a start date (the start day itself not counted, see
 ``workdays``). Foundation rules (ARCHITECTURE §3):
 
-- disclosure request: reply due 20 working days after the receipt date (OGI Art. 33);
+- disclosure request: reply due 20 working days after the receipt date (OGI Art. 33); the notice to
+  supplement (补正告知) must go out within 7 working days of receipt (Art. 30);
+- third party consulted: 15 working days to answer (Art. 32);
 - mailbox letter: reply due 5 working days after assignment (configurable);
-- consultation comment: the adoption report is due N working days after the consultation closes.
+- any routed case: the department may return it (退回) within 2 working days of assignment;
+- consultation: the adoption report is due N working days after the consultation closes (per comment,
+  and for the consultation as a whole).
+
+Windows (the supplement notice, the return) lapse without a red card: not using them is not late.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
 from shared.codes import Channel, ClockKind
-from shared.workdays import DueDate, WorkingCalendar
+from shared.workdays import Calendar, DueDate
 
-__all__ = ["ClockRules", "ClockStart", "clocks_on_assignment", "clocks_on_submission", "describe_due_date"]
+__all__ = [
+    "WINDOWS",
+    "ClockRules",
+    "ClockStart",
+    "CountedClock",
+    "clocks_on_assignment",
+    "clocks_on_submission",
+    "describe_due_date",
+    "recount",
+]
+
+WINDOWS = frozenset({ClockKind.SUPPLEMENT_WINDOW, ClockKind.RETURN_WINDOW})
+"""Clocks that lapse (stop) when they run out instead of earning a red card."""
+
+CLOCK_NAMES = {
+    ClockKind.REPLY: "答复期限",
+    ClockKind.SUPPLEMENT_WINDOW: "补正告知期限",
+    ClockKind.THIRD_PARTY: "第三方答复期限",
+    ClockKind.RETURN_WINDOW: "退回期限",
+    ClockKind.ADOPTION_REPORT: "采纳情况公布期限",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +52,8 @@ class ClockRules:
     mailbox_reply_days: int = 5
     adoption_report_days: int = 15
     third_party_days: int = 15
+    supplement_window_days: int = 7
+    return_window_days: int = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +69,10 @@ def clocks_on_submission(
     channel: Channel, receipt_date: date, consultation_closes_on: date | None, rules: ClockRules
 ) -> list[ClockStart]:
     if channel is Channel.DISCLOSURE_REQUEST:
-        return [ClockStart(ClockKind.REPLY, receipt_date, rules.disclosure_reply_days, "收到申请")]
+        return [
+            ClockStart(ClockKind.REPLY, receipt_date, rules.disclosure_reply_days, "收到申请"),
+            ClockStart(ClockKind.SUPPLEMENT_WINDOW, receipt_date, rules.supplement_window_days, "收到申请"),
+        ]
     if channel is Channel.CONSULTATION_COMMENT and consultation_closes_on is not None:
         return [
             ClockStart(
@@ -53,16 +85,23 @@ def clocks_on_submission(
 def clocks_on_assignment(
     channel: Channel, assigned_on: date, running: frozenset[ClockKind], rules: ClockRules
 ) -> list[ClockStart]:
-    """A mailbox letter's reply clock starts on its first assignment; re-assignment keeps it."""
+    """Every assignment opens a new return window; a mailbox letter's reply clock starts on its first
+    assignment (re-assignment keeps it)."""
+    starts = [ClockStart(ClockKind.RETURN_WINDOW, assigned_on, rules.return_window_days, "转办")]
     if channel is Channel.MAILBOX and ClockKind.REPLY not in running:
-        return [ClockStart(ClockKind.REPLY, assigned_on, rules.mailbox_reply_days, "转办")]
-    return []
+        starts.append(ClockStart(ClockKind.REPLY, assigned_on, rules.mailbox_reply_days, "转办"))
+    return starts
+
+
+def clock_on_consultation_closed(closed_on: date, rules: ClockRules) -> ClockStart:
+    return ClockStart(ClockKind.ADOPTION_REPORT, closed_on, rules.adoption_report_days, "征求意见截止")
 
 
 def describe_due_date(start: ClockStart, due: DueDate) -> str:
     """How the date was counted, for the citizen and the handler."""
     note = (
         f"{start.start.month}月{start.start.day}日{start.counted_from}，"
+        f"{'' if start.kind is ClockKind.REPLY else CLOCK_NAMES[start.kind]}"
         f"按{start.working_days}个工作日计算（当日不计），"
         f"{due.due_date.year}年{due.due_date.month}月{due.due_date.day}日到期"
     )
@@ -71,7 +110,7 @@ def describe_due_date(start: ClockStart, due: DueDate) -> str:
     return note
 
 
-def compute(calendar: WorkingCalendar, start: ClockStart) -> DueDate:
+def compute(calendar: Calendar, start: ClockStart) -> DueDate:
     return calendar.add_working_days(start.start, start.working_days)
 
 
@@ -91,13 +130,13 @@ class ReplyClock:
     paused_days: int = 0
 
 
-def reply_due(calendar: WorkingCalendar, clock: ReplyClock) -> DueDate:
+def reply_due(calendar: Calendar, clock: ReplyClock) -> DueDate:
     return calendar.add_working_days(
         clock.start, clock.working_days + clock.extension_days + clock.paused_days
     )
 
 
-def paused_working_days(calendar: WorkingCalendar, paused_on: date, resumed_on: date) -> int:
+def paused_working_days(calendar: Calendar, paused_on: date, resumed_on: date) -> int:
     """Working days after the pause began up to and including the day it ended: those are not counted."""
     return calendar.working_days_between(paused_on, resumed_on)
 
@@ -106,7 +145,11 @@ def cn_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def alarm_due(calendar: WorkingCalendar, due: date, today: date) -> str | None:
+def cn_md(day: date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+def alarm_due(calendar: Calendar, due: date, today: date) -> str | None:
     """Which card a running clock earns today, if any.
 
     Yellow (黄牌) from the working day before the due date until the due date; red (红牌) from the
@@ -119,3 +162,31 @@ def alarm_due(calendar: WorkingCalendar, due: date, today: date) -> str | None:
     if calendar.working_days_between(today, due) <= 1:
         return "warning"
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class CountedClock:
+    """An open clock as the calendar sees it: counted ``days`` (period + extension + paused days)
+    working days after ``start``, currently due on ``due_date``."""
+
+    id: int
+    start: date
+    days: int
+    due_date: date
+    provisional: bool
+
+
+def recount(calendar: Calendar, clocks: Iterable[CountedClock]) -> Iterator[tuple[CountedClock, DueDate]]:
+    """Count each clock again on ``calendar``; yield those whose due date or provisional flag changed.
+
+    Open clocks share few distinct (start, days) pairs — a year has some 250 working days and the
+    periods are a handful — so each pair is counted once and reused.
+    """
+    counted: dict[tuple[date, int], DueDate] = {}
+    for clock in clocks:
+        key = (clock.start, clock.days)
+        due = counted.get(key)
+        if due is None:
+            due = counted[key] = calendar.add_working_days(clock.start, clock.days)
+        if due.due_date != clock.due_date or due.provisional != clock.provisional:
+            yield clock, due

@@ -17,6 +17,13 @@ class TrackingSettings(ServiceSettings):
     disclosure_reply_days: int = Field(default=20, gt=0, description="OGI Art. 33")
     mailbox_reply_days: int = Field(default=5, gt=0)
     adoption_report_days: int = Field(default=15, gt=0)
+    third_party_days: int = Field(default=15, gt=0, description="OGI Art. 32")
+    supplement_window_days: int = Field(default=7, gt=0, description="OGI Art. 30")
+    return_window_days: int = Field(default=2, gt=0)
+    workbench_login_url: str = Field(
+        default="http://127.0.0.1:8002/workbench/login",
+        description="Where the supervision page sends you to sign in.",
+    )
     alarm_check_seconds: float = Field(
         default=300, gt=0, description="How often yellow and red cards are looked for."
     )
@@ -27,4 +34,7 @@ class TrackingSettings(ServiceSettings):
             disclosure_reply_days=self.disclosure_reply_days,
             mailbox_reply_days=self.mailbox_reply_days,
             adoption_report_days=self.adoption_report_days,
+            third_party_days=self.third_party_days,
+            supplement_window_days=self.supplement_window_days,
+            return_window_days=self.return_window_days,
         )

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from shared.calendar_store import CalendarYear
 from shared.db import UTCDateTime
 
 
@@ -30,6 +31,10 @@ class Clock(SQLModel, table=True):
     extension_days: int = 0
     paused_on: date | None = None
     paused_days: int = 0
+    stopped_on: date | None = None
+    days_used: int | None = None
+    """Working days from the start to the stop, less paused days (for the reply clock's statistics)."""
+    on_time: bool | None = None
 
 
 class ClockLedgerEntry(SQLModel, table=True):
@@ -53,18 +58,25 @@ class CaseChannel(SQLModel, table=True):
     case_id: str = Field(primary_key=True)
     channel: str
     department_id: str | None = None
+    department_name: str | None = None
+    consultation_id: str | None = Field(default=None, index=True)
 
 
 class AlarmSent(SQLModel, table=True):
     """A yellow or red card sent for one clock and due date: the key makes it exactly once, across
-    restarts, replays and several tracking instances (a moved due date may warn again)."""
+    restarts, replays and several tracking instances (a moved due date may warn again).
+
+    Keyed by case and clock kind, not by the clock's row id, so a replay that rebuilds the clocks
+    (new row ids) still finds the cards already sent. ``kind`` is ``warning``, ``breached`` or
+    ``lapsed`` (a window that ran out)."""
 
     __tablename__ = "tracking_alarm"
 
-    clock_id: int = Field(primary_key=True)
+    case_id: str = Field(primary_key=True)
+    clock: str = Field(primary_key=True)
     kind: str = Field(primary_key=True)
     due_date: date = Field(primary_key=True)
     sent_at: datetime = Field(sa_type=UTCDateTime)
 
 
-TABLES: list[type[SQLModel]] = [Clock, ClockLedgerEntry, CaseChannel, AlarmSent]
+TABLES: list[type[SQLModel]] = [Clock, ClockLedgerEntry, CaseChannel, AlarmSent, CalendarYear]

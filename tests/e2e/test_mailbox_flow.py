@@ -87,8 +87,13 @@ async def test_a_letter_goes_from_the_citizen_to_a_published_masked_reply(
             (assigned,) = await events.wait_for_event(case_id, "case.assigned")
             assert assigned.data["department_id"] == "engineering"
             assert assigned.data["rule_id"] == "engineering-mailbox"
-            (deadline,) = await events.wait_for_event(case_id, "deadline.set")
-            assert deadline.data["clock"] == "reply"
+            (deadline,) = await events.wait_for_event(
+                case_id, "deadline.set", where=lambda e: e.data["clock"] == "reply"
+            )
+            (window,) = await events.wait_for_event(
+                case_id, "deadline.set", where=lambda e: e.data["clock"] == "return_window"
+            )
+            assert window.data["due_date"] < deadline.data["due_date"], "2 working days to return, 5 to reply"
 
             async def assigned_with_due_date() -> dict[str, Any] | None:
                 current = await view()
@@ -152,7 +157,7 @@ async def test_a_letter_goes_from_the_citizen_to_a_published_masked_reply(
                 body = (
                     await http.get(f"{tracking}/api/v1/cases/{case_id}/deadlines", headers=handler)
                 ).json()
-                return body if body["clocks"][0]["state"] == "stopped" else None
+                return body if all(c["state"] == "stopped" for c in body["clocks"]) else None
 
             await eventually(clock_stopped, "the reply clock to stop")
 
@@ -171,6 +176,7 @@ async def test_a_letter_goes_from_the_citizen_to_a_published_masked_reply(
         assert [e.type for e in events.events(case_id)] == [
             "submission.received",
             "case.assigned",
+            "deadline.set",  # the 2-working-day return window and the 5-working-day reply clock
             "deadline.set",
             "case.replied",
             "case.published",

@@ -90,11 +90,18 @@ class TopicReader:
         return envelopes
 
     async def wait_for_event(
-        self, subject: str, event_type: str, *, count: int = 1, timeout: float = 30.0
+        self,
+        subject: str,
+        event_type: str,
+        *,
+        count: int = 1,
+        timeout: float = 30.0,
+        where: Callable[[Envelope], bool] | None = None,
     ) -> list[Envelope]:
+        """The events of ``event_type`` about ``subject`` (those ``where`` accepts), once ``count`` came."""
         deadline = time.monotonic() + timeout
         while True:
-            found = [e for e in self.events(subject) if e.type == event_type]
+            found = [e for e in self.events(subject) if e.type == event_type and (where is None or where(e))]
             if len(found) >= count:
                 return found
             if time.monotonic() > deadline:

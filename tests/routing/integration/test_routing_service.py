@@ -288,3 +288,31 @@ async def test_of_two_racing_replies_exactly_one_is_sent(
     await case_events.wait_for_event(str(submission.case_id), "case.replied")
     await case_events.settle(1.0)
     assert len([e for e in case_events.events(str(submission.case_id)) if e.type == "case.replied"]) == 1
+
+
+async def test_routing_keeps_the_calendar_tracking_announces(
+    routing: tuple[httpx.AsyncClient, ServiceRuntime], producer: RawProducer, topics: Topics
+) -> None:
+    """Return and supplement windows are counted on the same calendar as tracking's clocks."""
+    from shared.calendar_store import CalendarYear, LiveCalendar
+    from shared.events import CalendarUpdated
+
+    _, runtime = routing
+    await producer.send_payloads(
+        topics.calendar_events,
+        [CalendarUpdated(year=2027, holidays=(date(2027, 1, 1),), extra_workdays=(), status="announced")],
+    )
+
+    async def stored() -> CalendarYear | None:
+        async with runtime.database.session() as session:
+            return await session.get(CalendarYear, 2027)
+
+    row = await eventually(stored, "routing to store the 2027 calendar")
+    assert (row.status, row.holidays) == ("announced", ["2027-01-01"])
+    calendar = LiveCalendar()  # what routing's actions count with after their refresh
+    assert calendar.year_status(2027) == "provisional"
+    async with runtime.database.session() as session:
+        assert await calendar.refresh(session)
+    assert calendar.year_status(2027) == "announced"
+    assert not calendar.is_workday(date(2027, 1, 1))
+    assert calendar.is_workday(date(2026, 10, 10)), "the seeded years are there too (Sat 2026-10-10 worked)"

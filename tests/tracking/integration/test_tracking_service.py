@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import uuid4
@@ -19,6 +19,7 @@ from shared.events import (
     CaseReplied,
     CommentContent,
     DisclosureContent,
+    Envelope,
     MailboxContent,
     SubmissionReceived,
 )
@@ -31,6 +32,14 @@ from tests.support.services import assert_error, bearer, in_process, settings_fo
 pytestmark = pytest.mark.kafka
 
 ENGINEERING = bearer(Role.HANDLER, department="engineering")
+
+
+def clock(kind: str) -> Callable[[Envelope], bool]:
+    """Selects the ``deadline.set`` events of one clock kind."""
+    return lambda event: event.data.get("clock") == kind
+
+
+REPLY = clock("reply")
 
 
 @pytest_asyncio.fixture
@@ -69,7 +78,7 @@ async def test_a_disclosure_request_is_due_20_working_days_after_receipt(
     # National Day and Mid-Autumn break (Oct 1–8) is not counted → the 20th working day is 2025-10-30.
     submission = disclosure(date(2025, 9, 26))
     await producer.send_payloads(topics.case_events, [submission])
-    (deadline,) = await case_events.wait_for_event(str(submission.case_id), "deadline.set")
+    (deadline,) = await case_events.wait_for_event(str(submission.case_id), "deadline.set", where=REPLY)
     assert deadline.source == "/civic/tracking"
     assert deadline.data["clock"] == "reply"
     assert deadline.data["due_date"] == "2025-10-30"
@@ -80,10 +89,16 @@ async def test_a_disclosure_request_is_due_20_working_days_after_receipt(
     clocks = (
         await client.get(f"/api/v1/cases/{submission.case_id}/deadlines", headers=bearer(Role.ADMIN))
     ).json()
-    (clock,) = clocks["clocks"]
-    assert (clock["kind"], clock["due_date"], clock["state"]) == ("reply", "2025-10-30", "running")
-    assert clock["ledger"][0]["cause"] == "submission.received"
-    assert clock["ledger"][0]["new_due_date"] == "2025-10-30"
+    reply, window = clocks["clocks"]
+    assert (reply["kind"], reply["due_date"], reply["state"]) == ("reply", "2025-10-30", "running")
+    assert reply["ledger"][0]["cause"] == "submission.received"
+    assert reply["ledger"][0]["new_due_date"] == "2025-10-30"
+    # The notice to supplement must go out within 7 working days: Sep 28, 29, 30, Oct 9, 10, 11, 13.
+    assert (window["kind"], window["due_date"], window["state"]) == (
+        "supplement_window",
+        "2025-10-13",
+        "running",
+    )
 
 
 async def test_a_deadline_reaching_an_unannounced_year_is_provisional(
@@ -94,7 +109,7 @@ async def test_a_deadline_reaching_an_unannounced_year_is_provisional(
 ) -> None:
     submission = disclosure(date(2026, 12, 25))
     await producer.send_payloads(topics.case_events, [submission])
-    (deadline,) = await case_events.wait_for_event(str(submission.case_id), "deadline.set")
+    (deadline,) = await case_events.wait_for_event(str(submission.case_id), "deadline.set", where=REPLY)
     assert deadline.data["due_date"] == "2027-01-22"
     assert deadline.data["provisional"] is True
     assert "暂定" in deadline.data["note"]
@@ -125,7 +140,7 @@ async def test_a_mailbox_letter_is_due_5_working_days_after_assignment_and_stops
     )
     # Assigned Wed 2026-09-30; Oct 1–7 off, Sat Oct 10 worked → Oct 8, 9, 10, 12, 13: due 2026-10-13.
     await producer.send_payloads(topics.case_events, [letter, assigned, assigned])  # the assignment twice
-    (deadline,) = await case_events.wait_for_event(str(case_id), "deadline.set")
+    (deadline,) = await case_events.wait_for_event(str(case_id), "deadline.set", where=REPLY)
     assert deadline.data["due_date"] == "2026-10-13"
     assert deadline.data["cause"] == "case.assigned"
 
@@ -147,18 +162,21 @@ async def test_a_mailbox_letter_is_due_5_working_days_after_assignment_and_stops
         body: dict[str, Any] = (
             await client.get(f"/api/v1/cases/{case_id}/deadlines", headers=ENGINEERING)
         ).json()
-        return body if body["clocks"][0]["state"] == "stopped" else None
+        return body if all(c["state"] == "stopped" for c in body["clocks"]) else None
 
-    clocks = await eventually(stopped, "the clock to stop")
-    (clock,) = clocks["clocks"]
-    assert clock["state"] == "stopped"
+    clocks = await eventually(stopped, "the clocks to stop")
+    clock, window = sorted(clocks["clocks"], key=lambda c: str(c["kind"]))
+    assert (clock["kind"], clock["state"]) == ("reply", "stopped")
+    assert window["kind"] == "return_window"
     other_department = bearer(Role.HANDLER, department="policy")
     assert_error(
         await client.get(f"/api/v1/cases/{case_id}/deadlines", headers=other_department), 403, "forbidden"
     )
     assert [entry["cause"] for entry in clock["ledger"]] == ["case.assigned", "case.replied"]
+    assert clock["ledger"][-1]["note"] == "10月9日已答复，计时停止"
     await case_events.settle(0.5)
-    assert len([e for e in case_events.events(str(case_id)) if e.type == "deadline.set"]) == 1
+    # The repeated assignment event was processed once: one reply clock, one return window.
+    assert len([e for e in case_events.events(str(case_id)) if e.type == "deadline.set"]) == 2
 
 
 async def test_a_comment_waits_for_the_adoption_report_after_the_consultation_closes(
@@ -210,7 +228,7 @@ async def test_the_reply_clock_pauses_for_a_third_party_and_moves_with_an_extens
     submission = disclosure(date(2026, 11, 2))  # Monday; 20 working days → Monday 2026-11-30
     case = str(submission.case_id)
     await producer.send_payloads(topics.case_events, [submission])
-    (first,) = await case_events.wait_for_event(case, "deadline.set")
+    (first,) = await case_events.wait_for_event(case, "deadline.set", where=REPLY)
     assert first.data["due_date"] == "2026-11-30"
 
     await producer.send_payloads(
@@ -224,8 +242,9 @@ async def test_the_reply_clock_pauses_for_a_third_party_and_moves_with_an_extens
             ),  # → 2026-12-21
         ],
     )
-    moves = await case_events.wait_for_event(case, "deadline.set", count=4)
-    third_party, resumed, extended = moves[1], moves[2], moves[3]
+    (third_party,) = await case_events.wait_for_event(case, "deadline.set", where=clock("third_party"))
+    moves = await case_events.wait_for_event(case, "deadline.set", count=3, where=REPLY)
+    resumed, extended = moves[1], moves[2]
     assert (third_party.data["clock"], third_party.data["due_date"]) == ("third_party", "2026-11-30")
     assert (resumed.data["old_due_date"], resumed.data["due_date"]) == ("2026-11-30", "2026-12-07")
     assert "5个工作日不计入" in resumed.data["note"]
@@ -269,9 +288,14 @@ async def test_a_supplement_restarts_the_reply_clock_from_the_day_it_arrives(
         ).json()
         return body if body.get("clocks") and body["clocks"][0]["state"] == "paused" else None
 
-    await eventually(paused, "the reply clock to pause while the supplement is awaited")
+    body = await eventually(paused, "the reply clock to pause while the supplement is awaited")
+    window = body["clocks"][1]
+    assert (window["kind"], window["state"]) == ("supplement_window", "stopped"), (
+        "the notice went out in time"
+    )
+    assert window["ledger"][-1]["note"] == "11月4日已告知补正"
     await producer.send_payloads(topics.case_events, [received])
-    restarted = (await case_events.wait_for_event(case, "deadline.set", count=2))[-1]
+    restarted = (await case_events.wait_for_event(case, "deadline.set", count=2, where=REPLY))[-1]
     assert (restarted.data["old_due_date"], restarted.data["due_date"]) == ("2026-11-30", "2026-12-18")
     assert restarted.data["note"].startswith("补正材料于11月20日收到，重新计算20个工作日")
 
@@ -303,8 +327,8 @@ async def test_yellow_and_red_cards_are_sent_exactly_once_even_across_a_restart(
     settings = settings_for(TrackingSettings, kafka_bootstrap, topics, database_url, alarm_check_seconds=3600)
     async with in_process(create_app, settings) as (_, runtime):
         await producer.send_payloads(topics.case_events, [letter, assigned, overdue])
-        await case_events.wait_for_event(str(letter_id), "deadline.set")
-        await case_events.wait_for_event(str(overdue.case_id), "deadline.set")
+        await case_events.wait_for_event(str(letter_id), "deadline.set", where=REPLY)
+        await case_events.wait_for_event(str(overdue.case_id), "deadline.set", where=REPLY)
         assert await handlers.raise_alarms(runtime, calendar, on=date(2026, 11, 25)) == 2
         assert await handlers.raise_alarms(runtime, calendar, on=date(2026, 11, 25)) == 0
     async with in_process(create_app, settings) as (_, runtime):  # restarted: the cards are remembered
@@ -332,3 +356,56 @@ async def test_yellow_and_red_cards_are_sent_exactly_once_even_across_a_restart(
     assert len(cards(letter_id, "deadline.warning")) == 1
     assert len(cards(letter_id, "deadline.breached")) == 1
     assert not cards(overdue.case_id, "deadline.warning")
+
+
+async def test_a_letter_sent_back_for_re_handling_gets_a_new_reply_period(
+    tracking: tuple[httpx.AsyncClient, ServiceRuntime],
+    producer: RawProducer,
+    case_events: TopicReader,
+    topics: Topics,
+) -> None:
+    from shared.calendar_data import default_calendar
+    from shared.dates import today
+    from shared.events import CaseReopened
+
+    client, _ = tracking
+    case_id = uuid4()
+    letter = SubmissionReceived(
+        case_id=case_id,
+        channel=Channel.MAILBOX,
+        received_at=datetime.now(UTC),
+        receipt_date=date(2026, 11, 2),
+        mailbox=MailboxContent(mailbox="director", category="投诉", subject="s", body="b"),
+    )
+    assigned = CaseAssigned(
+        case_id=case_id,
+        channel=Channel.MAILBOX,
+        department_id="engineering",
+        department_name="人防工程管理处",
+        reason="r",
+        assigned_on=date(2026, 11, 2),
+    )
+    answer = CaseReplied(
+        case_id=case_id,
+        channel=Channel.MAILBOX,
+        department_id="engineering",
+        department_name="人防工程管理处",
+        text="答复",
+        replied_on=date(2026, 11, 4),
+    )
+    reopened = CaseReopened(case_id=case_id, reason="来信人不满意：问题未解决")
+    await producer.send_payloads(topics.case_events, [letter, assigned, answer, reopened])
+    (again,) = await case_events.wait_for_event(
+        str(case_id), "deadline.set", where=lambda e: e.data["cause"] == "case.reopened"
+    )
+    expected = default_calendar().add_working_days(today(), 5).due_date
+    assert (again.data["clock"], again.data["due_date"], again.data["old_due_date"]) == (
+        "reply",
+        expected.isoformat(),
+        None,
+    )
+    assert "发回重办" in again.data["note"]
+    clocks = (await client.get(f"/api/v1/cases/{case_id}/deadlines", headers=ENGINEERING)).json()
+    reply = next(c for c in clocks["clocks"] if c["kind"] == "reply")
+    assert reply["state"] == "running"
+    assert [e["cause"] for e in reply["ledger"]] == ["case.assigned", "case.replied", "case.reopened"]

@@ -1,0 +1,88 @@
+"""Serving a service for a real browser, and checking pages with axe-core.
+
+The intake and routing browser tests predate this module and keep their own copies of these helpers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from axe_playwright_python.async_playwright import Axe
+from fastapi import FastAPI
+from playwright.async_api import Browser, Page, async_playwright
+
+from deploy.kafka.local import free_port
+from tests.support.polling import eventually
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+BLOCKING_IMPACTS = ("serious", "critical")
+_AXE = Axe()
+
+
+@asynccontextmanager
+async def served(app: FastAPI, name: str) -> AsyncIterator[str]:
+    """``app`` under uvicorn on a free loopback port in a thread, as ``make run`` serves it; its URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning"))
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
+    thread.start()
+
+    async def healthy() -> str | None:
+        if not thread.is_alive():
+            raise AssertionError(f"{name} stopped while starting; see the log above")
+        if not server.started:
+            return None
+        url = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+        try:
+            async with httpx.AsyncClient(timeout=5) as client:
+                return url if (await client.get(f"{url}/health")).status_code == 200 else None
+        except httpx.HTTPError:
+            return None
+
+    try:
+        yield await eventually(healthy, f"{name} to serve /health", timeout=90)
+    finally:
+        server.should_exit = True
+        await asyncio.to_thread(thread.join, 30)
+
+
+@asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    if not await asyncio.to_thread(CHROMIUM.exists):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+async def assert_accessible(page: Page, what: str) -> None:
+    """axe-core on the page as it is: prints every finding, fails on serious or critical ones."""
+    assert await page.evaluate("document.documentElement.lang") == "zh-CN"
+    results = await asyncio.wait_for(_AXE.run(page), timeout=60)
+    assert results.response["passes"], "axe-core checked nothing"
+    violations: list[dict[str, Any]] = results.response["violations"]
+    for violation in violations:
+        targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"])
+        print(f"axe [{what}] {violation['impact']} {violation['id']}: {violation['help']} — {targets}")
+    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+    assert not blocking, f"axe found serious or critical violations on {what}:\n" + results.generate_report()
