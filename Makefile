@@ -3,7 +3,7 @@ export UV_PYTHON_DOWNLOADS := never
 PYTHON ?= python3
 UV ?= $(PYTHON) -m uv
 
-.PHONY: setup run test lint typecheck unit bench token clean uv
+.PHONY: setup run test lint typecheck unit bench bench-clocks token clean uv
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.13"
@@ -31,11 +31,15 @@ typecheck: .venv/.synced
 unit: .venv/.synced
 	$(UV) run --frozen pytest -m "not kafka"
 
-bench: setup  ## bench/pipeline.py against a fresh local broker
+bench: setup  ## bench/pipeline.py against a fresh local broker, then bench/clocks.py
 	$(UV) run --frozen python -m bench.pipeline $(BENCH_ARGS)
+	$(UV) run --frozen python -m bench.clocks $(CLOCKS_ARGS)
 
-token: .venv/.synced  ## make token ROLE=handler DEPT=engineering
-	@$(UV) run --frozen python -m shared.auth --role $(or $(ROLE),handler) $(if $(DEPT),--department $(DEPT))
+bench-clocks: .venv/.synced  ## bench/clocks.py alone, no broker: make bench-clocks CLOCKS_ARGS="--clocks 100000"
+	$(UV) run --frozen python -m bench.clocks $(CLOCKS_ARGS)
+
+token: .venv/.synced  ## make token ROLE=handler DEPT=engineering (SUB=reviewer-2 for a second reviewer)
+	@$(UV) run --frozen python -m shared.auth --role $(or $(ROLE),handler) $(if $(DEPT),--department $(DEPT)) $(if $(SUB),--sub $(SUB))
 
 clean:
 	rm -rf .run .venv .mypy_cache .pytest_cache .ruff_cache

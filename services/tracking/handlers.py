@@ -648,9 +648,12 @@ ALARM_HORIZON_DAYS = 14
 
 
 def clocks_due_by(on: date) -> SelectOfScalar[Clock]:
-    """Running or breached clocks due within the horizon or overdue: a range on ``ix_tracking_clock_due``."""
+    """Running clocks due within the horizon or overdue: a range on ``ix_tracking_clock_due``.
+
+    A breached clock has had its red card (it runs again only if its date moves), and a window that
+    ran out is stopped, so a clock overdue for months is read once, not at every check."""
     return select(Clock).where(
-        col(Clock.state).in_([ClockState.RUNNING.value, ClockState.BREACHED.value]),
+        Clock.state == ClockState.RUNNING.value,
         col(Clock.due_date) <= on + timedelta(days=ALARM_HORIZON_DAYS),
     )
 
