@@ -41,6 +41,8 @@ async def seed_demo(publishing: str, admin_token: str) -> None:
             json={
                 "title": "《济南市人民防空工程维护管理办法（征求意见稿）》",
                 "summary": "为规范人防工程平时使用和维护管理，现公开征求社会各界意见。",
+                "draft_text": "第一条 为规范本市人民防空工程的维护管理，根据有关法律法规，制定本办法。\n"
+                "第二条 本市行政区域内人民防空工程的维护管理，适用本办法。",
                 "opens_on": today.isoformat(),
                 "closes_on": (today + timedelta(days=30)).isoformat(),
             },

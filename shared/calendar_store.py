@@ -21,10 +21,11 @@ from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.calendar_data import announced_years
-from shared.db import UTCDateTime, insert_ignoring_duplicates
+from shared.db import Database, UTCDateTime, insert_ignoring_duplicates
+from shared.events import CalendarUpdated, Envelope, EventPayload
 from shared.workdays import DueDate, WorkingCalendar, YearCalendar, YearStatus
 
-__all__ = ["CalendarYear", "LiveCalendar", "load_years", "seed_calendar", "store_year"]
+__all__ = ["CalendarYear", "LiveCalendar", "keep_calendar_year", "load_years", "seed_calendar", "store_year"]
 
 
 class CalendarYear(SQLModel, table=True):
@@ -129,6 +130,11 @@ class LiveCalendar:
         self._revision = revision
         return True
 
+    async def refresh_from(self, database: Database) -> bool:
+        """:meth:`refresh` in a session of its own (for a use case outside a consumer)."""
+        async with database.session() as session:
+            return await self.refresh(session)
+
     def year_status(self, year: int) -> YearStatus:
         return self._calendar.year_status(year)
 
@@ -140,3 +146,22 @@ class LiveCalendar:
 
     def working_days_between(self, start: date, end: date) -> int:
         return self._calendar.working_days_between(start, end)
+
+
+async def keep_calendar_year(
+    session: AsyncSession, _envelope: Envelope, payload: CalendarUpdated, *, calendar: LiveCalendar
+) -> list[EventPayload]:
+    """A service that counts working days but does not own the calendar keeps its copy from
+    tracking's ``calendar.updated`` (one partition: the last event for a year wins)."""
+    await store_year(
+        session,
+        YearCalendar(
+            year=payload.year,
+            holidays=frozenset(payload.holidays),
+            extra_workdays=frozenset(payload.extra_workdays),
+            status=payload.status,
+            source="calendar.updated",
+        ),
+    )
+    await calendar.refresh(session)
+    return []

@@ -33,6 +33,7 @@ from shared.topics import CALENDAR_EVENTS, CASE_EVENTS, CONSULTATION_EVENTS, Top
 __all__ = [
     "EVENT_TYPES",
     "AdoptionReportPublished",
+    "AdoptionReportRejected",
     "CalendarUpdated",
     "CaseAccepted",
     "CaseAssigned",
@@ -55,6 +56,7 @@ __all__ = [
     "EventPayload",
     "InvalidEvent",
     "MailboxContent",
+    "ReviewRejected",
     "SubmissionReceived",
     "SupplementReceived",
     "SupplementRequested",
@@ -327,6 +329,30 @@ class CasePublished(_CaseEvent):
     published_on: date
 
 
+class ReviewRejected(_CaseEvent):
+    """A reviewer refused to publish a reply (三审未通过): back to the department that wrote it."""
+
+    event_type: ClassVar[str] = "review.rejected"
+    review_id: UUID
+    department_id: str | None
+    reviewer: str
+    reason: str
+
+
+class AdoptionReportRejected(EventPayload):
+    """A reviewer refused to publish an adoption report: back to the office that compiled it."""
+
+    event_type: ClassVar[str] = "adoption_report.rejected"
+    topic: ClassVar[TopicSpec] = CONSULTATION_EVENTS
+    consultation_id: UUID
+    review_id: UUID
+    reviewer: str
+    reason: str
+
+    def subject(self) -> str:
+        return str(self.consultation_id)
+
+
 class AdoptionReportPublished(EventPayload):
     event_type: ClassVar[str] = "adoption_report.published"
     topic: ClassVar[TopicSpec] = CONSULTATION_EVENTS
@@ -363,6 +389,8 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         ConsultationOpened,
         ConsultationClosed,
         CasePublished,
+        ReviewRejected,
+        AdoptionReportRejected,
         AdoptionReportPublished,
     )
 }

@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from services.publishing import handlers
+from services.publishing import adoption, handlers, records, review_queue
+from services.publishing.annual_report import render_table_four_csv, render_table_three_csv
 from services.publishing.config import PublishingSettings
-from services.publishing.schemas import ConsultationCreate, ConsultationPublic, ReplyPage
+from services.publishing.feeds import FeedEntry, atom_feed
+from services.publishing.review import ReviewStatus
+from services.publishing.schemas import (
+    AdoptionReport,
+    AppealCreate,
+    AppealPublic,
+    CandidatePublic,
+    ConsultationCreate,
+    ConsultationPublic,
+    PublicStats,
+    ReplyPage,
+    ReplyPublic,
+    ReviewDecisionCreate,
+    ReviewPublic,
+    ReviewRejectionCreate,
+)
+from shared.calendar_store import LiveCalendar
+from shared.dates import today
 from shared.http import PrincipalDep, RuntimeDep
 
 router = APIRouter(prefix="/api/v1")
@@ -23,13 +42,29 @@ def _settings(request: Request) -> PublishingSettings:
 SettingsDep = Annotated[PublishingSettings, Depends(_settings)]
 
 
-@router.get("/replies", tags=["public"], summary="Published replies, personal information masked")
+def _calendar(request: Request) -> LiveCalendar:
+    calendar: LiveCalendar = request.app.state.calendar
+    return calendar
+
+
+CalendarDep = Annotated[LiveCalendar, Depends(_calendar)]
+
+
+@router.get("/replies", tags=["public"], summary="Published replies, newest first; full-text search with q")
 async def list_replies(
     runtime: RuntimeDep,
+    q: Annotated[
+        str | None, Query(max_length=100, description="Words that must all occur (Chinese: any substring).")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ReplyPage:
-    return await handlers.list_replies(runtime, limit=limit, offset=offset)
+    return await handlers.list_replies(runtime, limit=limit, offset=offset, q=q)
+
+
+@router.get("/replies/{reply_id}", tags=["public"], summary="One published reply")
+async def reply_detail(reply_id: UUID, runtime: RuntimeDep) -> ReplyPublic:
+    return await handlers.reply_detail(runtime, reply_id)
 
 
 @router.get("/consultations", tags=["public"], summary="Consultations, newest first")
@@ -41,9 +76,21 @@ async def list_consultations(runtime: RuntimeDep) -> list[ConsultationPublic]:
     "/consultations", status_code=201, tags=["admin"], summary="Open a public consultation (公开征求意见)"
 )
 async def open_consultation(
-    body: ConsultationCreate, runtime: RuntimeDep, settings: SettingsDep, principal: PrincipalDep
+    body: ConsultationCreate,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    calendar: CalendarDep,
+    principal: PrincipalDep,
 ) -> ConsultationPublic:
-    return await handlers.open_consultation(runtime, body, principal, min_days=settings.min_consultation_days)
+    await calendar.refresh_from(runtime.database)
+    return await handlers.open_consultation(
+        runtime,
+        body,
+        principal,
+        min_days=settings.min_consultation_days,
+        min_working_days=settings.min_consultation_working_days,
+        calendar=calendar,
+    )
 
 
 @router.post("/consultations/{consultation_id}/close", tags=["admin"], summary="Close a consultation")
@@ -51,3 +98,213 @@ async def close_consultation(
     consultation_id: UUID, runtime: RuntimeDep, principal: PrincipalDep
 ) -> ConsultationPublic:
     return await handlers.close_consultation(runtime, consultation_id, principal)
+
+
+@router.post(
+    "/consultations/{consultation_id}/adoption-report",
+    status_code=201,
+    tags=["admin"],
+    summary="Compile the adoption report of a closed consultation and send it to review",
+    responses={409: {"description": "the consultation is open, or a comment has no decision yet"}},
+)
+async def compile_adoption_report(
+    consultation_id: UUID, runtime: RuntimeDep, settings: SettingsDep, principal: PrincipalDep
+) -> ReviewPublic:
+    return await adoption.compile_report(
+        runtime, consultation_id, principal, required_reviewers=settings.required_reviewers
+    )
+
+
+@router.get(
+    "/consultations/{consultation_id}/adoption-report",
+    tags=["public"],
+    summary="The published adoption report: counts and each comment's decision and reason",
+)
+async def adoption_report(consultation_id: UUID, runtime: RuntimeDep) -> AdoptionReport:
+    return await adoption.published_report(runtime, consultation_id)
+
+
+@router.get(
+    "/consultations/{consultation_id}/adoption-report.csv",
+    tags=["public"],
+    summary="The published adoption report's table as CSV",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def adoption_report_csv(consultation_id: UUID, runtime: RuntimeDep) -> Response:
+    report = await adoption.published_report(runtime, consultation_id)
+    return Response(
+        adoption.report_csv(report),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="adoption-report-{consultation_id}.csv"'},
+    )
+
+
+@router.get(
+    "/reviews", tags=["reviewers"], summary="Items waiting for review (三审), masked, with their manifest"
+)
+async def list_reviews(
+    runtime: RuntimeDep, principal: PrincipalDep, status: ReviewStatus = ReviewStatus.PENDING
+) -> list[ReviewPublic]:
+    return await review_queue.list_reviews(runtime, principal, status=status)
+
+
+@router.post(
+    "/reviews/{review_id}/approve",
+    tags=["reviewers"],
+    summary="Approve (optionally masking more); published once enough distinct reviewers approved",
+    responses={409: {"description": "already decided by this reviewer, or no longer pending"}},
+)
+async def approve_review(
+    review_id: UUID, runtime: RuntimeDep, principal: PrincipalDep, body: ReviewDecisionCreate | None = None
+) -> ReviewPublic:
+    return await review_queue.approve(runtime, review_id, body or ReviewDecisionCreate(), principal)
+
+
+@router.post(
+    "/reviews/{review_id}/reject",
+    tags=["reviewers"],
+    summary="Reject with a reason: it goes back, nothing is published",
+    responses={409: {"description": "already decided by this reviewer, or no longer pending"}},
+)
+async def reject_review(
+    review_id: UUID, body: ReviewRejectionCreate, runtime: RuntimeDep, principal: PrincipalDep
+) -> ReviewPublic:
+    return await review_queue.reject(runtime, review_id, body, principal)
+
+
+Year = Annotated[int, Path(ge=2000, le=2100)]
+
+
+def default_period(
+    period_from: Annotated[
+        date | None, Query(alias="from", description="Received on or after; default 1 January.")
+    ] = None,
+    period_to: Annotated[
+        date | None, Query(alias="to", description="Received on or before; default today.")
+    ] = None,
+) -> tuple[date, date]:
+    end = period_to or today()
+    return period_from or date(end.year, 1, 1), end
+
+
+PeriodDep = Annotated[tuple[date, date], Depends(default_period)]
+
+
+@router.get(
+    "/stats",
+    tags=["public"],
+    summary="Handling statistics per channel and department for a period",
+    responses={422: {"description": "a period that starts after it ends, or longer than five years"}},
+)
+async def public_stats(period: PeriodDep, runtime: RuntimeDep, calendar: CalendarDep) -> PublicStats:
+    return await records.public_stats(runtime, calendar, period_from=period[0], period_to=period[1])
+
+
+@router.get(
+    "/reports/disclosure/{year}",
+    tags=["public"],
+    summary="The annual disclosure report: tables three and four (政府信息公开工作年度报告)",
+)
+async def disclosure_report(year: Year, runtime: RuntimeDep) -> dict[str, object]:
+    return (await records.annual_report(runtime, year)).to_dict()
+
+
+@router.get(
+    "/reports/disclosure/{year}/table-{table}.csv",
+    tags=["public"],
+    summary="Table three or four of the annual report as CSV",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def disclosure_report_csv(
+    year: Year, table: Annotated[int, Path(ge=3, le=4)], runtime: RuntimeDep
+) -> Response:
+    report = await records.annual_report(runtime, year)
+    text = (
+        render_table_three_csv(report.table_three) if table == 3 else render_table_four_csv(report.table_four)
+    )
+    return Response(
+        "\ufeff" + text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="disclosure-report-{year}-table-{table}.csv"'},
+    )
+
+
+@router.post(
+    "/reports/appeals",
+    status_code=201,
+    tags=["admin"],
+    summary="Record an administrative reconsideration or lawsuit (table four)",
+)
+async def record_appeal(body: AppealCreate, runtime: RuntimeDep, principal: PrincipalDep) -> AppealPublic:
+    return await records.record_appeal(runtime, body, principal)
+
+
+@router.get(
+    "/feeds/replies.atom", tags=["public"], summary="Atom feed of published replies", response_class=Response
+)
+async def replies_feed(runtime: RuntimeDep, settings: SettingsDep) -> Response:
+    page = await handlers.list_replies(runtime, limit=50, offset=0)
+    base = settings.public_base_url.rstrip("/")
+    entries = [
+        FeedEntry(
+            id=f"urn:uuid:{item.id}",
+            title=item.subject,
+            updated=item.published_at,
+            link=f"{base}/replies/{item.id}",
+            summary=item.reply,
+        )
+        for item in page.items
+    ]
+    return _atom("已公开的答复", f"{base}/api/v1/feeds/replies.atom", entries)
+
+
+@router.get(
+    "/feeds/adoption-reports.atom",
+    tags=["public"],
+    summary="Atom feed of published adoption reports",
+    response_class=Response,
+)
+async def adoption_reports_feed(runtime: RuntimeDep, settings: SettingsDep) -> Response:
+    base = settings.public_base_url.rstrip("/")
+    entries = [
+        FeedEntry(
+            id=f"urn:uuid:{report.consultation_id}",
+            title=f"《{report.title}》意见采纳情况",
+            updated=report.published_at or datetime.now(UTC),
+            link=f"{base}/consultations/{report.consultation_id}/adoption-report",
+            summary=report.summary,
+        )
+        for report in await adoption.published_reports(runtime)
+    ]
+    return _atom("意见采纳情况", f"{base}/api/v1/feeds/adoption-reports.atom", entries)
+
+
+def _atom(title: str, self_url: str, entries: list[FeedEntry]) -> Response:
+    updated = max((e.updated for e in entries), default=datetime(2025, 1, 1, tzinfo=UTC))
+    body = atom_feed(title=title, feed_id=self_url, self_url=self_url, updated=updated, entries=entries)
+    return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+
+@router.get(
+    "/proactive-candidates",
+    tags=["admin"],
+    summary="Disclosure requests from several applicants for similar information (依申请公开转主动公开)",
+)
+async def proactive_candidates(
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    min_applicants: Annotated[int, Query(ge=2, le=100)] = 3,
+    window_days: Annotated[int, Query(ge=1, le=3660)] = 180,
+    threshold: Annotated[float, Query(gt=0, le=1)] = 0.5,
+    since: date | None = None,
+) -> list[CandidatePublic]:
+    return await records.proactive_candidates(
+        runtime,
+        principal,
+        min_applicants=min_applicants,
+        window_days=window_days,
+        threshold=threshold,
+        since=since,
+    )

@@ -1,29 +1,89 @@
-"""Publishing: what the public sees — consented replies with personal data masked, consultations."""
+"""Publishing: what the public sees — reviewed, masked replies and adoption reports, consultations,
+statistics and the annual disclosure report."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import Sequence
+from functools import partial
+from typing import Any
 
-from services.publishing import handlers
+from fastapi import FastAPI
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.publishing import handlers, records
 from services.publishing.api import router
 from services.publishing.config import PublishingSettings
 from services.publishing.db import TABLES
-from shared.events import CaseReplied, SubmissionReceived
+from services.publishing.pages import pages
+from shared.calendar_store import LiveCalendar, keep_calendar_year, seed_calendar
+from shared.consumer import EventHandler
+from shared.events import (
+    CalendarUpdated,
+    CaseAssigned,
+    CaseRated,
+    CaseReopened,
+    CaseReplied,
+    DeadlineSet,
+    Envelope,
+    EventPayload,
+    SubmissionReceived,
+)
 from shared.http import build_app
 from shared.runtime import ServiceRuntime
-from shared.topics import CASE_EVENTS
+from shared.topics import CALENDAR_EVENTS, CASE_EVENTS
+
+
+def each(*steps: EventHandler) -> EventHandler:
+    """Several use cases reacting to the same event, in one transaction, in order."""
+
+    async def handle(session: AsyncSession, envelope: Envelope, payload: Any) -> Sequence[EventPayload]:
+        emitted: list[EventPayload] = []
+        for step in steps:
+            emitted += await step(session, envelope, payload)
+        return emitted
+
+    return handle
 
 
 def create_app(settings: PublishingSettings) -> FastAPI:
     runtime = ServiceRuntime(settings, TABLES)
+    calendar = LiveCalendar()
     runtime.consume(
         "publishing",
         CASE_EVENTS,
-        {SubmissionReceived: handlers.on_submission_received, CaseReplied: handlers.on_case_replied},
+        {
+            SubmissionReceived: each(
+                handlers.on_submission_received,
+                partial(records.on_submission_received, secret=settings.jwt_key),
+            ),
+            CaseAssigned: records.on_case_assigned,
+            DeadlineSet: records.on_deadline_set,
+            CaseReplied: each(
+                partial(handlers.on_case_replied, required_reviewers=settings.required_reviewers),
+                records.on_case_replied,
+            ),
+            CaseReopened: records.on_case_reopened,
+            CaseRated: records.on_case_rated,
+        },
     )
-    return build_app(
+    runtime.consume(
+        "publishing-calendar",
+        CALENDAR_EVENTS,
+        {CalendarUpdated: partial(keep_calendar_year, calendar=calendar)},
+    )
+
+    async def seed() -> None:
+        async with runtime.database.transaction() as session:
+            await seed_calendar(session)
+            await calendar.refresh(session)
+
+    app = build_app(
         runtime,
         title="publishing",
-        description="Published replies, consultations and statistics, after review and masking.",
+        description="Reviewed, masked replies and adoption reports; consultations; statistics; the annual report.",
         router=router,
+        pages=pages,
+        prepare=seed,
     )
+    app.state.calendar = calendar
+    return app

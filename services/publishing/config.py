@@ -18,3 +18,16 @@ class PublishingSettings(ServiceSettings):
         gt=0,
         description="A shorter consultation period must give its reason (公开征求意见不少于30日).",
     )
+    min_consultation_working_days: int = Field(
+        default=7, gt=0, description="Other normative documents: at least 7 working days (规范性文件)."
+    )
+    required_reviewers: int = Field(
+        default=3,
+        ge=1,
+        le=9,
+        description="Distinct reviewers who must approve an item before it is public (三审).",
+    )
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8004",
+        description="Where the public pages are, for links in the Atom feeds.",
+    )

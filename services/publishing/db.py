@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
+from shared.calendar_store import CalendarYear
 from shared.db import UTCDateTime
 
 
@@ -53,6 +54,118 @@ class Consultation(SQLModel, table=True):
     short_period_reason: str | None = None
     status: str
     created_at: datetime = Field(sa_type=UTCDateTime)
+    document_kind: str = "major_decision"
+    draft_text: str | None = None
+    draft_url: str | None = None
 
 
-TABLES: list[type[SQLModel]] = [ConsentedLetter, PublishedReply, Consultation]
+class ConsultationComment(SQLModel, table=True):
+    """A comment on a consultation and, once answered, its adoption decision (for the adoption report)."""
+
+    __tablename__ = "publishing_comment"
+
+    case_id: str = Field(primary_key=True)
+    consultation_id: str = Field(index=True)
+    received_on: date
+    clause: str | None = None
+    body: str
+    commenter_name: str | None = None
+    adoption: str | None = None
+    reason: str | None = None
+    decided_on: date | None = None
+
+
+class ReviewItem(SQLModel, table=True):
+    """Something to be made public, already masked, waiting for its reviewers (三审)."""
+
+    __tablename__ = "publishing_review"
+
+    id: str = Field(primary_key=True)
+    kind: str = Field(index=True)
+    """``reply`` or ``adoption_report``."""
+    subject_id: str = Field(index=True)
+    """The case (a reply) or the consultation (an adoption report)."""
+    title: str
+    department_id: str | None = None
+    department_name: str | None = None
+    content: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    """The masked texts (and, for a report, its table) exactly as they would be published."""
+    manifest: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    required: int
+    status: str = Field(index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reason: str | None = None
+
+
+class ReviewDecision(SQLModel, table=True):
+    """One reviewer's decision on one item: the key makes it once per reviewer, even when two requests race."""
+
+    __tablename__ = "publishing_review_decision"
+
+    review_id: str = Field(primary_key=True, foreign_key="publishing_review.id")
+    reviewer: str = Field(primary_key=True)
+    reviewer_name: str
+    decision: str
+    reason: str | None = None
+    masked_more: int = 0
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class PublishedAdoptionReport(SQLModel, table=True):
+    __tablename__ = "publishing_adoption_report"
+
+    consultation_id: str = Field(primary_key=True)
+    review_id: str
+    content: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    manifest: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    published_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CaseRecord(SQLModel, table=True):
+    """What the public figures are counted from: one row per case, no personal data.
+
+    ``applicant_key`` is a keyed hash of a disclosure applicant's identity, only to tell distinct
+    applicants apart for proactive-disclosure candidates."""
+
+    __tablename__ = "publishing_case"
+
+    case_id: str = Field(primary_key=True)
+    channel: str = Field(index=True)
+    received_on: date = Field(index=True)
+    department_id: str | None = Field(default=None, index=True)
+    department_name: str | None = None
+    due_date: date | None = None
+    replied_on: date | None = None
+    rating: str | None = None
+    applicant_type: str | None = None
+    applicant_key: str | None = None
+    description: str | None = None
+    outcome: str | None = None
+
+
+class AppealRow(SQLModel, table=True):
+    """An administrative reconsideration or lawsuit about a disclosure decision (table four)."""
+
+    __tablename__ = "publishing_appeal"
+
+    id: str = Field(primary_key=True)
+    case_id: str | None = None
+    kind: str
+    filed_on: date
+    result: str
+    decided_on: date | None = None
+
+
+TABLES: list[type[SQLModel]] = [
+    ConsentedLetter,
+    PublishedReply,
+    Consultation,
+    ConsultationComment,
+    ReviewItem,
+    ReviewDecision,
+    PublishedAdoptionReport,
+    CaseRecord,
+    AppealRow,
+    CalendarYear,
+]

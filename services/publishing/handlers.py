@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.publishing.db import ConsentedLetter, Consultation, PublishedReply
+from services.publishing.db import ConsentedLetter, Consultation, ConsultationComment, PublishedReply
 from services.publishing.masking import mask_text
+from services.publishing.review_queue import REPLY, enqueue
 from services.publishing.schemas import (
     ConsultationCreate,
     ConsultationPublic,
@@ -20,11 +21,9 @@ from services.publishing.schemas import (
 )
 from shared.auth import Principal
 from shared.codes import Channel, Role
-from shared.dates import local_date
 from shared.dates import today as shanghai_today
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events import (
-    CasePublished,
     CaseReplied,
     ConsultationClosed,
     ConsultationOpened,
@@ -34,6 +33,7 @@ from shared.events import (
 )
 from shared.http import require_roles
 from shared.runtime import ServiceRuntime
+from shared.workdays import Calendar
 
 # --- consultations (意见征集) -----------------------------------------------------------------
 
@@ -43,15 +43,31 @@ def _consultation_public(row: Consultation) -> ConsultationPublic:
 
 
 async def open_consultation(
-    runtime: ServiceRuntime, body: ConsultationCreate, principal: Principal, *, min_days: int
+    runtime: ServiceRuntime,
+    body: ConsultationCreate,
+    principal: Principal,
+    *,
+    min_days: int,
+    min_working_days: int,
+    calendar: Calendar,
 ) -> ConsultationPublic:
+    """Rules: 30 days at least for major decisions, draft rules and documents affecting businesses;
+    7 working days for other normative documents; a shorter period must say why."""
     require_roles(principal, Role.ADMIN)
     if body.closes_on <= body.opens_on:
         raise InvalidInput("closes_on", "a consultation closes after it opens")
-    if (body.closes_on - body.opens_on).days < min_days and not body.short_period_reason:
+    if not body.draft_text and not body.draft_url:
+        raise InvalidInput("draft_text", "give the draft's text, or a draft_url where it can be read")
+    if body.document_kind == "other_normative":
+        # Both the first and the last day of the period count.
+        period = calendar.working_days_between(body.opens_on - timedelta(days=1), body.closes_on)
+        short, rule = period < min_working_days, f"{min_working_days} working days"
+    else:
+        short, rule = (body.closes_on - body.opens_on).days < min_days, f"{min_days} days"
+    if short and not body.short_period_reason:
         raise InvalidInput(
             "short_period_reason",
-            f"a consultation shorter than {min_days} days must say why (征求意见期限少于规定)",
+            f"a consultation shorter than {rule} must say why (征求意见期限少于规定)",
         )
     row = Consultation(
         id=str(uuid4()),
@@ -62,6 +78,9 @@ async def open_consultation(
         short_period_reason=body.short_period_reason,
         status="open",
         created_at=datetime.now(UTC),
+        document_kind=body.document_kind,
+        draft_text=body.draft_text,
+        draft_url=str(body.draft_url) if body.draft_url else None,
     )
     async with runtime.unit_of_work() as session:
         session.add(row)
@@ -112,7 +131,21 @@ async def list_consultations(runtime: ServiceRuntime) -> list[ConsultationPublic
 async def on_submission_received(
     session: AsyncSession, _envelope: Envelope, payload: SubmissionReceived
 ) -> list[EventPayload]:
-    """Keep a letter only if its writer consented to publication (data minimisation)."""
+    """Keep a letter only if its writer consented to publication (data minimisation); keep every
+    consultation comment, whose adoption is always published (with the commenter masked)."""
+    if payload.channel is Channel.CONSULTATION_COMMENT and payload.comment is not None:
+        if await session.get(ConsultationComment, str(payload.case_id)) is None:
+            session.add(
+                ConsultationComment(
+                    case_id=str(payload.case_id),
+                    consultation_id=str(payload.comment.consultation_id),
+                    received_on=payload.receipt_date,
+                    clause=payload.comment.clause,
+                    body=payload.comment.body,
+                    commenter_name=payload.contact.name if payload.contact else None,
+                )
+            )
+        return []
     letter = payload.mailbox
     if payload.channel is not Channel.MAILBOX or letter is None or not letter.publish_consent:
         return []
@@ -132,13 +165,29 @@ async def on_submission_received(
 
 
 async def on_case_replied(
-    session: AsyncSession, _envelope: Envelope, payload: CaseReplied
+    session: AsyncSession, _envelope: Envelope, payload: CaseReplied, *, required_reviewers: int
 ) -> list[EventPayload]:
-    """Publish a consented mailbox reply with personal data masked in the letter and the reply."""
+    """A consented mailbox reply goes, masked, to the review queue; a comment's adoption decision is kept
+    for its consultation's report."""
+    comment = await session.get(ConsultationComment, str(payload.case_id))
+    if comment is not None:
+        comment.adoption = payload.adoption.value if payload.adoption else None
+        comment.reason, comment.decided_on = payload.reason, payload.replied_on
+        session.add(comment)
+        return []
     letter = await session.get(ConsentedLetter, str(payload.case_id))
     if letter is None:
         return []  # no consent, or not a mailbox letter
     names = [letter.writer_name] if letter.writer_name else []
+    # A name the letter introduces (我叫…, 联系人：…) is masked in the reply too, where the reply
+    # may use it without an introduction.
+    introduced = {
+        original[entry.start : entry.end]
+        for original in (letter.subject, letter.body)
+        for entry in mask_text(original, names=names).manifest
+        if entry.kind == "name"
+    }
+    names = sorted({*names, *introduced})
     subject, question, reply = (
         mask_text(text, names=names) for text in (letter.subject, letter.body, payload.text)
     )
@@ -147,41 +196,70 @@ async def on_case_replied(
         for field, masked in (("subject", subject), ("question", question), ("reply", reply))
         for entry in masked.manifest
     ]
-    now = datetime.now(UTC)
-    existing = (
-        await session.exec(select(PublishedReply).where(PublishedReply.case_id == letter.case_id))
-    ).first()
-    row = existing or PublishedReply(
-        id=str(uuid4()),
-        case_id=letter.case_id,
-        published_at=now,
-        manifest=[],
-        mailbox="",
-        category="",
-        subject="",
-        question="",
-        reply="",
-        department="",
-        received_on=letter.received_on,
-        replied_on=payload.replied_on,
+    await enqueue(
+        session,
+        kind=REPLY,
+        subject_id=letter.case_id,
+        title=subject.text,
+        content={
+            "subject": subject.text,
+            "question": question.text,
+            "reply": reply.text,
+            "mailbox": letter.mailbox,
+            "category": letter.category,
+            "department": payload.department_name,
+            "received_on": letter.received_on.isoformat(),
+            "replied_on": payload.replied_on.isoformat(),
+        },
+        manifest=manifest,
+        required=required_reviewers,
+        department=(payload.department_id, payload.department_name),
     )
-    row.mailbox, row.category = letter.mailbox, letter.category
-    row.subject, row.question, row.reply = subject.text, question.text, reply.text
-    row.department = payload.department_name
-    row.replied_on = payload.replied_on
-    row.published_at = now
-    row.manifest = manifest
-    session.add(row)
-    return [CasePublished(case_id=payload.case_id, publication_id=UUID(row.id), published_on=local_date(now))]
+    return []
 
 
-async def list_replies(runtime: ServiceRuntime, *, limit: int, offset: int) -> ReplyPage:
+def _reply_public(row: PublishedReply) -> ReplyPublic:
+    return ReplyPublic(
+        id=row.id,
+        mailbox=row.mailbox,
+        category=row.category,
+        subject=row.subject,
+        question=row.question,
+        reply=row.reply,
+        department=row.department,
+        received_on=row.received_on,
+        replied_on=row.replied_on,
+        published_at=row.published_at,
+        masked=[MaskedItem(**item) for item in row.manifest],
+    )
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def list_replies(
+    runtime: ServiceRuntime, *, limit: int, offset: int, q: str | None = None
+) -> ReplyPage:
+    """Newest first. ``q``: every whitespace-separated term must occur in the subject, the letter or the
+    reply — substring matching, so Chinese needs no word segmentation ("人防 车位" finds 人防工程的车位)."""
+    query = select(PublishedReply)
+    terms = (q or "").split()
+    for term in terms:
+        pattern = _like(term)
+        query = query.where(
+            or_(
+                col(PublishedReply.subject).like(pattern, escape="\\"),
+                col(PublishedReply.question).like(pattern, escape="\\"),
+                col(PublishedReply.reply).like(pattern, escape="\\"),
+            )
+        )
     async with runtime.database.session() as session:
-        total = (await session.exec(select(func.count()).select_from(PublishedReply))).one()
+        total = (await session.exec(select(func.count()).select_from(query.subquery()))).one()
         rows = (
             await session.exec(
-                select(PublishedReply)
-                .order_by(col(PublishedReply.published_at).desc())
+                query.order_by(col(PublishedReply.published_at).desc(), col(PublishedReply.id))
                 .limit(limit)
                 .offset(offset)
             )
@@ -190,20 +268,14 @@ async def list_replies(runtime: ServiceRuntime, *, limit: int, offset: int) -> R
         total=total,
         limit=limit,
         offset=offset,
-        items=[
-            ReplyPublic(
-                id=row.id,
-                mailbox=row.mailbox,
-                category=row.category,
-                subject=row.subject,
-                question=row.question,
-                reply=row.reply,
-                department=row.department,
-                received_on=row.received_on,
-                replied_on=row.replied_on,
-                published_at=row.published_at,
-                masked=[MaskedItem(**item) for item in row.manifest],
-            )
-            for row in rows
-        ],
+        q=" ".join(terms) or None,
+        items=[_reply_public(r) for r in rows],
     )
+
+
+async def reply_detail(runtime: ServiceRuntime, reply_id: UUID) -> ReplyPublic:
+    async with runtime.database.session() as session:
+        row = await session.get(PublishedReply, str(reply_id))
+    if row is None:
+        raise NotFound(f"no published reply {reply_id}")
+    return _reply_public(row)

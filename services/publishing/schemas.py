@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any, Literal
+from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
+from shared.codes import Channel
 
 
 class ConsultationCreate(BaseModel):
@@ -15,6 +19,14 @@ class ConsultationCreate(BaseModel):
     opens_on: date
     closes_on: date
     short_period_reason: str | None = Field(default=None, max_length=1000)
+    document_kind: Literal["major_decision", "draft_rule", "business_related", "other_normative"] = Field(
+        default="major_decision",
+        description="重大决策, 规章草案 and 涉企文件 need at least 30 days; other normative documents 7 working days.",
+    )
+    draft_text: str | None = Field(
+        default=None, max_length=100_000, description="The draft (征求意见稿) itself."
+    )
+    draft_url: HttpUrl | None = Field(default=None, description="Or where the draft can be read.")
 
 
 class ConsultationPublic(BaseModel):
@@ -25,6 +37,9 @@ class ConsultationPublic(BaseModel):
     closes_on: date
     short_period_reason: str | None
     status: str
+    document_kind: str = "major_decision"
+    draft_text: str | None = None
+    draft_url: str | None = None
 
 
 class MaskedItem(BaseModel):
@@ -53,4 +68,115 @@ class ReplyPage(BaseModel):
     total: int
     limit: int
     offset: int
+    q: str | None = None
     items: list[ReplyPublic]
+
+
+class ReviewDecisionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mask: list[str] = Field(
+        default=[],
+        max_length=20,
+        description="Personal data the masking missed (a name, a place): masked in every field before approving.",
+    )
+
+
+class ReviewRejectionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str = Field(min_length=2, max_length=1000, description="Why it may not be published as it is.")
+
+
+class ReviewPublic(BaseModel):
+    id: str
+    kind: str = Field(description="reply or adoption_report")
+    subject_id: str
+    title: str
+    department: str | None
+    status: str
+    content: dict[str, Any] = Field(description="Exactly what would be published: already masked.")
+    manifest: list[dict[str, Any]] = Field(description="What was masked, by field and kind.")
+    required: int
+    approvals: int
+    approved_by: list[str]
+    reason: str | None
+    created_at: datetime
+
+
+class AdoptionRow(BaseModel):
+    seq: int = Field(description="序号")
+    commenter: str = Field(description="反馈人, masked")
+    clause: str | None
+    content: str = Field(description="意见内容, masked")
+    decision: str = Field(description="adopted, partially_adopted or not_adopted (是否采纳)")
+    reason: str | None = Field(description="理由; required unless adopted")
+
+
+class AdoptionReport(BaseModel):
+    consultation_id: str
+    title: str
+    received: int
+    adopted: int
+    partially_adopted: int
+    not_adopted: int
+    summary: str = Field(description="收到意见 N 条，采纳 a 条，部分采纳 p 条，未采纳 n 条")
+    comments: list[AdoptionRow]
+    published_at: datetime | None = None
+    masked: list[MaskedItem] = []
+
+
+class PublicStatsRow(BaseModel):
+    """One channel and department (or the total: both null), over the cases received in the period."""
+
+    channel: Channel | None
+    department_id: str | None
+    department: str | None
+    received: int
+    replied: int
+    replied_on_time: int
+    on_time_rate: float | None = Field(description="On time ÷ replied cases that had a due date.")
+    average_working_days: float | None = Field(description="From receipt to reply, in working days.")
+    rated: int
+    satisfied: int
+    basically_satisfied: int
+    unsatisfied: int
+    satisfaction_rate: float | None = Field(description="(Satisfied + basically satisfied) ÷ rated.")
+
+
+class PublicStats(BaseModel):
+    period_from: date
+    period_to: date
+    rows: list[PublicStatsRow]
+    total: PublicStatsRow
+
+
+class AppealCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    case_id: UUID | None = Field(
+        default=None, description="The disclosure request appealed against, if known."
+    )
+    kind: Literal["reconsideration", "litigation_direct", "litigation_after_reconsideration"]
+    filed_on: date
+    result: Literal["upheld", "corrected", "other", "pending"] = "pending"
+    decided_on: date | None = None
+
+
+class AppealPublic(BaseModel):
+    id: str
+    case_id: str | None
+    kind: str
+    filed_on: date
+    result: str
+    decided_on: date | None
+
+
+class CandidatePublic(BaseModel):
+    """Similar information asked for by several applicants: a candidate for proactive disclosure."""
+
+    topic: str = Field(description="The earliest request's description.")
+    case_ids: list[str]
+    applicants: int = Field(description="Distinct applicants.")
+    first_received: date
+    last_received: date

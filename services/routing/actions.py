@@ -46,12 +46,11 @@ from services.routing.workflow import (
     returned_to,
 )
 from shared.auth import Principal
-from shared.calendar_store import LiveCalendar, store_year
+from shared.calendar_store import LiveCalendar
 from shared.codes import Channel, Role
 from shared.dates import today
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.events import (
-    CalendarUpdated,
     CaseAccepted,
     CaseAssigned,
     CaseClosed,
@@ -61,6 +60,7 @@ from shared.events import (
     DeadlineExtended,
     Envelope,
     EventPayload,
+    ReviewRejected,
     SubmissionReceived,
     SupplementReceived,
     SupplementRequested,
@@ -68,7 +68,6 @@ from shared.events import (
     ThirdPartyReplied,
 )
 from shared.runtime import ServiceRuntime
-from shared.workdays import YearCalendar
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,19 +340,16 @@ async def on_case_rated(session: AsyncSession, _envelope: Envelope, payload: Cas
     return [CaseReopened(case_id=payload.case_id, reason=reason)]
 
 
-async def on_calendar_updated(
-    session: AsyncSession, _envelope: Envelope, payload: CalendarUpdated, *, calendar: LiveCalendar
+async def on_review_rejected(
+    session: AsyncSession, _envelope: Envelope, payload: ReviewRejected
 ) -> list[EventPayload]:
-    """Tracking announced a year of the calendar: keep routing's copy (return and supplement windows)."""
-    await store_year(
-        session,
-        YearCalendar(
-            year=payload.year,
-            holidays=frozenset(payload.holidays),
-            extra_workdays=frozenset(payload.extra_workdays),
-            status=payload.status,
-            source="calendar.updated",
-        ),
-    )
-    await calendar.refresh(session)
+    """A reviewer would not publish the reply as it is: the department sees why in the case history."""
+    if await session.get(Task, str(payload.case_id)) is not None:
+        record(
+            session,
+            payload.case_id,
+            "review.rejected",
+            payload.reviewer,
+            f"答复公开审核未通过：{payload.reason}",
+        )
     return []

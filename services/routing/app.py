@@ -15,13 +15,14 @@ from services.routing.db import TABLES
 from services.routing.pages import pages
 from services.routing.similarity import ClusterIndex
 from services.routing.workflow import ExtensionRules
-from shared.calendar_store import LiveCalendar, seed_calendar
+from shared.calendar_store import LiveCalendar, keep_calendar_year, seed_calendar
 from shared.events import (
     CalendarUpdated,
     CaseRated,
     DeadlineBreached,
     DeadlineSet,
     DeadlineWarning,
+    ReviewRejected,
     SubmissionReceived,
     SupplementReceived,
 )
@@ -55,13 +56,14 @@ def create_app(settings: RoutingSettings) -> FastAPI:
             DeadlineBreached: handlers.on_deadline_card,
             SupplementReceived: actions.on_supplement_received,
             CaseRated: actions.on_case_rated,
+            ReviewRejected: actions.on_review_rejected,
         },
     )
 
     runtime.consume(
         "routing-calendar",
         CALENDAR_EVENTS,
-        {CalendarUpdated: partial(actions.on_calendar_updated, calendar=office.calendar)},
+        {CalendarUpdated: partial(keep_calendar_year, calendar=office.calendar)},
     )
 
     async def seed() -> None:

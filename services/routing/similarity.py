@@ -35,24 +35,13 @@ approximation: a case sharing no shingle has similarity 0, below any threshold t
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
+
+from shared.textsim import jaccard, ngrams, normalise
 
 __all__ = ["DEFAULT_THRESHOLD", "ClusterIndex", "Submission", "shingles", "similarity"]
 
 DEFAULT_THRESHOLD = 0.52
-
-
-def _normalise(text: str) -> str:
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return "".join(ch for ch in folded if not _is_noise(ch))
-
-
-def _is_noise(ch: str) -> bool:
-    # Unicode category P* covers ASCII and CJK punctuation alike (，。！？、；：“”‘’（）《》【】…—);
-    # Cf catches zero-width spaces pasted from web pages and chat apps.
-    category = unicodedata.category(ch)
-    return ch.isspace() or category.startswith("P") or category == "Cf"
 
 
 def shingles(text: str, n: int = 2) -> frozenset[str]:
@@ -60,18 +49,11 @@ def shingles(text: str, n: int = 2) -> frozenset[str]:
 
     A text shorter than n (after normalisation) is its own single shingle; an empty one has none.
     """
-    if n < 1:
-        raise ValueError(f"n must be at least 1, not {n}")
-    normalised = _normalise(text)
-    if len(normalised) < n:
-        return frozenset({normalised}) if normalised else frozenset()
-    return frozenset(normalised[i : i + n] for i in range(len(normalised) - n + 1))
+    return ngrams(normalise(text), n)
 
 
-def similarity(a: frozenset[str], b: frozenset[str]) -> float:
-    """Jaccard similarity of two shingle sets; 0.0 when both are empty."""
-    union = len(a | b)
-    return len(a & b) / union if union else 0.0
+similarity = jaccard
+"""Jaccard similarity of two shingle sets; 0.0 when both are empty."""
 
 
 @dataclass(frozen=True, slots=True)

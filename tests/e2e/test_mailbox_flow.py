@@ -24,6 +24,8 @@ from tests.support.kafka import TopicReader
 from tests.support.polling import eventually
 from tests.support.services import JWT_SECRET, bearer
 
+REVIEWERS = [bearer(Role.REVIEWER, sub=f"reviewer-{n}") for n in (1, 2, 3)]
+
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
 
 
@@ -139,6 +141,22 @@ async def test_a_letter_goes_from_the_citizen_to_a_published_masked_reply(
             assert citizen["reply"] == reply_text
             assert "handler-li" not in str(citizen)
 
+            # 5. Three reviewers (三审) read the masked version and approve it; only then is it public.
+            async def in_review() -> list[dict[str, Any]]:
+                items: list[dict[str, Any]] = (
+                    await http.get(f"{publishing}/api/v1/reviews", headers=REVIEWERS[0])
+                ).json()
+                return [i for i in items if i["subject_id"] == case_id]
+
+            (review,) = await eventually(in_review, "the reply in the review queue")
+            assert "赵六一" not in str(review["content"])
+            assert (await http.get(f"{publishing}/api/v1/replies")).json()["total"] == 0
+            for reviewer in REVIEWERS:
+                approved = await http.post(
+                    f"{publishing}/api/v1/reviews/{review['id']}/approve", headers=reviewer
+                )
+                assert approved.status_code == 200, approved.text
+            assert approved.json()["status"] == "published"
             (published,) = await events.wait_for_event(case_id, "case.published")
 
             async def published_reply() -> list[dict[str, Any]]:

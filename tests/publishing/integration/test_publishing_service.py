@@ -64,6 +64,28 @@ def replied(case_id: UUID, text: str) -> CaseReplied:
     )
 
 
+REVIEWERS = [bearer(Role.REVIEWER, sub=f"reviewer-{n}") for n in (1, 2, 3)]
+
+
+async def waiting_review(client: httpx.AsyncClient, subject_id: UUID | str) -> dict[str, Any]:
+    """The review item for a case or consultation, once it is in the queue."""
+
+    async def queued() -> dict[str, Any] | None:
+        items: list[dict[str, Any]] = (await client.get("/api/v1/reviews", headers=REVIEWERS[0])).json()
+        return next((i for i in items if i["subject_id"] == str(subject_id)), None)
+
+    return await eventually(queued, f"a review item for {subject_id}")
+
+
+async def approve_by_three(client: httpx.AsyncClient, review_id: str) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for reviewer in REVIEWERS:
+        response = await client.post(f"/api/v1/reviews/{review_id}/approve", headers=reviewer)
+        assert response.status_code == 200, response.text
+        body = response.json()
+    return body
+
+
 async def _published(client: httpx.AsyncClient, count: int) -> list[dict[str, Any]]:
     async def enough() -> list[dict[str, Any]] | None:
         page = (await client.get("/api/v1/replies")).json()
@@ -88,6 +110,11 @@ async def test_a_consented_reply_is_published_with_personal_data_masked(
             replied(submission.case_id, "张三丰先生您好：如有疑问请拨打0531-86123456或13812345678。"),
         ],
     )
+    review = await waiting_review(client, submission.case_id)
+    assert review["content"]["subject"] == "张*丰咨询人防车位", "reviewers see the masked text"
+    assert review["manifest"], "and what was masked"
+    assert (await client.get("/api/v1/replies")).json()["total"] == 0, "nothing public before review"
+    assert (await approve_by_three(client, review["id"]))["status"] == "published"
     (item,) = await _published(client, 1)
     assert item["subject"] == "张*丰咨询人防车位"
     assert (
@@ -119,8 +146,15 @@ async def test_a_reply_without_consent_is_not_published(
         topics.case_events,
         [private, replied(private.case_id, "私下答复"), public, replied(public.case_id, "公开答复")],
     )
+    await approve_by_three(client, (await waiting_review(client, public.case_id))["id"])
     await case_events.wait_for_event(str(public.case_id), "case.published")
     items = await _published(client, 1)
+    queued = (
+        await client.get("/api/v1/reviews", params={"status": "published"}, headers=REVIEWERS[0])
+    ).json()
+    assert [i["subject_id"] for i in queued] == [str(public.case_id)], (
+        "the private letter never reached review"
+    )
     assert [i["reply"] for i in items] == ["公开答复"]
     assert not [e for e in case_events.events(str(private.case_id)) if e.type == "case.published"]
 
@@ -133,6 +167,7 @@ async def test_an_admin_opens_and_closes_a_consultation(
     body = {
         "title": "征求意见稿",
         "summary": "说明",
+        "draft_text": "第一条 ……",
         "opens_on": str(today),
         "closes_on": str(today + timedelta(days=30)),
     }
@@ -154,6 +189,33 @@ async def test_an_admin_opens_and_closes_a_consultation(
         "validation_error",
         "closes_on",
     )
+
+    no_draft = {k: v for k, v in body.items() if k != "draft_text"}
+    assert_error(
+        await client.post("/api/v1/consultations", json=no_draft, headers=ADMIN),
+        422,
+        "validation_error",
+        "draft_text",
+    )
+    bad_link = no_draft | {"draft_url": "not a link"}
+    assert_error(
+        await client.post("/api/v1/consultations", json=bad_link, headers=ADMIN),
+        422,
+        "validation_error",
+        "draft_url",
+    )
+    # Other normative documents: 7 working days, both ends counted. Mon 2025-09-22 to Fri 09-26 is 5;
+    # to Mon 09-29 it is exactly 7, because Sunday 09-28 is a 调休 working day.
+    normative = body | {"document_kind": "other_normative", "opens_on": "2025-09-22"}
+    five = await client.post(
+        "/api/v1/consultations", json=normative | {"closes_on": "2025-09-26"}, headers=ADMIN
+    )
+    assert_error(five, 422, "validation_error", "short_period_reason")
+    seven = await client.post(
+        "/api/v1/consultations", json=normative | {"closes_on": "2025-09-29"}, headers=ADMIN
+    )
+    assert seven.status_code == 201, seven.text
+    assert seven.json()["document_kind"] == "other_normative"
 
     created = await client.post("/api/v1/consultations", json=body, headers=ADMIN)
     assert created.status_code == 201, created.text

@@ -371,3 +371,37 @@ async def test_the_inbox_shows_tracking_cards_and_filters_by_channel(
         "validation_error",
         "query.channel",
     )
+
+
+async def test_a_rejected_publication_shows_in_the_case_history(
+    routing: tuple[httpx.AsyncClient, ServiceRuntime], producer: RawProducer, topics: Topics
+) -> None:
+    from shared.events import ReviewRejected
+
+    client, _ = routing
+    submission = letter("人防车位收费")
+    url = await arrive(client, producer, topics, submission, ENGINEERING)
+    assert (await post(client, f"{url}/reply", {"text": "答复"}, ENGINEERING)).status_code == 200
+    await producer.send_payloads(
+        topics.case_events,
+        [
+            ReviewRejected(
+                case_id=submission.case_id,
+                review_id=uuid4(),
+                department_id="engineering",
+                reviewer="审核员甲",
+                reason="答复未写明收费依据",
+            )
+        ],
+    )
+
+    async def recorded() -> dict[str, Any] | None:
+        detail: dict[str, Any] = (await client.get(url, headers=ENGINEERING)).json()
+        return detail if detail["history"][-1]["event"] == "review.rejected" else None
+
+    detail = await eventually(recorded, "the rejection in the case history")
+    last = detail["history"][-1]
+    assert (last["actor"], last["summary"]) == ("审核员甲", "答复公开审核未通过：答复未写明收费依据")
+    assert detail["task"]["state"] == "replied", (
+        "the citizen's reply stands; only its publication was refused"
+    )

@@ -70,6 +70,9 @@ def test_every_event_of_the_architecture_has_a_contract() -> None:
         "consultation.closed",
         "case.published",
         "adoption_report.published",
+        # added by the review queue (三审): a rejection goes back as an event
+        "review.rejected",
+        "adoption_report.rejected",
     }
 
 

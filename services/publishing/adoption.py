@@ -1,0 +1,142 @@
+"""Adoption reports (意见采纳情况): compiled from the decisions on a closed consultation's comments,
+reviewed like every public item, then published as JSON, a page and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from uuid import UUID
+
+from sqlmodel import col, select
+
+from services.publishing.db import Consultation, ConsultationComment, PublishedAdoptionReport
+from services.publishing.masking import mask_name, mask_text
+from services.publishing.review_queue import ADOPTION_REPORT, enqueue, review_public
+from services.publishing.schemas import AdoptionReport, AdoptionRow, MaskedItem, ReviewPublic
+from shared.auth import Principal
+from shared.codes import Adoption, Role
+from shared.errors import Conflict, NotFound
+from shared.http import require_roles
+from shared.runtime import ServiceRuntime
+
+DECISIONS = {
+    Adoption.ADOPTED.value: "采纳",
+    Adoption.PARTIALLY_ADOPTED.value: "部分采纳",
+    Adoption.NOT_ADOPTED.value: "未采纳",
+}
+
+
+def summary(received: int, adopted: int, partially: int, not_adopted: int) -> str:
+    return f"收到意见{received}条，采纳{adopted}条，部分采纳{partially}条，未采纳{not_adopted}条"
+
+
+async def compile_report(
+    runtime: ServiceRuntime, consultation_id: UUID, principal: Principal, *, required_reviewers: int
+) -> ReviewPublic:
+    """Build the masked report of a closed consultation whose every comment is decided; queue it."""
+    require_roles(principal, Role.ADMIN)
+    async with runtime.unit_of_work() as session:
+        consultation = await session.get(Consultation, str(consultation_id))
+        if consultation is None:
+            raise NotFound(f"no consultation {consultation_id}")
+        if consultation.status != "closed":
+            raise Conflict("the consultation is still open: close it first")
+        comments = (
+            await session.exec(
+                select(ConsultationComment)
+                .where(ConsultationComment.consultation_id == str(consultation_id))
+                .order_by(col(ConsultationComment.received_on), col(ConsultationComment.case_id))
+            )
+        ).all()
+        undecided = [c for c in comments if c.adoption is None]
+        if undecided:
+            raise Conflict(f"{len(undecided)} of {len(comments)} comments have no adoption decision yet")
+        rows: list[dict[str, object]] = []
+        manifest: list[dict[str, object]] = []
+        for seq, comment in enumerate(comments, start=1):
+            names = [comment.commenter_name] if comment.commenter_name else []
+            body = mask_text(comment.body, names=names)
+            reason = mask_text(comment.reason or "", names=names)
+            clause = mask_text(comment.clause or "", names=names)  # free text on the form: scrub it too
+            manifest += [
+                {"field": f"comments[{seq}].{field}", "kind": entry.kind, "replacement": entry.replacement}
+                for field, masked in (("content", body), ("reason", reason), ("clause", clause))
+                for entry in masked.manifest
+            ]
+            rows.append(
+                {
+                    "seq": seq,
+                    "commenter": mask_name(comment.commenter_name) if comment.commenter_name else "匿名",
+                    "clause": clause.text or None,
+                    "content": body.text,
+                    "decision": comment.adoption,
+                    "reason": reason.text or None,
+                }
+            )
+        counts = {d: sum(1 for c in comments if c.adoption == d) for d in DECISIONS}
+        content = {
+            "title": consultation.title,
+            "received": len(comments),
+            "adopted": counts[Adoption.ADOPTED.value],
+            "partially_adopted": counts[Adoption.PARTIALLY_ADOPTED.value],
+            "not_adopted": counts[Adoption.NOT_ADOPTED.value],
+            "comments": rows,
+        }
+        item = await enqueue(
+            session,
+            kind=ADOPTION_REPORT,
+            subject_id=str(consultation_id),
+            title=f"《{consultation.title}》意见采纳情况",
+            content=content,
+            manifest=manifest,
+            required=required_reviewers,
+        )
+        return review_public(item, [])
+
+
+async def published_report(runtime: ServiceRuntime, consultation_id: UUID) -> AdoptionReport:
+    async with runtime.database.session() as session:
+        report = await session.get(PublishedAdoptionReport, str(consultation_id))
+    if report is None:
+        raise NotFound("no adoption report has been published for this consultation yet")
+    content = report.content
+    return AdoptionReport(
+        consultation_id=report.consultation_id,
+        title=content["title"],
+        received=content["received"],
+        adopted=content["adopted"],
+        partially_adopted=content["partially_adopted"],
+        not_adopted=content["not_adopted"],
+        summary=summary(
+            content["received"], content["adopted"], content["partially_adopted"], content["not_adopted"]
+        ),
+        comments=[AdoptionRow.model_validate(row) for row in content["comments"]],
+        published_at=report.published_at,
+        masked=[MaskedItem(**entry) for entry in report.manifest],
+    )
+
+
+def report_csv(report: AdoptionReport) -> str:
+    """The table as published: 序号, 反馈人, 条款, 意见内容, 是否采纳, 理由 (UTF-8 with BOM for Excel)."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["序号", "反馈人", "条款", "意见内容", "是否采纳", "理由"])
+    for row in report.comments:
+        writer.writerow(
+            [row.seq, row.commenter, row.clause or "", row.content, DECISIONS[row.decision], row.reason or ""]
+        )
+    return out.getvalue()
+
+
+async def published_reports(runtime: ServiceRuntime, *, limit: int = 50) -> list[AdoptionReport]:
+    """The latest published adoption reports, newest first (for the feed and the index page)."""
+    async with runtime.database.session() as session:
+        rows = (
+            await session.exec(
+                select(PublishedAdoptionReport)
+                .order_by(col(PublishedAdoptionReport.published_at).desc())
+                .limit(limit)
+            )
+        ).all()
+    return [await published_report(runtime, UUID(row.consultation_id)) for row in rows]

@@ -1,0 +1,316 @@
+"""The public figures: a projection of every case without personal data, the handling statistics
+and the annual disclosure report counted from it, and the appeals an admin records for table four."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from typing import Any
+from uuid import uuid4
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.publishing.annual_report import (
+    AnnualReport,
+    AppealRecord,
+    DisclosureRecord,
+    compile_annual_report,
+)
+from services.publishing.db import AppealRow, CaseRecord
+from services.publishing.proactive import RequestRecord, find_candidates
+from services.publishing.schemas import (
+    AppealCreate,
+    AppealPublic,
+    CandidatePublic,
+    PublicStats,
+    PublicStatsRow,
+)
+from shared.auth import Principal
+from shared.calendar_store import LiveCalendar
+from shared.codes import Channel, ClockKind, Rating, Role
+from shared.errors import InvalidInput
+from shared.events import (
+    CaseAssigned,
+    CaseRated,
+    CaseReopened,
+    CaseReplied,
+    DeadlineSet,
+    Envelope,
+    EventPayload,
+    SubmissionReceived,
+)
+from shared.http import require_roles
+from shared.runtime import ServiceRuntime
+from shared.workdays import Calendar
+
+# --- the projection -------------------------------------------------------------------------------
+
+
+def applicant_key(secret: str, payload: SubmissionReceived) -> str | None:
+    """A keyed hash telling distinct applicants apart (ID number, else name and phone); None if unknown."""
+    contact = payload.contact
+    if contact is None:
+        return None
+    identity = contact.id_number or "|".join(filter(None, (contact.name, contact.phone, contact.email)))
+    if not identity:
+        return None
+    return hashlib.sha256(f"{secret}|{identity.strip().upper()}".encode()).hexdigest()[:32]
+
+
+async def on_submission_received(
+    session: AsyncSession, _envelope: Envelope, payload: SubmissionReceived, *, secret: str
+) -> list[EventPayload]:
+    if await session.get(CaseRecord, str(payload.case_id)) is None:
+        disclosure = payload.disclosure
+        session.add(
+            CaseRecord(
+                case_id=str(payload.case_id),
+                channel=payload.channel.value,
+                received_on=payload.receipt_date,
+                applicant_type=disclosure.applicant_type.value if disclosure else None,
+                applicant_key=applicant_key(secret, payload) if disclosure else None,
+                description=disclosure.description if disclosure else None,
+            )
+        )
+    return []
+
+
+async def _record(session: AsyncSession, case_id: object) -> CaseRecord | None:
+    return await session.get(CaseRecord, str(case_id))
+
+
+async def on_case_assigned(
+    session: AsyncSession, _envelope: Envelope, payload: CaseAssigned
+) -> list[EventPayload]:
+    record = await _record(session, payload.case_id)
+    if record is not None:
+        record.department_id, record.department_name = payload.department_id, payload.department_name
+        session.add(record)
+    return []
+
+
+async def on_deadline_set(
+    session: AsyncSession, _envelope: Envelope, payload: DeadlineSet
+) -> list[EventPayload]:
+    record = await _record(session, payload.case_id)
+    if record is not None and payload.clock is ClockKind.REPLY:
+        record.due_date = payload.due_date
+        session.add(record)
+    return []
+
+
+async def on_case_replied(
+    session: AsyncSession, _envelope: Envelope, payload: CaseReplied
+) -> list[EventPayload]:
+    record = await _record(session, payload.case_id)
+    if record is not None:
+        record.replied_on = payload.replied_on
+        record.outcome = payload.outcome.value if payload.outcome else record.outcome
+        record.department_id, record.department_name = payload.department_id, payload.department_name
+        session.add(record)
+    return []
+
+
+async def on_case_reopened(
+    session: AsyncSession, _envelope: Envelope, payload: CaseReopened
+) -> list[EventPayload]:
+    """Sent back for re-handling: not replied any more until it is answered again."""
+    record = await _record(session, payload.case_id)
+    if record is not None:
+        record.replied_on = None
+        session.add(record)
+    return []
+
+
+async def on_case_rated(session: AsyncSession, _envelope: Envelope, payload: CaseRated) -> list[EventPayload]:
+    record = await _record(session, payload.case_id)
+    if record is not None:
+        record.rating = payload.rating.value
+        session.add(record)
+    return []
+
+
+# --- handling statistics ----------------------------------------------------------------------------
+
+SATISFIED = (Rating.SATISFIED.value, Rating.BASICALLY_SATISFIED.value)
+
+
+def _row(
+    channel: str | None,
+    department: tuple[str | None, str | None],
+    cases: list[CaseRecord],
+    calendar: Calendar,
+) -> PublicStatsRow:
+    replied = [c for c in cases if c.replied_on is not None]
+    timed = [c for c in replied if c.due_date is not None]
+    on_time = [
+        c for c in timed if c.replied_on is not None and c.due_date is not None and c.replied_on <= c.due_date
+    ]
+    days = [calendar.working_days_between(c.received_on, c.replied_on) for c in replied if c.replied_on]
+    rated = [c for c in cases if c.rating is not None]
+    satisfied = [c for c in rated if c.rating in SATISFIED]
+    return PublicStatsRow(
+        channel=Channel(channel) if channel else None,
+        department_id=department[0],
+        department=department[1],
+        received=len(cases),
+        replied=len(replied),
+        replied_on_time=len(on_time),
+        on_time_rate=round(len(on_time) / len(timed), 4) if timed else None,
+        average_working_days=round(sum(days) / len(days), 1) if days else None,
+        rated=len(rated),
+        satisfied=sum(1 for c in rated if c.rating == Rating.SATISFIED.value),
+        basically_satisfied=sum(1 for c in rated if c.rating == Rating.BASICALLY_SATISFIED.value),
+        unsatisfied=sum(1 for c in rated if c.rating == Rating.UNSATISFIED.value),
+        satisfaction_rate=round(len(satisfied) / len(rated), 4) if rated else None,
+    )
+
+
+async def public_stats(
+    runtime: ServiceRuntime, calendar: LiveCalendar, *, period_from: date, period_to: date
+) -> PublicStats:
+    """Per channel and department, the cases received in the period: received, replied, on time,
+    average working days from receipt to reply, and the citizens' ratings."""
+    if period_from > period_to:
+        raise InvalidInput("from", "the period starts after it ends")
+    if (period_to - period_from).days > 366 * 5:
+        raise InvalidInput("to", "a period of at most five years")
+    async with runtime.database.session() as session:
+        await calendar.refresh(session)
+        cases = (
+            await session.exec(
+                select(CaseRecord).where(
+                    col(CaseRecord.received_on) >= period_from, col(CaseRecord.received_on) <= period_to
+                )
+            )
+        ).all()
+    groups: dict[tuple[str, str | None], list[CaseRecord]] = {}
+    names: dict[str | None, str | None] = {}
+    for case in cases:
+        groups.setdefault((case.channel, case.department_id), []).append(case)
+        names[case.department_id] = case.department_name or names.get(case.department_id)
+    rows = [
+        _row(channel, (department, names.get(department)), members, calendar)
+        for (channel, department), members in sorted(
+            groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
+        )
+    ]
+    return PublicStats(
+        period_from=period_from,
+        period_to=period_to,
+        rows=rows,
+        total=_row(None, (None, None), list(cases), calendar),
+    )
+
+
+# --- the annual disclosure report --------------------------------------------------------------------
+
+
+async def annual_report(runtime: ServiceRuntime, year: int) -> AnnualReport:
+    async with runtime.database.session() as session:
+        cases = (
+            await session.exec(
+                select(CaseRecord).where(
+                    CaseRecord.channel == Channel.DISCLOSURE_REQUEST.value,
+                    col(CaseRecord.received_on) <= date(year, 12, 31),
+                )
+            )
+        ).all()
+        appeals = (await session.exec(select(AppealRow))).all()
+    records = [
+        DisclosureRecord(
+            case_id=c.case_id,
+            applicant_type=c.applicant_type,  # type: ignore[arg-type]  # a stored code, checked by the record
+            received_on=c.received_on,
+            concluded_on=c.replied_on if c.outcome else None,
+            outcome=c.outcome,  # type: ignore[arg-type]
+        )
+        for c in cases
+    ]
+    return compile_annual_report(
+        year,
+        records,
+        [
+            AppealRecord(
+                case_id=a.case_id or a.id,
+                kind=a.kind,  # type: ignore[arg-type]
+                filed_on=a.filed_on,
+                result=a.result,  # type: ignore[arg-type]
+                decided_on=a.decided_on,
+            )
+            for a in appeals
+        ],
+    )
+
+
+async def record_appeal(runtime: ServiceRuntime, body: AppealCreate, principal: Principal) -> AppealPublic:
+    """An admin records a reconsideration or lawsuit over a disclosure decision (for table four)."""
+    require_roles(principal, Role.ADMIN, Role.DISCLOSURE_HEAD)
+    try:
+        AppealRecord(
+            case_id=str(body.case_id or "-"),
+            kind=body.kind,
+            filed_on=body.filed_on,
+            result=body.result,
+            decided_on=body.decided_on,
+        )
+    except ValueError as exc:
+        field = "decided_on" if "decided" in str(exc) or "pending" in str(exc) else "result"
+        raise InvalidInput(field, str(exc).split(": ", 1)[-1]) from None
+    row = AppealRow(
+        id=str(uuid4()),
+        case_id=str(body.case_id) if body.case_id else None,
+        kind=body.kind,
+        filed_on=body.filed_on,
+        result=body.result,
+        decided_on=body.decided_on,
+    )
+    async with runtime.unit_of_work() as session:
+        session.add(row)
+    values: dict[str, Any] = row.model_dump()
+    return AppealPublic.model_validate(values)
+
+
+# --- proactive-disclosure candidates (依申请公开转主动公开) -------------------------------------------
+
+
+async def proactive_candidates(
+    runtime: ServiceRuntime,
+    principal: Principal,
+    *,
+    min_applicants: int,
+    window_days: int,
+    threshold: float,
+    since: date | None = None,
+) -> list[CandidatePublic]:
+    """Disclosure requests for similar information from several different applicants: the office
+    should consider publishing that information proactively. Applicants are told apart by a keyed hash."""
+    require_roles(principal, Role.ADMIN, Role.DISCLOSURE_HEAD)
+    query = select(CaseRecord).where(
+        CaseRecord.channel == Channel.DISCLOSURE_REQUEST.value, col(CaseRecord.applicant_key).is_not(None)
+    )
+    if since is not None:
+        query = query.where(col(CaseRecord.received_on) >= since)
+    async with runtime.database.session() as session:
+        cases = (await session.exec(query)).all()
+    candidates = find_candidates(
+        (
+            RequestRecord(c.case_id, c.applicant_key or "", c.description or "", c.received_on)
+            for c in cases
+            if c.description
+        ),
+        min_applicants=min_applicants,
+        window_days=window_days,
+        threshold=threshold,
+    )
+    return [
+        CandidatePublic(
+            topic=c.topic,
+            case_ids=list(c.case_ids),
+            applicants=c.applicants,
+            first_received=c.first_received,
+            last_received=c.last_received,
+        )
+        for c in candidates
+    ]

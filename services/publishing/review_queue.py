@@ -1,0 +1,282 @@
+"""The review queue (三审): enqueue what is to be public, and reviewers' decisions.
+
+Nothing reaches the public tables except through :func:`approve` reaching the required number of
+distinct reviewers. A rejection sends an event back: ``review.rejected`` (a reply, to its department)
+or ``adoption_report.rejected`` (a report, to the office that compiled it).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.publishing.db import PublishedAdoptionReport, PublishedReply, ReviewDecision, ReviewItem
+from services.publishing.review import ReviewStatus, mask_more, tally
+from services.publishing.schemas import ReviewDecisionCreate, ReviewPublic, ReviewRejectionCreate
+from shared.auth import Principal
+from shared.codes import Role
+from shared.dates import local_date
+from shared.db import insert_ignoring_duplicates
+from shared.errors import Conflict, NotFound
+from shared.events import (
+    AdoptionReportPublished,
+    AdoptionReportRejected,
+    CasePublished,
+    EventPayload,
+    ReviewRejected,
+)
+from shared.http import require_roles
+from shared.runtime import ServiceRuntime
+
+REPLY = "reply"
+ADOPTION_REPORT = "adoption_report"
+DECISION_TABLE = ReviewDecision.__table__  # type: ignore[attr-defined]
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    kind: str,
+    subject_id: str,
+    title: str,
+    content: dict[str, Any],
+    manifest: list[dict[str, Any]],
+    required: int,
+    department: tuple[str | None, str | None] = (None, None),
+) -> ReviewItem:
+    """Queue a new version for review; a version still pending for the same subject is superseded."""
+    pending = (
+        await session.exec(
+            select(ReviewItem).where(
+                ReviewItem.kind == kind,
+                ReviewItem.subject_id == subject_id,
+                ReviewItem.status == ReviewStatus.PENDING.value,
+            )
+        )
+    ).all()
+    for old in pending:
+        old.status, old.decided_at = ReviewStatus.SUPERSEDED.value, datetime.now(UTC)
+        session.add(old)
+    item = ReviewItem(
+        id=str(uuid4()),
+        kind=kind,
+        subject_id=subject_id,
+        title=title,
+        department_id=department[0],
+        department_name=department[1],
+        content=content,
+        manifest=manifest,
+        required=required,
+        status=ReviewStatus.PENDING.value,
+        created_at=datetime.now(UTC),
+    )
+    session.add(item)
+    return item
+
+
+async def _decisions(session: AsyncSession, review_id: str) -> list[ReviewDecision]:
+    return list(
+        (
+            await session.exec(
+                select(ReviewDecision)
+                .where(ReviewDecision.review_id == review_id)
+                .order_by(col(ReviewDecision.at))
+            )
+        ).all()
+    )
+
+
+def review_public(item: ReviewItem, decisions: list[ReviewDecision]) -> ReviewPublic:
+    approvers = [d.reviewer for d in decisions if d.decision == "approve"]
+    count = tally(approvers, item.required)
+    return ReviewPublic(
+        id=item.id,
+        kind=item.kind,
+        subject_id=item.subject_id,
+        title=item.title,
+        department=item.department_name,
+        status=ReviewStatus(item.status),
+        content=item.content,
+        manifest=item.manifest,
+        required=item.required,
+        approvals=count.approvals,
+        approved_by=[d.reviewer_name for d in decisions if d.decision == "approve"],
+        reason=item.reason,
+        created_at=item.created_at,
+    )
+
+
+async def list_reviews(
+    runtime: ServiceRuntime, principal: Principal, *, status: ReviewStatus
+) -> list[ReviewPublic]:
+    require_roles(principal, Role.REVIEWER)
+    async with runtime.database.session() as session:
+        items = (
+            await session.exec(
+                select(ReviewItem)
+                .where(ReviewItem.status == status.value)
+                .order_by(col(ReviewItem.created_at))
+            )
+        ).all()
+        return [review_public(item, await _decisions(session, item.id)) for item in items]
+
+
+async def _pending(session: AsyncSession, review_id: UUID) -> ReviewItem:
+    item = await session.get(ReviewItem, str(review_id))
+    if item is None:
+        raise NotFound(f"no review item {review_id}")
+    if item.status != ReviewStatus.PENDING.value:
+        raise Conflict(f"this item is {item.status}, not waiting for review")
+    return item
+
+
+async def _decide(
+    session: AsyncSession,
+    item: ReviewItem,
+    principal: Principal,
+    decision: str,
+    reason: str | None,
+    masked: int,
+) -> None:
+    first = await insert_ignoring_duplicates(
+        session,
+        DECISION_TABLE,
+        {
+            "review_id": item.id,
+            "reviewer": principal.sub,
+            "reviewer_name": principal.name,
+            "decision": decision,
+            "reason": reason,
+            "masked_more": masked,
+            "at": datetime.now(UTC),
+        },
+    )
+    if not first:
+        raise Conflict("you have already decided on this item; another reviewer must")
+
+
+async def approve(
+    runtime: ServiceRuntime, review_id: UUID, body: ReviewDecisionCreate, principal: Principal
+) -> ReviewPublic:
+    """Count one approval (after masking what the reviewer names); publish at the required count."""
+    require_roles(principal, Role.REVIEWER)
+    async with runtime.unit_of_work() as session:
+        item = await _pending(session, review_id)
+        masked = 0
+        if body.mask:
+            texts = {k: v for k, v in item.content.items() if isinstance(v, str)}
+            texts, added = mask_more(texts, body.mask)
+            item.content = {**item.content, **texts, **_mask_rows(item.content, body.mask)}
+            item.manifest = [*item.manifest, *added]
+            masked = len(added)
+            session.add(item)
+        await _decide(session, item, principal, "approve", None, masked)
+        decisions = await _decisions(session, item.id)
+        count = tally([d.reviewer for d in decisions if d.decision == "approve"], item.required)
+        if count.publishable:
+            item.status, item.decided_at = ReviewStatus.PUBLISHED.value, datetime.now(UTC)
+            session.add(item)
+            runtime.emit(session, await _publish(session, item))
+        return review_public(item, decisions)
+
+
+def _mask_rows(content: dict[str, Any], values: list[str]) -> dict[str, Any]:
+    """An adoption report's table rows are masked like its texts."""
+    rows = content.get("comments")
+    if not isinstance(rows, list):
+        return {}
+    masked_rows = []
+    for row in rows:
+        texts = {k: v for k, v in row.items() if isinstance(v, str)}
+        texts, _ = mask_more(texts, values)
+        masked_rows.append({**row, **texts})
+    return {"comments": masked_rows}
+
+
+async def reject(
+    runtime: ServiceRuntime, review_id: UUID, body: ReviewRejectionCreate, principal: Principal
+) -> ReviewPublic:
+    """One rejection, with its reason, sends the item back; nothing of it is published."""
+    require_roles(principal, Role.REVIEWER)
+    async with runtime.unit_of_work() as session:
+        item = await _pending(session, review_id)
+        await _decide(session, item, principal, "reject", body.reason, 0)
+        item.status, item.decided_at, item.reason = (
+            ReviewStatus.REJECTED.value,
+            datetime.now(UTC),
+            body.reason,
+        )
+        session.add(item)
+        rejected: EventPayload
+        if item.kind == REPLY:
+            rejected = ReviewRejected(
+                case_id=UUID(item.subject_id),
+                review_id=UUID(item.id),
+                department_id=item.department_id,
+                reviewer=principal.name,
+                reason=body.reason,
+            )
+        else:
+            rejected = AdoptionReportRejected(
+                consultation_id=UUID(item.subject_id),
+                review_id=UUID(item.id),
+                reviewer=principal.name,
+                reason=body.reason,
+            )
+        runtime.emit(session, [rejected])
+        return review_public(item, await _decisions(session, item.id))
+
+
+async def _publish(session: AsyncSession, item: ReviewItem) -> list[EventPayload]:
+    now = datetime.now(UTC)
+    content = item.content
+    if item.kind == REPLY:
+        row = (
+            await session.exec(select(PublishedReply).where(PublishedReply.case_id == item.subject_id))
+        ).first()
+        row = row or PublishedReply(
+            id=str(uuid4()),
+            case_id=item.subject_id,
+            mailbox=content["mailbox"],
+            category=content["category"],
+            subject="",
+            question="",
+            reply="",
+            department="",
+            received_on=date.fromisoformat(content["received_on"]),
+            replied_on=date.fromisoformat(content["replied_on"]),
+            published_at=now,
+            manifest=[],
+        )
+        row.subject, row.question, row.reply = content["subject"], content["question"], content["reply"]
+        row.department, row.replied_on = content["department"], date.fromisoformat(content["replied_on"])
+        row.published_at, row.manifest = now, item.manifest
+        session.add(row)
+        return [
+            CasePublished(
+                case_id=UUID(item.subject_id), publication_id=UUID(row.id), published_on=local_date(now)
+            )
+        ]
+    report = await session.get(PublishedAdoptionReport, item.subject_id) or PublishedAdoptionReport(
+        consultation_id=item.subject_id, review_id=item.id, content={}, manifest=[], published_at=now
+    )
+    report.review_id, report.content, report.manifest, report.published_at = (
+        item.id,
+        content,
+        item.manifest,
+        now,
+    )
+    session.add(report)
+    return [
+        AdoptionReportPublished(
+            consultation_id=UUID(item.subject_id),
+            received=content["received"],
+            adopted=content["adopted"],
+            partially_adopted=content["partially_adopted"],
+            not_adopted=content["not_adopted"],
+        )
+    ]

@@ -1,0 +1,514 @@
+"""No personal data reaches anything the public can fetch.
+
+Known personal data — names, mobile numbers written four ways, ID numbers with a valid check character,
+an email, a licence plate, an address down to the room, a landline — goes in through the service's real
+inputs (events on the broker: letters, replies, comments and their decisions, disclosure requests,
+ratings) and through review (三审). Then every GET route that needs no token is fetched, with real ids
+for its path parameters, and no seeded value may appear in any body or header: not as written, not as
+its bare digits, not with its separators changed. The routes are enumerated from the app itself, so a
+public route added later without a line here fails the test instead of going unchecked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import json
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+import pytest_asyncio
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from fastapi.security.base import SecurityBase
+
+from services.publishing.app import create_app
+from services.publishing.config import PublishingSettings
+from shared.codes import (
+    Adoption,
+    ApplicantType,
+    Channel,
+    ClockKind,
+    DeliveryForm,
+    DeliveryMethod,
+    Outcome,
+    Rating,
+    Role,
+)
+from shared.dates import today
+from shared.events import (
+    CaseAssigned,
+    CaseRated,
+    CaseReplied,
+    CommentContent,
+    Contact,
+    DeadlineSet,
+    DisclosureContent,
+    EventPayload,
+    MailboxContent,
+    SubmissionReceived,
+)
+from shared.idnumbers import is_valid_id_number
+from shared.runtime import ServiceRuntime
+from shared.topics import Topics
+from tests.publishing.integration.test_publishing_service import approve_by_three, waiting_review
+from tests.support.kafka import RawProducer
+from tests.support.polling import eventually
+from tests.support.services import bearer, in_process, settings_for
+
+pytestmark = pytest.mark.kafka
+
+ADMIN = bearer(Role.ADMIN)
+
+# --- the personal data ------------------------------------------------------------------------------
+
+WRITER = "王建国"
+COMMENTER = "李秀英"
+APPLICANT = "赵丽华"
+CONTACT_PERSON = "孙立新"  # a business's contact person
+NAMES = (WRITER, COMMENTER, APPLICANT, CONTACT_PERSON)
+MOBILES = ("13912345678", "+86 139 8765 4321", "0086-135-2468-1357", "137 1122 3344")
+ID_NUMBER = "11010519491231002X"
+ID_NUMBER_GROUPED = "370102 19800101 1237"  # 6-8-4, as people copy it from the card
+EMAIL = "wangjianguo@example.com"
+PLATE = "鲁A·8M765"
+ADDRESS = "济南市历下区泉城路街道明湖小区3号楼2单元501室"
+BELOW_STREET = "明湖小区3号楼2单元501室"
+LANDLINE = "0531-86123456"
+
+SEEDED = (*NAMES, *MOBILES, ID_NUMBER, ID_NUMBER_GROUPED, EMAIL, PLATE, ADDRESS, LANDLINE)
+
+
+def forbidden_texts() -> set[str]:
+    """Every seeded value as written, and the forms it could leak in: the part of the address below the
+    street (what masking removes), the place name, the plate and email without decoration."""
+    return {
+        *SEEDED,
+        BELOW_STREET,
+        "明湖小区",
+        "3号楼2单元501室",
+        PLATE.replace("·", ""),
+        "8M765",
+        EMAIL.split("@")[0],
+    }
+
+
+def forbidden_digits() -> set[str]:
+    """The digit strings of the numbers (7 digits or more: shorter runs occur by chance in ids and
+    timestamps), with and without a country prefix."""
+    found: set[str] = set()
+    for value in SEEDED:
+        digits = re.sub(r"[^0-9Xx]", "", value)
+        if sum(c.isdigit() for c in digits) < 7:
+            continue
+        found.add(digits)
+        found.add(re.sub(r"[Xx]$", "", digits))
+        for prefix in ("0086", "86"):
+            if value.lstrip("+").startswith(prefix) and digits.startswith(prefix):
+                found.add(digits[len(prefix) :])
+    return found
+
+
+_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])[\s\-·.]+(?=[0-9Xx])")
+
+
+def leaks(body: str) -> list[str]:
+    """The seeded values found in ``body`` (as served, HTML-unescaped, JSON-unescaped, and with the
+    separators between digits removed)."""
+    views = [body, html.unescape(body)]
+    with contextlib.suppress(ValueError):  # not JSON
+        views.append(json.dumps(json.loads(body), ensure_ascii=False))
+    collapsed = [_BETWEEN_DIGITS.sub("", view) for view in views]
+    found = {value for value in forbidden_texts() for view in views if value in view}
+    found |= {digits for digits in forbidden_digits() for view in collapsed if digits in view}
+    return sorted(found)
+
+
+def test_the_seeded_values_are_what_they_claim() -> None:
+    assert is_valid_id_number(ID_NUMBER)
+    assert is_valid_id_number(ID_NUMBER_GROUPED.replace(" ", ""))
+    assert {"13912345678", "13987654321", "13524681357", "13711223344", "053186123456"} <= forbidden_digits()
+    assert leaks("电话 139-1234-5678") == ["13912345678"]
+    assert leaks('{"q": "\\u738b\\u5efa\\u56fd"}') == [WRITER]
+    assert leaks("<p>&#29579;&#24314;&#22269;</p>") == [WRITER]
+    assert leaks("王*国 139****5678 11*************02X 鲁A****5 济南市历下区泉城路街道***") == []
+
+
+# --- what goes in -----------------------------------------------------------------------------------
+
+
+def letter(consent: bool) -> SubmissionReceived:
+    return SubmissionReceived(
+        case_id=uuid4(),
+        channel=Channel.MAILBOX,
+        received_at=datetime.now(UTC),
+        receipt_date=today(),
+        contact=Contact(name=WRITER, phone=MOBILES[0], email=EMAIL, address=ADDRESS, id_number=ID_NUMBER),
+        mailbox=MailboxContent(
+            mailbox="civil-air-defence",
+            category="投诉",
+            subject=f"{WRITER}反映人防车位被占用",
+            body=(
+                f"我是{WRITER}，身份证{ID_NUMBER}，家住{ADDRESS}，手机{MOBILES[1]}，也可打{MOBILES[2]}"
+                f"或{LANDLINE}，邮箱{EMAIL}。我的车牌{PLATE}，车停不进小区的人防车位。"
+            ),
+            publish_consent=consent,
+        ),
+    )
+
+
+def reply(case: SubmissionReceived) -> list[EventPayload]:
+    department = ("engineering", "人防工程管理处")
+    return [
+        CaseAssigned(
+            case_id=case.case_id,
+            channel=case.channel,
+            department_id=department[0],
+            department_name=department[1],
+            reason="按信箱分办",
+            assigned_on=case.receipt_date,
+        ),
+        DeadlineSet(
+            case_id=case.case_id,
+            clock=ClockKind.REPLY,
+            due_date=case.receipt_date + timedelta(days=7),
+            provisional=False,
+            cause="case.assigned",
+            note="5个工作日",
+        ),
+        CaseReplied(
+            case_id=case.case_id,
+            channel=case.channel,
+            department_id=department[0],
+            department_name=department[1],
+            text=(
+                f"{WRITER}先生您好：您反映的{ADDRESS}门前车位问题，我处已电话联系您（{MOBILES[0]}、"
+                f"{MOBILES[3]}），身份证号{ID_NUMBER_GROUPED}已核实，车辆{PLATE}可按规定停放。"
+            ),
+            replied_on=case.receipt_date,
+        ),
+        CaseRated(case_id=case.case_id, rating=Rating.SATISFIED, comment=f"{WRITER}很满意，电话{MOBILES[0]}"),
+    ]
+
+
+def disclosure_request(applicant: ApplicantType, contact: Contact) -> SubmissionReceived:
+    return SubmissionReceived(
+        case_id=uuid4(),
+        channel=Channel.DISCLOSURE_REQUEST,
+        received_at=datetime.now(UTC),
+        receipt_date=today(),
+        contact=contact,
+        disclosure=DisclosureContent(
+            applicant_type=applicant,
+            description=(
+                f"本人{contact.name}（身份证{ID_NUMBER_GROUPED}，电话{MOBILES[2]}）申请公开"
+                f"{ADDRESS}所在人防工程的竣工验收资料。"
+            ),
+            purpose=f"维护{contact.name}的合法权益",
+            delivery_form=DeliveryForm.ELECTRONIC,
+            delivery_method=DeliveryMethod.EMAIL,
+        ),
+    )
+
+
+def disclosure_requests() -> list[EventPayload]:
+    person = disclosure_request(
+        ApplicantType.NATURAL_PERSON,
+        Contact(name=APPLICANT, phone=MOBILES[1], email=EMAIL, address=ADDRESS, id_number=ID_NUMBER),
+    )
+    business = disclosure_request(
+        ApplicantType.BUSINESS,
+        Contact(name=CONTACT_PERSON, phone=MOBILES[3], organisation="济南明湖物业管理有限公司"),
+    )
+    still_open = disclosure_request(ApplicantType.NATURAL_PERSON, Contact(name=APPLICANT, phone=LANDLINE))
+
+    def answered(case: SubmissionReceived, outcome: Outcome) -> CaseReplied:
+        return CaseReplied(
+            case_id=case.case_id,
+            channel=Channel.DISCLOSURE_REQUEST,
+            department_id="open-government",
+            department_name="政务公开办公室",
+            text=f"{case.contact.name if case.contact else ''}您好：经审查，{outcome.value}。",
+            replied_on=today(),
+            outcome=outcome,
+        )
+
+    return [
+        person,
+        business,
+        still_open,
+        answered(person, Outcome.PARTIALLY_DISCLOSED),
+        answered(business, Outcome.WITHHELD_THIRD_PARTY_RIGHTS),
+    ]
+
+
+def comment(consultation_id: str, body: str, name: str | None, clause: str = "第五条") -> SubmissionReceived:
+    return SubmissionReceived(
+        case_id=uuid4(),
+        channel=Channel.CONSULTATION_COMMENT,
+        received_at=datetime.now(UTC),
+        receipt_date=today(),
+        contact=Contact(name=name, phone=MOBILES[3], email=EMAIL) if name else None,
+        comment=CommentContent(consultation_id=UUID(consultation_id), body=body, clause=clause),
+    )
+
+
+def decided(case: SubmissionReceived, adoption: Adoption, reason: str | None) -> CaseReplied:
+    return CaseReplied(
+        case_id=case.case_id,
+        channel=Channel.CONSULTATION_COMMENT,
+        department_id="policy",
+        department_name="政策法规处",
+        text=reason or "采纳",
+        replied_on=today(),
+        adoption=adoption,
+        reason=reason,
+    )
+
+
+async def open_consultation(client: httpx.AsyncClient) -> str:
+    response = await client.post(
+        "/api/v1/consultations",
+        json={
+            "title": "人防工程平时使用管理办法（征求意见稿）",
+            "summary": "规范人防工程平时使用。",
+            "draft_text": "第五条　人防工程平时使用应当保证战时功能。",
+            "opens_on": str(today()),
+            "closes_on": str(today() + timedelta(days=30)),
+        },
+        headers=ADMIN,
+    )
+    assert response.status_code == 201, response.text
+    consultation_id: str = response.json()["id"]
+    return consultation_id
+
+
+DECISIONS: list[tuple[Adoption, str | None]] = [
+    (Adoption.PARTIALLY_ADOPTED, f"已电话联系{COMMENTER}（{MOBILES[0]}），部分吸收。"),
+    (Adoption.NOT_ADOPTED, f"{ADDRESS}不在本办法调整范围，已回复{EMAIL}。"),
+    (Adoption.ADOPTED, None),
+]
+
+
+async def seed_consultation(
+    client: httpx.AsyncClient,
+    producer: RawProducer,
+    topics: Topics,
+    consultation_id: str,
+    comments: list[SubmissionReceived],
+) -> None:
+    """The comments arrive, the consultation closes, each is decided (the reasons naming the commenter
+    and their contacts), the report is compiled and approved by three reviewers."""
+    await producer.send_payloads(topics.case_events, comments)
+    closed = await client.post(f"/api/v1/consultations/{consultation_id}/close", headers=ADMIN)
+    assert closed.status_code == 200, closed.text
+    await producer.send_payloads(
+        topics.case_events,
+        [decided(case, *decision) for case, decision in zip(comments, DECISIONS, strict=False)],
+    )
+
+    async def compiled() -> dict[str, Any] | None:
+        response = await client.post(
+            f"/api/v1/consultations/{consultation_id}/adoption-report", headers=ADMIN
+        )
+        return response.json() if response.status_code == 201 else None
+
+    review = await eventually(compiled, "every comment decided and the report compiled")
+    assert (await approve_by_three(client, review["id"]))["status"] == "published"
+
+
+# --- what comes out ---------------------------------------------------------------------------------
+
+
+def needs_token(route: Any) -> bool:
+    def secured(dependant: Any) -> bool:
+        return any(isinstance(d.call, SecurityBase) or secured(d) for d in dependant.dependencies)
+
+    dependant = getattr(route, "dependant", None)
+    return dependant is not None and secured(dependant)
+
+
+def get_routes(app: FastAPI) -> tuple[set[str], set[str]]:
+    """The GET routes' paths: (public, needing a token)."""
+    public: set[str] = set()
+    secured: set[str] = set()
+    for route in iter_route_contexts(app.routes):
+        if route.path is not None and "GET" in (route.methods or ()):
+            (secured if needs_token(route) else public).add(route.path)
+    return public, secured
+
+
+def public_urls(reply_id: str, consultation_id: str, year: int) -> dict[str, list[str]]:
+    """Each public GET route → the URLs fetched for it, with real ids and the query variants that
+    change what is shown."""
+    return {
+        "/openapi.json": ["/openapi.json"],
+        "/docs": ["/docs"],
+        "/docs/oauth2-redirect": ["/docs/oauth2-redirect"],
+        "/redoc": ["/redoc"],
+        "/health": ["/health"],
+        "/asyncapi.json": ["/asyncapi.json"],
+        "/api/v1/replies": ["/api/v1/replies", "/api/v1/replies?q=车位", "/api/v1/replies?limit=100"],
+        "/api/v1/replies/{reply_id}": [f"/api/v1/replies/{reply_id}"],
+        "/api/v1/consultations": ["/api/v1/consultations"],
+        "/api/v1/consultations/{consultation_id}/adoption-report": [
+            f"/api/v1/consultations/{consultation_id}/adoption-report"
+        ],
+        "/api/v1/consultations/{consultation_id}/adoption-report.csv": [
+            f"/api/v1/consultations/{consultation_id}/adoption-report.csv"
+        ],
+        "/api/v1/stats": ["/api/v1/stats", f"/api/v1/stats?from={year - 1}-01-01&to={year}-12-31"],
+        "/api/v1/reports/disclosure/{year}": [f"/api/v1/reports/disclosure/{year}"],
+        "/api/v1/reports/disclosure/{year}/table-{table}.csv": [
+            f"/api/v1/reports/disclosure/{year}/table-3.csv",
+            f"/api/v1/reports/disclosure/{year}/table-4.csv",
+        ],
+        "/api/v1/feeds/replies.atom": ["/api/v1/feeds/replies.atom"],
+        "/api/v1/feeds/adoption-reports.atom": ["/api/v1/feeds/adoption-reports.atom"],
+        "/static/public.css": ["/static/public.css"],
+        "/": ["/"],
+        "/replies": ["/replies", "/replies?q=车位"],
+        "/replies/{reply_id}": [f"/replies/{reply_id}"],
+        "/consultations": ["/consultations"],
+        "/consultations/{consultation_id}/adoption-report": [
+            f"/consultations/{consultation_id}/adoption-report"
+        ],
+        "/stats": ["/stats", f"/stats?from={year - 1}-01-01&to={year}-12-31"],
+        "/reports/disclosure/{year}": [f"/reports/disclosure/{year}"],
+    }
+
+
+def with_dummy_ids(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", str(uuid4()), path)
+
+
+@pytest.fixture
+def settings(kafka_bootstrap: str, topics: Topics, database_url: str) -> PublishingSettings:
+    return settings_for(PublishingSettings, kafka_bootstrap, topics, database_url)
+
+
+@pytest_asyncio.fixture
+async def publishing(settings: PublishingSettings) -> AsyncIterator[tuple[httpx.AsyncClient, ServiceRuntime]]:
+    async with in_process(create_app, settings) as running:
+        yield running
+
+
+async def test_no_public_route_shows_the_personal_data_that_went_in(
+    publishing: tuple[httpx.AsyncClient, ServiceRuntime],
+    settings: PublishingSettings,
+    producer: RawProducer,
+    topics: Topics,
+) -> None:
+    client, _ = publishing
+    consultation_id = await open_consultation(client)
+    await seed_consultation(
+        client,
+        producer,
+        topics,
+        consultation_id,
+        [
+            comment(
+                consultation_id,
+                f"我是{COMMENTER}，电话{MOBILES[3]}，住{ADDRESS}，建议明确人防车位收费标准，车牌{PLATE}。",
+                COMMENTER,
+            ),
+            comment(
+                consultation_id,
+                f"本人身份证{ID_NUMBER}，邮箱{EMAIL}，固话{LANDLINE}，建议第五条增加维护责任。",
+                None,
+            ),
+            comment(consultation_id, "建议取消收费。", WRITER),
+        ],
+    )
+    public_letter, private_letter = letter(consent=True), letter(consent=False)
+    await producer.send_payloads(
+        topics.case_events,
+        [
+            public_letter,
+            *reply(public_letter),
+            private_letter,
+            *reply(private_letter),
+            *disclosure_requests(),
+        ],
+    )
+    await approve_by_three(client, (await waiting_review(client, public_letter.case_id))["id"])
+    year = today().year
+
+    async def everything_counted() -> bool:
+        report = (await client.get(f"/api/v1/reports/disclosure/{year}")).json()
+        rows = {row["row"]: row["counts"]["total"] for row in report["table_three"]}
+        stats = (await client.get("/api/v1/stats")).json()["total"]
+        return (rows["new"], rows["total"], stats["rated"], stats["received"]) == (3, 2, 2, 8)
+
+    await eventually(everything_counted, "every letter, comment, request and rating to be counted")
+    replies = (await client.get("/api/v1/replies")).json()
+    assert replies["total"] == 1, "the letter without consent is never published"
+    reply_id = replies["items"][0]["id"]
+
+    public, secured = get_routes(create_app(settings))
+    urls = public_urls(reply_id, consultation_id, year)
+    assert not public - set(urls), f"public GET routes this test does not fetch: {sorted(public - set(urls))}"
+    assert not set(urls) - public, f"routes gone from the app: {sorted(set(urls) - public)}"
+
+    bodies: dict[str, str] = {}
+    for url in (url for route in sorted(urls) for url in urls[route]):
+        response = await client.get(url)
+        assert response.status_code == 200, f"{url}: {response.status_code} {response.text[:200]}"
+        bodies[url] = response.text
+        found = leaks(response.text) + leaks(str(response.headers))
+        assert not found, f"{url} shows personal data: {found}"
+
+    # The seeded data was there to leak: the pages show it masked.
+    assert "王*国" in bodies[f"/replies/{reply_id}"]
+    assert "139****5678" in bodies[f"/api/v1/replies/{reply_id}"]
+    assert "济南市历下区泉城路街道***" in bodies[f"/replies/{reply_id}"]
+    assert "李*英" in bodies[f"/consultations/{consultation_id}/adoption-report"]
+    assert "137****3344" in bodies[f"/api/v1/consultations/{consultation_id}/adoption-report.csv"]
+
+    # Search is an oracle too: a seeded value finds nothing (the body echoes the query, so only the count).
+    for value in (*NAMES, MOBILES[0], "13987654321", ID_NUMBER, EMAIL, PLATE, BELOW_STREET):
+        found = (await client.get("/api/v1/replies", params={"q": value})).json()
+        assert found["total"] == 0, f"searching {value!r} finds a published reply"
+        page = await client.get(f"/replies?q={quote(value)}")
+        assert "找到 0 条答复" in page.text
+
+    # The routes left out need a token: without one they answer 401 and nothing else.
+    assert secured, "the review queue and the proactive-disclosure candidates need a token"
+    for path in sorted(secured):
+        response = await client.get(with_dummy_ids(path))
+        assert response.status_code == 401, f"{path} answers {response.status_code} without a token"
+        assert not leaks(response.text)
+
+
+class PersonalDataShown(AssertionError):
+    """A public response shows a seeded value."""
+
+
+async def test_a_clause_written_with_personal_data_is_masked_too(
+    publishing: tuple[httpx.AsyncClient, ServiceRuntime], producer: RawProducer, topics: Topics
+) -> None:
+    client, _ = publishing
+    consultation_id = await open_consultation(client)
+    clause = f"第五条（{COMMENTER} {MOBILES[0]}）"
+    await seed_consultation(
+        client,
+        producer,
+        topics,
+        consultation_id,
+        [comment(consultation_id, "建议增加维护责任。", COMMENTER, clause=clause)],
+    )
+    for url in (
+        f"/consultations/{consultation_id}/adoption-report",
+        f"/api/v1/consultations/{consultation_id}/adoption-report",
+        f"/api/v1/consultations/{consultation_id}/adoption-report.csv",
+    ):
+        response = await client.get(url)
+        assert response.status_code == 200
+        if leaks(response.text):
+            raise PersonalDataShown(f"{url} shows personal data: {leaks(response.text)}")

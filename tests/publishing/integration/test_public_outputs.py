@@ -1,0 +1,374 @@
+"""What the public reads — replies with search and pages, statistics, the annual report, feeds —
+counted from real events on the real broker and each database."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import uuid4
+from xml.etree import ElementTree as ET
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from services.publishing.app import create_app
+from services.publishing.config import PublishingSettings
+from shared.codes import (
+    ApplicantType,
+    Channel,
+    ClockKind,
+    DeliveryForm,
+    DeliveryMethod,
+    Outcome,
+    Rating,
+    Role,
+)
+from shared.events import (
+    CaseAssigned,
+    CaseRated,
+    CaseReplied,
+    Contact,
+    DeadlineSet,
+    DisclosureContent,
+    EventPayload,
+    MailboxContent,
+    SubmissionReceived,
+)
+from shared.runtime import ServiceRuntime
+from shared.topics import Topics
+from tests.publishing.integration.test_publishing_service import approve_by_three, waiting_review
+from tests.support.kafka import RawProducer
+from tests.support.polling import eventually
+from tests.support.services import assert_error, bearer, in_process, settings_for
+
+pytestmark = pytest.mark.kafka
+
+ENGINEERING = ("engineering", "人防工程管理处")
+OPEN_GOVERNMENT = ("open-government", "政务公开办公室")
+
+
+def letter(subject: str, body: str, on: date, *, consent: bool = True) -> SubmissionReceived:
+    return SubmissionReceived(
+        case_id=uuid4(),
+        channel=Channel.MAILBOX,
+        received_at=datetime.now(UTC),
+        receipt_date=on,
+        contact=Contact(name="周晓明", phone="13712345678"),
+        mailbox=MailboxContent(
+            mailbox="civil-air-defence", category="咨询", subject=subject, body=body, publish_consent=consent
+        ),
+    )
+
+
+def request(applicant: ApplicantType, on: date, name: str) -> SubmissionReceived:
+    return SubmissionReceived(
+        case_id=uuid4(),
+        channel=Channel.DISCLOSURE_REQUEST,
+        received_at=datetime.now(UTC),
+        receipt_date=on,
+        contact=Contact(name=name, phone="13512345678"),
+        disclosure=DisclosureContent(
+            applicant_type=applicant,
+            description="人防工程易地建设费收缴情况",
+            delivery_form=DeliveryForm.ELECTRONIC,
+            delivery_method=DeliveryMethod.EMAIL,
+        ),
+    )
+
+
+def assigned(case: SubmissionReceived, department: tuple[str, str]) -> CaseAssigned:
+    return CaseAssigned(
+        case_id=case.case_id,
+        channel=case.channel,
+        department_id=department[0],
+        department_name=department[1],
+        reason="r",
+        assigned_on=case.receipt_date,
+    )
+
+
+def due(case: SubmissionReceived, on: date) -> DeadlineSet:
+    return DeadlineSet(
+        case_id=case.case_id, clock=ClockKind.REPLY, due_date=on, provisional=False, cause="t", note="n"
+    )
+
+
+def replied(
+    case: SubmissionReceived, department: tuple[str, str], on: date, text: str, outcome: Outcome | None = None
+) -> CaseReplied:
+    return CaseReplied(
+        case_id=case.case_id,
+        channel=case.channel,
+        department_id=department[0],
+        department_name=department[1],
+        text=text,
+        replied_on=on,
+        outcome=outcome,
+    )
+
+
+@pytest_asyncio.fixture
+async def publishing(
+    kafka_bootstrap: str, topics: Topics, database_url: str
+) -> AsyncIterator[tuple[httpx.AsyncClient, ServiceRuntime]]:
+    settings = settings_for(PublishingSettings, kafka_bootstrap, topics, database_url)
+    async with in_process(create_app, settings) as running:
+        yield running
+
+
+async def publish(
+    client: httpx.AsyncClient, producer: RawProducer, topics: Topics, events: list[EventPayload]
+) -> None:
+    await producer.send_payloads(topics.case_events, events)
+    for case_id in dict.fromkeys(e.case_id for e in events if isinstance(e, CaseReplied)):  # in order
+        await approve_by_three(client, (await waiting_review(client, case_id))["id"])
+
+
+async def test_published_replies_are_listed_searched_paged_and_shown_one_by_one(
+    publishing: tuple[httpx.AsyncClient, ServiceRuntime], producer: RawProducer, topics: Topics
+) -> None:
+    client, _ = publishing
+    parking = letter("人防工程车位", "小区人防工程的车位能否出租？", date(2025, 3, 3))
+    siren = letter("防空警报试鸣", "今年防空警报什么时候试鸣？", date(2025, 3, 4))
+    private = letter("车位私事", "车位的事情不要公开。", date(2025, 3, 5), consent=False)
+    await publish(
+        client,
+        producer,
+        topics,
+        [
+            parking,
+            siren,
+            private,
+            replied(parking, ENGINEERING, date(2025, 3, 6), "人防工程车位可依法出租，周晓明您好。"),
+            replied(siren, ENGINEERING, date(2025, 3, 7), "每年9月第三个星期六试鸣。"),
+        ],
+    )
+    everything = (await client.get("/api/v1/replies")).json()
+    assert everything["total"] == 2
+    assert [i["subject"] for i in everything["items"]] == ["防空警报试鸣", "人防工程车位"], "newest first"
+
+    found = (await client.get("/api/v1/replies", params={"q": "人防 车位"})).json()
+    assert [i["subject"] for i in found["items"]] == ["人防工程车位"]
+    assert found["q"] == "人防 车位"
+    assert (await client.get("/api/v1/replies", params={"q": "试鸣"})).json()["total"] == 1
+    assert (await client.get("/api/v1/replies", params={"q": "周晓明"})).json()["total"] == 0, (
+        "names are masked"
+    )
+    assert (await client.get("/api/v1/replies", params={"q": "%"})).json()["total"] == 0, "no wildcard"
+    assert (await client.get("/api/v1/replies", params={"q": "私事"})).json()["total"] == 0
+
+    second = (await client.get("/api/v1/replies", params={"limit": 1, "offset": 1})).json()
+    assert (second["total"], [i["subject"] for i in second["items"]]) == (2, ["人防工程车位"])
+    assert_error(await client.get("/api/v1/replies", params={"limit": 0}), 422, "validation_error")
+    assert_error(await client.get("/api/v1/replies", params={"q": "长" * 101}), 422, "validation_error")
+
+    one = (await client.get(f"/api/v1/replies/{second['items'][0]['id']}")).json()
+    assert one["reply"] == "人防工程车位可依法出租，周*明您好。"
+    assert_error(await client.get(f"/api/v1/replies/{uuid4()}"), 404, "not_found")
+    assert_error(await client.get("/api/v1/replies/not-an-id"), 422, "validation_error")
+
+    feed = await client.get("/api/v1/feeds/replies.atom")
+    assert feed.headers["content-type"].startswith("application/atom+xml")
+    root = ET.fromstring(feed.text)  # noqa: S314  (our own feed)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    assert [e.findtext("a:title", namespaces=ns) for e in root.findall("a:entry", ns)] == [
+        "防空警报试鸣",
+        "人防工程车位",
+    ]
+    assert "周晓明" not in feed.text
+    link = root.find("a:entry/a:link", ns)
+    assert link is not None
+    assert link.get("href", "").startswith("http://127.0.0.1:8004/replies/")
+    reports = ET.fromstring((await client.get("/api/v1/feeds/adoption-reports.atom")).text)  # noqa: S314
+    assert reports.findall("a:entry", ns) == []
+
+
+async def test_statistics_per_channel_and_department_for_a_period(
+    publishing: tuple[httpx.AsyncClient, ServiceRuntime], producer: RawProducer, topics: Topics
+) -> None:
+    client, _ = publishing
+    monday = date(2025, 3, 3)
+    quick, slow = letter("a", "b", monday, consent=False), letter("c", "d", monday, consent=False)
+    later = letter("e", "f", date(2026, 2, 2), consent=False)
+    events: list[EventPayload] = [
+        *(
+            e
+            for case in (quick, slow)
+            for e in (case, assigned(case, ENGINEERING), due(case, date(2025, 3, 10)))
+        ),
+        replied(quick, ENGINEERING, date(2025, 3, 6), "答复"),  # 3 working days, on time
+        replied(slow, ENGINEERING, date(2025, 3, 14), "答复"),  # 9 working days, late
+        CaseRated(case_id=quick.case_id, rating=Rating.SATISFIED),
+        CaseRated(case_id=slow.case_id, rating=Rating.UNSATISFIED, comment="太慢"),
+        later,
+        assigned(later, ENGINEERING),
+    ]
+    await producer.send_payloads(topics.case_events, events)
+
+    async def counted() -> dict[str, Any] | None:
+        body: dict[str, Any] = (
+            await client.get("/api/v1/stats", params={"from": "2025-01-01", "to": "2025-12-31"})
+        ).json()
+        return body if body["total"]["rated"] == 2 else None
+
+    body = await eventually(counted, "both letters replied and rated")
+    (row,) = body["rows"]
+    assert (row["channel"], row["department_id"], row["department"]) == (
+        "mailbox",
+        "engineering",
+        "人防工程管理处",
+    )
+    assert {
+        k: row[k] for k in ("received", "replied", "replied_on_time", "on_time_rate", "average_working_days")
+    } == {
+        "received": 2,
+        "replied": 2,
+        "replied_on_time": 1,
+        "on_time_rate": 0.5,
+        "average_working_days": 6.0,
+    }
+    assert (row["satisfied"], row["basically_satisfied"], row["unsatisfied"], row["satisfaction_rate"]) == (
+        1,
+        0,
+        1,
+        0.5,
+    )
+    wider = (await client.get("/api/v1/stats", params={"from": "2025-01-01", "to": "2026-12-31"})).json()
+    assert wider["total"]["received"] == 3
+    backwards = await client.get("/api/v1/stats", params={"from": "2025-12-31", "to": "2025-01-01"})
+    assert_error(backwards, 422, "validation_error")
+
+
+async def test_the_annual_report_counts_every_request_and_balances(
+    publishing: tuple[httpx.AsyncClient, ServiceRuntime], producer: RawProducer, topics: Topics
+) -> None:
+    client, _ = publishing
+    disclosed = request(ApplicantType.NATURAL_PERSON, date(2025, 3, 3), "甲")
+    carried_over = request(ApplicantType.BUSINESS, date(2024, 12, 30), "乙")
+    carried_forward = request(ApplicantType.RESEARCH_INSTITUTION, date(2025, 12, 29), "丙")
+    await producer.send_payloads(
+        topics.case_events,
+        [
+            disclosed,
+            carried_over,
+            carried_forward,
+            replied(disclosed, OPEN_GOVERNMENT, date(2025, 3, 20), "予以公开", Outcome.DISCLOSED),
+            replied(
+                carried_over,
+                OPEN_GOVERNMENT,
+                date(2025, 1, 10),
+                "属于国家秘密",
+                Outcome.WITHHELD_STATE_SECRET,
+            ),
+        ],
+    )
+
+    async def counted() -> dict[str, Any] | None:
+        report: dict[str, Any] = (await client.get("/api/v1/reports/disclosure/2025")).json()
+        rows = {r["row"]: r["counts"] for r in report["table_three"]}
+        return report if rows["total"]["total"] == 2 and rows["new"]["total"] == 2 else None
+
+    report = await eventually(counted, "the three requests and two outcomes")
+    rows = {r["row"]: r["counts"] for r in report["table_three"]}
+    assert rows["new"] == {
+        **dict.fromkeys(rows["new"], 0),
+        "natural_person": 1,
+        "research_institution": 1,
+        "total": 2,
+    }
+    assert rows["carried_over"]["business"] == 1
+    assert rows["disclosed"]["natural_person"] == 1
+    assert rows["withheld.state_secret"]["business"] == 1
+    assert rows["withheld"]["total"] == 1, "the group row shows its subtotal"
+    assert rows["carried_forward"] == {
+        **dict.fromkeys(rows["new"], 0),
+        "research_institution": 1,
+        "total": 1,
+    }
+    assert (report["balanced"], report["balance_problems"]) == (True, [])
+    table3 = list(
+        csv.reader(
+            io.StringIO(
+                (await client.get("/api/v1/reports/disclosure/2025/table-3.csv")).text.lstrip("\ufeff")
+            )
+        )
+    )
+    assert table3[0][0] == "项目"
+    assert table3[1][0] == "一、本年新收政府信息公开申请数量"
+    assert table3[1][-1] == "2"
+
+    admin = bearer(Role.ADMIN)
+    appeal = {
+        "kind": "reconsideration",
+        "filed_on": "2025-05-01",
+        "result": "upheld",
+        "decided_on": "2025-06-01",
+    }
+    assert (await client.post("/api/v1/reports/appeals", json=appeal, headers=admin)).status_code == 201
+    assert_error(await client.post("/api/v1/reports/appeals", json=appeal), 401, "unauthorized")
+    assert_error(
+        await client.post("/api/v1/reports/appeals", json=appeal, headers=bearer(Role.HANDLER)),
+        403,
+        "forbidden",
+    )
+    undecided = {**appeal, "decided_on": None}
+    assert_error(
+        await client.post("/api/v1/reports/appeals", json=undecided, headers=admin), 422, "validation_error"
+    )
+    assert_error(
+        await client.post("/api/v1/reports/appeals", json={**appeal, "kind": "petition"}, headers=admin),
+        422,
+        "validation_error",
+    )
+    table_four = (await client.get("/api/v1/reports/disclosure/2025")).json()["table_four"]
+    assert table_four["review"] == {"upheld": 1, "corrected": 0, "other": 0, "pending": 0, "total": 1}
+    assert table_four["litigation_direct"]["total"] == 0
+    table4 = list(
+        csv.reader(
+            io.StringIO(
+                (await client.get("/api/v1/reports/disclosure/2025/table-4.csv")).text.lstrip("\ufeff")
+            )
+        )
+    )
+    assert len(table4[0]) == 15
+    assert table4[1][:5] == ["1", "0", "0", "0", "1"]
+    assert_error(await client.get("/api/v1/reports/disclosure/1999"), 422, "validation_error")
+    empty = (await client.get("/api/v1/reports/disclosure/2030")).json()
+    assert {r["row"]: r["counts"]["total"] for r in empty["table_three"]}["carried_over"] == 1, (
+        "the request still open at the end of 2025 is carried over into every later year until concluded"
+    )
+
+
+async def test_requests_from_several_applicants_for_similar_information_are_flagged(
+    publishing: tuple[httpx.AsyncClient, ServiceRuntime], producer: RawProducer, topics: Topics
+) -> None:
+    client, _ = publishing
+    same_person = [request(ApplicantType.NATURAL_PERSON, date(2025, 4, day), "郑一") for day in (1, 2, 3)]
+    others = [request(ApplicantType.NATURAL_PERSON, date(2025, 5, 6), name) for name in ("王二", "钱三")]
+    await producer.send_payloads(topics.case_events, [*same_person, *others])
+    head = bearer(Role.DISCLOSURE_HEAD)
+
+    async def flagged() -> list[dict[str, Any]] | None:
+        found: list[dict[str, Any]] = (await client.get("/api/v1/proactive-candidates", headers=head)).json()
+        return found or None
+
+    (candidate,) = await eventually(flagged, "a candidate from three distinct applicants")
+    assert candidate["applicants"] == 3, "郑一 asking three times counts once"
+    assert candidate["topic"] == "人防工程易地建设费收缴情况"
+    assert len(candidate["case_ids"]) == 5
+    assert (candidate["first_received"], candidate["last_received"]) == ("2025-04-01", "2025-05-06")
+    stricter = await client.get("/api/v1/proactive-candidates", params={"min_applicants": 4}, headers=head)
+    assert stricter.json() == []
+    assert_error(await client.get("/api/v1/proactive-candidates"), 401, "unauthorized")
+    assert_error(
+        await client.get("/api/v1/proactive-candidates", headers=bearer(Role.REVIEWER)), 403, "forbidden"
+    )
+    assert_error(
+        await client.get("/api/v1/proactive-candidates", params={"min_applicants": 1}, headers=head),
+        422,
+        "validation_error",
+    )
