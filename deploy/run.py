@@ -121,6 +121,10 @@ def main() -> None:
     except KeyboardInterrupt:
         print("\nstopping…", flush=True)
     finally:
+        # Ctrl-C reaches every process of the terminal's group, make included, and a second signal can
+        # follow: nothing may interrupt the shutdown, or services and the broker are left running.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
         stop_services(services)
         if kafka is not None:
             kafka.stop()

@@ -7,11 +7,12 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
@@ -23,7 +24,24 @@ from shared.codes import Role
 from shared.errors import CivicError, Forbidden, Unauthorized, error_body
 from shared.runtime import ServiceRuntime
 
-__all__ = ["BodySizeLimit", "PrincipalDep", "RuntimeDep", "build_app", "install_common", "require_roles"]
+__all__ = [
+    "BASE_STYLESHEET",
+    "BodySizeLimit",
+    "PrincipalDep",
+    "RuntimeDep",
+    "build_app",
+    "install_common",
+    "require_roles",
+    "stylesheet",
+]
+
+BASE_STYLESHEET = Path(__file__).parent / "static" / "base.css"
+"""What every service's pages share; each page links it before the service's own stylesheet."""
+
+
+def stylesheet(path: Path, cache_control: str = "public, max-age=3600") -> FileResponse:
+    return FileResponse(path, media_type="text/css", headers={"Cache-Control": cache_control})
+
 
 log = logging.getLogger(__name__)
 

@@ -37,7 +37,7 @@ from services.intake.schemas import (
 from shared.codes import ApplicantType, Channel, DeliveryForm, DeliveryMethod
 from shared.dates import SHANGHAI, today
 from shared.errors import Conflict, InvalidInput, NotFound
-from shared.http import RuntimeDep
+from shared.http import BASE_STYLESHEET, RuntimeDep, stylesheet
 from shared.runtime import ServiceRuntime
 
 __all__ = ["open_consultations", "pages"]
@@ -378,9 +378,14 @@ def _sent_before_page(request: Request) -> HTMLResponse:
 # --- routes ---------------------------------------------------------------------------------------
 
 
+@pages.get("/static/base.css")
+async def base_stylesheet() -> FileResponse:
+    return stylesheet(BASE_STYLESHEET)
+
+
 @pages.get("/static/portal.css")
-async def stylesheet() -> FileResponse:
-    return FileResponse(STYLESHEET, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+async def own_stylesheet() -> FileResponse:
+    return stylesheet(STYLESHEET)
 
 
 @pages.get("/", response_class=HTMLResponse)

@@ -31,7 +31,7 @@ from services.publishing.schemas import MaskedItem
 from shared.codes import Channel
 from shared.dates import SHANGHAI, today
 from shared.errors import InvalidInput, NotFound
-from shared.http import RuntimeDep
+from shared.http import BASE_STYLESHEET, RuntimeDep, stylesheet
 
 __all__ = ["pages"]
 
@@ -45,7 +45,6 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100  # as GET /api/v1/reports/disclosure/{year}
 REPORT_YEARS_LISTED = 4
 
 PUBLIC_CACHE = "public, max-age=300"
-STYLESHEET_CACHE = "public, max-age=3600"
 
 pages = APIRouter()
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -156,9 +155,14 @@ def _consultation_state(status: str, opens_on: date, closes_on: date, day: date)
 # --- routes ---------------------------------------------------------------------------------------
 
 
+@pages.get("/static/base.css")
+async def base_stylesheet() -> FileResponse:
+    return stylesheet(BASE_STYLESHEET)
+
+
 @pages.get("/static/public.css")
-async def stylesheet() -> FileResponse:
-    return FileResponse(STYLESHEET, media_type="text/css", headers={"Cache-Control": STYLESHEET_CACHE})
+async def own_stylesheet() -> FileResponse:
+    return stylesheet(STYLESHEET)
 
 
 @pages.get("/", response_class=HTMLResponse)

@@ -40,7 +40,7 @@ from shared.auth import SESSION_COOKIE, Principal, verify_token
 from shared.codes import Adoption, ApplicantType, Channel, DeliveryForm, DeliveryMethod, Outcome
 from shared.dates import SHANGHAI, today
 from shared.errors import CivicError, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
-from shared.http import RuntimeDep
+from shared.http import BASE_STYLESHEET, RuntimeDep, stylesheet
 from shared.runtime import ServiceRuntime
 
 __all__ = ["pages"]
@@ -473,9 +473,14 @@ def _rule_message(name: str, message: str) -> str:
 # --- routes -------------------------------------------------------------------------------------
 
 
+@pages.get("/workbench/static/base.css")
+async def base_stylesheet() -> FileResponse:
+    return stylesheet(BASE_STYLESHEET)
+
+
 @pages.get("/workbench/static/workbench.css")
-async def stylesheet() -> FileResponse:
-    return FileResponse(STYLESHEET, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+async def own_stylesheet() -> FileResponse:
+    return stylesheet(STYLESHEET)
 
 
 @pages.get("/workbench/login", response_class=HTMLResponse)

@@ -371,6 +371,7 @@ def public_urls(reply_id: str, consultation_id: str, year: int) -> dict[str, lis
         ],
         "/api/v1/feeds/replies.atom": ["/api/v1/feeds/replies.atom"],
         "/api/v1/feeds/adoption-reports.atom": ["/api/v1/feeds/adoption-reports.atom"],
+        "/static/base.css": ["/static/base.css"],
         "/static/public.css": ["/static/public.css"],
         "/": ["/"],
         "/replies": ["/replies", "/replies?q=车位"],
