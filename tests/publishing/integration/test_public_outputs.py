@@ -372,3 +372,40 @@ async def test_requests_from_several_applicants_for_similar_information_are_flag
         422,
         "validation_error",
     )
+
+
+async def test_every_outcome_row_and_every_applicant_column_is_counted_from_events(
+    publishing: tuple[httpx.AsyncClient, ServiceRuntime], producer: RawProducer, topics: Topics
+) -> None:
+    """One 2024 request per outcome, spread over the six applicant columns, concluded in 2024."""
+    client, _ = publishing
+    columns = list(ApplicantType)
+    events: list[EventPayload] = []
+    expected: dict[str, dict[str, int]] = {}
+    for n, outcome in enumerate(Outcome):
+        applicant = columns[n % len(columns)]
+        case = request(applicant, date(2024, 3, 4), f"申请人{n}")
+        events += [case, replied(case, OPEN_GOVERNMENT, date(2024, 3, 25), "答复", outcome)]
+        expected[outcome.value] = {applicant.value: 1}
+    await producer.send_payloads(topics.case_events, events)
+
+    async def counted() -> dict[str, Any] | None:
+        report: dict[str, Any] = (await client.get("/api/v1/reports/disclosure/2024")).json()
+        total = {r["row"]: r["counts"] for r in report["table_three"]}["total"]["total"]
+        return report if total == len(Outcome) else None
+
+    report = await eventually(counted, "every outcome to be counted")
+    rows = {r["row"]: r["counts"] for r in report["table_three"]}
+    for code, cells in expected.items():
+        (column,) = cells
+        assert rows[code][column] == 1, code
+        assert rows[code]["total"] == 1, code
+        assert sum(v for k, v in rows[code].items() if k != "total") == 1, code
+    assert {k: v for k, v in rows["new"].items() if k != "total"} == {
+        t.value: sum(1 for n in range(len(Outcome)) if n % len(columns) == i) for i, t in enumerate(columns)
+    }
+    assert (rows["new"]["total"], rows["carried_forward"]["total"], report["balanced"]) == (21, 0, True)
+    assert rows["withheld"]["total"] == 8
+    assert rows["unavailable"]["total"] == 3
+    assert rows["not_processed"]["total"] == 5
+    assert rows["other"]["total"] == 3
