@@ -1,7 +1,4 @@
-"""Serving a service for a real browser, and checking pages with axe-core.
-
-The intake and routing browser tests predate this module and keep their own copies of these helpers.
-"""
+"""Serving a service for a real browser, and checking pages with axe-core."""
 
 from __future__ import annotations
 

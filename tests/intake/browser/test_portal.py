@@ -11,22 +11,18 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-import threading
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
-from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Browser, Page, Response, async_playwright
+from playwright.async_api import Browser, Page, Response
 
-from deploy.kafka.local import create_topics, free_port
+from deploy.kafka.local import create_topics
 from services.intake.app import create_app
 from services.intake.config import IntakeSettings
 from services.intake.domain import hash_tracking_code
@@ -34,25 +30,14 @@ from shared.codes import Channel, ClockKind
 from shared.dates import today
 from shared.events import CaseAssigned, ConsultationClosed, ConsultationOpened, DeadlineSet
 from shared.topics import Topics
+from tests.support.browser import assert_accessible, chromium, served
 from tests.support.kafka import RawProducer
 from tests.support.polling import eventually
 from tests.support.services import settings_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TRACKING_CODE = re.compile(r"([2-9A-HJ-NP-TW-Z]{4}-){3}[2-9A-HJ-NP-TW-Z]{4}")
-BLOCKING_IMPACTS = ("serious", "critical")
 
 
 @dataclass(frozen=True)
@@ -69,38 +54,14 @@ async def portal(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory)
     await create_topics(kafka_bootstrap, topics)
     database = tmp_path_factory.mktemp("portal") / "intake.db"
     settings = settings_for(IntakeSettings, kafka_bootstrap, topics, f"sqlite+aiosqlite:///{database}")
-    port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="intake-portal", daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-
-    async def healthy() -> bool:
-        if not thread.is_alive():
-            raise AssertionError("intake stopped while starting; see the log above")
-        try:
-            async with httpx.AsyncClient(timeout=5) as client:
-                return (await client.get(f"{url}/health")).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    try:
-        await eventually(healthy, "intake to serve /health", timeout=90)
+    async with served(create_app(settings), "intake") as url:
         yield Portal(url, topics, database)
-    finally:
-        server.should_exit = True
-        await asyncio.to_thread(thread.join, 30)
 
 
 @pytest_asyncio.fixture(scope="module")
 async def browser() -> AsyncIterator[Browser]:
-    if not await asyncio.to_thread(CHROMIUM.exists):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        await chromium.close()
+    async with chromium() as running:
+        yield running
 
 
 @pytest_asyncio.fixture
@@ -119,21 +80,6 @@ async def page_without_js(browser: Browser, portal: Portal) -> AsyncIterator[Pag
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-_AXE = Axe()
-
-
-async def assert_accessible(page: Page, what: str) -> None:
-    """axe-core on the page as it is: prints every finding, fails on serious or critical ones."""
-    assert await page.evaluate("document.documentElement.lang") == "zh-CN"
-    # axe runs in the page's own event loop: it needs JavaScript on (see ``page_without_js``).
-    results = await asyncio.wait_for(_AXE.run(page), timeout=60)
-    violations: list[dict[str, Any]] = results.response["violations"]
-    for violation in violations:
-        targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"])
-        print(f"axe [{what}] {violation['impact']} {violation['id']}: {violation['help']} — {targets}")
-    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
-    assert not blocking, f"axe found serious or critical violations on {what}:\n" + results.generate_report()
 
 
 async def submit(page: Page, button: str) -> Response:

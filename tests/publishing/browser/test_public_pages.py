@@ -12,8 +12,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import date
 
 import httpx
 import pytest
@@ -23,43 +22,29 @@ from playwright.async_api import Browser, Page, Response, expect
 from deploy.kafka.local import create_topics
 from services.publishing.app import create_app
 from services.publishing.config import PublishingSettings
-from shared.codes import (
-    Adoption,
-    ApplicantType,
-    Channel,
-    ClockKind,
-    DeliveryForm,
-    DeliveryMethod,
-    Outcome,
-    Rating,
-    Role,
-)
+from shared.codes import Adoption, ApplicantType, Outcome, Rating
 from shared.dates import today
-from shared.events import (
-    CaseAssigned,
-    CaseRated,
-    CaseReplied,
-    CommentContent,
-    Contact,
-    DeadlineSet,
-    DisclosureContent,
-    EventPayload,
-    MailboxContent,
-    SubmissionReceived,
-)
+from shared.events import CaseRated, Contact, EventPayload
 from shared.topics import Topics
-from tests.publishing.integration.test_publishing_service import approve_by_three, waiting_review
 from tests.support.browser import assert_accessible, chromium, served
+from tests.support.events import (
+    ENGINEERING,
+    OPEN_GOVERNMENT,
+    assigned,
+    comment,
+    decided,
+    disclosure_request,
+    handled,
+    letter,
+    replied,
+)
 from tests.support.kafka import RawProducer
 from tests.support.polling import eventually
-from tests.support.services import bearer, settings_for
+from tests.support.publishing import ADMIN, open_consultation, publish_adoption_report, publish_replies
+from tests.support.services import settings_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.browser]
 
-ADMIN = bearer(Role.ADMIN)
-ENGINEERING = ("engineering", "人防工程管理处")
-OPEN_GOVERNMENT = ("open-government", "政务公开办公室")
-POLICY = ("policy", "政策法规处")
 MONDAY = date(2025, 3, 3)
 LETTERS = 21  # one more than a page
 PARKING = "人防工程车位出租"
@@ -75,190 +60,82 @@ class Site:
     open_consultation_id: str
 
 
-def letter(subject: str, body: str) -> SubmissionReceived:
-    return SubmissionReceived(
-        case_id=uuid.uuid4(),
-        channel=Channel.MAILBOX,
-        received_at=datetime.now(UTC),
-        receipt_date=MONDAY,
-        contact=Contact(name="周晓明", phone="13712345678"),
-        mailbox=MailboxContent(
-            mailbox="civil-air-defence", category="咨询", subject=subject, body=body, publish_consent=True
-        ),
-    )
-
-
-def handled(case: SubmissionReceived, replied_on: date, text: str) -> list[EventPayload]:
-    """Assigned to engineering, due on 10 March (5 working days), replied on ``replied_on``."""
-    return [
-        CaseAssigned(
-            case_id=case.case_id,
-            channel=case.channel,
-            department_id=ENGINEERING[0],
-            department_name=ENGINEERING[1],
-            reason="按信箱分办",
-            assigned_on=case.receipt_date,
-        ),
-        DeadlineSet(
-            case_id=case.case_id,
-            clock=ClockKind.REPLY,
-            due_date=date(2025, 3, 10),
-            provisional=False,
-            cause="case.assigned",
-            note="5个工作日",
-        ),
-        CaseReplied(
-            case_id=case.case_id,
-            channel=case.channel,
-            department_id=ENGINEERING[0],
-            department_name=ENGINEERING[1],
-            text=text,
-            replied_on=replied_on,
-        ),
-    ]
-
-
-def disclosure_request(applicant: ApplicantType, on: date) -> SubmissionReceived:
-    return SubmissionReceived(
-        case_id=uuid.uuid4(),
-        channel=Channel.DISCLOSURE_REQUEST,
-        received_at=datetime.now(UTC),
-        receipt_date=on,
-        contact=Contact(name="孙立新", phone="13512345678"),
-        disclosure=DisclosureContent(
-            applicant_type=applicant,
-            description="人防工程易地建设费收缴情况",
-            delivery_form=DeliveryForm.ELECTRONIC,
-            delivery_method=DeliveryMethod.EMAIL,
-        ),
-    )
-
-
-def concluded(case: SubmissionReceived, on: date, outcome: Outcome) -> CaseReplied:
-    return CaseReplied(
-        case_id=case.case_id,
-        channel=case.channel,
-        department_id=OPEN_GOVERNMENT[0],
-        department_name=OPEN_GOVERNMENT[1],
-        text="答复",
-        replied_on=on,
-        outcome=outcome,
-    )
-
-
-def comment(consultation_id: str, body: str, name: str | None) -> SubmissionReceived:
-    return SubmissionReceived(
-        case_id=uuid.uuid4(),
-        channel=Channel.CONSULTATION_COMMENT,
-        received_at=datetime.now(UTC),
-        receipt_date=today(),
-        contact=Contact(name=name) if name else None,
-        comment=CommentContent(consultation_id=uuid.UUID(consultation_id), body=body, clause="第五条"),
-    )
-
-
-def decided(case: SubmissionReceived, adoption: Adoption, reason: str | None) -> CaseReplied:
-    return CaseReplied(
-        case_id=case.case_id,
-        channel=Channel.CONSULTATION_COMMENT,
-        department_id=POLICY[0],
-        department_name=POLICY[1],
-        text=reason or "采纳",
-        replied_on=today(),
-        adoption=adoption,
-        reason=reason,
-    )
-
-
-async def open_consultation(client: httpx.AsyncClient, title: str) -> str:
-    response = await client.post(
-        "/api/v1/consultations",
-        json={
-            "title": title,
-            "summary": "规范人防工程平时使用，征求社会各界意见。",
-            "draft_text": "第一条　为规范人防工程平时使用，制定本办法。",
-            "opens_on": str(today()),
-            "closes_on": str(today() + timedelta(days=30)),
-        },
-        headers=ADMIN,
-    )
-    assert response.status_code == 201, response.text
-    consultation_id: str = response.json()["id"]
-    return consultation_id
+WRITER = Contact(name="周晓明", phone="13712345678")
+APPLICANT = Contact(name="孙立新", phone="13512345678")
+DUE = date(2025, 3, 10)  # the reply deadline of a letter received on MONDAY: 5 working days
+SUMMARY = "规范人防工程平时使用，征求社会各界意见。"
+DRAFT_TEXT = "第一条　为规范人防工程平时使用，制定本办法。"
 
 
 async def seed_replies(client: httpx.AsyncClient, producer: RawProducer, topics: Topics) -> None:
     """21 published replies; the first published (so the last listed) is the one about parking."""
-    parking = letter(PARKING, "我是周晓明，小区人防工程的车位能否出租？")
+    parking = letter(PARKING, "我是周晓明，小区人防工程的车位能否出租？", on=MONDAY, contact=WRITER)
     others = [
-        letter(f"防空警报试鸣时间咨询（{n}）", "今年防空警报什么时候试鸣？") for n in range(2, LETTERS + 1)
+        letter(f"防空警报试鸣时间咨询（{n}）", "今年防空警报什么时候试鸣？", on=MONDAY, contact=WRITER)
+        for n in range(2, LETTERS + 1)
     ]
     events: list[EventPayload] = [
         parking,
-        *handled(parking, date(2025, 3, 6), "周晓明您好：人防工程车位可依法出租。"),
+        *handled(parking, "周晓明您好：人防工程车位可依法出租。", due_on=DUE, on=date(2025, 3, 6)),
         CaseRated(case_id=parking.case_id, rating=Rating.SATISFIED),
     ]
     for n, case in enumerate(others):
         late = n == 0
         replied_on = date(2025, 3, 14) if late else date(2025, 3, 6)  # 9 working days, else 3
-        events += [case, *handled(case, replied_on, "每年9月第三个星期六试鸣。")]
+        events += [case, *handled(case, "每年9月第三个星期六试鸣。", due_on=DUE, on=replied_on)]
         if late:
             events.append(CaseRated(case_id=case.case_id, rating=Rating.UNSATISFIED, comment="太慢"))
-    await producer.send_payloads(topics.case_events, events)
-    for case in (parking, *others):  # one at a time: the publication order is the listing order
-        await approve_by_three(client, (await waiting_review(client, case.case_id))["id"])
+    await publish_replies(client, producer, topics, events)
 
 
 async def seed_consultations(client: httpx.AsyncClient, producer: RawProducer, topics: Topics) -> str:
-    consultation_id = await open_consultation(client, CONSULTATION)
-    comments = [
-        comment(consultation_id, "建议明确车位收费标准，我的电话13812345678。", "王建国"),
-        comment(consultation_id, "第五条应增加维护责任。", None),
-        comment(consultation_id, "建议取消收费。", "李娜"),
-    ]
-    await producer.send_payloads(topics.case_events, comments)
-    closed = await client.post(f"/api/v1/consultations/{consultation_id}/close", headers=ADMIN)
-    assert closed.status_code == 200, closed.text
-    await producer.send_payloads(
-        topics.case_events,
-        [
-            decided(comments[0], Adoption.ADOPTED, None),
-            decided(comments[1], Adoption.PARTIALLY_ADOPTED, "已部分吸收"),
-            decided(comments[2], Adoption.NOT_ADOPTED, "收费依据上位法规定"),
-        ],
+    consultation_id = await open_consultation(
+        client, title=CONSULTATION, summary=SUMMARY, draft_text=DRAFT_TEXT
     )
-
-    async def compiled() -> dict[str, Any] | None:
-        response = await client.post(
-            f"/api/v1/consultations/{consultation_id}/adoption-report", headers=ADMIN
-        )
-        return response.json() if response.status_code == 201 else None
-
-    review = await eventually(compiled, "the three decisions to arrive and the report to compile")
-    await approve_by_three(client, review["id"])
+    comments = [
+        comment(
+            consultation_id, "建议明确车位收费标准，我的电话13812345678。", contact=Contact(name="王建国")
+        ),
+        comment(consultation_id, "第五条应增加维护责任。"),
+        comment(consultation_id, "建议取消收费。", contact=Contact(name="李娜")),
+    ]
+    decisions = [
+        decided(comments[0], Adoption.ADOPTED, None),
+        decided(comments[1], Adoption.PARTIALLY_ADOPTED, "已部分吸收"),
+        decided(comments[2], Adoption.NOT_ADOPTED, "收费依据上位法规定"),
+    ]
+    await publish_adoption_report(
+        client,
+        producer,
+        topics,
+        consultation_id,
+        comments,
+        decisions,
+        what="the three decisions to arrive and the report to compile",
+    )
     return consultation_id
 
 
 async def seed_disclosure(client: httpx.AsyncClient, producer: RawProducer, topics: Topics) -> None:
-    disclosed = disclosure_request(ApplicantType.NATURAL_PERSON, MONDAY)
-    carried_over = disclosure_request(ApplicantType.BUSINESS, date(2024, 12, 30))
-    carried_forward = disclosure_request(ApplicantType.RESEARCH_INSTITUTION, date(2025, 12, 29))
+    disclosed = disclosure_request(ApplicantType.NATURAL_PERSON, on=MONDAY, contact=APPLICANT)
+    carried_over = disclosure_request(ApplicantType.BUSINESS, on=date(2024, 12, 30), contact=APPLICANT)
+    carried_forward = disclosure_request(
+        ApplicantType.RESEARCH_INSTITUTION, on=date(2025, 12, 29), contact=APPLICANT
+    )
     await producer.send_payloads(
         topics.case_events,
         [
             disclosed,
             carried_over,
             carried_forward,
-            CaseAssigned(
-                case_id=carried_forward.case_id,
-                channel=Channel.DISCLOSURE_REQUEST,
-                department_id=OPEN_GOVERNMENT[0],
-                department_name=OPEN_GOVERNMENT[1],
-                reason="依申请公开",
-                assigned_on=carried_forward.receipt_date,
+            assigned(carried_forward, OPEN_GOVERNMENT, reason="依申请公开"),
+            replied(disclosed, department=OPEN_GOVERNMENT, on=date(2025, 3, 20), outcome=Outcome.DISCLOSED),
+            replied(
+                carried_over,
+                department=OPEN_GOVERNMENT,
+                on=date(2025, 1, 10),
+                outcome=Outcome.WITHHELD_STATE_SECRET,
             ),
-            concluded(disclosed, date(2025, 3, 20), Outcome.DISCLOSED),
-            concluded(carried_over, date(2025, 1, 10), Outcome.WITHHELD_STATE_SECRET),
         ],
     )
     appeal = {
@@ -295,7 +172,9 @@ async def site(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -
         ):
             await seed_replies(client, producer, topics)
             consultation_id = await seed_consultations(client, producer, topics)
-            still_open = await open_consultation(client, STILL_OPEN)
+            still_open = await open_consultation(
+                client, title=STILL_OPEN, summary=SUMMARY, draft_text=DRAFT_TEXT
+            )
             await seed_disclosure(client, producer, topics)
             yield Site(url=url, consultation_id=consultation_id, open_consultation_id=still_open)
     finally:

@@ -15,56 +15,43 @@ import contextlib
 import html
 import json
 import re
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import httpx
 import pytest
-import pytest_asyncio
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.security.base import SecurityBase
 
 from services.publishing.app import create_app
 from services.publishing.config import PublishingSettings
-from shared.codes import (
-    Adoption,
-    ApplicantType,
-    Channel,
-    ClockKind,
-    DeliveryForm,
-    DeliveryMethod,
-    Outcome,
-    Rating,
-    Role,
-)
+from shared.codes import Adoption, ApplicantType, Outcome, Rating
 from shared.dates import today
-from shared.events import (
-    CaseAssigned,
-    CaseRated,
-    CaseReplied,
-    CommentContent,
-    Contact,
-    DeadlineSet,
-    DisclosureContent,
-    EventPayload,
-    MailboxContent,
-    SubmissionReceived,
-)
+from shared.events import CaseRated, Contact, EventPayload, SubmissionReceived
 from shared.idnumbers import is_valid_id_number
 from shared.runtime import ServiceRuntime
 from shared.topics import Topics
-from tests.publishing.integration.test_publishing_service import approve_by_three, waiting_review
+from tests.support.events import (
+    OPEN_GOVERNMENT,
+    comment,
+    decided,
+    disclosure_request,
+    handled,
+    letter,
+    replied,
+)
 from tests.support.kafka import RawProducer
 from tests.support.polling import eventually
-from tests.support.services import bearer, in_process, settings_for
+from tests.support.publishing import (
+    approve_by_three,
+    open_consultation,
+    publish_adoption_report,
+    waiting_review,
+)
 
 pytestmark = pytest.mark.kafka
-
-ADMIN = bearer(Role.ADMIN)
 
 # --- the personal data ------------------------------------------------------------------------------
 
@@ -143,101 +130,59 @@ def test_the_seeded_values_are_what_they_claim() -> None:
 # --- what goes in -----------------------------------------------------------------------------------
 
 
-def letter(consent: bool) -> SubmissionReceived:
-    return SubmissionReceived(
-        case_id=uuid4(),
-        channel=Channel.MAILBOX,
-        received_at=datetime.now(UTC),
-        receipt_date=today(),
-        contact=Contact(name=WRITER, phone=MOBILES[0], email=EMAIL, address=ADDRESS, id_number=ID_NUMBER),
-        mailbox=MailboxContent(
-            mailbox="civil-air-defence",
-            category="投诉",
-            subject=f"{WRITER}反映人防车位被占用",
-            body=(
-                f"我是{WRITER}，身份证{ID_NUMBER}，家住{ADDRESS}，手机{MOBILES[1]}，也可打{MOBILES[2]}"
-                f"或{LANDLINE}，邮箱{EMAIL}。我的车牌{PLATE}，车停不进小区的人防车位。"
-            ),
-            publish_consent=consent,
+def seeded_letter(*, consent: bool) -> SubmissionReceived:
+    return letter(
+        f"{WRITER}反映人防车位被占用",
+        (
+            f"我是{WRITER}，身份证{ID_NUMBER}，家住{ADDRESS}，手机{MOBILES[1]}，也可打{MOBILES[2]}"
+            f"或{LANDLINE}，邮箱{EMAIL}。我的车牌{PLATE}，车停不进小区的人防车位。"
         ),
+        contact=Contact(name=WRITER, phone=MOBILES[0], email=EMAIL, address=ADDRESS, id_number=ID_NUMBER),
+        category="投诉",
+        consent=consent,
     )
 
 
 def reply(case: SubmissionReceived) -> list[EventPayload]:
-    department = ("engineering", "人防工程管理处")
+    """Engineering answers the day the letter came, repeating its personal data; the writer rates it."""
     return [
-        CaseAssigned(
-            case_id=case.case_id,
-            channel=case.channel,
-            department_id=department[0],
-            department_name=department[1],
-            reason="按信箱分办",
-            assigned_on=case.receipt_date,
-        ),
-        DeadlineSet(
-            case_id=case.case_id,
-            clock=ClockKind.REPLY,
-            due_date=case.receipt_date + timedelta(days=7),
-            provisional=False,
-            cause="case.assigned",
-            note="5个工作日",
-        ),
-        CaseReplied(
-            case_id=case.case_id,
-            channel=case.channel,
-            department_id=department[0],
-            department_name=department[1],
-            text=(
+        *handled(
+            case,
+            (
                 f"{WRITER}先生您好：您反映的{ADDRESS}门前车位问题，我处已电话联系您（{MOBILES[0]}、"
                 f"{MOBILES[3]}），身份证号{ID_NUMBER_GROUPED}已核实，车辆{PLATE}可按规定停放。"
             ),
-            replied_on=case.receipt_date,
         ),
         CaseRated(case_id=case.case_id, rating=Rating.SATISFIED, comment=f"{WRITER}很满意，电话{MOBILES[0]}"),
     ]
 
 
-def disclosure_request(applicant: ApplicantType, contact: Contact) -> SubmissionReceived:
-    return SubmissionReceived(
-        case_id=uuid4(),
-        channel=Channel.DISCLOSURE_REQUEST,
-        received_at=datetime.now(UTC),
-        receipt_date=today(),
+def seeded_request(applicant: ApplicantType, contact: Contact) -> SubmissionReceived:
+    return disclosure_request(
+        applicant,
         contact=contact,
-        disclosure=DisclosureContent(
-            applicant_type=applicant,
-            description=(
-                f"本人{contact.name}（身份证{ID_NUMBER_GROUPED}，电话{MOBILES[2]}）申请公开"
-                f"{ADDRESS}所在人防工程的竣工验收资料。"
-            ),
-            purpose=f"维护{contact.name}的合法权益",
-            delivery_form=DeliveryForm.ELECTRONIC,
-            delivery_method=DeliveryMethod.EMAIL,
+        description=(
+            f"本人{contact.name}（身份证{ID_NUMBER_GROUPED}，电话{MOBILES[2]}）申请公开"
+            f"{ADDRESS}所在人防工程的竣工验收资料。"
         ),
+        purpose=f"维护{contact.name}的合法权益",
     )
 
 
 def disclosure_requests() -> list[EventPayload]:
-    person = disclosure_request(
+    person = seeded_request(
         ApplicantType.NATURAL_PERSON,
         Contact(name=APPLICANT, phone=MOBILES[1], email=EMAIL, address=ADDRESS, id_number=ID_NUMBER),
     )
-    business = disclosure_request(
+    business = seeded_request(
         ApplicantType.BUSINESS,
         Contact(name=CONTACT_PERSON, phone=MOBILES[3], organisation="济南明湖物业管理有限公司"),
     )
-    still_open = disclosure_request(ApplicantType.NATURAL_PERSON, Contact(name=APPLICANT, phone=LANDLINE))
+    still_open = seeded_request(ApplicantType.NATURAL_PERSON, Contact(name=APPLICANT, phone=LANDLINE))
 
-    def answered(case: SubmissionReceived, outcome: Outcome) -> CaseReplied:
-        return CaseReplied(
-            case_id=case.case_id,
-            channel=Channel.DISCLOSURE_REQUEST,
-            department_id="open-government",
-            department_name="政务公开办公室",
-            text=f"{case.contact.name if case.contact else ''}您好：经审查，{outcome.value}。",
-            replied_on=today(),
-            outcome=outcome,
-        )
+    def answered(case: SubmissionReceived, outcome: Outcome) -> EventPayload:
+        text = f"{case.contact.name if case.contact else ''}您好：经审查，{outcome.value}。"
+        return replied(case, text, department=OPEN_GOVERNMENT, on=today(), outcome=outcome)
 
     return [
         person,
@@ -248,45 +193,8 @@ def disclosure_requests() -> list[EventPayload]:
     ]
 
 
-def comment(consultation_id: str, body: str, name: str | None, clause: str = "第五条") -> SubmissionReceived:
-    return SubmissionReceived(
-        case_id=uuid4(),
-        channel=Channel.CONSULTATION_COMMENT,
-        received_at=datetime.now(UTC),
-        receipt_date=today(),
-        contact=Contact(name=name, phone=MOBILES[3], email=EMAIL) if name else None,
-        comment=CommentContent(consultation_id=UUID(consultation_id), body=body, clause=clause),
-    )
-
-
-def decided(case: SubmissionReceived, adoption: Adoption, reason: str | None) -> CaseReplied:
-    return CaseReplied(
-        case_id=case.case_id,
-        channel=Channel.CONSULTATION_COMMENT,
-        department_id="policy",
-        department_name="政策法规处",
-        text=reason or "采纳",
-        replied_on=today(),
-        adoption=adoption,
-        reason=reason,
-    )
-
-
-async def open_consultation(client: httpx.AsyncClient) -> str:
-    response = await client.post(
-        "/api/v1/consultations",
-        json={
-            "title": "人防工程平时使用管理办法（征求意见稿）",
-            "summary": "规范人防工程平时使用。",
-            "draft_text": "第五条　人防工程平时使用应当保证战时功能。",
-            "opens_on": str(today()),
-            "closes_on": str(today() + timedelta(days=30)),
-        },
-        headers=ADMIN,
-    )
-    assert response.status_code == 201, response.text
-    consultation_id: str = response.json()["id"]
-    return consultation_id
+def commenter(name: str) -> Contact:
+    return Contact(name=name, phone=MOBILES[3], email=EMAIL)
 
 
 DECISIONS: list[tuple[Adoption, str | None]] = [
@@ -305,22 +213,9 @@ async def seed_consultation(
 ) -> None:
     """The comments arrive, the consultation closes, each is decided (the reasons naming the commenter
     and their contacts), the report is compiled and approved by three reviewers."""
-    await producer.send_payloads(topics.case_events, comments)
-    closed = await client.post(f"/api/v1/consultations/{consultation_id}/close", headers=ADMIN)
-    assert closed.status_code == 200, closed.text
-    await producer.send_payloads(
-        topics.case_events,
-        [decided(case, *decision) for case, decision in zip(comments, DECISIONS, strict=False)],
-    )
-
-    async def compiled() -> dict[str, Any] | None:
-        response = await client.post(
-            f"/api/v1/consultations/{consultation_id}/adoption-report", headers=ADMIN
-        )
-        return response.json() if response.status_code == 201 else None
-
-    review = await eventually(compiled, "every comment decided and the report compiled")
-    assert (await approve_by_three(client, review["id"]))["status"] == "published"
+    decisions = [decided(case, *decision) for case, decision in zip(comments, DECISIONS, strict=False)]
+    published = await publish_adoption_report(client, producer, topics, consultation_id, comments, decisions)
+    assert published["status"] == "published"
 
 
 # --- what comes out ---------------------------------------------------------------------------------
@@ -389,17 +284,6 @@ def with_dummy_ids(path: str) -> str:
     return re.sub(r"\{[^}]+\}", str(uuid4()), path)
 
 
-@pytest.fixture
-def settings(kafka_bootstrap: str, topics: Topics, database_url: str) -> PublishingSettings:
-    return settings_for(PublishingSettings, kafka_bootstrap, topics, database_url)
-
-
-@pytest_asyncio.fixture
-async def publishing(settings: PublishingSettings) -> AsyncIterator[tuple[httpx.AsyncClient, ServiceRuntime]]:
-    async with in_process(create_app, settings) as running:
-        yield running
-
-
 async def test_no_public_route_shows_the_personal_data_that_went_in(
     publishing: tuple[httpx.AsyncClient, ServiceRuntime],
     settings: PublishingSettings,
@@ -417,17 +301,16 @@ async def test_no_public_route_shows_the_personal_data_that_went_in(
             comment(
                 consultation_id,
                 f"我是{COMMENTER}，电话{MOBILES[3]}，住{ADDRESS}，建议明确人防车位收费标准，车牌{PLATE}。",
-                COMMENTER,
+                contact=commenter(COMMENTER),
             ),
             comment(
                 consultation_id,
                 f"本人身份证{ID_NUMBER}，邮箱{EMAIL}，固话{LANDLINE}，建议第五条增加维护责任。",
-                None,
             ),
-            comment(consultation_id, "建议取消收费。", WRITER),
+            comment(consultation_id, "建议取消收费。", contact=commenter(WRITER)),
         ],
     )
-    public_letter, private_letter = letter(consent=True), letter(consent=False)
+    public_letter, private_letter = seeded_letter(consent=True), seeded_letter(consent=False)
     await producer.send_payloads(
         topics.case_events,
         [
@@ -502,7 +385,7 @@ async def test_a_clause_written_with_personal_data_is_masked_too(
         producer,
         topics,
         consultation_id,
-        [comment(consultation_id, "建议增加维护责任。", COMMENTER, clause=clause)],
+        [comment(consultation_id, "建议增加维护责任。", contact=commenter(COMMENTER), clause=clause)],
     )
     for url in (
         f"/consultations/{consultation_id}/adoption-report",

@@ -2,88 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
-from uuid import UUID, uuid4
 
 import httpx
 import pytest
-import pytest_asyncio
 
-from services.publishing.app import create_app
-from services.publishing.config import PublishingSettings
-from shared.codes import Channel, Role
+from shared.codes import Role
 from shared.dates import today as shanghai_today
-from shared.events import CaseReplied, Contact, MailboxContent, SubmissionReceived
+from shared.events import Contact, SubmissionReceived
 from shared.runtime import ServiceRuntime
 from shared.topics import Topics
+from tests.support.events import letter, replied
 from tests.support.kafka import RawProducer, TopicReader
 from tests.support.polling import eventually
-from tests.support.services import assert_error, bearer, in_process, settings_for
+from tests.support.publishing import ADMIN, REVIEWERS, approve_by_three, waiting_review
+from tests.support.services import assert_error, bearer
 
 pytestmark = pytest.mark.kafka
 
-ADMIN = bearer(Role.ADMIN)
+REPLIED_ON = date(2026, 11, 24)
 
 
-@pytest_asyncio.fixture
-async def publishing(
-    kafka_bootstrap: str, topics: Topics, database_url: str
-) -> AsyncIterator[tuple[httpx.AsyncClient, ServiceRuntime]]:
-    settings = settings_for(PublishingSettings, kafka_bootstrap, topics, database_url)
-    async with in_process(create_app, settings) as running:
-        yield running
-
-
-def letter(consent: bool) -> SubmissionReceived:
-    return SubmissionReceived(
-        case_id=uuid4(),
-        channel=Channel.MAILBOX,
-        received_at=datetime.now(UTC),
-        receipt_date=date(2026, 11, 20),
+def letter_from_zhang(*, consent: bool) -> SubmissionReceived:
+    """A letter naming its writer, with his mobile, ID number and an order number (not personal)."""
+    return letter(
+        "张三丰咨询人防车位",
+        "我是张三丰，电话13812345678，身份证11010519491231002X，订单号123456789012345678。",
+        on=date(2026, 11, 20),
         contact=Contact(name="张三丰", phone="13812345678"),
-        mailbox=MailboxContent(
-            mailbox="civil-air-defence",
-            category="咨询",
-            subject="张三丰咨询人防车位",
-            body="我是张三丰，电话13812345678，身份证11010519491231002X，订单号123456789012345678。",
-            publish_consent=consent,
-        ),
+        consent=consent,
     )
-
-
-def replied(case_id: UUID, text: str) -> CaseReplied:
-    return CaseReplied(
-        case_id=case_id,
-        channel=Channel.MAILBOX,
-        department_id="engineering",
-        department_name="人防工程管理处",
-        text=text,
-        replied_on=date(2026, 11, 24),
-    )
-
-
-REVIEWERS = [bearer(Role.REVIEWER, sub=f"reviewer-{n}") for n in (1, 2, 3)]
-
-
-async def waiting_review(client: httpx.AsyncClient, subject_id: UUID | str) -> dict[str, Any]:
-    """The review item for a case or consultation, once it is in the queue."""
-
-    async def queued() -> dict[str, Any] | None:
-        items: list[dict[str, Any]] = (await client.get("/api/v1/reviews", headers=REVIEWERS[0])).json()
-        return next((i for i in items if i["subject_id"] == str(subject_id)), None)
-
-    return await eventually(queued, f"a review item for {subject_id}")
-
-
-async def approve_by_three(client: httpx.AsyncClient, review_id: str) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    for reviewer in REVIEWERS:
-        response = await client.post(f"/api/v1/reviews/{review_id}/approve", headers=reviewer)
-        assert response.status_code == 200, response.text
-        body = response.json()
-    return body
 
 
 async def _published(client: httpx.AsyncClient, count: int) -> list[dict[str, Any]]:
@@ -102,12 +51,12 @@ async def test_a_consented_reply_is_published_with_personal_data_masked(
     topics: Topics,
 ) -> None:
     client, _ = publishing
-    submission = letter(consent=True)
+    submission = letter_from_zhang(consent=True)
     await producer.send_payloads(
         topics.case_events,
         [
             submission,
-            replied(submission.case_id, "张三丰先生您好：如有疑问请拨打0531-86123456或13812345678。"),
+            replied(submission, "张三丰先生您好：如有疑问请拨打0531-86123456或13812345678。", on=REPLIED_ON),
         ],
     )
     review = await waiting_review(client, submission.case_id)
@@ -141,10 +90,15 @@ async def test_a_reply_without_consent_is_not_published(
     topics: Topics,
 ) -> None:
     client, _ = publishing
-    private, public = letter(consent=False), letter(consent=True)
+    private, public = letter_from_zhang(consent=False), letter_from_zhang(consent=True)
     await producer.send_payloads(
         topics.case_events,
-        [private, replied(private.case_id, "私下答复"), public, replied(public.case_id, "公开答复")],
+        [
+            private,
+            replied(private, "私下答复", on=REPLIED_ON),
+            public,
+            replied(public, "公开答复", on=REPLIED_ON),
+        ],
     )
     await approve_by_three(client, (await waiting_review(client, public.case_id))["id"])
     await case_events.wait_for_event(str(public.case_id), "case.published")

@@ -4,66 +4,43 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import httpx
 import pytest
-import pytest_asyncio
 
-from services.publishing.app import create_app
-from services.publishing.config import PublishingSettings
-from shared.codes import Adoption, Channel, Role
-from shared.dates import today
-from shared.events import CaseReplied, CommentContent, Contact, MailboxContent, SubmissionReceived
+from shared.codes import Adoption, Role
+from shared.events import Contact, SubmissionReceived
 from shared.runtime import ServiceRuntime
 from shared.topics import Topics
-from tests.publishing.integration.test_publishing_service import REVIEWERS, approve_by_three, waiting_review
+from tests.support.events import comment, decided, letter, replied
 from tests.support.kafka import RawProducer, TopicReader
 from tests.support.polling import eventually
-from tests.support.services import assert_error, bearer, in_process, settings_for
+from tests.support.publishing import (
+    ADMIN,
+    REVIEWERS,
+    approve_by_three,
+    compiled_report,
+    open_consultation,
+    waiting_review,
+)
+from tests.support.services import assert_error, bearer
 
 pytestmark = pytest.mark.kafka
 
-ADMIN = bearer(Role.ADMIN)
-
-
-@pytest_asyncio.fixture
-async def publishing(
-    kafka_bootstrap: str, topics: Topics, database_url: str
-) -> AsyncIterator[tuple[httpx.AsyncClient, ServiceRuntime]]:
-    settings = settings_for(PublishingSettings, kafka_bootstrap, topics, database_url)
-    async with in_process(create_app, settings) as running:
-        yield running
+REPLIED_ON = date(2026, 11, 24)
 
 
 def consented_letter(body: str) -> SubmissionReceived:
-    return SubmissionReceived(
-        case_id=uuid4(),
-        channel=Channel.MAILBOX,
-        received_at=datetime.now(UTC),
-        receipt_date=date(2026, 11, 20),
+    return letter(
+        "人防车位收费",
+        body,
+        on=date(2026, 11, 20),
         contact=Contact(name="刘德明", phone="13912345678"),
-        mailbox=MailboxContent(
-            mailbox="civil-air-defence",
-            category="投诉",
-            subject="人防车位收费",
-            body=body,
-            publish_consent=True,
-        ),
-    )
-
-
-def reply_to(case_id: UUID, text: str) -> CaseReplied:
-    return CaseReplied(
-        case_id=case_id,
-        channel=Channel.MAILBOX,
-        department_id="engineering",
-        department_name="人防工程管理处",
-        text=text,
-        replied_on=date(2026, 11, 24),
+        category="投诉",
+        consent=True,
     )
 
 
@@ -76,7 +53,7 @@ async def test_three_distinct_reviewers_each_once_and_a_reviewer_may_mask_more(
     client, _ = publishing
     letter = consented_letter("我是刘德明，我家保姆小芳说车库收费不合理。")
     await producer.send_payloads(
-        topics.case_events, [letter, reply_to(letter.case_id, "刘德明您好：收费依据已公示。")]
+        topics.case_events, [letter, replied(letter, "刘德明您好：收费依据已公示。", on=REPLIED_ON)]
     )
     review = await waiting_review(client, letter.case_id)
     assert review["content"]["question"] == "我是刘*明，我家保姆小芳说车库收费不合理。"
@@ -121,7 +98,7 @@ async def test_one_rejection_sends_the_reply_back_and_publishes_nothing(
 ) -> None:
     client, _ = publishing
     letter = consented_letter("请问车库收费标准。")
-    await producer.send_payloads(topics.case_events, [letter, reply_to(letter.case_id, "详见附件。")])
+    await producer.send_payloads(topics.case_events, [letter, replied(letter, "详见附件。", on=REPLIED_ON)])
     review = await waiting_review(client, letter.case_id)
     url = f"/api/v1/reviews/{review['id']}"
     assert (await client.post(f"{url}/approve", headers=REVIEWERS[0])).status_code == 200
@@ -137,7 +114,7 @@ async def test_one_rejection_sends_the_reply_back_and_publishes_nothing(
     assert_error(await client.post(f"{url}/approve", headers=REVIEWERS[2]), 409, "conflict")
 
     # The department answers again: a new version enters review; the rejected one stays rejected.
-    await producer.send_payloads(topics.case_events, [reply_to(letter.case_id, "收费依据为某某文件。")])
+    await producer.send_payloads(topics.case_events, [replied(letter, "收费依据为某某文件。", on=REPLIED_ON)])
 
     async def new_version() -> dict[str, Any] | None:
         item = await waiting_review(client, letter.case_id)
@@ -151,30 +128,6 @@ async def test_one_rejection_sends_the_reply_back_and_publishes_nothing(
     assert len([e for e in case_events.events(str(letter.case_id)) if e.type == "case.published"]) <= 1
 
 
-def comment(consultation_id: str, body: str, name: str | None) -> SubmissionReceived:
-    return SubmissionReceived(
-        case_id=uuid4(),
-        channel=Channel.CONSULTATION_COMMENT,
-        received_at=datetime.now(UTC),
-        receipt_date=today(),
-        contact=Contact(name=name) if name else None,
-        comment=CommentContent(consultation_id=UUID(consultation_id), body=body, clause="第五条"),
-    )
-
-
-def decided(submission: SubmissionReceived, adoption: Adoption, reason: str | None) -> CaseReplied:
-    return CaseReplied(
-        case_id=submission.case_id,
-        channel=Channel.CONSULTATION_COMMENT,
-        department_id="policy",
-        department_name="政策法规处",
-        text=reason or "采纳",
-        replied_on=today(),
-        adoption=adoption,
-        reason=reason,
-    )
-
-
 async def test_an_adoption_report_is_compiled_reviewed_and_published_as_json_and_csv(
     publishing: tuple[httpx.AsyncClient, ServiceRuntime],
     producer: RawProducer,
@@ -182,22 +135,15 @@ async def test_an_adoption_report_is_compiled_reviewed_and_published_as_json_and
     kafka_bootstrap: str,
 ) -> None:
     client, _ = publishing
-    created = await client.post(
-        "/api/v1/consultations",
-        json={
-            "title": "人防工程平时使用管理办法（征求意见稿）",
-            "summary": "规范人防工程平时使用。",
-            "draft_url": "https://example.gov.cn/drafts/2026-1.html",
-            "opens_on": str(today()),
-            "closes_on": str(today() + timedelta(days=30)),
-        },
-        headers=ADMIN,
+    consultation_id = await open_consultation(
+        client, draft_text=None, draft_url="https://example.gov.cn/drafts/2026-1.html"
     )
-    consultation_id = created.json()["id"]
     comments = [
-        comment(consultation_id, "建议明确车位收费标准，我的电话13812345678。", "王建国"),
-        comment(consultation_id, "第五条应增加维护责任。", None),
-        comment(consultation_id, "建议取消收费。", "李娜"),
+        comment(
+            consultation_id, "建议明确车位收费标准，我的电话13812345678。", contact=Contact(name="王建国")
+        ),
+        comment(consultation_id, "第五条应增加维护责任。"),
+        comment(consultation_id, "建议取消收费。", contact=Contact(name="李娜")),
     ]
     await producer.send_payloads(topics.case_events, comments)
     report_url = f"/api/v1/consultations/{consultation_id}/adoption-report"
@@ -221,11 +167,7 @@ async def test_an_adoption_report_is_compiled_reviewed_and_published_as_json_and
     )
     assert_error(await client.post(report_url, headers=bearer(Role.REVIEWER)), 403, "forbidden")
 
-    async def compiled() -> dict[str, Any] | None:
-        response = await client.post(report_url, headers=ADMIN)
-        return response.json() if response.status_code == 201 else None
-
-    review = await eventually(compiled, "the report to compile")
+    review = await compiled_report(client, consultation_id, "the report to compile")
     assert review["kind"] == "adoption_report"
     assert_error(await client.get(report_url), 404, "not_found")  # not before review
     await approve_by_three(client, review["id"])
@@ -277,7 +219,7 @@ async def test_a_name_the_letter_introduces_is_masked_in_the_reply_too(
     client, _ = publishing
     letter = consented_letter("我叫王建国，联系人：李小红，家住明湖小区。")
     await producer.send_payloads(
-        topics.case_events, [letter, reply_to(letter.case_id, "王建国、李小红您好：已转物业处理。")]
+        topics.case_events, [letter, replied(letter, "王建国、李小红您好：已转物业处理。", on=REPLIED_ON)]
     )
     review = await waiting_review(client, letter.case_id)
     assert review["content"]["question"] == "我叫王*国，联系人：李*红，家住明湖小区。"

@@ -8,23 +8,17 @@ and fails the test on a serious or critical violation. Playwright never download
 
 from __future__ import annotations
 
-import asyncio
-import threading
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
-from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Browser, Page, Response, async_playwright
+from playwright.async_api import Browser, Page, Response
 
-from deploy.kafka.local import create_topics, free_port
+from deploy.kafka.local import create_topics
 from services.routing.app import create_app
 from services.routing.config import RoutingSettings
 from shared.auth import mint_token
@@ -40,24 +34,12 @@ from shared.events import (
     SubmissionReceived,
 )
 from shared.topics import Topics
+from tests.support.browser import assert_accessible, chromium, served
 from tests.support.kafka import RawProducer
 from tests.support.polling import eventually
 from tests.support.services import JWT_SECRET, settings_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.browser]
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-BLOCKING_IMPACTS = ("serious", "critical")
 
 
 @dataclass(frozen=True)
@@ -75,38 +57,14 @@ async def workbench(
     await create_topics(kafka_bootstrap, topics)
     database = tmp_path_factory.mktemp("workbench") / "routing.db"
     settings = settings_for(RoutingSettings, kafka_bootstrap, topics, f"sqlite+aiosqlite:///{database}")
-    port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="routing-workbench", daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-
-    async def healthy() -> bool:
-        if not thread.is_alive():
-            raise AssertionError("routing stopped while starting; see the log above")
-        try:
-            async with httpx.AsyncClient(timeout=5) as client:
-                return (await client.get(f"{url}/health")).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    try:
-        await eventually(healthy, "routing to serve /health", timeout=90)
+    async with served(create_app(settings), "routing") as url:
         yield Workbench(url, topics)
-    finally:
-        server.should_exit = True
-        await asyncio.to_thread(thread.join, 30)
 
 
 @pytest_asyncio.fixture(scope="module")
 async def browser() -> AsyncIterator[Browser]:
-    if not await asyncio.to_thread(CHROMIUM.exists):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        await chromium.close()
+    async with chromium() as running:
+        yield running
 
 
 @pytest_asyncio.fixture
@@ -117,21 +75,6 @@ async def page(browser: Browser, workbench: Workbench) -> AsyncIterator[Page]:
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-_AXE = Axe()
-
-
-async def assert_accessible(page: Page, what: str) -> None:
-    """axe-core on the page as it is: prints every finding, fails on serious or critical ones."""
-    assert await page.evaluate("document.documentElement.lang") == "zh-CN"
-    results = await asyncio.wait_for(_AXE.run(page), timeout=60)
-    assert results.response["passes"], "axe-core checked nothing"
-    violations: list[dict[str, Any]] = results.response["violations"]
-    for violation in violations:
-        targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"])
-        print(f"axe [{what}] {violation['impact']} {violation['id']}: {violation['help']} — {targets}")
-    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
-    assert not blocking, f"axe found serious or critical violations on {what}:\n" + results.generate_report()
 
 
 async def submit(page: Page, button: str) -> Response:
