@@ -26,6 +26,7 @@ from shared.runtime import ServiceRuntime
 
 __all__ = [
     "BASE_STYLESHEET",
+    "FORMS_STYLESHEET",
     "BodySizeLimit",
     "PrincipalDep",
     "RuntimeDep",
@@ -37,6 +38,9 @@ __all__ = [
 
 BASE_STYLESHEET = Path(__file__).parent / "static" / "base.css"
 """What every service's pages share; each page links it before the service's own stylesheet."""
+
+FORMS_STYLESHEET = BASE_STYLESHEET.with_name("forms.css")
+"""What the portal and the workbench share after base.css: forms, notices, the case summary and timeline."""
 
 
 def stylesheet(path: Path, cache_control: str = "public, max-age=3600") -> FileResponse:

@@ -37,7 +37,7 @@ from services.intake.schemas import (
 from shared.codes import ApplicantType, Channel, DeliveryForm, DeliveryMethod
 from shared.dates import SHANGHAI, today
 from shared.errors import Conflict, InvalidInput, NotFound
-from shared.http import BASE_STYLESHEET, RuntimeDep, stylesheet
+from shared.http import BASE_STYLESHEET, FORMS_STYLESHEET, RuntimeDep, stylesheet
 from shared.runtime import ServiceRuntime
 
 __all__ = ["open_consultations", "pages"]
@@ -381,6 +381,11 @@ def _sent_before_page(request: Request) -> HTMLResponse:
 @pages.get("/static/base.css")
 async def base_stylesheet() -> FileResponse:
     return stylesheet(BASE_STYLESHEET)
+
+
+@pages.get("/static/forms.css")
+async def forms_stylesheet() -> FileResponse:
+    return stylesheet(FORMS_STYLESHEET)
 
 
 @pages.get("/static/portal.css")

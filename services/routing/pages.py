@@ -40,7 +40,7 @@ from shared.auth import SESSION_COOKIE, Principal, verify_token
 from shared.codes import Adoption, ApplicantType, Channel, DeliveryForm, DeliveryMethod, Outcome
 from shared.dates import SHANGHAI, today
 from shared.errors import CivicError, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
-from shared.http import BASE_STYLESHEET, RuntimeDep, stylesheet
+from shared.http import BASE_STYLESHEET, FORMS_STYLESHEET, RuntimeDep, stylesheet
 from shared.runtime import ServiceRuntime
 
 __all__ = ["pages"]
@@ -476,6 +476,11 @@ def _rule_message(name: str, message: str) -> str:
 @pages.get("/workbench/static/base.css")
 async def base_stylesheet() -> FileResponse:
     return stylesheet(BASE_STYLESHEET)
+
+
+@pages.get("/workbench/static/forms.css")
+async def forms_stylesheet() -> FileResponse:
+    return stylesheet(FORMS_STYLESHEET)
 
 
 @pages.get("/workbench/static/workbench.css")
