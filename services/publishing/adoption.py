@@ -99,6 +99,10 @@ async def published_report(runtime: ServiceRuntime, consultation_id: UUID) -> Ad
         report = await session.get(PublishedAdoptionReport, str(consultation_id))
     if report is None:
         raise NotFound("no adoption report has been published for this consultation yet")
+    return _report(report)
+
+
+def _report(report: PublishedAdoptionReport) -> AdoptionReport:
     content = report.content
     return AdoptionReport(
         consultation_id=report.consultation_id,
@@ -139,4 +143,4 @@ async def published_reports(runtime: ServiceRuntime, *, limit: int = 50) -> list
                 .limit(limit)
             )
         ).all()
-    return [await published_report(runtime, UUID(row.consultation_id)) for row in rows]
+    return [_report(row) for row in rows]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
-from typing import Any
 from uuid import uuid4
 
 from sqlmodel import col, select
@@ -14,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.publishing.annual_report import (
     AnnualReport,
     AppealRecord,
+    BadRecordError,
     DisclosureRecord,
     compile_annual_report,
 )
@@ -255,9 +255,8 @@ async def record_appeal(runtime: ServiceRuntime, body: AppealCreate, principal: 
             result=body.result,
             decided_on=body.decided_on,
         )
-    except ValueError as exc:
-        field = "decided_on" if "decided" in str(exc) or "pending" in str(exc) else "result"
-        raise InvalidInput(field, str(exc).split(": ", 1)[-1]) from None
+    except BadRecordError as exc:  # kind and result are checked by the schema: only the dates can clash
+        raise InvalidInput("decided_on", exc.problem) from None
     row = AppealRow(
         id=str(uuid4()),
         case_id=str(body.case_id) if body.case_id else None,
@@ -268,8 +267,7 @@ async def record_appeal(runtime: ServiceRuntime, body: AppealCreate, principal: 
     )
     async with runtime.unit_of_work() as session:
         session.add(row)
-    values: dict[str, Any] = row.model_dump()
-    return AppealPublic.model_validate(values)
+    return AppealPublic.model_validate(row, from_attributes=True)
 
 
 # --- proactive-disclosure candidates (依申请公开转主动公开) -------------------------------------------

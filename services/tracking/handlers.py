@@ -251,15 +251,8 @@ async def on_case_replied(
     """A reply stops every clock of the case; the reply clock keeps the working days it used."""
     day = payload.replied_on
     await _stop(
-        session,
-        envelope,
-        payload.case_id,
-        {ClockKind.REPLY, ClockKind.ADOPTION_REPORT},
-        f"{cn_md(day)}已答复，计时停止",
-        on=day,
-        calendar=calendar,
+        session, envelope, payload.case_id, None, f"{cn_md(day)}已答复，计时停止", on=day, calendar=calendar
     )
-    await _stop(session, envelope, payload.case_id, None, f"{cn_md(day)}已答复，计时停止", on=day)
     return []
 
 
