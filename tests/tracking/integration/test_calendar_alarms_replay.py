@@ -20,23 +20,21 @@ from services.tracking.config import TrackingSettings
 from services.tracking.db import Clock
 from services.tracking.replay import replay
 from shared.calendar_data import default_calendar
-from shared.codes import ApplicantType, Channel, DeliveryForm, DeliveryMethod, Role
+from shared.codes import Channel, Role
 from shared.events import (
     AdoptionReportPublished,
     CaseAccepted,
     CaseAssigned,
-    CaseReplied,
     ConsultationClosed,
     DeadlineExtended,
-    DisclosureContent,
     Envelope,
-    MailboxContent,
     SubmissionReceived,
     ThirdPartyConsulted,
     ThirdPartyReplied,
 )
 from shared.runtime import ServiceRuntime
 from shared.topics import Topics
+from tests.support import events as support
 from tests.support.kafka import RawProducer, TopicReader
 from tests.support.polling import eventually
 from tests.support.services import bearer, in_process, settings_for
@@ -51,15 +49,6 @@ def of_clock(kind: str, cause: str | None = None) -> Callable[[Envelope], bool]:
 
 
 @pytest_asyncio.fixture
-async def tracking(
-    kafka_bootstrap: str, topics: Topics, database_url: str
-) -> AsyncIterator[tuple[httpx.AsyncClient, ServiceRuntime]]:
-    settings = settings_for(TrackingSettings, kafka_bootstrap, topics, database_url, alarm_check_seconds=3600)
-    async with in_process(create_app, settings) as running:
-        yield running
-
-
-@pytest_asyncio.fixture
 async def calendar_events(kafka_bootstrap: str, topics: Topics) -> AsyncIterator[TopicReader]:
     reader = await TopicReader(kafka_bootstrap, topics.calendar_events).start()
     yield reader
@@ -67,39 +56,12 @@ async def calendar_events(kafka_bootstrap: str, topics: Topics) -> AsyncIterator
 
 
 def disclosure(received: date) -> SubmissionReceived:
-    return SubmissionReceived(
-        case_id=uuid4(),
-        channel=Channel.DISCLOSURE_REQUEST,
-        received_at=datetime.now(UTC),
-        receipt_date=received,
-        disclosure=DisclosureContent(
-            applicant_type=ApplicantType.NATURAL_PERSON,
-            description="2025年人防工程易地建设费收缴情况",
-            delivery_form=DeliveryForm.ELECTRONIC,
-            delivery_method=DeliveryMethod.EMAIL,
-        ),
-    )
+    return support.disclosure_request(on=received, description="2025年人防工程易地建设费收缴情况")
 
 
 def letter_and_assignment(assigned_on: date) -> tuple[SubmissionReceived, CaseAssigned]:
-    case_id = uuid4()
-    return (
-        SubmissionReceived(
-            case_id=case_id,
-            channel=Channel.MAILBOX,
-            received_at=datetime.now(UTC),
-            receipt_date=assigned_on,
-            mailbox=MailboxContent(mailbox="director", category="咨询", subject="防空警报", body="试鸣时间"),
-        ),
-        CaseAssigned(
-            case_id=case_id,
-            channel=Channel.MAILBOX,
-            department_id="engineering",
-            department_name="人防工程管理处",
-            reason="关键词",
-            assigned_on=assigned_on,
-        ),
-    )
+    letter = support.letter("防空警报", "试鸣时间", on=assigned_on, mailbox="director")
+    return letter, support.assigned(letter, reason="关键词")
 
 
 async def clocks_of(client: httpx.AsyncClient, case_id: UUID) -> dict[str, dict[str, Any]]:
@@ -405,14 +367,7 @@ async def test_a_replay_from_offset_zero_gives_the_same_clocks_and_repeats_no_ca
         assignment,
         replied_letter,
         replied_assignment,
-        CaseReplied(
-            case_id=replied_letter.case_id,
-            channel=Channel.MAILBOX,
-            department_id="engineering",
-            department_name="人防工程管理处",
-            text="已答复",
-            replied_on=date(2026, 11, 6),
-        ),
+        support.replied(replied_letter, "已答复", on=date(2026, 11, 6)),
         paused,
         ThirdPartyConsulted(case_id=paused.case_id, party="某公司", consulted_on=date(2026, 11, 9)),
         ThirdPartyReplied(case_id=paused.case_id, replied_on=date(2026, 11, 16)),

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
-from uuid import uuid4
 
 import httpx
 import pytest
@@ -17,68 +16,39 @@ from services.tracking.config import TrackingSettings
 from services.tracking.schemas import StatsQuery
 from shared.auth import SESSION_COOKIE, Principal, mint_token
 from shared.calendar_data import default_calendar
-from shared.codes import ApplicantType, Channel, DeliveryForm, DeliveryMethod, Role
+from shared.codes import Channel, Role
 from shared.events import (
     CaseAssigned,
     CaseReplied,
-    DisclosureContent,
     EventPayload,
-    MailboxContent,
     SubmissionReceived,
 )
 from shared.runtime import ServiceRuntime
 from shared.topics import Topics
+from tests.support import events as support
+from tests.support.events import Department
 from tests.support.kafka import RawProducer
 from tests.support.polling import eventually
 from tests.support.services import JWT_SECRET, assert_error, bearer, in_process, settings_for
 
 pytestmark = pytest.mark.kafka
 
-ENGINEERING = ("engineering", "人防工程管理处")
-OPEN_GOVERNMENT = ("open-government", "政务公开办公室")
+ENGINEERING, OPEN_GOVERNMENT = support.ENGINEERING, support.OPEN_GOVERNMENT
 YEAR_2025 = {"from": "2025-01-01", "to": "2025-12-31"}
 
 
 def received(channel: Channel, on: date) -> SubmissionReceived:
-    return SubmissionReceived(
-        case_id=uuid4(),
-        channel=channel,
-        received_at=datetime.now(UTC),
-        receipt_date=on,
-        mailbox=MailboxContent(mailbox="director", category="投诉", subject="s", body="b")
-        if channel is Channel.MAILBOX
-        else None,
-        disclosure=DisclosureContent(
-            applicant_type=ApplicantType.NATURAL_PERSON,
-            description="人防警报试鸣方案",
-            delivery_form=DeliveryForm.ELECTRONIC,
-            delivery_method=DeliveryMethod.EMAIL,
-        )
-        if channel is Channel.DISCLOSURE_REQUEST
-        else None,
-    )
+    if channel is Channel.MAILBOX:
+        return support.letter("s", "b", on=on, mailbox="director", category="投诉")
+    return support.disclosure_request(on=on, description="人防警报试鸣方案")
 
 
-def assigned(submission: SubmissionReceived, department: tuple[str, str], on: date) -> CaseAssigned:
-    return CaseAssigned(
-        case_id=submission.case_id,
-        channel=submission.channel,
-        department_id=department[0],
-        department_name=department[1],
-        reason="r",
-        assigned_on=on,
-    )
+def assigned(submission: SubmissionReceived, department: Department, on: date) -> CaseAssigned:
+    return support.assigned(submission, department, reason="r", on=on)
 
 
-def replied(submission: SubmissionReceived, department: tuple[str, str], on: date) -> CaseReplied:
-    return CaseReplied(
-        case_id=submission.case_id,
-        channel=submission.channel,
-        department_id=department[0],
-        department_name=department[1],
-        text="答复",
-        replied_on=on,
-    )
+def replied(submission: SubmissionReceived, department: Department, on: date) -> CaseReplied:
+    return support.replied(submission, department=department, on=on)
 
 
 @pytest_asyncio.fixture

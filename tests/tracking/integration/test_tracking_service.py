@@ -2,29 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import uuid4
 
 import httpx
 import pytest
-import pytest_asyncio
 
 from services.tracking.app import create_app
 from services.tracking.config import TrackingSettings
 from shared.codes import ApplicantType, Channel, DeliveryForm, DeliveryMethod, Role
 from shared.events import (
-    CaseAssigned,
-    CaseReplied,
     CommentContent,
-    DisclosureContent,
     Envelope,
-    MailboxContent,
     SubmissionReceived,
 )
 from shared.runtime import ServiceRuntime
 from shared.topics import Topics
+from tests.support import events as support
 from tests.support.kafka import RawProducer, TopicReader
 from tests.support.polling import eventually
 from tests.support.services import assert_error, bearer, in_process, settings_for
@@ -42,28 +38,13 @@ def clock(kind: str) -> Callable[[Envelope], bool]:
 REPLY = clock("reply")
 
 
-@pytest_asyncio.fixture
-async def tracking(
-    kafka_bootstrap: str, topics: Topics, database_url: str
-) -> AsyncIterator[tuple[httpx.AsyncClient, ServiceRuntime]]:
-    async with in_process(
-        create_app, settings_for(TrackingSettings, kafka_bootstrap, topics, database_url)
-    ) as running:
-        yield running
-
-
 def disclosure(received: date) -> SubmissionReceived:
-    return SubmissionReceived(
-        case_id=uuid4(),
-        channel=Channel.DISCLOSURE_REQUEST,
-        received_at=datetime.now(UTC),
-        receipt_date=received,
-        disclosure=DisclosureContent(
-            applicant_type=ApplicantType.BUSINESS,
-            description="人防工程竣工验收备案信息",
-            delivery_form=DeliveryForm.PAPER,
-            delivery_method=DeliveryMethod.POST,
-        ),
+    return support.disclosure_request(
+        ApplicantType.BUSINESS,
+        on=received,
+        description="人防工程竣工验收备案信息",
+        delivery_form=DeliveryForm.PAPER,
+        delivery_method=DeliveryMethod.POST,
     )
 
 
@@ -122,22 +103,9 @@ async def test_a_mailbox_letter_is_due_5_working_days_after_assignment_and_stops
     topics: Topics,
 ) -> None:
     client, _ = tracking
-    case_id = uuid4()
-    letter = SubmissionReceived(
-        case_id=case_id,
-        channel=Channel.MAILBOX,
-        received_at=datetime.now(UTC),
-        receipt_date=date(2026, 9, 30),
-        mailbox=MailboxContent(mailbox="director", category="咨询", subject="s", body="b"),
-    )
-    assigned = CaseAssigned(
-        case_id=case_id,
-        channel=Channel.MAILBOX,
-        department_id="engineering",
-        department_name="人防工程管理处",
-        reason="r",
-        assigned_on=date(2026, 9, 30),
-    )
+    letter = support.letter("s", "b", on=date(2026, 9, 30), mailbox="director", category="咨询")
+    case_id = letter.case_id
+    assigned = support.assigned(letter, reason="r")
     # Assigned Wed 2026-09-30; Oct 1–7 off, Sat Oct 10 worked → Oct 8, 9, 10, 12, 13: due 2026-10-13.
     await producer.send_payloads(topics.case_events, [letter, assigned, assigned])  # the assignment twice
     (deadline,) = await case_events.wait_for_event(str(case_id), "deadline.set", where=REPLY)
@@ -146,16 +114,7 @@ async def test_a_mailbox_letter_is_due_5_working_days_after_assignment_and_stops
 
     await producer.send_payloads(
         topics.case_events,
-        [
-            CaseReplied(
-                case_id=case_id,
-                channel=Channel.MAILBOX,
-                department_id="engineering",
-                department_name="人防工程管理处",
-                text="答复",
-                replied_on=date(2026, 10, 9),
-            )
-        ],
+        [support.replied(letter, on=date(2026, 10, 9))],
     )
 
     async def stopped() -> dict[str, Any] | None:
@@ -307,22 +266,9 @@ async def test_yellow_and_red_cards_are_sent_exactly_once_even_across_a_restart(
     from shared.calendar_data import default_calendar
 
     calendar = default_calendar()
-    letter_id = uuid4()
-    letter = SubmissionReceived(
-        case_id=letter_id,
-        channel=Channel.MAILBOX,
-        received_at=datetime.now(UTC),
-        receipt_date=date(2026, 11, 19),
-        mailbox=MailboxContent(mailbox="director", category="咨询", subject="s", body="b"),
-    )
-    assigned = CaseAssigned(
-        case_id=letter_id,
-        channel=Channel.MAILBOX,
-        department_id="engineering",
-        department_name="人防工程管理处",
-        reason="r",
-        assigned_on=date(2026, 11, 19),
-    )  # 5 working days → due Thursday 2026-11-26
+    letter = support.letter("s", "b", on=date(2026, 11, 19), mailbox="director", category="咨询")
+    letter_id = letter.case_id
+    assigned = support.assigned(letter, reason="r")  # 5 working days → due Thursday 2026-11-26
     overdue = disclosure(date(2026, 10, 9))  # 20 working days (Sat Oct 10 is worked) → due 2026-11-05
     settings = settings_for(TrackingSettings, kafka_bootstrap, topics, database_url, alarm_check_seconds=3600)
     async with in_process(create_app, settings) as (_, runtime):
@@ -369,30 +315,10 @@ async def test_a_letter_sent_back_for_re_handling_gets_a_new_reply_period(
     from shared.events import CaseReopened
 
     client, _ = tracking
-    case_id = uuid4()
-    letter = SubmissionReceived(
-        case_id=case_id,
-        channel=Channel.MAILBOX,
-        received_at=datetime.now(UTC),
-        receipt_date=date(2026, 11, 2),
-        mailbox=MailboxContent(mailbox="director", category="投诉", subject="s", body="b"),
-    )
-    assigned = CaseAssigned(
-        case_id=case_id,
-        channel=Channel.MAILBOX,
-        department_id="engineering",
-        department_name="人防工程管理处",
-        reason="r",
-        assigned_on=date(2026, 11, 2),
-    )
-    answer = CaseReplied(
-        case_id=case_id,
-        channel=Channel.MAILBOX,
-        department_id="engineering",
-        department_name="人防工程管理处",
-        text="答复",
-        replied_on=date(2026, 11, 4),
-    )
+    letter = support.letter("s", "b", on=date(2026, 11, 2), mailbox="director", category="投诉")
+    case_id = letter.case_id
+    assigned = support.assigned(letter, reason="r")
+    answer = support.replied(letter, on=date(2026, 11, 4))
     reopened = CaseReopened(case_id=case_id, reason="来信人不满意：问题未解决")
     await producer.send_payloads(topics.case_events, [letter, assigned, answer, reopened])
     (again,) = await case_events.wait_for_event(
