@@ -14,14 +14,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from faststream.kafka import KafkaBroker
-from sqlalchemy import Table
-from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.consumer import EventConsumer, EventHandler, ProcessedEvent, RetryPolicy
 from shared.db import Database
 from shared.events import Envelope, EventPayload
 from shared.kafka import make_broker, make_publisher
+from shared.migrations import ServiceSchema, upgrade
 from shared.outbox import OutboxMessage, OutboxRelay, add_events
 from shared.settings import ServiceSettings
 from shared.topics import TopicSpec
@@ -32,11 +31,14 @@ log = logging.getLogger(__name__)
 
 
 class ServiceRuntime:
-    def __init__(self, settings: ServiceSettings, tables: Sequence[type[SQLModel] | Table]) -> None:
+    def __init__(self, settings: ServiceSettings, schema: ServiceSchema) -> None:
         self.settings = settings
+        self.schema = schema
         self.source = f"/civic/{settings.service_name}"
         self.topics = settings.topics
-        self.database = Database(settings.resolved_database_url, [*tables, OutboxMessage, ProcessedEvent])
+        self.database = Database(
+            settings.resolved_database_url, [*schema.tables, OutboxMessage, ProcessedEvent]
+        )
         self.broker: KafkaBroker = make_broker(
             settings.kafka_bootstrap_servers, client_id=f"civic-{settings.service_name}"
         )
@@ -82,10 +84,12 @@ class ServiceRuntime:
 
     @asynccontextmanager
     async def running(self, prepare: Callable[[], Awaitable[None]] | None = None) -> AsyncIterator[None]:
-        """Schema, then ``prepare`` (seed data), then the broker and consumers, then the relay."""
+        """Migrations, then ``prepare`` (seed data), then the broker and consumers, then the relay."""
         if self.database.is_sqlite:
             self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        await self.database.create_schema()
+        before, after = await upgrade(self.database, self.schema)
+        if before != after:
+            log.info("%s database upgraded from %s to %s", self.settings.service_name, before, after)
         if prepare is not None:
             await prepare()
         await self.broker.start()

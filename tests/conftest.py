@@ -17,12 +17,10 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from deploy.kafka.local import LocalKafka, create_topics
 from shared.topics import Topics
+from tests.support.databases import Databases
 from tests.support.kafka import RawProducer, TopicReader
 
 
@@ -70,29 +68,16 @@ def _backends() -> list[str]:
 
 
 @pytest_asyncio.fixture(params=_backends())
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
-        return
-    admin_url = os.environ.get("CIVIC_TEST_POSTGRES_URL")
-    if not admin_url:
+async def databases(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Databases]:
+    if request.param == "postgresql" and not os.environ.get("CIVIC_TEST_POSTGRES_URL"):
         if os.environ.get("CIVIC_REQUIRE_POSTGRES"):
             pytest.fail("CIVIC_REQUIRE_POSTGRES is set but CIVIC_TEST_POSTGRES_URL is not")
         pytest.skip("PostgreSQL not configured (set CIVIC_TEST_POSTGRES_URL)")
-    name = f"civic_test_{uuid.uuid4().hex[:12]}"
-    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    # FORCE may meet a backend this role cannot end (autovacuum, for a moment): try again, and in the
-    # end leave the throwaway database rather than fail a test that passed.
-    for attempt in range(10):
-        try:
-            async with engine.connect() as conn:
-                await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            break
-        except DBAPIError as exc:
-            if attempt == 9:
-                print(f"\nleft test database {name}: {exc}")
-            await asyncio.sleep(0.5)
-    await engine.dispose()
+    made = Databases(request.param, tmp_path)
+    yield made
+    await made.drop_all()
+
+
+@pytest_asyncio.fixture
+async def database_url(databases: Databases) -> str:
+    return await databases.new()

@@ -1,9 +1,12 @@
-"""``python -m services.intake``: serve intake on INTAKE_HOST:INTAKE_PORT."""
+"""``python -m services.intake``: serve intake on INTAKE_HOST:INTAKE_PORT; ``db upgrade`` migrates its
+database (see `shared.commands`)."""
+
+import sys
 
 from services.intake.app import create_app
 from services.intake.config import IntakeSettings
-from shared.serve import serve
+from services.intake.db import SCHEMA
+from shared.commands import run
 
 if __name__ == "__main__":
-    settings = IntakeSettings()
-    serve(create_app(settings), settings)
+    run(sys.argv[1:], settings_type=IntakeSettings, create_app=create_app, schema=SCHEMA)

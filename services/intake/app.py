@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from services.intake import handlers
 from services.intake.api import router
 from services.intake.config import IntakeSettings
-from services.intake.db import TABLES
+from services.intake.db import SCHEMA
 from services.intake.limits import ClientLimits, SlidingWindow
 from services.intake.pages import pages
 from shared.events import (
@@ -47,7 +47,7 @@ CITIZEN_VISIBLE = (
 
 
 def create_app(settings: IntakeSettings) -> FastAPI:
-    runtime = ServiceRuntime(settings, TABLES)
+    runtime = ServiceRuntime(settings, SCHEMA)
     runtime.consume("intake-case-view", CASE_EVENTS, dict.fromkeys(CITIZEN_VISIBLE, handlers.on_case_event))
     runtime.consume(
         "intake-consultations",

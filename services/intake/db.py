@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from shared.db import UTCDateTime
+from shared.migrations import ServiceSchema
 
 
 class Mailbox(SQLModel, table=True):
@@ -86,3 +88,6 @@ class IdempotencyRecord(SQLModel, table=True):
 
 
 TABLES: list[type[SQLModel]] = [Mailbox, Submission, CaseView, ConsultationView, IdempotencyRecord]
+
+SCHEMA = ServiceSchema("intake", TABLES, Path(__file__).parent / "migrations")
+"""The intake database: its tables and their migrations."""

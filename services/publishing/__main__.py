@@ -1,9 +1,12 @@
-"""``python -m services.publishing``: serve publishing on PUBLISHING_HOST:PUBLISHING_PORT."""
+"""``python -m services.publishing``: serve publishing on PUBLISHING_HOST:PUBLISHING_PORT; ``db upgrade`` migrates its
+database (see `shared.commands`)."""
+
+import sys
 
 from services.publishing.app import create_app
 from services.publishing.config import PublishingSettings
-from shared.serve import serve
+from services.publishing.db import SCHEMA
+from shared.commands import run
 
 if __name__ == "__main__":
-    settings = PublishingSettings()
-    serve(create_app(settings), settings)
+    run(sys.argv[1:], settings_type=PublishingSettings, create_app=create_app, schema=SCHEMA)

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.publishing import handlers, records
 from services.publishing.api import router
 from services.publishing.config import PublishingSettings
-from services.publishing.db import TABLES
+from services.publishing.db import SCHEMA
 from services.publishing.pages import pages
 from shared.calendar_store import LiveCalendar, keep_calendar_year, seed_calendar
 from shared.consumer import EventHandler
@@ -46,7 +46,7 @@ def each(*steps: EventHandler) -> EventHandler:
 
 
 def create_app(settings: PublishingSettings) -> FastAPI:
-    runtime = ServiceRuntime(settings, TABLES)
+    runtime = ServiceRuntime(settings, SCHEMA)
     calendar = LiveCalendar()
     runtime.consume(
         "publishing",

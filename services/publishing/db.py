@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, Column
@@ -10,6 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from shared.calendar_store import CalendarYear
 from shared.db import UTCDateTime
+from shared.migrations import ServiceSchema
 
 
 class ConsentedLetter(SQLModel, table=True):
@@ -169,3 +171,6 @@ TABLES: list[type[SQLModel]] = [
     AppealRow,
     CalendarYear,
 ]
+
+SCHEMA = ServiceSchema("publishing", TABLES, Path(__file__).parent / "migrations")
+"""The publishing database: its tables and their migrations."""

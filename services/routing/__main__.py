@@ -1,9 +1,12 @@
-"""``python -m services.routing``: serve routing on ROUTING_HOST:ROUTING_PORT."""
+"""``python -m services.routing``: serve routing on ROUTING_HOST:ROUTING_PORT; ``db upgrade`` migrates its
+database (see `shared.commands`)."""
+
+import sys
 
 from services.routing.app import create_app
 from services.routing.config import RoutingSettings
-from shared.serve import serve
+from services.routing.db import SCHEMA
+from shared.commands import run
 
 if __name__ == "__main__":
-    settings = RoutingSettings()
-    serve(create_app(settings), settings)
+    run(sys.argv[1:], settings_type=RoutingSettings, create_app=create_app, schema=SCHEMA)

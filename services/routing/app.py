@@ -11,7 +11,7 @@ from services.routing import actions, handlers
 from services.routing.actions import Office
 from services.routing.api import router
 from services.routing.config import RoutingSettings
-from services.routing.db import TABLES
+from services.routing.db import SCHEMA
 from services.routing.pages import pages
 from services.routing.similarity import ClusterIndex
 from services.routing.workflow import ExtensionRules
@@ -32,7 +32,7 @@ from shared.topics import CALENDAR_EVENTS, CASE_EVENTS
 
 
 def create_app(settings: RoutingSettings) -> FastAPI:
-    runtime = ServiceRuntime(settings, TABLES)
+    runtime = ServiceRuntime(settings, SCHEMA)
     clusters = ClusterIndex(settings.similarity_threshold)
     office = Office(
         calendar=LiveCalendar(),

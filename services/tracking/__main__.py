@@ -1,18 +1,13 @@
-"""``python -m services.tracking``: serve tracking on TRACKING_HOST:TRACKING_PORT.
-
-``python -m services.tracking replay``: rebuild the clocks from the event log (see `replay`).
-"""
+"""``python -m services.tracking``: serve tracking on TRACKING_HOST:TRACKING_PORT; ``db upgrade`` migrates
+its database; ``replay`` rebuilds the clocks from the event log (see `shared.commands`)."""
 
 import sys
 
 from services.tracking.app import create_app
 from services.tracking.config import TrackingSettings
+from services.tracking.db import SCHEMA
 from services.tracking.replay import main as replay
-from shared.serve import serve
+from shared.commands import run
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["replay"]:
-        replay(sys.argv[2:])
-    else:
-        settings = TrackingSettings()
-        serve(create_app(settings), settings)
+    run(sys.argv[1:], settings_type=TrackingSettings, create_app=create_app, schema=SCHEMA, replay=replay)

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.tracking import handlers
 from services.tracking.api import router
 from services.tracking.config import TrackingSettings
-from services.tracking.db import TABLES
+from services.tracking.db import SCHEMA
 from services.tracking.pages import pages
 from shared.calendar_store import LiveCalendar, seed_calendar
 from shared.consumer import EventHandler
@@ -87,7 +87,7 @@ def on_current_calendar(
 
 
 def create_app(settings: TrackingSettings) -> FastAPI:
-    runtime = ServiceRuntime(settings, TABLES)
+    runtime = ServiceRuntime(settings, SCHEMA)
     calendar = LiveCalendar()
     runtime.consume(
         "tracking", CASE_EVENTS, on_current_calendar(calendar, case_event_handlers(calendar, settings))

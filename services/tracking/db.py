@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from shared.calendar_store import CalendarYear
 from shared.db import UTCDateTime
+from shared.migrations import ServiceSchema
 
 
 class Clock(SQLModel, table=True):
@@ -80,3 +82,6 @@ class AlarmSent(SQLModel, table=True):
 
 
 TABLES: list[type[SQLModel]] = [Clock, ClockLedgerEntry, CaseChannel, AlarmSent, CalendarYear]
+
+SCHEMA = ServiceSchema("tracking", TABLES, Path(__file__).parent / "migrations")
+"""The tracking database: its tables and their migrations."""

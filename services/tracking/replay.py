@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,7 +135,7 @@ async def _read_to_end(bootstrap_servers: str, topic: str) -> AsyncIterator[list
         await consumer.stop()
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m services.tracking replay",
         description="Rebuild tracking's clocks from case-events offset 0 (stop the service first).",

@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from shared.codes import Channel
 from shared.consumer import PermanentFailure
 from shared.events import CaseAssigned, CaseClosed, Envelope, EventPayload, new_event
+from shared.migrations import ServiceSchema
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
 from shared.topics import CASE_EVENTS, Topics
@@ -68,7 +69,7 @@ async def consumer_service(
         consumer_backoff_seconds=0.05,
         service_name="testsvc",
     )
-    runtime = ServiceRuntime(settings, [Tally])
+    runtime = ServiceRuntime(settings, ServiceSchema("testsvc", [Tally], None))
     runtime.consume("test-consumer", CASE_EVENTS, {CaseAssigned: handler, CaseClosed: count_event})  # type: ignore[dict-item]
     async with runtime.running():
         yield runtime

@@ -1,0 +1,80 @@
+"""What ``python -m services.<name>`` does: serve, or one of the service's operator commands.
+
+python -m services.<name>                    serve on <NAME>_HOST:<NAME>_PORT
+python -m services.<name> db upgrade         migrate the service's database to the newest revision
+python -m services.<name> db current         the revision the database is at, and the newest
+python -m services.<name> db revision -m M   (developers) write a revision for changed table models
+python -m services.<name> replay             rebuild the service's state from the event log
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from fastapi import FastAPI
+
+from shared.db import Database
+from shared.migrations import ServiceSchema, current_revision, head_revision, upgrade, write_revision
+from shared.serve import serve
+from shared.settings import ServiceSettings
+
+__all__ = ["run"]
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+async def _upgrade(settings: ServiceSettings, schema: ServiceSchema) -> str:
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    database = Database(settings.resolved_database_url, schema.tables)
+    try:
+        before, after = await upgrade(database, schema)
+    finally:
+        await database.dispose()
+    return f"{schema.service} database: {before or 'none'} → {after}"
+
+
+async def _current(settings: ServiceSettings, schema: ServiceSchema) -> str:
+    database = Database(settings.resolved_database_url, schema.tables)
+    try:
+        current = await current_revision(database)
+    finally:
+        await database.dispose()
+    return f"{schema.service} database at {current or 'no revision'}; newest {head_revision(schema)}"
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    settings_type: type[S],
+    create_app: Callable[[S], FastAPI],
+    schema: ServiceSchema,
+    replay: Callable[[Sequence[str]], None] | None = None,
+) -> None:
+    if list(argv[:1]) == ["replay"] and replay is not None:
+        replay(argv[1:])
+        return
+    parser = argparse.ArgumentParser(prog=f"python -m services.{schema.service}", description=__doc__)
+    commands = parser.add_subparsers(dest="command")
+    db = commands.add_parser("db", help="the service's database schema").add_subparsers(
+        dest="db", required=True
+    )
+    db.add_parser("upgrade", help="migrate to the newest revision")
+    db.add_parser("current", help="the revision the database is at")
+    revision = db.add_parser("revision", help="write a revision for changed table models")
+    revision.add_argument("-m", "--message", required=True)
+    if replay is not None:
+        commands.add_parser("replay", help="rebuild the state from the event log (see --help there)")
+    args = parser.parse_args(argv)
+    settings = settings_type()
+    if args.command is None:
+        serve(create_app(settings), settings)
+    elif args.db == "upgrade":
+        print(asyncio.run(_upgrade(settings, schema)))
+    elif args.db == "current":
+        print(asyncio.run(_current(settings, schema)))
+    else:
+        print(f"wrote {asyncio.run(write_revision(schema, args.message))}")
