@@ -76,6 +76,10 @@ def receipt_date(received_via: ReceivedVia, received_at: datetime, registered_da
     return local_date(received_at)
 
 
+CONCLUDED = ("replied", "closed")
+"""States in which the department has answered: nothing the citizen sends reopens them but a rating."""
+
+
 @dataclass(frozen=True, slots=True)
 class TimelineEntry:
     at: datetime
@@ -126,6 +130,8 @@ def apply_case_event(view: CitizenView, payload: EventPayload, at: datetime | No
                 when, "supplement.requested", "需要补正", f"请于{due.isoformat()}前补充：{items}"
             )
         case SupplementReceived():
+            if view.status in CONCLUDED:  # a late supplement does not reopen the case
+                return replace(view, supplement_pending=False)
             return replace(view, status="in_progress", supplement_pending=False).with_entry(
                 when, "supplement.received", "补正材料已收到"
             )
@@ -141,12 +147,19 @@ def apply_case_event(view: CitizenView, payload: EventPayload, at: datetime | No
             return view.with_entry(when, "deadline.extended", "延期答复", f"延长{days}个工作日：{reason}")
         case CaseReplied(text=text, replied_on=replied_on):
             return replace(
-                view, status="replied", reply=text, replied_on=replied_on, replies=view.replies + 1
+                view,
+                status="replied",
+                reply=text,
+                replied_on=replied_on,
+                replies=view.replies + 1,
+                supplement_pending=False,  # the reply decided the request, supplemented or not
             ).with_entry(when, "case.replied", "已答复")
         case CaseReopened():
             return replace(view, status="in_progress").with_entry(when, "case.reopened", "重新办理")
         case CaseClosed():
-            return replace(view, status="closed").with_entry(when, "case.closed", "已办结")
+            return replace(view, status="closed", supplement_pending=False).with_entry(
+                when, "case.closed", "已办结"
+            )
         case CasePublished():
             return view.with_entry(when, "case.published", "答复已公开", "答复经审核、隐去个人信息后公开")
     return view
@@ -154,6 +167,8 @@ def apply_case_event(view: CitizenView, payload: EventPayload, at: datetime | No
 
 def supplement_refusal(view: CitizenView) -> str | None:
     """Why a supplement (补正材料) cannot be accepted now, or None when it can."""
+    if view.status in CONCLUDED:
+        return f"the case has been {view.status}: a supplement is no longer accepted"
     if not view.supplement_pending:
         return "no supplement is pending for this case: none was asked for, or it was already sent"
     return None

@@ -77,6 +77,7 @@ __all__ = [
     "BadRecordError",
     "ColumnImbalance",
     "DisclosureRecord",
+    "ExcludedRecord",
     "RowKind",
     "TableFour",
     "TableThree",
@@ -124,6 +125,15 @@ class BadRecordError(ValueError):
         super().__init__(f"case {case_id!r}: {problem}")
         self.case_id = case_id
         self.problem = problem
+
+
+@dataclass(frozen=True)
+class ExcludedRecord:
+    """A stored record the report could not place, left out of the tables so that one bad record never
+    takes the whole report down; the admin sees each with its problem and corrects it at the source."""
+
+    case_id: str
+    problem: str
 
 
 # --- inputs ---------------------------------------------------------------------------------------
@@ -451,6 +461,8 @@ class AnnualReport:
     year: int
     table_three: TableThree
     table_four: TableFour
+    excluded: tuple[ExcludedRecord, ...] = ()
+    """Records that could not be placed and are not counted; the public sees how many, admins which."""
 
     @property
     def imbalances(self) -> tuple[ColumnImbalance, ...]:
@@ -469,13 +481,19 @@ class AnnualReport:
             "table_four": self.table_four.to_dict(),
             "balanced": self.balanced,
             "balance_problems": [imbalance.message for imbalance in self.imbalances],
+            "excluded_records": len(self.excluded),
         }
 
 
 def compile_annual_report(
-    year: int, records: Iterable[DisclosureRecord], appeals: Iterable[AppealRecord]
+    year: int,
+    records: Iterable[DisclosureRecord],
+    appeals: Iterable[AppealRecord],
+    excluded: Iterable[ExcludedRecord] = (),
 ) -> AnnualReport:
-    return AnnualReport(year, count_table_three(records, year), count_table_four(appeals, year))
+    return AnnualReport(
+        year, count_table_three(records, year), count_table_four(appeals, year), tuple(excluded)
+    )
 
 
 # --- CSV ------------------------------------------------------------------------------------------

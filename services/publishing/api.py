@@ -20,6 +20,7 @@ from services.publishing.schemas import (
     CandidatePublic,
     ConsultationCreate,
     ConsultationPublic,
+    ExcludedRecordPublic,
     PublicStats,
     ReplyPage,
     ReplyPublic,
@@ -208,6 +209,20 @@ async def public_stats(period: PeriodDep, runtime: RuntimeDep, calendar: Calenda
 )
 async def disclosure_report(year: Year, runtime: RuntimeDep) -> dict[str, object]:
     return (await records.annual_report(runtime, year)).to_dict()
+
+
+@router.get(
+    "/reports/disclosure/{year}/excluded",
+    tags=["admin"],
+    summary="Records the annual report could not place and left out, with why (admins)",
+)
+async def disclosure_report_excluded(
+    year: Year, runtime: RuntimeDep, principal: PrincipalDep
+) -> list[ExcludedRecordPublic]:
+    return [
+        ExcludedRecordPublic(case_id=r.case_id, problem=r.problem)
+        for r in await records.excluded_records(runtime, year, principal)
+    ]
 
 
 @router.get(

@@ -15,6 +15,7 @@ from services.publishing.annual_report import (
     AppealRecord,
     BadRecordError,
     DisclosureRecord,
+    ExcludedRecord,
     compile_annual_report,
 )
 from services.publishing.db import AppealRow, CaseRecord
@@ -115,10 +116,13 @@ async def on_case_replied(
 async def on_case_reopened(
     session: AsyncSession, _envelope: Envelope, payload: CaseReopened
 ) -> list[EventPayload]:
-    """Sent back for re-handling: not replied any more until it is answered again."""
+    """Sent back for re-handling: open again until it is answered again. A disclosure request handled
+    again is still one request: it counts once, with its final outcome, in the year it is finally
+    concluded (the national template's rule), so its earlier outcome is forgotten here."""
     record = await _record(session, payload.case_id)
     if record is not None:
         record.replied_on = None
+        record.outcome = None
         session.add(record)
     return []
 
@@ -208,6 +212,8 @@ async def public_stats(
 
 
 async def annual_report(runtime: ServiceRuntime, year: int) -> AnnualReport:
+    """Tables three and four of ``year``. A stored record that cannot be placed (a request concluded
+    before it was received, say) is left out and listed in ``excluded`` — never a failed report."""
     async with runtime.database.session() as session:
         cases = (
             await session.exec(
@@ -218,30 +224,42 @@ async def annual_report(runtime: ServiceRuntime, year: int) -> AnnualReport:
             )
         ).all()
         appeals = (await session.exec(select(AppealRow))).all()
-    records = [
-        DisclosureRecord(
-            case_id=c.case_id,
-            applicant_type=c.applicant_type,  # type: ignore[arg-type]  # a stored code, checked by the record
-            received_on=c.received_on,
-            concluded_on=c.replied_on if c.outcome else None,
-            outcome=c.outcome,  # type: ignore[arg-type]
-        )
-        for c in cases
-    ]
-    return compile_annual_report(
-        year,
-        records,
-        [
-            AppealRecord(
-                case_id=a.case_id or a.id,
-                kind=a.kind,  # type: ignore[arg-type]
-                filed_on=a.filed_on,
-                result=a.result,  # type: ignore[arg-type]
-                decided_on=a.decided_on,
+    excluded: list[ExcludedRecord] = []
+    records: list[DisclosureRecord] = []
+    for c in cases:
+        try:
+            records.append(
+                DisclosureRecord(
+                    case_id=c.case_id,
+                    applicant_type=c.applicant_type,  # type: ignore[arg-type]  # a stored code, checked here
+                    received_on=c.received_on,
+                    concluded_on=c.replied_on if c.outcome else None,
+                    outcome=c.outcome,  # type: ignore[arg-type]
+                )
             )
-            for a in appeals
-        ],
-    )
+        except BadRecordError as exc:
+            excluded.append(ExcludedRecord(exc.case_id, exc.problem))
+    placed: list[AppealRecord] = []
+    for a in appeals:
+        try:
+            placed.append(
+                AppealRecord(
+                    case_id=a.case_id or a.id,
+                    kind=a.kind,  # type: ignore[arg-type]
+                    filed_on=a.filed_on,
+                    result=a.result,  # type: ignore[arg-type]
+                    decided_on=a.decided_on,
+                )
+            )
+        except BadRecordError as exc:
+            excluded.append(ExcludedRecord(exc.case_id, f"appeal {a.id}: {exc.problem}"))
+    return compile_annual_report(year, records, placed, excluded)
+
+
+async def excluded_records(runtime: ServiceRuntime, year: int, principal: Principal) -> list[ExcludedRecord]:
+    """What the report of ``year`` left out, and why: for the admin to correct at the source."""
+    require_roles(principal, Role.ADMIN, Role.DISCLOSURE_HEAD)
+    return list((await annual_report(runtime, year)).excluded)
 
 
 async def record_appeal(runtime: ServiceRuntime, body: AppealCreate, principal: Principal) -> AppealPublic:

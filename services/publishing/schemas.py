@@ -172,6 +172,13 @@ class AppealPublic(BaseModel):
     decided_on: date | None
 
 
+class ExcludedRecordPublic(BaseModel):
+    """A record the annual report left out: which case, and what is wrong with it."""
+
+    case_id: str
+    problem: str
+
+
 class CandidatePublic(BaseModel):
     """Similar information asked for by several applicants: a candidate for proactive disclosure."""
 

@@ -20,7 +20,7 @@ import yaml
 from jsonschema import Draft7Validator
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SCHEMA_PATH = REPO_ROOT.parent / "shared" / "data" / "compose-spec.schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "compose-spec.schema.json"
 COMPOSE_PATH = REPO_ROOT / "docker-compose.yml"
 DOCKERFILE_PATH = REPO_ROOT / "deploy" / "Dockerfile"
 INIT_SQL_PATH = REPO_ROOT / "deploy" / "postgres" / "init.sql"

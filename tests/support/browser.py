@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -63,7 +64,10 @@ async def served(app: FastAPI, name: str) -> AsyncIterator[str]:
 @asynccontextmanager
 async def chromium() -> AsyncIterator[Browser]:
     if not await asyncio.to_thread(CHROMIUM.exists):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
+        missing = f"the browser tests need Debian's Chromium at {CHROMIUM}: apt-get install chromium"
+        if os.environ.get("CIVIC_REQUIRE_BROWSER"):  # CI installs it: there, missing is a failure
+            pytest.fail(missing)
+        pytest.skip(missing)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:

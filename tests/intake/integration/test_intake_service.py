@@ -441,6 +441,33 @@ async def test_a_supplement_answers_a_pending_request_once(
     await _wait_for_status(client, code, "in_progress")
 
 
+async def test_a_supplement_after_the_reply_is_refused_and_the_page_stays_replied(
+    intake: tuple[httpx.AsyncClient, ServiceRuntime], producer: RawProducer, topics: Topics
+) -> None:
+    client, runtime = intake
+    case_id, code = await _letter_with_code(client)
+    asked = SupplementRequested(
+        case_id=case_id, items="请补充小区名称", due_date=date(2026, 12, 9), requested_on=date(2026, 11, 25)
+    )
+    answered = CaseReplied(
+        case_id=case_id,
+        channel=Channel.MAILBOX,
+        department_id="engineering",
+        department_name="人防工程管理处",
+        text="经核实，不予补正，直接答复。",
+        replied_on=date(2026, 11, 26),
+    )
+    await producer.send_payloads(topics.case_events, [asked, answered])
+    await _wait_for_status(client, code, "replied")
+    refused = await client.post(f"/api/v1/cases/{code}/supplement", json={"text": "小区名称为泉城花园"})
+    assert_error(refused, 409, "conflict")
+    assert "replied" in refused.json()["error"]["message"]
+    view = (await client.get(f"/api/v1/cases/{code}")).json()
+    assert view["status"] == "replied"
+    assert "补正材料已收到" not in [entry["title"] for entry in view["timeline"]]
+    assert await outbox_rows(runtime) == 1, "only submission.received: no supplement.received went out"
+
+
 async def test_a_reply_is_rated_once_and_again_after_re_handling(
     intake: tuple[httpx.AsyncClient, ServiceRuntime],
     producer: RawProducer,

@@ -6,7 +6,7 @@ from uuid import uuid4
 from services.intake.domain import apply_case_event, rating_refusal, received_view, supplement_refusal
 from services.intake.limits import SlidingWindow
 from shared.codes import Channel
-from shared.events import CaseReopened, CaseReplied, SupplementReceived, SupplementRequested
+from shared.events import CaseClosed, CaseReopened, CaseReplied, SupplementReceived, SupplementRequested
 
 AT = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 CASE = uuid4()
@@ -57,6 +57,27 @@ def test_a_supplement_is_accepted_only_while_one_is_asked_for() -> None:
         view, SupplementReceived(case_id=CASE, text="已补充", receipt_date=date(2026, 11, 27)), AT
     )
     assert supplement_refusal(view)
+
+
+def test_no_supplement_is_accepted_once_the_case_is_replied_or_closed() -> None:
+    asked = apply_case_event(
+        received_view(AT),
+        SupplementRequested(
+            case_id=CASE, items="身份证明", due_date=date(2026, 12, 9), requested_on=date(2026, 11, 26)
+        ),
+        AT,
+    )
+    answered = apply_case_event(asked, replied(), AT)
+    assert answered.supplement_pending is False
+    assert supplement_refusal(answered) == "the case has been replied: a supplement is no longer accepted"
+    closed = apply_case_event(answered, CaseClosed(case_id=CASE, closed_on=date(2026, 11, 28)), AT)
+    assert supplement_refusal(closed) == "the case has been closed: a supplement is no longer accepted"
+    # One that came in anyway (an older intake accepted it) leaves the page showing what the case is.
+    late = apply_case_event(
+        closed, SupplementReceived(case_id=CASE, text="迟到的补正", receipt_date=date(2026, 11, 29)), AT
+    )
+    assert late.status == "closed"
+    assert late.timeline == closed.timeline
 
 
 def test_each_reply_can_be_rated_once() -> None:

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from shared.codes import ApplicantType, Outcome, Rating, Role
-from shared.events import CaseRated, Contact, EventPayload, SubmissionReceived
+from shared.events import CaseRated, CaseReopened, Contact, EventPayload, SubmissionReceived
 from shared.runtime import ServiceRuntime
 from shared.topics import Topics
 from tests.support.events import (
@@ -165,6 +165,112 @@ async def test_statistics_per_channel_and_department_for_a_period(
     assert wider["total"]["replied"] == 2, "the 2026 letter is not replied"
     backwards = await client.get("/api/v1/stats", params={"from": "2025-12-31", "to": "2025-01-01"})
     assert_error(backwards, 422, "validation_error")
+
+
+async def test_a_request_handled_again_counts_once_with_its_final_outcome(
+    publishing: tuple[httpx.AsyncClient, ServiceRuntime], producer: RawProducer, topics: Topics
+) -> None:
+    """A reopened request counts once in 一 and once in the outcome rows, with its final outcome, in the
+    year it is finally concluded; until then it is carried forward — and the report never fails on it."""
+    client, _ = publishing
+    reopened = request(ApplicantType.NATURAL_PERSON, date(2025, 11, 3), "丁")
+    await producer.send_payloads(
+        topics.case_events,
+        [
+            reopened,
+            replied(
+                reopened,
+                "部分公开",
+                department=OPEN_GOVERNMENT,
+                on=date(2025, 11, 20),
+                outcome=Outcome.PARTIALLY_DISCLOSED,
+            ),
+            CaseRated(case_id=reopened.case_id, rating=Rating.UNSATISFIED),
+            CaseReopened(case_id=reopened.case_id, reason="申请人不满意"),
+        ],
+    )
+
+    async def rows_of(year: int, expect: dict[str, int]) -> dict[str, dict[str, int]] | None:
+        response = await client.get(f"/api/v1/reports/disclosure/{year}")
+        assert response.status_code == 200, response.text
+        report = response.json()
+        rows: dict[str, dict[str, int]] = {r["row"]: r["counts"] for r in report["table_three"]}
+        if all(rows[row]["total"] == n for row, n in expect.items()):
+            assert report["balanced"], report["balance_problems"]
+            return rows
+        return None
+
+    open_again = await eventually(
+        lambda: rows_of(2025, {"new": 1, "carried_forward": 1, "total": 0}), "the reopened request, open"
+    )
+    assert open_again["partially_disclosed"]["total"] == 0, "its first outcome no longer counts"
+
+    await producer.send_payloads(
+        topics.case_events,
+        [
+            replied(
+                reopened,
+                "予以公开",
+                department=OPEN_GOVERNMENT,
+                on=date(2026, 1, 12),
+                outcome=Outcome.DISCLOSED,
+            )
+        ],
+    )
+    final = await eventually(
+        lambda: rows_of(2026, {"carried_over": 1, "disclosed": 1, "total": 1}), "the final answer in 2026"
+    )
+    assert final["partially_disclosed"]["total"] == 0
+    assert final["new"]["total"] == 0, "one request: new in 2025 only"
+    assert (await rows_of(2025, {"new": 1, "carried_forward": 1, "total": 0})) is not None
+
+
+async def test_a_record_the_report_cannot_place_is_left_out_with_a_note(
+    publishing: tuple[httpx.AsyncClient, ServiceRuntime], producer: RawProducer, topics: Topics
+) -> None:
+    client, _ = publishing
+    good = request(ApplicantType.BUSINESS, date(2025, 4, 1), "戊")
+    bad = request(ApplicantType.NATURAL_PERSON, date(2025, 6, 10), "己")
+    await producer.send_payloads(
+        topics.case_events,
+        [
+            good,
+            bad,
+            replied(
+                good, "予以公开", department=OPEN_GOVERNMENT, on=date(2025, 4, 20), outcome=Outcome.DISCLOSED
+            ),
+            # Answered before it was received: a registration error the report cannot place.
+            replied(
+                bad, "予以公开", department=OPEN_GOVERNMENT, on=date(2025, 6, 1), outcome=Outcome.DISCLOSED
+            ),
+        ],
+    )
+
+    async def reported() -> dict[str, Any] | None:
+        response = await client.get("/api/v1/reports/disclosure/2025")
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body if body["excluded_records"] == 1 else None
+
+    report = await eventually(reported, "the report with one record left out")
+    rows = {r["row"]: r["counts"] for r in report["table_three"]}
+    assert rows["new"]["total"] == 1
+    assert rows["disclosed"]["business"] == 1
+    assert report["balanced"]
+    assert_error(await client.get("/api/v1/reports/disclosure/2025/excluded"), 401, "unauthorized")
+    assert_error(
+        await client.get("/api/v1/reports/disclosure/2025/excluded", headers=bearer(Role.REVIEWER)),
+        403,
+        "forbidden",
+    )
+    (note,) = (
+        await client.get("/api/v1/reports/disclosure/2025/excluded", headers=bearer(Role.ADMIN))
+    ).json()
+    assert note["case_id"] == str(bad.case_id)
+    assert "before it was received" in note["problem"]
+    page = await client.get("/reports/disclosure/2025")
+    assert page.status_code == 200
+    assert "有 1 条记录暂未计入" in page.text
 
 
 async def test_the_annual_report_counts_every_request_and_balances(
