@@ -28,7 +28,13 @@ class ServiceProcess:
     port: int
     env: dict[str, str]
     log_path: Path
+    instance: str = ""
+    """Tells apart several instances of one service (their PID files), e.g. ``2``."""
     process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}-{self.instance}" if self.instance else self.name
 
     @property
     def url(self) -> str:
@@ -36,7 +42,7 @@ class ServiceProcess:
 
     @property
     def pid_file(self) -> Path:
-        return self.log_path.parent.parent / "pids" / f"{self.name}.pid"
+        return self.log_path.parent.parent / "pids" / f"{self.label}.pid"
 
     def start(self) -> None:
         self.stop_stale()
@@ -106,8 +112,10 @@ def start_services(
     ports: Mapping[str, int] = DEFAULT_PORTS,
     topic_prefix: str = "",
     extra_env: Mapping[str, str] | None = None,
+    instance: str = "",
 ) -> list[ServiceProcess]:
-    """Start every service named in ``ports``; each gets its own SQLite file under ``data_dir``."""
+    """Start every service named in ``ports``; each gets its own SQLite file under ``data_dir`` (an
+    ``instance`` label starts further instances of services already running, on the same databases)."""
     base = {
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers,
@@ -118,7 +126,8 @@ def start_services(
     services = []
     for name, port in ports.items():
         env = {**base, f"{name.upper()}_PORT": str(port)}
-        service = ServiceProcess(name, port, env, data_dir / "logs" / f"{name}.log")
+        label = f"{name}-{instance}" if instance else name
+        service = ServiceProcess(name, port, env, data_dir / "logs" / f"{label}.log", instance)
         service.start()
         services.append(service)
     return services

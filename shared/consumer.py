@@ -12,9 +12,9 @@ Failures:
 - a use case that raises is tried ``attempts`` times with backoff, then the message goes to
   ``<topic>.dlq`` with headers ``x-dlq-error``, ``x-dlq-consumer``, ``x-dlq-attempts`` and the original
   topic, partition and offset, and the consumer moves on;
-- an infrastructure failure (the database or the network is down) is never dead-lettered: after the
-  attempts the message is not acknowledged and Kafka delivers it again, so the partition waits for
-  the database instead of losing events;
+- an infrastructure failure (the database or the network is down, restarting, out of connections;
+  see `shared.failures`) is never dead-lettered: after the attempts the message is not acknowledged
+  and Kafka delivers it again, so the partition waits for the database instead of losing events;
 - if even the dead-letter publish fails, the message is not acknowledged: Kafka redelivers it.
 """
 
@@ -32,12 +32,12 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 from sqlalchemy import Column, String, Table
-from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.db import Database, UTCDateTime, insert_ignoring_duplicates
 from shared.events import Envelope, EventPayload, decode_event
+from shared.failures import is_infrastructure
 from shared.outbox import OutboxRelay, add_events
 from shared.topics import Topics, TopicSpec
 
@@ -58,9 +58,6 @@ class PermanentFailure(Exception):
 class InfrastructureUnavailable(Exception):
     """The database or network stayed down through every attempt: Kafka is to redeliver the message."""
 
-
-INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, OSError)
-"""Failures of what a use case runs on, not of the event (OSError covers connection and timeout errors)."""
 
 MAX_BACKOFF_SECONDS = 5.0
 
@@ -150,19 +147,20 @@ class EventConsumer:
             except PermanentFailure as exc:
                 await self._dead_letter(message, exc, attempts=attempt)
                 return
-            except INFRASTRUCTURE_ERRORS as exc:
-                log.warning(
-                    "%s: %s %s: infrastructure failure (attempt %d): %s",
-                    self.name,
-                    envelope.type,
-                    envelope.id,
-                    attempt,
-                    exc,
-                )
-                await asyncio.sleep(min(self._retry.backoff_seconds * 2**attempt, MAX_BACKOFF_SECONDS))
-                if attempt == self._retry.attempts:
-                    raise InfrastructureUnavailable(f"{envelope.type} {envelope.id}: {exc}") from exc
             except Exception as exc:
+                if is_infrastructure(exc):
+                    log.warning(
+                        "%s: %s %s: infrastructure failure (attempt %d): %s",
+                        self.name,
+                        envelope.type,
+                        envelope.id,
+                        attempt,
+                        type(exc).__name__,
+                    )
+                    await asyncio.sleep(min(self._retry.backoff_seconds * 2**attempt, MAX_BACKOFF_SECONDS))
+                    if attempt == self._retry.attempts:
+                        raise InfrastructureUnavailable(f"{envelope.type} {envelope.id}") from exc
+                    continue
                 if attempt == self._retry.attempts:
                     await self._dead_letter(message, exc, attempts=attempt)
                     return

@@ -21,7 +21,11 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-__all__ = ["Database", "UTCDateTime", "insert_ignoring_duplicates"]
+__all__ = ["BEFORE_COMMIT", "Database", "UTCDateTime", "insert_ignoring_duplicates"]
+
+BEFORE_COMMIT = "civic_before_commit"
+"""``session.info`` key: async callables run, in order, just before :meth:`Database.transaction` commits
+(the outbox writes its rows there, so their ids follow commit order)."""
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -46,11 +50,24 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Database:
     """One engine and its sessions. Nothing connects until :meth:`create_schema` or first use."""
 
-    def __init__(self, url: str, tables: Sequence[type[SQLModel] | Table]) -> None:
+    def __init__(
+        self,
+        url: str,
+        tables: Sequence[type[SQLModel] | Table],
+        *,
+        sqlite_busy_seconds: float = 30.0,
+        **engine_options: Any,
+    ) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        connect_args: dict[str, Any] = {"timeout": 30} if self.is_sqlite else {}
-        self.engine: AsyncEngine = create_async_engine(url, connect_args=connect_args, pool_pre_ping=True)
+        connect_args: dict[str, Any] = engine_options.pop("connect_args", {})
+        if self.is_sqlite:
+            connect_args.setdefault("timeout", sqlite_busy_seconds)
+        # hide_parameters: an error's text (logged, or in a dead letter's headers) never carries the
+        # values of the statement — they are citizens' letters, names and numbers.
+        self.engine: AsyncEngine = create_async_engine(
+            url, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True, **engine_options
+        )
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._tables: list[Table] = [t if isinstance(t, Table) else t.__table__ for t in tables]  # type: ignore[attr-defined]
@@ -65,11 +82,16 @@ class Database:
         """A session inside one transaction: committed on exit, rolled back on error."""
         async with self._sessions() as session, session.begin():
             yield session
+            for hook in session.info.pop(BEFORE_COMMIT, []):
+                await hook(session)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session for reading (or committing by hand: nothing registered to run before a commit)."""
         async with self._sessions() as session:
             yield session
+            if session.info.get(BEFORE_COMMIT):
+                raise RuntimeError("events were added outside Database.transaction(): they would be lost")
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

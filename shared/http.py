@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.auth import Principal, verify_token
 from shared.codes import Role
 from shared.errors import CivicError, Forbidden, Unauthorized, error_body
+from shared.failures import INFRASTRUCTURE_CANDIDATES, is_infrastructure
 from shared.runtime import ServiceRuntime
 
 __all__ = [
@@ -48,6 +49,22 @@ def stylesheet(path: Path, cache_control: str = "public, max-age=3600") -> FileR
 
 
 log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5
+UNAVAILABLE_MESSAGE = (
+    "the service cannot reach its database just now: nothing was received or changed. "
+    "Please send it again in a few seconds (服务暂时不可用，本次提交未被受理，请稍后重试)"
+)
+
+UNAVAILABLE_PAGE = f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>服务暂时不可用</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><main><h1>服务暂时不可用</h1>
+<p>系统暂时无法连接数据库，您这次提交的内容<strong>未被受理</strong>，也没有保存任何信息。
+请在 {RETRY_AFTER_SECONDS} 秒后返回上一页重新提交。</p>
+<p lang="en">The service cannot reach its database just now: nothing was received. Please try again in a few seconds.</p>
+</main></body></html>
+"""
 
 HealthCheck = Callable[[], Awaitable[None]]
 
@@ -106,6 +123,28 @@ def install_common(
         details = _field_errors(exc)
         fields = ", ".join(sorted({d["field"] for d in details}))
         return JSONResponse(error_body("validation_error", f"invalid input: {fields}", details), 422)
+
+    async def infrastructure_failed(request: Request, exc: Exception) -> Response:
+        """Our database or network failed, not the request: 503, and when to send it again."""
+        if not is_infrastructure(exc):
+            raise exc  # a bug: the 500 below
+        log.warning(
+            "%s %s: infrastructure unavailable (%s)", request.method, request.url.path, type(exc).__name__
+        )
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", ""):
+            return HTMLResponse(UNAVAILABLE_PAGE, 503, headers=headers)
+        return JSONResponse(
+            error_body(
+                "service_unavailable", UNAVAILABLE_MESSAGE, {"retry_after_seconds": RETRY_AFTER_SECONDS}
+            ),
+            503,
+            headers=headers,
+        )
+
+    # Handled per class (not as a catch-all Exception, which Starlette re-raises after answering).
+    for kind in INFRASTRUCTURE_CANDIDATES:
+        app.add_exception_handler(kind, infrastructure_failed)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:

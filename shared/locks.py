@@ -26,13 +26,19 @@ def advisory_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
-async def xact_lock(connection: AsyncSession | AsyncConnection, name: str) -> None:
+async def _connection(on: AsyncSession | AsyncConnection) -> AsyncConnection:
+    return await on.connection() if isinstance(on, AsyncSession) else on
+
+
+async def xact_lock(on: AsyncSession | AsyncConnection, name: str) -> None:
     """Wait for the transaction-level advisory lock ``name``; held until the transaction ends."""
+    connection = await _connection(on)
     await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(name)})
 
 
-async def try_xact_lock(connection: AsyncSession | AsyncConnection, name: str) -> bool:
+async def try_xact_lock(on: AsyncSession | AsyncConnection, name: str) -> bool:
     """Take the transaction-level advisory lock ``name`` if nobody holds it; whether it was taken."""
+    connection = await _connection(on)
     result = await connection.execute(
         text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": advisory_key(name)}
     )

@@ -3,6 +3,19 @@
 A use case adds its events to the session it commits; :class:`OutboxRelay` publishes committed rows
 in id order and marks them sent. A broker outage delays events and loses none. Delivery is at least
 once — consumers drop the duplicates by event id (``shared.consumer``).
+
+Order. A case's events must reach Kafka in the order their transactions committed, whatever the number
+of service instances on one database:
+
+- ids follow commit order: the rows are inserted at the very end of their transaction (`write_outbox`,
+  run by `shared.db.Database.transaction` just before the commit), on PostgreSQL after taking a
+  transaction-level advisory lock that the commit releases — so no transaction can take an id between
+  another's insert and its commit. SQLite lets one writer at a time, so its ids follow commits anyway.
+- one relay publishes at a time: on PostgreSQL each batch is published under a transaction-level
+  advisory lock (a relay that cannot take it waits for its next turn; a relay that dies releases it
+  with its connection); on SQLite one process holds a file lock beside the database while it runs,
+  and another instance's relay takes over only when that process is gone. A batch is acknowledged by
+  Kafka before its rows are marked sent, so the next batch — by any relay — comes after it in the log.
 """
 
 from __future__ import annotations
@@ -13,16 +26,24 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import Column, Index, LargeBinary, String, Table, update
+from sqlalchemy.engine import make_url
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared.db import Database, UTCDateTime
+from shared.db import BEFORE_COMMIT, Database, UTCDateTime
 from shared.events import Envelope, EventPayload, encode_event, new_event
+from shared.locks import FileLock, try_xact_lock, xact_lock
 from shared.topics import Topics
 
-__all__ = ["OutboxMessage", "OutboxRelay", "PublishBatch", "RelayedMessage", "add_events"]
+__all__ = ["OutboxMessage", "OutboxRelay", "PublishBatch", "RelayedMessage", "add_events", "write_outbox"]
+
+PENDING = "civic_outbox_pending"
+"""``session.info`` key: the transaction's outbox rows, inserted just before it commits."""
+ORDER_LOCK = "civic-outbox-order"
+RELAY_LOCK = "civic-outbox-relay"
 
 log = logging.getLogger(__name__)
 
@@ -64,12 +85,16 @@ def add_events(
     source: str,
     correlation_id: str | None = None,
 ) -> list[Envelope]:
-    """Put events in the outbox as part of the caller's transaction."""
+    """Put events in the outbox as part of the caller's transaction (written when it commits)."""
     now = datetime.now(UTC)
     envelopes = []
+    pending: list[OutboxMessage] = session.info.setdefault(PENDING, [])
+    hooks = session.info.setdefault(BEFORE_COMMIT, [])
+    if write_outbox not in hooks:
+        hooks.append(write_outbox)
     for payload in payloads:
         envelope = new_event(payload, source=source, correlation_id=correlation_id)
-        session.add(
+        pending.append(
             OutboxMessage(
                 event_id=str(envelope.id),
                 event_type=envelope.type,
@@ -83,13 +108,20 @@ def add_events(
     return envelopes
 
 
-class OutboxRelay:
-    """Moves committed outbox rows to Kafka, in id order. Run ONE relay per database.
+async def write_outbox(session: AsyncSession) -> None:
+    """Insert the transaction's outbox rows, last thing before the commit, so ids follow commit order."""
+    pending: list[OutboxMessage] = session.info.pop(PENDING, [])
+    if not pending:
+        return
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await xact_lock(session, ORDER_LOCK)  # released by the commit that follows
+    session.add_all(pending)
+    await session.flush()
 
-    Rows are claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two relays never publish the
-    same row twice — but they could publish two events of one case out of order. Until relays are
-    partitioned by key, each service runs one instance per database (SQLite has no row locks anyway).
-    """
+
+class OutboxRelay:
+    """Moves committed outbox rows to Kafka, in id order; at most one relay per database publishes at
+    any moment (see the module's docstring), so several instances of a service keep a case's order."""
 
     def __init__(
         self,
@@ -106,22 +138,31 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._max_backoff = max_backoff_seconds
         self._wake = asyncio.Event()
+        self._file_lock = _relay_file_lock(database)
 
     def notify(self) -> None:
         """Something was committed to the outbox: relay now rather than at the next poll."""
         self._wake.set()
 
+    @property
+    def active(self) -> bool:
+        """Whether this relay holds the database's relay lock (SQLite: for its process's lifetime)."""
+        return self._file_lock is None or self._file_lock.held
+
     async def relay_once(self) -> int:
-        """Publish one batch of unsent rows; the number published. Raises if the broker fails."""
+        """Publish one batch of unsent rows; the number published (0 also when another relay has the
+        turn). Raises if the broker fails."""
+        if self._file_lock is not None and not self._file_lock.try_acquire():
+            return 0  # another process relays for this database; we take over when it is gone
         async with self._db.transaction() as session:
+            if not self._db.is_sqlite and not await try_xact_lock(session, RELAY_LOCK):
+                return 0  # another instance is publishing a batch: its rows come first
             query = (
                 select(OutboxMessage)
                 .where(col(OutboxMessage.published_at).is_(None))
                 .order_by(col(OutboxMessage.id))
                 .limit(self._batch_size)
             )
-            if not self._db.is_sqlite:
-                query = query.with_for_update(skip_locked=True)
             rows = (await session.exec(query)).all()
             if not rows:
                 return 0
@@ -135,8 +176,19 @@ class OutboxRelay:
             )
             return len(rows)
 
+    def release(self) -> None:
+        """Give up the relay lock (at shutdown): another instance's relay may take over."""
+        if self._file_lock is not None:
+            self._file_lock.release()
+
     async def run(self) -> None:
         """Relay until cancelled, backing off while the broker is unreachable."""
+        try:
+            await self._run()
+        finally:
+            self.release()
+
+    async def _run(self) -> None:
         backoff = self._poll
         while True:
             # Cleared before draining, so a notify() that lands mid-drain triggers another pass.
@@ -164,3 +216,11 @@ class OutboxRelay:
                 select(OutboxMessage.id).where(col(OutboxMessage.published_at).is_(None))
             )
             return len(rows.all())
+
+
+def _relay_file_lock(database: Database) -> FileLock | None:
+    """SQLite: the lock file beside the database that makes one process its relay."""
+    if not database.is_sqlite:
+        return None
+    path = make_url(database.url).database
+    return FileLock(Path(f"{path}.relay.lock")) if path and path != ":memory:" else None

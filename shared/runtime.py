@@ -37,7 +37,9 @@ class ServiceRuntime:
         self.source = f"/civic/{settings.service_name}"
         self.topics = settings.topics
         self.database = Database(
-            settings.resolved_database_url, [*schema.tables, OutboxMessage, ProcessedEvent]
+            settings.resolved_database_url,
+            [*schema.tables, OutboxMessage, ProcessedEvent],
+            sqlite_busy_seconds=settings.sqlite_busy_seconds,
         )
         self.broker: KafkaBroker = make_broker(
             settings.kafka_bootstrap_servers, client_id=f"civic-{settings.service_name}"
@@ -104,6 +106,7 @@ class ServiceRuntime:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await self._flush_outbox()
+            self.relay.release()
             await self.broker.stop()
             await self.database.dispose()
 

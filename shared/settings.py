@@ -42,6 +42,11 @@ class ServiceSettings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy async URL; default: a SQLite file in the data folder."
     )
+    sqlite_busy_seconds: float = Field(
+        default=30,
+        gt=0,
+        description="How long a SQLite write waits for another writer before giving up (503).",
+    )
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
     consumer_attempts: int = Field(
         default=3, ge=1, description="Tries of one event before it is dead-lettered."

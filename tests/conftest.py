@@ -67,13 +67,27 @@ def _backends() -> list[str]:
     return ["sqlite", "postgresql"]
 
 
-@pytest_asyncio.fixture(params=_backends())
-async def databases(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Databases]:
-    if request.param == "postgresql" and not os.environ.get("CIVIC_TEST_POSTGRES_URL"):
+def _require_postgres() -> None:
+    if not os.environ.get("CIVIC_TEST_POSTGRES_URL"):
         if os.environ.get("CIVIC_REQUIRE_POSTGRES"):
             pytest.fail("CIVIC_REQUIRE_POSTGRES is set but CIVIC_TEST_POSTGRES_URL is not")
         pytest.skip("PostgreSQL not configured (set CIVIC_TEST_POSTGRES_URL)")
+
+
+@pytest_asyncio.fixture(params=_backends())
+async def databases(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Databases]:
+    if request.param == "postgresql":
+        _require_postgres()
     made = Databases(request.param, tmp_path)
+    yield made
+    await made.drop_all()
+
+
+@pytest_asyncio.fixture
+async def postgres_databases(tmp_path: Path) -> AsyncIterator[Databases]:
+    """Fresh PostgreSQL databases only (for what only PostgreSQL does)."""
+    _require_postgres()
+    made = Databases("postgresql", tmp_path)
     yield made
     await made.drop_all()
 

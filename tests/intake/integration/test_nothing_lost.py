@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from pathlib import Path
 from uuid import uuid4
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from deploy.kafka.local import LocalKafka, create_topics, free_port
 from deploy.processes import start_services, stop_services
 from services.intake.app import create_app
 from services.intake.config import IntakeSettings
+from services.intake.db import Submission
 from shared.codes import Role
 from shared.topics import Topics
+from tests.support.databases import Databases
 from tests.support.kafka import TopicReader
 from tests.support.polling import eventually
-from tests.support.services import JWT_SECRET, bearer, in_process, settings_for
+from tests.support.services import JWT_SECRET, bearer, count_rows, in_process, settings_for
 
 pytestmark = pytest.mark.kafka
 
@@ -67,6 +74,75 @@ async def test_a_submission_during_a_broker_outage_is_accepted_and_delivered_exa
                 await reader.stop()
     finally:
         broker.stop()
+
+
+def _assert_unavailable(response: httpx.Response) -> None:
+    """503 with Retry-After and a message that says nothing was received: never a 500."""
+    assert response.status_code == 503, response.text
+    assert int(response.headers["Retry-After"]) > 0
+    error = response.json()["error"]
+    assert error["code"] == "service_unavailable"
+    assert "nothing was received" in error["message"]
+
+
+async def test_a_locked_sqlite_database_answers_503_and_loses_nothing(
+    kafka_bootstrap: str, topics: Topics, tmp_path: Path
+) -> None:
+    path = tmp_path / "intake.db"
+    settings = settings_for(
+        IntakeSettings, kafka_bootstrap, topics, f"sqlite+aiosqlite:///{path}", sqlite_busy_seconds=0.3
+    )
+    async with in_process(create_app, settings) as (client, runtime):
+        writer = sqlite3.connect(path, isolation_level=None)
+        writer.execute("BEGIN EXCLUSIVE")  # another process holds the database
+        try:
+            _assert_unavailable(await client.post("/api/v1/mailbox-messages", json=LETTER))
+            page = await client.post(
+                "/mailbox",
+                data={
+                    "mailbox_category": "director|咨询",
+                    "subject": "表单来信",
+                    "body": "请问防空警报试鸣的时间？",
+                    "contact_name": "欧阳娜娜",
+                    "contact_phone": "13700001234",
+                },
+                headers={"Accept": "text/html"},
+            )
+            assert page.status_code == 503
+            assert "未被受理" in page.text
+        finally:
+            writer.execute("ROLLBACK")
+            writer.close()
+        assert await count_rows(runtime, Submission) == 0
+        accepted = await client.post("/api/v1/mailbox-messages", json=LETTER)
+        assert accepted.status_code == 201, accepted.text
+        assert await count_rows(runtime, Submission) == 1
+
+
+async def test_a_postgresql_outage_answers_503_then_submissions_are_accepted_again(
+    kafka_bootstrap: str, topics: Topics, postgres_databases: Databases
+) -> None:
+    url = await postgres_databases.new("intake")
+    name = make_url(url).database
+    admin = create_async_engine(os.environ["CIVIC_TEST_POSTGRES_URL"], isolation_level="AUTOCOMMIT")
+    settings = settings_for(IntakeSettings, kafka_bootstrap, topics, url)
+    try:
+        async with in_process(create_app, settings) as (client, runtime):
+            async with admin.connect() as conn:
+                await conn.exec_driver_sql(f'ALTER DATABASE "{name}" CONNECTION LIMIT 0')
+                await conn.execute(
+                    text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
+                    {"name": name},
+                )
+            for _ in range(3):  # whichever way the pool meets the outage: terminated, refused
+                _assert_unavailable(await client.post("/api/v1/mailbox-messages", json=LETTER))
+            async with admin.connect() as conn:
+                await conn.exec_driver_sql(f'ALTER DATABASE "{name}" CONNECTION LIMIT -1')
+            accepted = await client.post("/api/v1/mailbox-messages", json=LETTER)
+            assert accepted.status_code == 201, accepted.text
+            assert await count_rows(runtime, Submission) == 1
+    finally:
+        await admin.dispose()
 
 
 async def test_personal_data_and_tracking_codes_never_reach_the_logs(

@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+import logging
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.codes import Channel
 from shared.consumer import PermanentFailure
 from shared.events import CaseAssigned, CaseClosed, Envelope, EventPayload, new_event
+from shared.failures import is_infrastructure
 from shared.migrations import ServiceSchema
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
 from shared.topics import CASE_EVENTS, Topics
+from tests.support.databases import Databases
 from tests.support.kafka import RawProducer, TopicReader
 from tests.support.polling import eventually
 
@@ -306,6 +313,71 @@ async def test_an_unavailable_database_is_waited_for_not_dead_lettered(
         await dlq.stop()
     assert calls["n"] == 5
     assert dlq.records == []
+
+
+async def test_a_real_postgresql_outage_is_waited_for_not_dead_lettered(
+    kafka_bootstrap: str, topics: Topics, postgres_databases: Databases, producer: RawProducer
+) -> None:
+    """The server refuses every connection (53300) and ends the open ones (57P01) while events arrive:
+    each is applied once when it is back, none dead-lettered."""
+    url = await postgres_databases.new("outage")
+    name = make_url(url).database
+    admin = create_async_engine(os.environ["CIVIC_TEST_POSTGRES_URL"], isolation_level="AUTOCOMMIT")
+    cases = [uuid4() for _ in range(5)]
+    dlq = await TopicReader(kafka_bootstrap, topics.dlq(CASE_EVENTS)).start()
+    try:
+        async with consumer_service(kafka_bootstrap, topics, url, count_event, attempts=2) as runtime:
+            await producer.send_payloads(topics.case_events, [assigned(cases[0])])
+            await eventually(lambda: _tallied(runtime, cases[:1]), "the first event")
+            async with admin.connect() as conn:
+                await conn.exec_driver_sql(f'ALTER DATABASE "{name}" CONNECTION LIMIT 0')
+                await conn.execute(
+                    text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
+                    {"name": name},
+                )
+            with _infrastructure_failures() as failures:
+                await producer.send_payloads(topics.case_events, [assigned(c) for c in cases[1:]])
+
+                async def redelivered() -> bool:  # past one delivery's attempts: Kafka redelivered it
+                    return len(failures) >= 3
+
+                await eventually(redelivered, "the consumer to meet the outage")
+            async with admin.connect() as conn:
+                await conn.exec_driver_sql(f'ALTER DATABASE "{name}" CONNECTION LIMIT -1')
+            await eventually(lambda: _tallied(runtime, cases), "every event once the server is back")
+            assert [await tally(runtime, c) for c in cases] == [1] * 5
+    finally:
+        await dlq.stop()
+        await admin.dispose()
+    assert dlq.records == []
+
+
+@contextmanager
+def _infrastructure_failures() -> Iterator[list[logging.LogRecord]]:
+    """The consumer's infrastructure-failure warnings while the block runs."""
+    seen: list[logging.LogRecord] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "infrastructure failure" in record.getMessage():
+                seen.append(record)
+
+    handler = Collect(level=logging.WARNING)
+    logger = logging.getLogger("shared.consumer")
+    logger.addHandler(handler)
+    try:
+        yield seen
+    finally:
+        logger.removeHandler(handler)
+
+
+async def _tallied(runtime: ServiceRuntime, cases: list[UUID]) -> bool:
+    try:
+        return all([await tally(runtime, c) == 1 for c in cases])
+    except Exception as exc:
+        if is_infrastructure(exc):
+            return False
+        raise
 
 
 async def test_a_dead_letter_is_replayed_once_its_cause_is_fixed(

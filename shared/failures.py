@@ -1,0 +1,100 @@
+"""Whose failure is it: our infrastructure's (the database, the network, the broker) or the request's?
+
+The answer decides what happens next, everywhere:
+
+=====================  =====================================  ===================================
+                       infrastructure                         the event or request itself
+=====================  =====================================  ===================================
+Kafka consumer         not acknowledged: Kafka redelivers,    retried, then dead-lettered to
+                       the partition waits (never ``.dlq``)   ``<topic>.dlq``; the consumer moves on
+HTTP                   503 with ``Retry-After``: nothing was   the error of ``shared.errors`` (4xx)
+                       received, send it again                or, for a bug, 500
+=====================  =====================================  ===================================
+
+Infrastructure is decided from the whole chain of causes (SQLAlchemy wraps the driver's error, which
+may wrap another), by kind and by PostgreSQL SQLSTATE — not by exception class alone: asyncpg reports
+a server shutting down (57P01), a server starting up (57P03) or too many connections (53300) as a plain
+``DBAPIError``, and the pool's wait as ``sqlalchemy.exc.TimeoutError``.
+
+- any ``OSError`` (refused, reset, unreachable, timed out), ``ConnectionError``, ``TimeoutError``;
+- SQLAlchemy: ``OperationalError`` (SQLite: locked, busy, I/O error, no such table while a migration
+  is under way), ``InterfaceError``, ``DisconnectionError``, the pool's ``TimeoutError``, and any
+  error SQLAlchemy itself judged a disconnect (``connection_invalidated``);
+- PostgreSQL SQLSTATE classes 08 (connection), 53 (insufficient resources: too many connections, disk
+  full, out of memory), 57 (operator intervention: shutdown, crash, starting up, statement or lock
+  cancelled), 58 (system I/O), and 40001 / 40P01 (serialization failure, deadlock: try again),
+  55P03 (lock not available), 55006 (object in use), 42P01 / 42703 (a table or column the running
+  code expects but the schema lacks: a deployment between migrations, not a bad event);
+- Kafka errors aiokafka marks retriable, and its connection and timeout errors.
+
+Everything else — a value the rules refuse, a constraint the data breaks, a bug — is the event's or
+the request's.
+"""
+
+from __future__ import annotations
+
+from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+__all__ = ["INFRASTRUCTURE_CANDIDATES", "INFRASTRUCTURE_SQLSTATES", "is_infrastructure", "sqlstates"]
+
+INFRASTRUCTURE_SQLSTATE_CLASSES = ("08", "53", "57", "58")
+INFRASTRUCTURE_SQLSTATES = frozenset({"40001", "40P01", "55P03", "55006", "42P01", "42703"})
+
+_INFRASTRUCTURE_TYPES: tuple[type[BaseException], ...] = (
+    OSError,
+    ConnectionError,
+    TimeoutError,
+    OperationalError,
+    InterfaceError,
+    DisconnectionError,
+    PoolTimeout,
+    KafkaConnectionError,
+    KafkaTimeoutError,
+)
+
+
+INFRASTRUCTURE_CANDIDATES: tuple[type[Exception], ...] = (OSError, SQLAlchemyError, KafkaError)
+"""The exception classes an infrastructure failure arrives as (then `is_infrastructure` decides)."""
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """The error and everything behind it: ``__cause__``, ``__context__`` and a DBAPI error's ``orig``."""
+    seen: list[BaseException] = []
+    pending = [error]
+    while pending and len(seen) < 20:
+        current = pending.pop()
+        if any(current is known for known in seen):
+            continue
+        seen.append(current)
+        for nxt in (current.__cause__, current.__context__, getattr(current, "orig", None)):
+            if isinstance(nxt, BaseException):
+                pending.append(nxt)
+    return seen
+
+
+def sqlstates(error: BaseException) -> set[str]:
+    """Every PostgreSQL SQLSTATE found along the chain of causes."""
+    found = set()
+    for cause in _causes(error):
+        for attribute in ("sqlstate", "pgcode"):
+            value = getattr(cause, attribute, None)
+            if isinstance(value, str) and len(value) == 5:
+                found.add(value)
+    return found
+
+
+def is_infrastructure(error: BaseException) -> bool:
+    """True when the failure is the database's, the network's or the broker's, not the work's."""
+    for cause in _causes(error):
+        if isinstance(cause, _INFRASTRUCTURE_TYPES):
+            return True
+        if isinstance(cause, DBAPIError) and cause.connection_invalidated:
+            return True
+        if isinstance(cause, KafkaError) and cause.retriable:
+            return True
+    return any(
+        state in INFRASTRUCTURE_SQLSTATES or state[:2] in INFRASTRUCTURE_SQLSTATE_CLASSES
+        for state in sqlstates(error)
+    )
