@@ -18,12 +18,13 @@ from types import FrameType
 
 import httpx
 
-from deploy.kafka.local import LocalKafka, create_topics, wait_for_broker
+from deploy.kafka.local import LocalKafka, wait_for_broker
+from deploy.kafka.topics import ensure_topics, plan_topics
 from deploy.processes import DEFAULT_PORTS, ServiceProcess, start_services, stop_services
 from shared.auth import mint_token
 from shared.codes import Role
 from shared.dates import today as shanghai_today
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, TopicSettings
 from shared.topics import Topics
 
 log = logging.getLogger("civic.run")
@@ -93,7 +94,9 @@ def main() -> None:
             kafka.start()
             asyncio.run(kafka.wait_ready())
             bootstrap = kafka.bootstrap_servers
-        asyncio.run(create_topics(bootstrap, Topics(settings.topic_prefix)))
+        plans = plan_topics(Topics(settings.topic_prefix), TopicSettings())
+        for line in asyncio.run(ensure_topics(bootstrap, plans)).lines():
+            log.info("topic %s", line)
         ports = {
             name: int(os.environ.get(f"{name.upper()}_PORT", port)) for name, port in DEFAULT_PORTS.items()
         }

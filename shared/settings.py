@@ -14,9 +14,9 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.topics import Topics
+from shared.topics import CALENDAR_EVENTS, CASE_EVENTS, CONSULTATION_EVENTS, Topics, TopicSpec
 
-__all__ = ["DEVELOPMENT_JWT_SECRET", "ServiceSettings"]
+__all__ = ["DEVELOPMENT_JWT_SECRET", "ServiceSettings", "TopicSettings"]
 
 log = logging.getLogger(__name__)
 
@@ -80,3 +80,45 @@ class ServiceSettings(BaseSettings):
             )
             return DEVELOPMENT_JWT_SECRET
         return self.jwt_secret.get_secret_value()
+
+
+class TopicSettings(BaseSettings):
+    """How the topics are laid out and kept (prefix ``CIVIC_TOPICS_``), read by whatever creates them.
+
+    The topics are the system of record: their records are kept for ever (``retention.ms=-1``), the
+    dead letters too. The defaults suit the single local broker; a cluster of three brokers (compose,
+    production) takes ``CIVIC_TOPICS_REPLICATION_FACTOR=3`` and ``CIVIC_TOPICS_MIN_INSYNC_REPLICAS=2``,
+    so an acknowledged event survives the loss of any one broker.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="CIVIC_TOPICS_", extra="ignore", frozen=True)
+
+    replication_factor: int = Field(default=1, ge=1)
+    min_insync_replicas: int = Field(default=1, ge=1)
+    case_events_partitions: int = Field(default=CASE_EVENTS.partitions, ge=1)
+    consultation_events_partitions: int = Field(default=CONSULTATION_EVENTS.partitions, ge=1)
+    calendar_events_partitions: int = Field(default=CALENDAR_EVENTS.partitions, ge=1)
+    dlq_partitions: int = Field(default=1, ge=1)
+    retention_ms: int = Field(default=-1, ge=-1, description="-1: for ever (the log is the system of record)")
+
+    @model_validator(mode="after")
+    def _enough_replicas(self) -> TopicSettings:
+        if self.min_insync_replicas > self.replication_factor:
+            raise ValueError("min_insync_replicas cannot exceed replication_factor")
+        return self
+
+    def partitions(self, spec: TopicSpec) -> int:
+        return {
+            CASE_EVENTS.name: self.case_events_partitions,
+            CONSULTATION_EVENTS.name: self.consultation_events_partitions,
+            CALENDAR_EVENTS.name: self.calendar_events_partitions,
+        }[spec.name]
+
+    def configs(self) -> dict[str, str]:
+        """The topic-level configuration every topic (and dead-letter topic) gets."""
+        return {
+            "cleanup.policy": "delete",
+            "retention.ms": str(self.retention_ms),
+            "retention.bytes": "-1",
+            "min.insync.replicas": str(self.min_insync_replicas),
+        }

@@ -6,7 +6,7 @@ One code path for ``make run`` (``python -m deploy.kafka run``) and the test sui
     format() → storage formatted once (standalone KRaft controller)
     start()  → java process; pid written beside its logs
     wait_ready() → an admin call succeeds
-    create_topics() → every topic of ``shared.topics`` with its partitions, and the .dlq topics
+    create_topics() → every topic of ``shared.topics`` and its .dlq topic, as `TopicSettings` want them
     stop()   → SIGTERM to that pid, SIGKILL after a grace period
 """
 
@@ -27,9 +27,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaConnectionError, KafkaError
 
+from deploy.kafka.topics import ensure_topics, plan_topics
+from shared.settings import TopicSettings
 from shared.topics import Topics
 
 __all__ = ["KAFKA_VERSION", "LocalKafka", "create_topics", "free_port", "wait_for_broker"]
@@ -156,7 +158,9 @@ class LocalKafka:
             "share.coordinator.state.topic.replication.factor": "1",
             "share.coordinator.state.topic.min.isr": "1",
             "group.initial.rebalance.delay.ms": "0",
-            "log.retention.hours": "168",
+            # A stopped service finds its place again however long it was away (Kafka's default
+            # forgets a group's offsets a week after it empties; then it re-reads and skips by inbox).
+            "offsets.retention.minutes": str(60 * 24 * 365),
         }
         path = self.home / "server.properties"
         path.write_text("".join(f"{key}={value}\n" for key, value in properties.items()))
@@ -279,20 +283,12 @@ async def wait_for_broker(
     raise TimeoutError(f"Kafka at {bootstrap_servers} not ready after {timeout}s: {last_error}")
 
 
-async def create_topics(bootstrap_servers: str, topics: Topics) -> list[str]:
-    """Create every topic that is missing; the names created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=15000)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        wanted = [
-            NewTopic(name=name, num_partitions=partitions, replication_factor=1)
-            for name, partitions in topics.layout().items()
-            if name not in existing
-        ]
-        if wanted:
-            with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(wanted)
-        return [topic.name for topic in wanted]
-    finally:
-        await admin.close()
+async def create_topics(
+    bootstrap_servers: str, topics: Topics, settings: TopicSettings | None = None
+) -> list[str]:
+    """Create every topic that is missing and bring the others in line (`deploy.kafka.topics`); the
+    names created."""
+    report = await ensure_topics(bootstrap_servers, plan_topics(topics, settings or TopicSettings()))
+    for change in report.changes:
+        log.warning("topic %s", change)
+    return report.created

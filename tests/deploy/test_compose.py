@@ -19,6 +19,8 @@ import pytest
 import yaml
 from jsonschema import Draft7Validator
 
+from shared.settings import TopicSettings
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "compose-spec.schema.json"
 COMPOSE_PATH = REPO_ROOT / "docker-compose.yml"
@@ -100,7 +102,7 @@ def test_compose_file_is_valid_against_the_compose_spec() -> None:
             ["services", "intake", "depends_on"],
         ),
         (["services", "postgres", "healthcheck", "intervall"], "5s", ["services", "postgres", "healthcheck"]),
-        (["services", "kafka", "volumes"], "kafka-data:/data", ["services", "kafka", "volumes"]),
+        (["services", "kafka-1", "volumes"], "kafka-1-data:/data", ["services", "kafka-1", "volumes"]),
         (["servces"], {}, []),
     ],
     ids=["ports-as-number", "unknown-condition", "misspelt-key", "volumes-as-string", "unknown-top-level"],
@@ -132,35 +134,38 @@ def test_every_long_running_service_has_a_healthcheck() -> None:
         assert test[0] in {"CMD", "CMD-SHELL"}, f"{name}: healthcheck test must run something"
 
 
+KAFKA_NODES = ("kafka-1", "kafka-2", "kafka-3")
+BOOTSTRAP = "kafka-1:9092,kafka-2:9092,kafka-3:9092"
+
+
 def test_the_expected_services_are_there() -> None:
-    assert set(services()) == {"kafka", "postgres", "topics", *APP_PORTS}
+    assert set(services()) == {*KAFKA_NODES, "postgres", "topics", *APP_PORTS}
 
 
 def test_named_volumes_hold_kafka_and_postgres_data() -> None:
     doc = compose()
-    assert {"kafka-data", "postgres-data"} <= set(doc.get("volumes") or {})
+    assert {"kafka-1-data", "kafka-2-data", "kafka-3-data", "postgres-data"} <= set(doc.get("volumes") or {})
     svc = services()
-    assert "kafka-data:/var/lib/kafka/data" in svc["kafka"]["volumes"]
+    for node in KAFKA_NODES:
+        assert f"{node}-data:/var/lib/kafka/data" in svc[node]["volumes"]
     assert "postgres-data:/var/lib/postgresql/data" in svc["postgres"]["volumes"]
 
 
-def test_kafka_runs_kraft_single_node_from_the_official_image() -> None:
-    kafka = services()["kafka"]
+@pytest.mark.parametrize(("node_id", "node"), list(enumerate(KAFKA_NODES, start=1)))
+def test_kafka_runs_a_three_node_kraft_cluster_from_the_official_image(node_id: int, node: str) -> None:
+    kafka = services()[node]
     assert kafka["image"] == "apache/kafka:4.1.1"
     env = environment(kafka)
-    assert env["KAFKA_NODE_ID"] == "1"
+    assert env["KAFKA_NODE_ID"] == str(node_id)
     assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
     assert set(env["KAFKA_LISTENERS"].split(",")) == {"PLAINTEXT://:9092", "CONTROLLER://:9093"}
-    assert env["KAFKA_ADVERTISED_LISTENERS"] == "PLAINTEXT://kafka:9092"
-    assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == "1@kafka:9093"
+    assert env["KAFKA_ADVERTISED_LISTENERS"] == f"PLAINTEXT://{node}:9092"
+    assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == "1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093"
     assert env["KAFKA_CONTROLLER_LISTENER_NAMES"] == "CONTROLLER"
     assert env["KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS"] == "0"
-    for key in (
-        "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR",
-        "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
-        "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR",
-    ):
-        assert env[key] == "1", key
+    for key in ("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR"):
+        assert env[key] == "3", key
+    assert (env["KAFKA_TRANSACTION_STATE_LOG_MIN_ISR"], env["KAFKA_MIN_INSYNC_REPLICAS"]) == ("2", "2")
     assert env["KAFKA_LOG_DIRS"] == "/var/lib/kafka/data"
     assert "kafka-broker-api-versions.sh --bootstrap-server 127.0.0.1:9092" in " ".join(
         kafka["healthcheck"]["test"]
@@ -186,10 +191,17 @@ def test_topics_is_a_one_shot_job_after_kafka_is_healthy() -> None:
     topics = services()["topics"]
     assert command(topics) == ["python", "-m", "deploy.kafka", "create-topics"]
     assert topics["image"] == "civic-channels:latest"
-    assert topics["depends_on"]["kafka"]["condition"] == "service_healthy"
+    assert {node: topics["depends_on"][node]["condition"] for node in KAFKA_NODES} == dict.fromkeys(
+        KAFKA_NODES, "service_healthy"
+    )
     assert topics.get("restart", "no") == "no"
     assert "ports" not in topics
-    assert environment(topics)["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+    env = environment(topics)
+    assert env["KAFKA_BOOTSTRAP_SERVERS"] == BOOTSTRAP
+    settings = TopicSettings.model_validate(
+        {k.removeprefix("CIVIC_TOPICS_").lower(): v for k, v in env.items() if k.startswith("CIVIC_TOPICS_")}
+    )
+    assert (settings.replication_factor, settings.min_insync_replicas, settings.retention_ms) == (3, 2, -1)
 
 
 @pytest.mark.parametrize("name", sorted(APP_PORTS))
@@ -205,7 +217,7 @@ def test_app_service(name: str) -> None:
     assert service["ports"] == [f"127.0.0.1:{port}:{port}"]
 
     env = environment(service)
-    assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+    assert env["KAFKA_BOOTSTRAP_SERVERS"] == BOOTSTRAP
     assert env["CIVIC_JWT_SECRET"].startswith("${CIVIC_JWT_SECRET:?"), "the JWT secret must be required"
     assert env["CIVIC_ENV"] == "production"
     assert env["CIVIC_DATA_DIR"]

@@ -1,0 +1,140 @@
+"""Every topic the system uses, as the settings want it: created when missing, brought in line when not.
+
+An existing install upgraded to a release that keeps the log for ever (or a changed setting) has its
+topics altered in place, and every change is reported in a line an operator can read. What cannot be
+changed in place is reported, not forced:
+
+- fewer partitions than wanted: adding partitions moves keys to other partitions, so one case's events
+  could be read out of order across the change — it is done only when asked (``add_partitions``), after
+  the consumers have caught up;
+- more partitions than wanted: Kafka cannot remove partitions;
+- another replication factor: that needs a partition reassignment (``kafka-reassign-partitions.sh``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.errors import TopicAlreadyExistsError
+
+from shared.settings import TopicSettings
+from shared.topics import ALL_TOPICS, Topics
+
+__all__ = ["TopicPlan", "TopicReport", "ensure_topics", "plan_topics"]
+
+DYNAMIC_TOPIC_CONFIG = 1
+"""DescribeConfigs' config source for a value set on the topic itself."""
+
+
+@dataclass(frozen=True, slots=True)
+class TopicPlan:
+    name: str
+    partitions: int
+    replication_factor: int
+    configs: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class TopicReport:
+    created: list[str]
+    changes: list[str]
+    """What was altered, and what needs an operator (each a readable line)."""
+
+    def lines(self) -> list[str]:
+        return [*(f"created {name}" for name in self.created), *self.changes]
+
+
+def plan_topics(topics: Topics, settings: TopicSettings) -> list[TopicPlan]:
+    """Every topic and its dead-letter topic, with the partitions, replication and configuration wanted."""
+    plans = []
+    for spec in ALL_TOPICS:
+        for name, partitions in (
+            (topics.name(spec), settings.partitions(spec)),
+            (topics.dlq(spec), settings.dlq_partitions),
+        ):
+            plans.append(TopicPlan(name, partitions, settings.replication_factor, settings.configs()))
+    return plans
+
+
+async def ensure_topics(
+    bootstrap_servers: str, plans: list[TopicPlan], *, add_partitions: bool = False
+) -> TopicReport:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=15000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [plan for plan in plans if plan.name not in existing]
+        if missing:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another job created them meanwhile
+                await admin.create_topics(
+                    [
+                        NewTopic(
+                            name=plan.name,
+                            num_partitions=plan.partitions,
+                            replication_factor=plan.replication_factor,
+                            topic_configs=plan.configs,
+                        )
+                        for plan in missing
+                    ]
+                )
+        changes: list[str] = []
+        for plan in plans:
+            if plan.name in existing:
+                changes += await _bring_in_line(admin, plan, add_partitions=add_partitions)
+        return TopicReport([plan.name for plan in missing], changes)
+    finally:
+        await admin.close()
+
+
+async def _bring_in_line(admin: AIOKafkaAdminClient, plan: TopicPlan, *, add_partitions: bool) -> list[str]:
+    changes: list[str] = []
+    (description,) = await admin.describe_topics([plan.name])
+    partitions = description["partitions"]
+    replicas = len(partitions[0]["replicas"]) if partitions else 0
+    if len(partitions) < plan.partitions:
+        if add_partitions:
+            await admin.create_partitions({plan.name: NewPartitions(plan.partitions)})
+            changes.append(f"{plan.name}: partitions {len(partitions)} → {plan.partitions}")
+        else:
+            changes.append(
+                f"{plan.name}: has {len(partitions)} partitions, settings want {plan.partitions}; adding "
+                "partitions moves keys, so it is done only with --add-partitions, once consumers caught up"
+            )
+    elif len(partitions) > plan.partitions:
+        changes.append(
+            f"{plan.name}: has {len(partitions)} partitions, settings want {plan.partitions}; "
+            "Kafka cannot remove partitions (left as it is)"
+        )
+    if replicas and replicas != plan.replication_factor:
+        changes.append(
+            f"{plan.name}: replication factor {replicas}, settings want {plan.replication_factor}; "
+            "that needs a partition reassignment (kafka-reassign-partitions.sh), not done here"
+        )
+    current, dynamic = await _configs(admin, plan.name)
+    differing = {key: value for key, value in plan.configs.items() if current.get(key) != value}
+    if differing:
+        # AlterConfigs replaces the topic's own settings as a whole: keep those an operator set.
+        await admin.alter_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, plan.name, configs={**dynamic, **plan.configs})]
+        )
+        changes += [
+            f"{plan.name}: {key} {current.get(key, '(default)')} → {value}"
+            for key, value in differing.items()
+        ]
+    return changes
+
+
+async def _configs(admin: AIOKafkaAdminClient, topic: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The topic's effective configuration, and the part set on the topic itself."""
+    (response,) = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+    current: dict[str, str] = {}
+    dynamic: dict[str, str] = {}
+    for resource in response.resources:
+        for name, value, _read_only, source, _sensitive, *_ in resource[4]:
+            current[name] = value
+            if source == DYNAMIC_TOPIC_CONFIG:
+                dynamic[name] = value
+    return current, dynamic
