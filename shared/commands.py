@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -18,6 +19,7 @@ from fastapi import FastAPI
 
 from shared.db import Database
 from shared.migrations import ServiceSchema, current_revision, head_revision, upgrade, write_revision
+from shared.replay import ReplayPlan, ReplayRefused, replay
 from shared.serve import serve
 from shared.settings import ServiceSettings
 
@@ -46,17 +48,19 @@ async def _current(settings: ServiceSettings, schema: ServiceSchema) -> str:
     return f"{schema.service} database at {current or 'no revision'}; newest {head_revision(schema)}"
 
 
+REPLAY_HELP = """Rebuild the service's state from the event log, from offset 0, into fresh tables swapped
+in at the end (a failure leaves the old state untouched). Stop every instance of the service first;
+what it had not processed yet is left for it to process when it starts. Publishes nothing."""
+
+
 def run(
     argv: Sequence[str],
     *,
     settings_type: type[S],
     create_app: Callable[[S], FastAPI],
     schema: ServiceSchema,
-    replay: Callable[[Sequence[str]], None] | None = None,
+    replay_plan: Callable[[S], ReplayPlan] | None = None,
 ) -> None:
-    if list(argv[:1]) == ["replay"] and replay is not None:
-        replay(argv[1:])
-        return
     parser = argparse.ArgumentParser(prog=f"python -m services.{schema.service}", description=__doc__)
     commands = parser.add_subparsers(dest="command")
     db = commands.add_parser("db", help="the service's database schema").add_subparsers(
@@ -66,12 +70,24 @@ def run(
     db.add_parser("current", help="the revision the database is at")
     revision = db.add_parser("revision", help="write a revision for changed table models")
     revision.add_argument("-m", "--message", required=True)
-    if replay is not None:
-        commands.add_parser("replay", help="rebuild the state from the event log (see --help there)")
+    if replay_plan is not None:
+        commands.add_parser(
+            "replay",
+            help="rebuild the state from the event log (stop every instance first)",
+            description=REPLAY_HELP,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
     args = parser.parse_args(argv)
     settings = settings_type()
     if args.command is None:
         serve(create_app(settings), settings)
+    elif args.command == "replay":
+        assert replay_plan is not None
+        try:
+            asyncio.run(replay(replay_plan(settings), settings))
+        except ReplayRefused as refusal:
+            print(f"replay refused: {refusal}", file=sys.stderr)
+            sys.exit(2)
     elif args.db == "upgrade":
         print(asyncio.run(_upgrade(settings, schema)))
     elif args.db == "current":

@@ -41,7 +41,15 @@ from shared.failures import is_infrastructure
 from shared.outbox import OutboxRelay, add_events
 from shared.topics import Topics, TopicSpec
 
-__all__ = ["EventConsumer", "EventHandler", "InfrastructureUnavailable", "PermanentFailure", "ProcessedEvent"]
+__all__ = [
+    "ConsumerSpec",
+    "EventConsumer",
+    "EventHandler",
+    "InfrastructureUnavailable",
+    "PermanentFailure",
+    "ProcessedEvent",
+    "Projector",
+]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +57,38 @@ P = TypeVar("P", bound=EventPayload)
 
 EventHandler = Callable[[AsyncSession, Envelope, Any], Awaitable[Sequence[EventPayload]]]
 """A use case reacting to one event: it gets the open transaction, returns the events to emit."""
+
+Projector = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
+"""Applies an event the service itself emitted to its own state, in the transaction that emits it —
+and again, from the log, in a replay (`shared.replay`): one function for both, so they cannot differ."""
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """One consumer group of a service: its topic, its use cases, and what a replay does instead.
+
+    ``rebuild`` (when given) replaces ``handlers`` in a replay for every type the group handles: the
+    part of each reaction that follows from the event alone, without the decisions whose outcome is
+    already in the log as the service's own events (a type it lacks does nothing in a replay). Without
+    ``rebuild`` a replay runs ``handlers`` themselves and drops what they emit.
+    """
+
+    name: str
+    topic: TopicSpec
+    handlers: Mapping[type[EventPayload], EventHandler]
+    rebuild: Mapping[type[EventPayload], EventHandler] | None = None
+
+    def rebuild_handler(self, payload_type: type[EventPayload]) -> EventHandler | None:
+        if payload_type not in self.handlers:
+            return None
+        if self.rebuild is None:
+            return self.handlers[payload_type]
+        handler: EventHandler = self.rebuild.get(payload_type, _nothing)
+        return handler
+
+
+async def _nothing(_session: AsyncSession, _envelope: Envelope, _payload: Any) -> list[EventPayload]:
+    return []
 
 
 class PermanentFailure(Exception):
@@ -101,6 +141,7 @@ class EventConsumer:
         source: str,
         handlers: Mapping[type[EventPayload], EventHandler],
         retry: RetryPolicy = RetryPolicy(),
+        projector: Projector | None = None,
     ) -> None:
         self.name = name
         self.group_id = f"{topics.prefix}{name}"
@@ -112,6 +153,7 @@ class EventConsumer:
         self._source = source
         self._handlers = dict(handlers)
         self._retry = retry
+        self._projector = projector
         self._broker: KafkaBroker | None = None
 
     def subscribe(self, broker: KafkaBroker) -> None:
@@ -184,9 +226,12 @@ class EventConsumer:
                 log.info("%s: %s %s already processed", self.name, envelope.type, envelope.id)
                 return 0
             emitted = await handler(session, envelope, payload)
-            add_events(
+            envelopes = add_events(
                 session, self._topics, emitted, source=self._source, correlation_id=envelope.correlationid
             )
+            if self._projector is not None:
+                for own, own_payload in zip(envelopes, emitted, strict=True):
+                    await self._projector(session, own, own_payload)
             return len(emitted)
 
     async def _dead_letter(self, message: KafkaMessage, error: BaseException, *, attempts: int) -> None:

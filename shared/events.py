@@ -49,6 +49,7 @@ __all__ = [
     "Contact",
     "DeadlineBreached",
     "DeadlineExtended",
+    "DeadlineLapsed",
     "DeadlineSet",
     "DeadlineWarning",
     "DisclosureContent",
@@ -176,7 +177,13 @@ class CaseRated(_CaseEvent):
 # --- handling (routing) ---------------------------------------------------------------------
 
 
-class CaseAssigned(_CaseEvent):
+class _StaffAction(_CaseEvent):
+    """What a member of staff did to a case (or routing's rules did, when ``by`` is None)."""
+
+    by: str | None = Field(default=None, description="Who did it (name and staff id), for the case history.")
+
+
+class CaseAssigned(_StaffAction):
     """Routed to a department (转办), with the rule that matched and why."""
 
     event_type: ClassVar[str] = "case.assigned"
@@ -186,9 +193,10 @@ class CaseAssigned(_CaseEvent):
     rule_id: str | None = None
     reason: str
     assigned_on: date
+    cluster_id: str | None = Field(default=None, description="Similar submissions (相似诉求) share one.")
 
 
-class CaseReturned(_CaseEvent):
+class CaseReturned(_StaffAction):
     """A department that is not responsible sent the case back (退回)."""
 
     event_type: ClassVar[str] = "case.returned"
@@ -196,12 +204,12 @@ class CaseReturned(_CaseEvent):
     reason: str
 
 
-class CaseAccepted(_CaseEvent):
+class CaseAccepted(_StaffAction):
     event_type: ClassVar[str] = "case.accepted"
     department_id: str
 
 
-class SupplementRequested(_CaseEvent):
+class SupplementRequested(_StaffAction):
     """A notice to supplement the request (补正)."""
 
     event_type: ClassVar[str] = "supplement.requested"
@@ -210,24 +218,24 @@ class SupplementRequested(_CaseEvent):
     requested_on: date
 
 
-class ThirdPartyConsulted(_CaseEvent):
+class ThirdPartyConsulted(_StaffAction):
     event_type: ClassVar[str] = "third_party.consulted"
     party: str
     consulted_on: date
 
 
-class ThirdPartyReplied(_CaseEvent):
+class ThirdPartyReplied(_StaffAction):
     event_type: ClassVar[str] = "third_party.replied"
     replied_on: date
 
 
-class DeadlineExtended(_CaseEvent):
+class DeadlineExtended(_StaffAction):
     event_type: ClassVar[str] = "deadline.extended"
     working_days: int = Field(gt=0)
     reason: str
 
 
-class CaseReplied(_CaseEvent):
+class CaseReplied(_StaffAction):
     """The department's answer (答复): text, plus an outcome or adoption decision by channel."""
 
     event_type: ClassVar[str] = "case.replied"
@@ -248,7 +256,7 @@ class CaseReopened(_CaseEvent):
     reason: str
 
 
-class CaseClosed(_CaseEvent):
+class CaseClosed(_StaffAction):
     """Concluded (办结)."""
 
     event_type: ClassVar[str] = "case.closed"
@@ -280,6 +288,15 @@ class DeadlineBreached(_CaseEvent):
     """Red card (红牌): the first working day after the due date."""
 
     event_type: ClassVar[str] = "deadline.breached"
+    clock: ClockKind
+    due_date: date
+
+
+class DeadlineLapsed(_CaseEvent):
+    """A window ran out unused (the return window, the window to ask for a supplement): no card — not
+    using a window is not being late — but the clock stops on its due date, and everyone can see why."""
+
+    event_type: ClassVar[str] = "deadline.lapsed"
     clock: ClockKind
     due_date: date
 
@@ -385,6 +402,7 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         DeadlineSet,
         DeadlineWarning,
         DeadlineBreached,
+        DeadlineLapsed,
         CalendarUpdated,
         ConsultationOpened,
         ConsultationClosed,

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.protocol.admin import DescribeGroupsRequest_v1, DescribeGroupsRequest_v2
+from aiokafka.protocol.api import Request
 from faststream.kafka import KafkaBroker
 
 from shared.outbox import PublishBatch, RelayedMessage
 
-__all__ = ["CLOUDEVENTS_CONTENT_TYPE", "make_broker", "make_publisher", "partitions_of"]
+__all__ = ["CLOUDEVENTS_CONTENT_TYPE", "group_members", "make_broker", "make_publisher", "partitions_of"]
 
 CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
 
@@ -53,3 +56,34 @@ async def partitions_of(bootstrap_servers: str, topic: str) -> list[int]:
     finally:
         await admin.close()
     return sorted(int(partition["partition"]) for partition in description["partitions"])
+
+
+class _DescribeGroups(Request[DescribeGroupsRequest_v1 | DescribeGroupsRequest_v2]):  # type: ignore[misc]
+    """DescribeGroups up to v2: aiokafka 0.14 decodes the v3 answer with v2's schema and fails, and
+    ``AIOKafkaAdminClient.describe_consumer_groups`` would pick v3."""
+
+    API_KEY = 15
+
+    def __init__(self, groups: list[str]) -> None:
+        self._groups = groups
+
+    def build(
+        self, request_struct_class: type[DescribeGroupsRequest_v1 | DescribeGroupsRequest_v2]
+    ) -> DescribeGroupsRequest_v1 | DescribeGroupsRequest_v2:
+        return request_struct_class(self._groups)
+
+
+async def group_members(bootstrap_servers: str, groups: list[str]) -> dict[str, tuple[str, list[str]]]:
+    """Each consumer group's state and the client ids of its members (none when it is stopped)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    found: dict[str, tuple[str, list[str]]] = {}
+    try:
+        for group in groups:
+            node = await admin.find_coordinator(group)
+            response: Any = await admin._send_request(_DescribeGroups([group]), node)
+            for _error, group_id, state, _type, _protocol, members in response.groups:
+                found[group_id] = (state, sorted(member[1] for member in members))
+    finally:
+        await admin.close()
+    return found

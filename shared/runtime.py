@@ -16,7 +16,7 @@ from typing import Any
 from faststream.kafka import KafkaBroker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared.consumer import EventConsumer, EventHandler, ProcessedEvent, RetryPolicy
+from shared.consumer import ConsumerSpec, EventConsumer, EventHandler, ProcessedEvent, Projector, RetryPolicy
 from shared.db import Database
 from shared.events import Envelope, EventPayload
 from shared.kafka import make_broker, make_publisher
@@ -31,9 +31,13 @@ log = logging.getLogger(__name__)
 
 
 class ServiceRuntime:
-    def __init__(self, settings: ServiceSettings, schema: ServiceSchema) -> None:
+    def __init__(
+        self, settings: ServiceSettings, schema: ServiceSchema, *, projector: Projector | None = None
+    ) -> None:
+        """``projector`` applies each event the service emits to its own state (see `ConsumerSpec`)."""
         self.settings = settings
         self.schema = schema
+        self.projector = projector
         self.source = f"/civic/{settings.service_name}"
         self.topics = settings.topics
         self.database = Database(
@@ -51,6 +55,10 @@ class ServiceRuntime:
         self._background: list[Callable[[], Awaitable[None]]] = []
         self._retry = RetryPolicy(settings.consumer_attempts, settings.consumer_backoff_seconds)
 
+    def consume_all(self, specs: Sequence[ConsumerSpec]) -> None:
+        for spec in specs:
+            self.consume(spec.name, spec.topic, spec.handlers)
+
     def consume(
         self, name: str, topic: TopicSpec, handlers: Mapping[type[EventPayload], EventHandler]
     ) -> None:
@@ -64,6 +72,7 @@ class ServiceRuntime:
             source=self.source,
             handlers=handlers,
             retry=self._retry,
+            projector=self.projector,
         )
         consumer.subscribe(self.broker)
         self.consumers.append(consumer)
@@ -79,10 +88,17 @@ class ServiceRuntime:
             yield session
         self.relay.notify()
 
-    def emit(
+    async def emit(
         self, session: AsyncSession, payloads: Sequence[EventPayload], correlation_id: str | None = None
     ) -> list[Envelope]:
-        return add_events(session, self.topics, payloads, source=self.source, correlation_id=correlation_id)
+        """Put events in the outbox of the session's transaction and apply them to the service's state."""
+        envelopes = add_events(
+            session, self.topics, payloads, source=self.source, correlation_id=correlation_id
+        )
+        if self.projector is not None:
+            for envelope, payload in zip(envelopes, payloads, strict=True):
+                await self.projector(session, envelope, payload)
+        return envelopes
 
     @asynccontextmanager
     async def running(self, prepare: Callable[[], Awaitable[None]] | None = None) -> AsyncIterator[None]:

@@ -12,6 +12,7 @@ from services.intake.config import IntakeSettings
 from services.intake.db import SCHEMA
 from services.intake.limits import ClientLimits, SlidingWindow
 from services.intake.pages import pages
+from shared.consumer import ConsumerSpec
 from shared.events import (
     CaseAccepted,
     CaseAssigned,
@@ -24,7 +25,6 @@ from shared.events import (
     ConsultationOpened,
     DeadlineExtended,
     DeadlineSet,
-    SupplementReceived,
     SupplementRequested,
 )
 from shared.http import build_app
@@ -36,7 +36,6 @@ CITIZEN_VISIBLE = (
     CaseReturned,
     CaseAccepted,
     SupplementRequested,
-    SupplementReceived,
     DeadlineSet,
     DeadlineExtended,
     CaseReplied,
@@ -46,17 +45,26 @@ CITIZEN_VISIBLE = (
 )
 
 
-def create_app(settings: IntakeSettings) -> FastAPI:
-    runtime = ServiceRuntime(settings, SCHEMA)
-    runtime.consume("intake-case-view", CASE_EVENTS, dict.fromkeys(CITIZEN_VISIBLE, handlers.on_case_event))
-    runtime.consume(
+"""What the citizen sees of other services' events; intake's own (the supplement, the rating) are
+applied as they are emitted (`handlers.project`)."""
+
+CONSUMERS = [
+    ConsumerSpec("intake-case-view", CASE_EVENTS, dict.fromkeys(CITIZEN_VISIBLE, handlers.on_case_event)),
+    ConsumerSpec(
         "intake-consultations",
         CONSULTATION_EVENTS,
         {
             ConsultationOpened: handlers.on_consultation_opened,
             ConsultationClosed: handlers.on_consultation_closed,
         },
-    )
+    ),
+]
+"""Intake's consumer groups: pure projections, so a replay runs them as they are."""
+
+
+def create_app(settings: IntakeSettings) -> FastAPI:
+    runtime = ServiceRuntime(settings, SCHEMA, projector=handlers.project)
+    runtime.consume_all(CONSUMERS)
 
     async def seed() -> None:
         await handlers.seed_mailboxes(runtime, json.loads(settings.mailboxes_file.read_text()))

@@ -19,6 +19,7 @@ from shared.events import (
     CaseAssigned,
     CaseClosed,
     CasePublished,
+    CaseRated,
     CaseReopened,
     CaseReplied,
     CaseReturned,
@@ -162,6 +163,8 @@ def apply_case_event(view: CitizenView, payload: EventPayload, at: datetime | No
             )
         case CasePublished():
             return view.with_entry(when, "case.published", "答复已公开", "答复经审核、隐去个人信息后公开")
+        case CaseRated():
+            return replace(view, rated_reply=view.replies)  # this reply is rated: one rating per reply
     return view
 
 

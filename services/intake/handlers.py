@@ -132,7 +132,7 @@ async def submit_supplement(
         if claimed.rowcount != 1:
             raise Conflict("the supplement was already sent")
         now = datetime.now(UTC)
-        runtime.emit(
+        await runtime.emit(
             session,
             [SupplementReceived(case_id=UUID(row.case_id), text=body.text, receipt_date=local_date(now))],
         )
@@ -153,7 +153,7 @@ async def rate_reply(runtime: ServiceRuntime, tracking_code: str, body: RatingCr
         )
         if claimed.rowcount != 1:
             raise Conflict("this reply has already been rated")
-        runtime.emit(
+        await runtime.emit(
             session, [CaseRated(case_id=UUID(row.case_id), rating=body.rating, comment=body.comment)]
         )
     return FollowUpAccepted(case_id=UUID(row.case_id), accepted_at=datetime.now(UTC))
@@ -353,10 +353,7 @@ async def _accept_once(runtime: ServiceRuntime, draft: Draft, idempotency: tuple
                 content=draft.stored,
             )
         )
-        _store_view(
-            session, str(case_id), hash_tracking_code(code), draft.channel.value, received_view(now), now
-        )
-        runtime.emit(
+        await runtime.emit(
             session,
             [
                 SubmissionReceived(
@@ -381,26 +378,6 @@ async def _accept_once(runtime: ServiceRuntime, draft: Draft, idempotency: tuple
                 )
             )
     return receipt
-
-
-def _store_view(
-    session: AsyncSession, case_id: str, tracking_hash: str, channel: str, view: CitizenView, now: datetime
-) -> None:
-    session.add(
-        CaseView(
-            case_id=case_id,
-            tracking_hash=tracking_hash,
-            channel=channel,
-            status=view.status,
-            department=view.department,
-            due_date=view.due_date,
-            due_date_provisional=view.due_date_provisional,
-            reply=view.reply,
-            replied_on=view.replied_on,
-            timeline=[_entry_json(entry) for entry in view.timeline],
-            updated_at=now,
-        )
-    )
 
 
 def _entry_json(entry: TimelineEntry) -> dict[str, Any]:
@@ -455,9 +432,32 @@ async def on_case_event(
         row.timeline = [_entry_json(entry) for entry in after.timeline]
         row.supplement_pending = after.supplement_pending
         row.replies = after.replies
-        row.updated_at = datetime.now(UTC)
+        row.rated_reply = after.rated_reply
+        row.updated_at = envelope.time
         session.add(row)
     return []
+
+
+async def project(session: AsyncSession, envelope: Envelope, payload: Any) -> None:
+    """Intake's own events on the citizen view (`shared.consumer.Projector`): the view a submission
+    opens, the supplement sent, the reply rated — as they happen, and again in a replay."""
+    if isinstance(payload, SubmissionReceived):
+        submission = await session.get(Submission, str(payload.case_id))
+        if submission is None or await session.get(CaseView, submission.case_id) is not None:
+            return  # another intake database's case, or seen already
+        view = received_view(payload.received_at)
+        session.add(
+            CaseView(
+                case_id=submission.case_id,
+                tracking_hash=submission.tracking_hash,
+                channel=submission.channel,
+                status=view.status,
+                timeline=[_entry_json(entry) for entry in view.timeline],
+                updated_at=envelope.time,
+            )
+        )
+    elif isinstance(payload, SupplementReceived | CaseRated):
+        await on_case_event(session, envelope, payload)
 
 
 async def on_consultation_opened(

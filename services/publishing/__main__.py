@@ -6,7 +6,14 @@ import sys
 from services.publishing.app import create_app
 from services.publishing.config import PublishingSettings
 from services.publishing.db import SCHEMA
+from services.publishing.replay import replay_plan
 from shared.commands import run
 
 if __name__ == "__main__":
-    run(sys.argv[1:], settings_type=PublishingSettings, create_app=create_app, schema=SCHEMA)
+    run(
+        sys.argv[1:],
+        settings_type=PublishingSettings,
+        create_app=create_app,
+        schema=SCHEMA,
+        replay_plan=replay_plan,
+    )

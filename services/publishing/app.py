@@ -16,7 +16,7 @@ from services.publishing.config import PublishingSettings
 from services.publishing.db import SCHEMA
 from services.publishing.pages import pages
 from shared.calendar_store import LiveCalendar, keep_calendar_year, seed_calendar
-from shared.consumer import EventHandler
+from shared.consumer import ConsumerSpec, EventHandler
 from shared.events import (
     CalendarUpdated,
     CaseAssigned,
@@ -45,32 +45,41 @@ def each(*steps: EventHandler) -> EventHandler:
     return handle
 
 
+def consumers(settings: PublishingSettings, calendar: LiveCalendar) -> list[ConsumerSpec]:
+    """Publishing's consumer groups. A replay rebuilds what follows from the events alone — the figures
+    (`records`), the consented letters and the comments with their adoption decisions — and sends no
+    reply to review again: the review queue and what it published are publishing's own record."""
+    projection: dict[type[EventPayload], EventHandler] = {
+        SubmissionReceived: each(
+            handlers.on_submission_received,
+            partial(records.on_submission_received, secret=settings.jwt_key),
+        ),
+        CaseAssigned: records.on_case_assigned,
+        DeadlineSet: records.on_deadline_set,
+        CaseReplied: each(handlers.on_comment_answered, records.on_case_replied),
+        CaseReopened: records.on_case_reopened,
+        CaseRated: records.on_case_rated,
+    }
+    to_review = partial(handlers.on_case_replied, required_reviewers=settings.required_reviewers)
+    return [
+        ConsumerSpec(
+            "publishing",
+            CASE_EVENTS,
+            {**projection, CaseReplied: each(projection[CaseReplied], to_review)},
+            rebuild=projection,
+        ),
+        ConsumerSpec(
+            "publishing-calendar",
+            CALENDAR_EVENTS,
+            {CalendarUpdated: partial(keep_calendar_year, calendar=calendar)},
+        ),
+    ]
+
+
 def create_app(settings: PublishingSettings) -> FastAPI:
     runtime = ServiceRuntime(settings, SCHEMA)
     calendar = LiveCalendar()
-    runtime.consume(
-        "publishing",
-        CASE_EVENTS,
-        {
-            SubmissionReceived: each(
-                handlers.on_submission_received,
-                partial(records.on_submission_received, secret=settings.jwt_key),
-            ),
-            CaseAssigned: records.on_case_assigned,
-            DeadlineSet: records.on_deadline_set,
-            CaseReplied: each(
-                partial(handlers.on_case_replied, required_reviewers=settings.required_reviewers),
-                records.on_case_replied,
-            ),
-            CaseReopened: records.on_case_reopened,
-            CaseRated: records.on_case_rated,
-        },
-    )
-    runtime.consume(
-        "publishing-calendar",
-        CALENDAR_EVENTS,
-        {CalendarUpdated: partial(keep_calendar_year, calendar=calendar)},
-    )
+    runtime.consume_all(consumers(settings, calendar))
 
     async def seed() -> None:
         async with runtime.database.transaction() as session:

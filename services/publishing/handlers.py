@@ -84,7 +84,7 @@ async def open_consultation(
     )
     async with runtime.unit_of_work() as session:
         session.add(row)
-        runtime.emit(
+        await runtime.emit(
             session,
             [
                 ConsultationOpened(
@@ -112,7 +112,7 @@ async def close_consultation(
             raise Conflict("the consultation is already closed")
         row.status = "closed"
         session.add(row)
-        runtime.emit(
+        await runtime.emit(
             session,
             [ConsultationClosed(consultation_id=consultation_id, closed_on=shanghai_today())],
         )
@@ -164,17 +164,22 @@ async def on_submission_received(
     return []
 
 
-async def on_case_replied(
-    session: AsyncSession, _envelope: Envelope, payload: CaseReplied, *, required_reviewers: int
+async def on_comment_answered(
+    session: AsyncSession, _envelope: Envelope, payload: CaseReplied
 ) -> list[EventPayload]:
-    """A consented mailbox reply goes, masked, to the review queue; a comment's adoption decision is kept
-    for its consultation's report."""
+    """A comment's adoption decision (采纳情况), kept for its consultation's report."""
     comment = await session.get(ConsultationComment, str(payload.case_id))
     if comment is not None:
         comment.adoption = payload.adoption.value if payload.adoption else None
         comment.reason, comment.decided_on = payload.reason, payload.replied_on
         session.add(comment)
-        return []
+    return []
+
+
+async def on_case_replied(
+    session: AsyncSession, _envelope: Envelope, payload: CaseReplied, *, required_reviewers: int
+) -> list[EventPayload]:
+    """A consented mailbox reply goes, masked, to the review queue (三审)."""
     letter = await session.get(ConsentedLetter, str(payload.case_id))
     if letter is None:
         return []  # no consent, or not a mailbox letter

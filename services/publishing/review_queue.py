@@ -180,7 +180,7 @@ async def approve(
         if count.publishable:
             item.status, item.decided_at = ReviewStatus.PUBLISHED.value, datetime.now(UTC)
             session.add(item)
-            runtime.emit(session, await _publish(session, item))
+            await runtime.emit(session, await _publish(session, item))
         return review_public(item, decisions)
 
 
@@ -227,7 +227,7 @@ async def reject(
                 reviewer=principal.name,
                 reason=body.reason,
             )
-        runtime.emit(session, [rejected])
+        await runtime.emit(session, [rejected])
         return review_public(item, await _decisions(session, item.id))
 
 

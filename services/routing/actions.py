@@ -2,8 +2,9 @@
 third-party-replied, extend, close) and routing's reactions to the citizen's follow-ups.
 
 Each use case loads the case, asks :mod:`services.routing.workflow` whether the action is allowed,
-changes the task with a compare-and-set on its state (so two racing actions cannot both pass), and
-emits the event — all in one transaction.
+claims the change with a compare-and-set on the task's state (so two racing actions cannot both pass),
+and emits the event, which changes the task and writes its history line
+(`services.routing.projection`) — all in one transaction.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.routing.db import Department, Task
 from services.routing.domain import assign
-from services.routing.handlers import actor_of, facts_of, load_rules, own_task, record
+from services.routing.handlers import actor_of, facts_of, follow, load_rules, own_task
 from services.routing.schemas import (
     ActionResult,
     ExtensionCreate,
@@ -60,9 +61,7 @@ from shared.events import (
     DeadlineExtended,
     Envelope,
     EventPayload,
-    ReviewRejected,
     SubmissionReceived,
-    SupplementReceived,
     SupplementRequested,
     ThirdPartyConsulted,
     ThirdPartyReplied,
@@ -127,16 +126,10 @@ async def _move(session: AsyncSession, task: Task, to: CaseState, **values: Any)
 
 
 async def _act(
-    runtime: ServiceRuntime,
-    case_id: UUID,
-    principal: Principal,
-    events: Sequence[EventPayload],
-    session: AsyncSession,
-    summary: str,
+    runtime: ServiceRuntime, case_id: UUID, events: Sequence[EventPayload], session: AsyncSession
 ) -> ActionResult:
-    """Emit the action's events and write its line in the case history."""
-    record(session, case_id, events[-1].event_type, actor_of(principal), summary)
-    envelopes = runtime.emit(session, events)
+    """Emit the action's events: the task and its history follow them."""
+    envelopes = await runtime.emit(session, events)
     task = await session.get(Task, str(case_id))
     assert task is not None
     return ActionResult(case_id=str(case_id), state=task.state, event_id=str(envelopes[-1].id))
@@ -149,13 +142,12 @@ async def accept(runtime: ServiceRuntime, case_id: UUID, principal: Principal) -
         with _as_http_error():
             check_accept(_file(task))
         await _move(session, task, CaseState.ACCEPTED)
+        by = actor_of(principal)
         return await _act(
             runtime,
             case_id,
-            principal,
-            [CaseAccepted(case_id=case_id, department_id=task.department_id)],
+            [CaseAccepted(case_id=case_id, department_id=task.department_id, by=by)],
             session,
-            "签收",
         )
 
 
@@ -186,20 +178,11 @@ async def return_case(
         department = await session.get(Department, department_id)
         if department is None:
             raise NotFound(f"no department {department_id}")
-        await _move(
-            session,
-            task,
-            CaseState.ASSIGNED,
-            department_id=department.id,
-            returned_by=list(returned_by),
-            assigned_on=day,
-            rule_id=rule_id,
-            reason=reason,
-        )
-        record(session, case_id, "case.returned", actor_of(principal), f"退回：{body.reason}")
-        record(session, case_id, "case.assigned", "系统分办", f"转至{department.name}：{reason}")
+        await _move(session, task, CaseState.ASSIGNED)
         events: list[EventPayload] = [
-            CaseReturned(case_id=case_id, department_id=task.department_id, reason=body.reason),
+            CaseReturned(
+                case_id=case_id, department_id=task.department_id, reason=body.reason, by=actor_of(principal)
+            ),
             CaseAssigned(
                 case_id=case_id,
                 channel=Channel(task.channel),
@@ -210,7 +193,7 @@ async def return_case(
                 assigned_on=day,
             ),
         ]
-        envelopes = runtime.emit(session, events)
+        envelopes = await runtime.emit(session, events)
     return ActionResult(case_id=str(case_id), state=CaseState.ASSIGNED.value, event_id=str(envelopes[0].id))
 
 
@@ -234,9 +217,11 @@ async def request_supplement(
                 _file(task), today=day, window_end=window_end, working_days=body.working_days
             )
         due = office.calendar.add_working_days(day, body.working_days).due_date
-        await _move(session, task, CaseState.SUPPLEMENT_REQUESTED, supplement_requested=True)
-        event = SupplementRequested(case_id=case_id, items=body.items, due_date=due, requested_on=day)
-        return await _act(runtime, case_id, principal, [event], session, f"告知补正（{due}前）：{body.items}")
+        await _move(session, task, CaseState.SUPPLEMENT_REQUESTED)
+        event = SupplementRequested(
+            case_id=case_id, items=body.items, due_date=due, requested_on=day, by=actor_of(principal)
+        )
+        return await _act(runtime, case_id, [event], session)
 
 
 async def consult_third_party(
@@ -248,8 +233,10 @@ async def consult_third_party(
         with _as_http_error():
             check_consult_third_party(_file(task))
         await _move(session, task, CaseState.THIRD_PARTY_CONSULTED)
-        event = ThirdPartyConsulted(case_id=case_id, party=body.party, consulted_on=today())
-        return await _act(runtime, case_id, principal, [event], session, f"征求第三方意见：{body.party}")
+        event = ThirdPartyConsulted(
+            case_id=case_id, party=body.party, consulted_on=today(), by=actor_of(principal)
+        )
+        return await _act(runtime, case_id, [event], session)
 
 
 async def third_party_replied(
@@ -260,14 +247,8 @@ async def third_party_replied(
         with _as_http_error():
             check_third_party_replied(_file(task))
         await _move(session, task, CaseState.ACCEPTED)
-        return await _act(
-            runtime,
-            case_id,
-            principal,
-            [ThirdPartyReplied(case_id=case_id, replied_on=today())],
-            session,
-            "第三方已答复",
-        )
+        event = ThirdPartyReplied(case_id=case_id, replied_on=today(), by=actor_of(principal))
+        return await _act(runtime, case_id, [event], session)
 
 
 async def extend(
@@ -293,10 +274,10 @@ async def extend(
                 rules=office.extension,
             )
         await _move(session, task, CaseState(task.state), extended=True)
-        event = DeadlineExtended(case_id=case_id, working_days=body.working_days, reason=body.reason)
-        return await _act(
-            runtime, case_id, principal, [event], session, f"延期{body.working_days}个工作日：{body.reason}"
+        event = DeadlineExtended(
+            case_id=case_id, working_days=body.working_days, reason=body.reason, by=actor_of(principal)
         )
+        return await _act(runtime, case_id, [event], session)
 
 
 async def close(runtime: ServiceRuntime, case_id: UUID, principal: Principal) -> ActionResult:
@@ -306,25 +287,17 @@ async def close(runtime: ServiceRuntime, case_id: UUID, principal: Principal) ->
         with _as_http_error():
             check_close(_file(task))
         await _move(session, task, CaseState.CLOSED)
-        return await _act(
-            runtime, case_id, principal, [CaseClosed(case_id=case_id, closed_on=today())], session, "办结"
-        )
+        event = CaseClosed(case_id=case_id, closed_on=today(), by=actor_of(principal))
+        return await _act(runtime, case_id, [event], session)
 
 
 # --- reactions ---------------------------------------------------------------------------------
 
+on_supplement_received = follow
+"""The applicant answered: the case is back in the department's hands (`services.routing.projection`)."""
 
-async def on_supplement_received(
-    session: AsyncSession, _envelope: Envelope, payload: SupplementReceived
-) -> list[EventPayload]:
-    """The applicant answered: the case is back in the department's hands."""
-    task = await session.get(Task, str(payload.case_id))
-    if task is not None and task.state == CaseState.SUPPLEMENT_REQUESTED:
-        task.state = CaseState.ACCEPTED.value
-        task.updated_at = datetime.now(UTC)
-        session.add(task)
-        record(session, payload.case_id, "supplement.received", "申请人", "补正材料：" + payload.text[:200])
-    return []
+on_review_rejected = follow
+"""A reviewer would not publish the reply as it is: the department sees why in the case history."""
 
 
 async def on_case_rated(session: AsyncSession, _envelope: Envelope, payload: CaseRated) -> list[EventPayload]:
@@ -332,24 +305,5 @@ async def on_case_rated(session: AsyncSession, _envelope: Envelope, payload: Cas
     task = await session.get(Task, str(payload.case_id))
     if task is None or not reopens(_file(task), payload.rating.value):
         return []
-    task.state = CaseState.ACCEPTED.value
-    task.updated_at = datetime.now(UTC)
-    session.add(task)
     reason = "市民对答复不满意" + (f"：{payload.comment}" if payload.comment else "")
-    record(session, payload.case_id, "case.reopened", "市民评价", reason)
     return [CaseReopened(case_id=payload.case_id, reason=reason)]
-
-
-async def on_review_rejected(
-    session: AsyncSession, _envelope: Envelope, payload: ReviewRejected
-) -> list[EventPayload]:
-    """A reviewer would not publish the reply as it is: the department sees why in the case history."""
-    if await session.get(Task, str(payload.case_id)) is not None:
-        record(
-            session,
-            payload.case_id,
-            "review.rejected",
-            payload.reviewer,
-            f"答复公开审核未通过：{payload.reason}",
-        )
-    return []

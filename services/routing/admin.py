@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.routing.actions import Office
 from services.routing.db import AuditEntry, Department, Handler, RoutingRule, Task
-from services.routing.handlers import actor_of, record
+from services.routing.handlers import actor_of
 from services.routing.schemas import (
     ActionResult,
     AuditPublic,
@@ -195,28 +195,16 @@ async def dispatch(
         department = await _department(session, body.department_id)
         if department.id == office.triage_department:
             raise InvalidInput("department_id", "dispatch to a department, not back to triage")
-        reason = f"dispatched by {principal.name}" + (f": {body.note}" if body.note else "")
+        reason = "人工分办" + (f"：{body.note}" if body.note else "")
+        # Compare-and-set: of two admins dispatching at once, one finds the case still in triage.
         moved = await session.exec(
             update(Task)
             .where(col(Task.case_id) == task.case_id, col(Task.department_id) == office.triage_department)
-            .values(
-                department_id=department.id,
-                assigned_on=today(),
-                rule_id=None,
-                reason=reason,
-                updated_at=datetime.now(UTC),
-            )
+            .values(department_id=department.id, updated_at=datetime.now(UTC))
         )
         if moved.rowcount != 1:
             raise Conflict("the case was dispatched meanwhile")
-        record(
-            session,
-            case_id,
-            "case.assigned",
-            actor_of(principal),
-            f"人工分办至{department.name}" + (f"：{body.note}" if body.note else ""),
-        )
-        (envelope,) = runtime.emit(
+        (envelope,) = await runtime.emit(
             session,
             [
                 CaseAssigned(
@@ -227,6 +215,7 @@ async def dispatch(
                     rule_id=None,
                     reason=reason,
                     assigned_on=today(),
+                    by=actor_of(principal),
                 )
             ],
         )

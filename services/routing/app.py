@@ -13,9 +13,11 @@ from services.routing.api import router
 from services.routing.config import RoutingSettings
 from services.routing.db import SCHEMA
 from services.routing.pages import pages
+from services.routing.projection import project
 from services.routing.similarity import ClusterIndex
 from services.routing.workflow import ExtensionRules
 from shared.calendar_store import LiveCalendar, keep_calendar_year, seed_calendar
+from shared.consumer import ConsumerSpec
 from shared.events import (
     CalendarUpdated,
     CaseRated,
@@ -30,9 +32,39 @@ from shared.http import build_app
 from shared.runtime import ServiceRuntime
 from shared.topics import CALENDAR_EVENTS, CASE_EVENTS
 
+FOLLOWED = (DeadlineSet, DeadlineWarning, DeadlineBreached, SupplementReceived, ReviewRejected)
+"""Other services' events the task follows, as they are (`services.routing.projection`)."""
+
+
+def consumers(
+    settings: RoutingSettings, calendar: LiveCalendar, clusters: ClusterIndex | None
+) -> list[ConsumerSpec]:
+    """Routing's consumer groups. In a replay a submission makes its task and no decision: the
+    assignment the rules made then, and every change after it, are routing's own events in the log."""
+    on_submission = partial(
+        handlers.on_submission_received, triage_department=settings.triage_department, clusters=clusters
+    )
+    return [
+        ConsumerSpec(
+            "routing",
+            CASE_EVENTS,
+            {
+                SubmissionReceived: on_submission,
+                **dict.fromkeys(FOLLOWED, handlers.follow),
+                CaseRated: actions.on_case_rated,
+            },
+            rebuild={SubmissionReceived: handlers.follow, **dict.fromkeys(FOLLOWED, handlers.follow)},
+        ),
+        ConsumerSpec(
+            "routing-calendar",
+            CALENDAR_EVENTS,
+            {CalendarUpdated: partial(keep_calendar_year, calendar=calendar)},
+        ),
+    ]
+
 
 def create_app(settings: RoutingSettings) -> FastAPI:
-    runtime = ServiceRuntime(settings, SCHEMA)
+    runtime = ServiceRuntime(settings, SCHEMA, projector=project)
     clusters = ClusterIndex(settings.similarity_threshold)
     office = Office(
         calendar=LiveCalendar(),
@@ -42,29 +74,7 @@ def create_app(settings: RoutingSettings) -> FastAPI:
         supplement_window_days=settings.supplement_window_days,
         extension=ExtensionRules(settings.disclosure_extension_days, settings.mailbox_extension_days),
     )
-    runtime.consume(
-        "routing",
-        CASE_EVENTS,
-        {
-            SubmissionReceived: partial(
-                handlers.on_submission_received,
-                triage_department=settings.triage_department,
-                clusters=clusters,
-            ),
-            DeadlineSet: handlers.on_deadline_set,
-            DeadlineWarning: handlers.on_deadline_card,
-            DeadlineBreached: handlers.on_deadline_card,
-            SupplementReceived: actions.on_supplement_received,
-            CaseRated: actions.on_case_rated,
-            ReviewRejected: actions.on_review_rejected,
-        },
-    )
-
-    runtime.consume(
-        "routing-calendar",
-        CALENDAR_EVENTS,
-        {CalendarUpdated: partial(keep_calendar_year, calendar=office.calendar)},
-    )
+    runtime.consume_all(consumers(settings, office.calendar, clusters))
 
     async def seed() -> None:
         async with runtime.database.transaction() as session:

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.routing.db import Department, Handler, HistoryEntry, RoutingRule, Task
 from services.routing.domain import CaseFacts, ReplyDraft, Rule, RuleViolation, assign, check_reply
+from services.routing.projection import project
 from services.routing.schemas import (
     ActionResult,
     CaseDetail,
@@ -23,15 +24,12 @@ from services.routing.schemas import (
 )
 from services.routing.similarity import ClusterIndex
 from shared.auth import Principal
-from shared.codes import Channel, ClockKind, Role
+from shared.codes import Channel, Role
 from shared.dates import local_date
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.events import (
     CaseAssigned,
     CaseReplied,
-    DeadlineBreached,
-    DeadlineSet,
-    DeadlineWarning,
     Envelope,
     EventPayload,
     SubmissionReceived,
@@ -82,20 +80,6 @@ def facts_of(payload: SubmissionReceived) -> CaseFacts:
         channel=payload.channel.value,
         body=payload.disclosure.description,
         applicant_type=payload.disclosure.applicant_type.value,
-    )
-
-
-def _title(payload: SubmissionReceived) -> str:
-    if payload.mailbox is not None:
-        return payload.mailbox.subject
-    text = payload.comment.body if payload.comment is not None else payload.disclosure.description  # type: ignore[union-attr]
-    return text if len(text) <= 40 else text[:40] + "…"
-
-
-def record(session: AsyncSession, case_id: UUID | str, event: str, actor: str, summary: str) -> None:
-    """One line of the case's history, in the same transaction as the change it records."""
-    session.add(
-        HistoryEntry(case_id=str(case_id), at=datetime.now(UTC), event=event, actor=actor, summary=summary)
     )
 
 
@@ -158,41 +142,21 @@ async def load_clusters(runtime: ServiceRuntime, index: ClusterIndex) -> None:
 
 async def on_submission_received(
     session: AsyncSession,
-    _envelope: Envelope,
+    envelope: Envelope,
     payload: SubmissionReceived,
     *,
     triage_department: str,
     clusters: ClusterIndex | None = None,
 ) -> list[EventPayload]:
-    """Assign a new case by the rules (转办) and record why."""
+    """Assign a new case by the rules (转办), saying which rule and why; the task follows the event."""
     if await session.get(Task, str(payload.case_id)) is not None:
         return []
+    await project(session, envelope, payload)
     rules = await load_rules(session)
     assignment = assign(facts_of(payload), rules, triage_department=triage_department)
     department = await session.get(Department, assignment.department)
     if department is None:
         raise LookupError(f"rule {assignment.rule_id} names unknown department {assignment.department}")
-    now = datetime.now(UTC)
-    session.add(
-        Task(
-            case_id=str(payload.case_id),
-            channel=payload.channel.value,
-            department_id=department.id,
-            state="assigned",
-            title=_title(payload),
-            receipt_date=payload.receipt_date,
-            received_at=payload.received_at,
-            rule_id=assignment.rule_id,
-            reason=assignment.reason,
-            submission=payload.model_dump(mode="json"),
-            updated_at=now,
-            assigned_on=local_date(now),
-            cluster_id=clusters.add(str(payload.case_id), text_of(payload)) if clusters is not None else None,
-        )
-    )
-    record(
-        session, payload.case_id, "case.assigned", "系统分办", f"转至{department.name}：{assignment.reason}"
-    )
     return [
         CaseAssigned(
             case_id=payload.case_id,
@@ -201,39 +165,15 @@ async def on_submission_received(
             department_name=department.name,
             rule_id=assignment.rule_id,
             reason=assignment.reason,
-            assigned_on=local_date(now),
+            assigned_on=local_date(envelope.time),
+            cluster_id=clusters.add(str(payload.case_id), text_of(payload)) if clusters is not None else None,
         )
     ]
 
 
-async def on_deadline_card(
-    session: AsyncSession, _envelope: Envelope, payload: DeadlineWarning | DeadlineBreached
-) -> list[EventPayload]:
-    """Tracking's yellow card (一个工作日内到期) and red card (已超期) on the reply clock, shown in the inbox."""
-    if payload.clock not in (ClockKind.REPLY, ClockKind.ADOPTION_REPORT):
-        return []
-    task = await session.get(Task, str(payload.case_id))
-    if task is None or task.due_date != payload.due_date:
-        return []  # a card for a due date that has since moved
-    if task.card != "red":  # red stays red for that due date
-        task.card = "red" if isinstance(payload, DeadlineBreached) else "yellow"
-        session.add(task)
-    return []
-
-
-async def on_deadline_set(
-    session: AsyncSession, _envelope: Envelope, payload: DeadlineSet
-) -> list[EventPayload]:
-    """The inbox sorts by the reply deadline tracking computed."""
-    if payload.clock not in (ClockKind.REPLY, ClockKind.ADOPTION_REPORT):
-        return []
-    task = await session.get(Task, str(payload.case_id))
-    if task is not None:
-        if task.due_date != payload.due_date:
-            task.card = None  # a new due date: any card was for the old one
-        task.due_date = payload.due_date
-        task.due_date_provisional = payload.provisional
-        session.add(task)
+async def follow(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> list[EventPayload]:
+    """Another service's event the task follows (the deadline, a card, a supplement, a rejection)."""
+    await project(session, envelope, payload)
     return []
 
 
@@ -307,8 +247,7 @@ async def reply(
         )
         if claimed.rowcount != 1:
             raise Conflict("the case changed while you were replying; reload it")
-        record(session, case_id, "case.replied", actor_of(principal), "答复：" + body.text[:200])
-        (event,) = runtime.emit(
+        (event,) = await runtime.emit(
             session,
             [
                 CaseReplied(
@@ -321,6 +260,7 @@ async def reply(
                     outcome=body.outcome,
                     adoption=body.adoption,
                     reason=body.reason,
+                    by=actor_of(principal),
                 )
             ],
         )

@@ -6,8 +6,14 @@ import sys
 from services.tracking.app import create_app
 from services.tracking.config import TrackingSettings
 from services.tracking.db import SCHEMA
-from services.tracking.replay import main as replay
+from services.tracking.replay import replay_plan
 from shared.commands import run
 
 if __name__ == "__main__":
-    run(sys.argv[1:], settings_type=TrackingSettings, create_app=create_app, schema=SCHEMA, replay=replay)
+    run(
+        sys.argv[1:],
+        settings_type=TrackingSettings,
+        create_app=create_app,
+        schema=SCHEMA,
+        replay_plan=replay_plan,
+    )

@@ -14,8 +14,9 @@ from services.tracking.api import router
 from services.tracking.config import TrackingSettings
 from services.tracking.db import SCHEMA
 from services.tracking.pages import pages
-from shared.calendar_store import LiveCalendar, seed_calendar
-from shared.consumer import EventHandler
+from services.tracking.projection import project
+from shared.calendar_store import LiveCalendar, keep_calendar_year, seed_calendar
+from shared.consumer import ConsumerSpec, EventHandler
 from shared.events import (
     AdoptionReportPublished,
     CalendarUpdated,
@@ -86,22 +87,40 @@ def on_current_calendar(
     return {event: wrap(handler) for event, handler in table.items()}
 
 
+def consumers(calendar: LiveCalendar, settings: TrackingSettings) -> list[ConsumerSpec]:
+    """Tracking's consumer groups. A replay recounts with the same use cases (their deterministic:
+    counted from the events and the calendar as the log had it), and stores each announced year first,
+    as the admin's request did before ``calendar.updated`` was sent."""
+
+    async def store_then_recount(
+        session: AsyncSession, envelope: Envelope, payload: CalendarUpdated
+    ) -> Sequence[EventPayload]:
+        await keep_calendar_year(session, envelope, payload, calendar=calendar)
+        return await handlers.on_calendar_updated(session, envelope, payload, calendar=calendar)
+
+    on_calendar = partial(handlers.on_calendar_updated, calendar=calendar)
+    return [
+        ConsumerSpec(
+            "tracking", CASE_EVENTS, on_current_calendar(calendar, case_event_handlers(calendar, settings))
+        ),
+        ConsumerSpec(
+            "tracking-consultations",
+            CONSULTATION_EVENTS,
+            on_current_calendar(calendar, consultation_event_handlers(calendar, settings)),
+        ),
+        ConsumerSpec(
+            "tracking-calendar",
+            CALENDAR_EVENTS,
+            {CalendarUpdated: on_calendar},
+            rebuild={CalendarUpdated: store_then_recount},
+        ),
+    ]
+
+
 def create_app(settings: TrackingSettings) -> FastAPI:
-    runtime = ServiceRuntime(settings, SCHEMA)
+    runtime = ServiceRuntime(settings, SCHEMA, projector=project)
     calendar = LiveCalendar()
-    runtime.consume(
-        "tracking", CASE_EVENTS, on_current_calendar(calendar, case_event_handlers(calendar, settings))
-    )
-    runtime.consume(
-        "tracking-consultations",
-        CONSULTATION_EVENTS,
-        on_current_calendar(calendar, consultation_event_handlers(calendar, settings)),
-    )
-    runtime.consume(
-        "tracking-calendar",
-        CALENDAR_EVENTS,
-        {CalendarUpdated: partial(handlers.on_calendar_updated, calendar=calendar)},
-    )
+    runtime.consume_all(consumers(calendar, settings))
     runtime.in_background(lambda: handlers.watch_deadlines(runtime, calendar, settings.alarm_check_seconds))
 
     async def seed() -> None:

@@ -63,6 +63,7 @@ from shared.events import (
     ConsultationClosed,
     DeadlineBreached,
     DeadlineExtended,
+    DeadlineLapsed,
     DeadlineSet,
     DeadlineWarning,
     Envelope,
@@ -519,7 +520,7 @@ async def store_calendar_year(
     record = body.to_record(year, default_source=f"{principal.name} 录入")
     async with runtime.unit_of_work() as session:
         _previous, revision = await store_year(session, record)
-        runtime.emit(
+        await runtime.emit(
             session,
             [
                 CalendarUpdated(
@@ -576,11 +577,12 @@ async def on_calendar_updated(
     by_id = {row[0]: row for row in rows}
     counted = (CountedClock(row[0], row[4], row[5], row[6], row[7]) for row in rows)
     status = "节假日安排已公布" if payload.status == "announced" else "节假日安排暂按周末计算"
-    today_ = today()
+    # The day and time of the announcement, not of its processing: a replay counts as it was counted.
+    today_ = local_date(envelope.time)
     updates: list[dict[str, Any]] = []
     ledger: list[dict[str, Any]] = []
     emitted: list[EventPayload] = []
-    now = datetime.now(UTC)
+    now = envelope.time
     for clock, due in recount(calendar, counted):
         _, case_id, kind, state, *_ = by_id[clock.id]
         moved = due.due_date != clock.due_date
@@ -684,39 +686,21 @@ async def raise_alarms(runtime: ServiceRuntime, calendar: Calendar, *, on: date)
                     clock.state = ClockState.BREACHED.value
                 session.add(clock)
                 continue
-            if lapsed:  # the window closed on its due date
-                clock.state, clock.stopped_on = ClockState.STOPPED.value, clock.due_date
-                session.add(clock)
-                note = f"{CLOCK_NAMES[ClockKind(clock.kind)]}已于{cn_date(clock.due_date)}届满"
-                session.add(_ledger_entry(clock, "deadline.lapsed", note))
-                continue
-            card: EventPayload
-            if kind == "breached":
-                clock.state = ClockState.BREACHED.value
-                session.add(clock)
-                card = DeadlineBreached(
-                    case_id=UUID(clock.case_id), clock=ClockKind(clock.kind), due_date=clock.due_date
-                )
-            else:
-                card = DeadlineWarning(
-                    case_id=UUID(clock.case_id), clock=ClockKind(clock.kind), due_date=clock.due_date
-                )
-            runtime.emit(session, [card])
-            sent += 1
+            # The events do the rest (`services.tracking.projection`): a lapse stops the window on its
+            # due date, a red card marks the clock breached — here, and in a replay of the log.
+            event_type = (
+                DeadlineLapsed if lapsed else DeadlineBreached if kind == "breached" else DeadlineWarning
+            )
+            await runtime.emit(
+                session,
+                [
+                    event_type(
+                        case_id=UUID(clock.case_id), clock=ClockKind(clock.kind), due_date=clock.due_date
+                    )
+                ],
+            )
+            sent += not lapsed  # lapses are no cards
     return sent
-
-
-def _ledger_entry(clock: Clock, cause: str, note: str) -> ClockLedgerEntry:
-    assert clock.id is not None
-    return ClockLedgerEntry(
-        clock_id=clock.id,
-        cause=cause,
-        event_id="",
-        old_due_date=clock.due_date,
-        new_due_date=None,
-        note=note,
-        at=datetime.now(UTC),
-    )
 
 
 async def watch_deadlines(runtime: ServiceRuntime, calendar: Calendar, every_seconds: float) -> None:

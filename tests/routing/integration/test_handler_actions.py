@@ -263,7 +263,12 @@ async def test_an_extension_needs_its_approver(
     assert extended.status_code == 200, extended.text
     case_id = letter_url.rsplit("/", 1)[-1]
     (event,) = await case_events.wait_for_event(case_id, "deadline.extended")
-    assert event.data == {"case_id": case_id, "working_days": 10, "reason": "需现场核查"}
+    assert event.data == {
+        "case_id": case_id,
+        "working_days": 10,
+        "reason": "需现场核查",
+        "by": "测试用户（tester）",
+    }
 
 
 async def test_an_unsatisfied_rating_reopens_the_case(

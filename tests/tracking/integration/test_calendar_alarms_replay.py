@@ -18,7 +18,7 @@ from services.tracking import handlers
 from services.tracking.app import create_app
 from services.tracking.config import TrackingSettings
 from services.tracking.db import Clock
-from services.tracking.replay import replay
+from services.tracking.replay import replay_plan
 from shared.calendar_data import default_calendar
 from shared.codes import Channel, Role
 from shared.events import (
@@ -32,6 +32,7 @@ from shared.events import (
     ThirdPartyConsulted,
     ThirdPartyReplied,
 )
+from shared.replay import replay
 from shared.runtime import ServiceRuntime
 from shared.topics import Topics
 from tests.support import events as support
@@ -397,9 +398,9 @@ async def test_a_replay_from_offset_zero_gives_the_same_clocks_and_repeats_no_ca
     }
     published_before = len(case_events.events())
 
-    result = await replay(settings)
-    assert result.events_applied == len(events)
-    assert result.clocks == len(before)
+    result = await replay(replay_plan(settings), settings)
+    assert result.applied == len(events)
+    assert result.rows["tracking_clock"] == len(before)
 
     async with in_process(create_app, settings) as (_, runtime):
         assert await snapshot(runtime) == before

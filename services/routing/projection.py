@@ -1,0 +1,159 @@
+"""A case's task and history as routing's events say (待办与办理记录): one function for what happened.
+
+Every change to a task follows from an event: routing's own — applied in the transaction that emits
+it, whether a handler's action or the rules' assignment — and those of the services around it (the
+submission, the deadline, the cards, the citizen's supplement, a reviewer's rejection). A replay
+applies the same events again, from the log, with this same function (`shared.consumer.Projector`).
+Nothing here decides anything: the decisions (`services.routing.workflow`, the rules) are made before
+the events exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.routing.db import HistoryEntry, Task
+from services.routing.workflow import CaseState
+from shared.codes import ClockKind
+from shared.events import (
+    CaseAccepted,
+    CaseAssigned,
+    CaseClosed,
+    CaseReopened,
+    CaseReplied,
+    CaseReturned,
+    DeadlineBreached,
+    DeadlineExtended,
+    DeadlineSet,
+    DeadlineWarning,
+    Envelope,
+    ReviewRejected,
+    SubmissionReceived,
+    SupplementReceived,
+    SupplementRequested,
+    ThirdPartyConsulted,
+    ThirdPartyReplied,
+)
+
+__all__ = ["RECEIVED", "RULES", "project", "title_of"]
+
+RULES = "系统分办"
+"""Who assigned a case the rules routed."""
+RECEIVED = "received"
+"""A task's state between its submission and its assignment (inside one transaction, or a replay)."""
+
+
+def title_of(payload: SubmissionReceived) -> str:
+    if payload.mailbox is not None:
+        return payload.mailbox.subject
+    text = payload.comment.body if payload.comment is not None else payload.disclosure.description  # type: ignore[union-attr]
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def _history(session: AsyncSession, envelope: Envelope, case_id: UUID, actor: str, summary: str) -> None:
+    session.add(
+        HistoryEntry(
+            case_id=str(case_id), at=envelope.time, event=envelope.type, actor=actor, summary=summary
+        )
+    )
+
+
+async def project(session: AsyncSession, envelope: Envelope, payload: Any) -> None:
+    if isinstance(payload, SubmissionReceived):
+        if await session.get(Task, str(payload.case_id)) is None:
+            session.add(
+                Task(
+                    case_id=str(payload.case_id),
+                    channel=payload.channel.value,
+                    department_id="",
+                    state=RECEIVED,
+                    title=title_of(payload),
+                    receipt_date=payload.receipt_date,
+                    received_at=payload.received_at,
+                    reason="",
+                    submission=payload.model_dump(mode="json"),
+                    updated_at=envelope.time,
+                    assigned_on=payload.receipt_date,
+                )
+            )
+        return
+    task = await session.get(Task, envelope.subject)
+    if task is None:
+        return  # a case this routing never received
+    summary = _apply(task, payload)
+    if summary is None:
+        return
+    actor, text = summary
+    task.updated_at = envelope.time
+    session.add(task)
+    if text:
+        _history(session, envelope, UUID(task.case_id), actor, text)
+
+
+def _apply(task: Task, payload: Any) -> tuple[str, str] | None:
+    """Change ``task`` as ``payload`` says; who and what for the history ("" for no line), or None when
+    the event changes nothing."""
+    by = getattr(payload, "by", None) or ""
+    match payload:
+        case CaseAssigned():
+            task.department_id, task.rule_id, task.reason = (
+                payload.department_id,
+                payload.rule_id,
+                payload.reason,
+            )
+            task.assigned_on, task.state = payload.assigned_on, CaseState.ASSIGNED.value
+            if payload.cluster_id is not None:
+                task.cluster_id = payload.cluster_id
+            return by or RULES, f"转至{payload.department_name}：{payload.reason}"
+        case CaseReturned():
+            task.returned_by = [*task.returned_by, payload.department_id]
+            return by, f"退回：{payload.reason}"
+        case CaseAccepted():
+            task.state = CaseState.ACCEPTED.value
+            return by, "签收"
+        case SupplementRequested():
+            task.state, task.supplement_requested = CaseState.SUPPLEMENT_REQUESTED.value, True
+            return by, f"告知补正（{payload.due_date}前）：{payload.items}"
+        case SupplementReceived():
+            if task.state != CaseState.SUPPLEMENT_REQUESTED:
+                return None  # none was asked for, or the case went on without it
+            task.state = CaseState.ACCEPTED.value
+            return "申请人", "补正材料：" + payload.text[:200]
+        case ThirdPartyConsulted():
+            task.state = CaseState.THIRD_PARTY_CONSULTED.value
+            return by, f"征求第三方意见：{payload.party}"
+        case ThirdPartyReplied():
+            task.state = CaseState.ACCEPTED.value
+            return by, "第三方已答复"
+        case DeadlineExtended():
+            task.extended = True
+            return by, f"延期{payload.working_days}个工作日：{payload.reason}"
+        case CaseReplied():
+            task.state = CaseState.REPLIED.value
+            return by, "答复：" + payload.text[:200]
+        case CaseReopened():
+            task.state = CaseState.ACCEPTED.value
+            return "市民评价", payload.reason
+        case CaseClosed():
+            task.state = CaseState.CLOSED.value
+            return by, "办结"
+        case ReviewRejected():
+            return payload.reviewer, f"答复公开审核未通过：{payload.reason}"
+        case DeadlineSet(clock=ClockKind.REPLY | ClockKind.ADOPTION_REPORT):
+            if task.due_date != payload.due_date:
+                task.card = None  # a new due date: any card was for the old one
+            task.due_date, task.due_date_provisional = payload.due_date, payload.provisional
+            return "", ""
+        case (
+            DeadlineWarning(clock=ClockKind.REPLY | ClockKind.ADOPTION_REPORT)
+            | DeadlineBreached(clock=ClockKind.REPLY | ClockKind.ADOPTION_REPORT)
+        ):
+            # Yellow (一个工作日内到期) or red (已超期) for the due date the inbox shows; red stays red.
+            if task.due_date != payload.due_date or task.card == "red":
+                return None  # a card for a due date that has since moved
+            task.card = "red" if isinstance(payload, DeadlineBreached) else "yellow"
+            return "", ""
+    return None

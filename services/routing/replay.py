@@ -1,0 +1,28 @@
+"""What a replay of routing rebuilds (`shared.replay`): ``python -m services.routing replay``.
+
+Every case's task and history (待办与办理记录) are rebuilt from ``case-events``: the submission makes
+the task, and routing's own events — the rules' assignment, each handler's action, the reopening —
+and those it follows (deadlines, cards, supplements, rejections) bring it to its state, with who did
+what and when. Nothing is decided again: the rules as they stand today do not re-route old cases.
+Departments, handlers, rules, their audit trail and routing's copy of the calendar are kept as they are.
+"""
+
+from __future__ import annotations
+
+from services.routing.app import consumers
+from services.routing.config import RoutingSettings
+from services.routing.db import SCHEMA, HistoryEntry, Task
+from services.routing.projection import project
+from shared.calendar_store import LiveCalendar
+from shared.replay import ReplayPlan
+
+__all__ = ["replay_plan"]
+
+
+def replay_plan(settings: RoutingSettings) -> ReplayPlan:
+    return ReplayPlan(
+        schema=SCHEMA,
+        rebuilt=[Task, HistoryEntry],
+        consumers=consumers(settings, LiveCalendar(), clusters=None),
+        projector=project,
+    )

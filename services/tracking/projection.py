@@ -1,0 +1,58 @@
+"""What tracking's own events do to its clocks: applied when the due check emits them, and again when a
+replay reads them back from the log (`shared.consumer.Projector`).
+
+The clocks follow the events tracking consumes by recounting (`services.tracking.handlers`); the cards
+and lapses it emits itself come from the periodic due check, whose only record is these events.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.tracking.clocks import CLOCK_NAMES, cn_date
+from services.tracking.db import Clock, ClockLedgerEntry
+from shared.codes import ClockKind, ClockState
+from shared.events import DeadlineBreached, DeadlineLapsed, Envelope
+
+__all__ = ["project"]
+
+
+async def _clock_due(session: AsyncSession, payload: DeadlineBreached | DeadlineLapsed) -> Clock | None:
+    """The case's clock of that kind, if it is still running towards that due date."""
+    clock = (
+        await session.exec(
+            select(Clock).where(Clock.case_id == str(payload.case_id), Clock.kind == payload.clock.value)
+        )
+    ).first()
+    if clock is None or clock.due_date != payload.due_date or clock.state != ClockState.RUNNING:
+        return None  # the date moved, or the clock stopped, since
+    return clock
+
+
+async def project(session: AsyncSession, envelope: Envelope, payload: Any) -> None:
+    match payload:
+        case DeadlineBreached():
+            clock = await _clock_due(session, payload)
+            if clock is not None:
+                clock.state = ClockState.BREACHED.value  # red card (红牌): runs again only if the date moves
+                session.add(clock)
+        case DeadlineLapsed():
+            clock = await _clock_due(session, payload)
+            if clock is not None:  # a window closes on its due date
+                assert clock.id is not None
+                clock.state, clock.stopped_on = ClockState.STOPPED.value, clock.due_date
+                session.add(clock)
+                session.add(
+                    ClockLedgerEntry(
+                        clock_id=clock.id,
+                        cause=envelope.type,
+                        event_id=str(envelope.id),
+                        old_due_date=clock.due_date,
+                        new_due_date=None,
+                        note=f"{CLOCK_NAMES[ClockKind(clock.kind)]}已于{cn_date(clock.due_date)}届满",
+                        at=envelope.time,
+                    )
+                )
