@@ -62,7 +62,6 @@ log = logging.getLogger(__name__)
 SHADOW = "civic_replay"
 BATCH = 500
 """Events applied per transaction of the rebuild."""
-PROGRESS_EVERY = 10_000
 
 
 class ReplayRefused(Exception):
@@ -391,6 +390,8 @@ async def _rebuild(
     replayed_ends: dict[str, dict[int, int]] = {name: {} for name in specs}
     total = sum(ends.values())
     started = time.monotonic()
+    every = settings.replay_progress_every
+    next_report = every
     pending: list[_Head] = []
 
     async def apply(batch: list[_Head]) -> None:
@@ -429,12 +430,13 @@ async def _rebuild(
 
     async for head in _merged(settings.kafka_bootstrap_servers, topics, ends):
         pending.append(head)
-        if len(pending) >= BATCH:
+        if len(pending) >= BATCH or len(pending) + result.events_read >= next_report:
             await apply(pending)
             pending = []
-            if result.events_read % PROGRESS_EVERY < BATCH:
-                rate = result.events_read / max(time.monotonic() - started, 1e-6)
-                progress(f"replayed {result.events_read} of {total} events ({rate:.0f}/s)")
+        if result.events_read >= next_report:
+            rate = result.events_read / max(time.monotonic() - started, 1e-6)
+            progress(f"replayed {result.events_read} of {total} events ({rate:.0f}/s)")
+            next_report += every
     if pending:
         await apply(pending)
     if plan.finish is not None:

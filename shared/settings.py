@@ -53,6 +53,12 @@ class ServiceSettings(BaseSettings):
     )
     consumer_backoff_seconds: float = Field(default=0.2, ge=0)
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
+    replay_progress_every: int = Field(
+        default=10_000,
+        gt=0,
+        validation_alias="CIVIC_REPLAY_PROGRESS_EVERY",
+        description="Events between two progress lines of a replay.",
+    )
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> ServiceSettings:

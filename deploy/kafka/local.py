@@ -181,7 +181,9 @@ class LocalKafka:
         config = self._config()
         if (self.home / "data" / "meta.properties").exists():
             return
-        cluster_id = base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode()
+        cluster_id = "-"
+        while cluster_id.startswith("-"):  # the storage tool would read "-…" as one of its options
+            cluster_id = base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode()
         subprocess.run(
             self._java(
                 libs, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config), "--standalone"
