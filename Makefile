@@ -3,7 +3,7 @@ export UV_PYTHON_DOWNLOADS := never
 PYTHON ?= python3
 UV ?= $(PYTHON) -m uv
 
-.PHONY: setup run test lint typecheck unit bench bench-clocks token clean uv
+.PHONY: setup run test lint typecheck unit faults bench bench-clocks token clean uv
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.13"
@@ -18,8 +18,10 @@ setup: .venv/.synced  ## virtual environment with the locked dependencies, and t
 run: setup  ## the whole system: Kafka, topics, four services, demo data (Ctrl-C stops it)
 	$(UV) run --frozen python -m deploy.run
 
-test: setup lint typecheck  ## lint, type checks, then every test tier against a real broker
-	$(UV) run --frozen pytest
+test: setup lint typecheck  ## lint, type checks, then every test tier against a real broker (and the fault table)
+	@mkdir -p .run && rm -f .run/faults.jsonl
+	@CIVIC_FAULTS_REPORT=$(CURDIR)/.run/faults.jsonl $(UV) run --frozen pytest; status=$$?; \
+		$(UV) run --frozen python -m tests.faults.table .run/faults.jsonl; exit $$status
 
 lint: .venv/.synced
 	$(UV) run --frozen ruff check .
@@ -30,6 +32,12 @@ typecheck: .venv/.synced
 
 unit: .venv/.synced
 	$(UV) run --frozen pytest -m "not kafka"
+
+faults: setup  ## the fault tier, then its table: make faults BACKENDS=sqlite,postgresql (default: PostgreSQL where at hand)
+	@mkdir -p .run && rm -f .run/faults.jsonl
+	@CIVIC_FAULTS_REPORT=$(CURDIR)/.run/faults.jsonl $(if $(BACKENDS),CIVIC_FAULTS_BACKENDS=$(BACKENDS)) \
+		$(UV) run --frozen pytest -m faults -q tests/faults; status=$$?; \
+		$(UV) run --frozen python -m tests.faults.table .run/faults.jsonl; exit $$status
 
 bench: setup  ## bench/pipeline.py against a fresh local broker, then bench/clocks.py
 	$(UV) run --frozen python -m bench.pipeline $(BENCH_ARGS)

@@ -89,6 +89,13 @@ class ServiceProcess:
                 await asyncio.sleep(0.3)
         raise TimeoutError(f"{self.name} not healthy after {timeout}s:\n{self.log_tail()}")
 
+    def kill(self) -> None:
+        """SIGKILL, as a crash or the OOM killer would: no shutdown, nothing flushed."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.pid_file.unlink(missing_ok=True)
+
     def stop(self, grace_seconds: float = 10.0) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)

@@ -121,6 +121,10 @@ class ServiceRuntime:
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            # Consumers first: an event taken in after the outbox was flushed would leave its
+            # consequences unsent until the next start (and a replay would refuse until then).
+            for subscriber in self.broker.subscribers:
+                await subscriber.stop()
             await self._flush_outbox()
             self.relay.release()
             await self.broker.stop()

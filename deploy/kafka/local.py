@@ -217,6 +217,14 @@ class LocalKafka:
             _terminate(pid)
         self.pid_file.unlink(missing_ok=True)
 
+    def kill(self) -> None:
+        """SIGKILL the broker, as a crash would (its log is recovered at the next start)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=15)
+        self.process = None
+        self.pid_file.unlink(missing_ok=True)
+
     def stop(self, grace_seconds: float = 15.0) -> None:
         if self.process is not None and self.process.poll() is None:
             _terminate(self.process.pid, grace_seconds)
