@@ -3,7 +3,7 @@ export UV_PYTHON_DOWNLOADS := never
 PYTHON ?= python3
 UV ?= $(PYTHON) -m uv
 
-.PHONY: setup run test lint typecheck unit faults bench bench-clocks token clean uv
+.PHONY: setup run test lint typecheck unit faults bench bench-clocks bench-log token clean uv
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.13"
@@ -45,6 +45,9 @@ bench: setup  ## bench/pipeline.py against a fresh local broker, then bench/cloc
 
 bench-clocks: .venv/.synced  ## bench/clocks.py alone, no broker: make bench-clocks CLOCKS_ARGS="--clocks 100000"
 	$(UV) run --frozen python -m bench.clocks $(CLOCKS_ARGS)
+
+bench-log: setup  ## bench/log_size.py: disk per million cases of the log kept for ever (BENCH_LOG_ARGS="--cases 20000")
+	$(UV) run --frozen python -m bench.log_size $(BENCH_LOG_ARGS)
 
 token: .venv/.synced  ## make token ROLE=handler DEPT=engineering (SUB=reviewer-2 for a second reviewer)
 	@$(UV) run --frozen python -m shared.auth --role $(or $(ROLE),handler) $(if $(DEPT),--department $(DEPT)) $(if $(SUB),--sub $(SUB))

@@ -20,6 +20,8 @@ a server shutting down (57P01), a server starting up (57P03) or too many connect
 - SQLAlchemy: ``OperationalError`` (SQLite: locked, busy, I/O error, no such table while a migration
   is under way), ``InterfaceError``, ``DisconnectionError``, the pool's ``TimeoutError``, and any
   error SQLAlchemy itself judged a disconnect (``connection_invalidated``);
+- asyncpg's own client errors: a connection used after the server ended it can report
+  "cannot switch to state …; another operation is in progress" (``InternalClientError``);
 - PostgreSQL SQLSTATE classes 08 (connection), 53 (insufficient resources: too many connections, disk
   full, out of memory), 57 (operator intervention: shutdown, crash, starting up, statement or lock
   cancelled), 58 (system I/O), and 40001 / 40P01 (serialization failure, deadlock: try again),
@@ -34,6 +36,8 @@ the request's.
 from __future__ import annotations
 
 from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
+from asyncpg.exceptions import InterfaceError as PostgresClientInterfaceError
+from asyncpg.exceptions import InternalClientError as PostgresClientStateError
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -52,6 +56,8 @@ _INFRASTRUCTURE_TYPES: tuple[type[BaseException], ...] = (
     PoolTimeout,
     KafkaConnectionError,
     KafkaTimeoutError,
+    PostgresClientInterfaceError,
+    PostgresClientStateError,
 )
 
 

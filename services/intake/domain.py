@@ -103,7 +103,9 @@ class CitizenView:
     rated_reply: int = 0
 
     def with_entry(self, at: datetime, event: str, title: str, detail: str | None = None) -> CitizenView:
-        return replace(self, timeline=(*self.timeline, TimelineEntry(at, event, title, detail)))
+        """The timeline in the order things happened, whatever order their events arrived in."""
+        entry = TimelineEntry(at, event, title, detail)
+        return replace(self, timeline=tuple(sorted((*self.timeline, entry), key=lambda e: e.at)))
 
 
 def received_view(at: datetime) -> CitizenView:

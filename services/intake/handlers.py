@@ -433,7 +433,7 @@ async def on_case_event(
         row.supplement_pending = after.supplement_pending
         row.replies = after.replies
         row.rated_reply = after.rated_reply
-        row.updated_at = envelope.time
+        row.updated_at = max(row.updated_at, envelope.time)  # in any order of arrival
         session.add(row)
     return []
 

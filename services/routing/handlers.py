@@ -94,7 +94,7 @@ async def case_detail(runtime: ServiceRuntime, case_id: UUID, principal: Princip
             await session.exec(
                 select(HistoryEntry)
                 .where(HistoryEntry.case_id == str(case_id))
-                .order_by(col(HistoryEntry.id))
+                .order_by(col(HistoryEntry.at), col(HistoryEntry.id))
             )
         ).all()
     return CaseDetail(

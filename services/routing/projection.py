@@ -1,5 +1,8 @@
 """A case's task and history as routing's events say (待办与办理记录): one function for what happened.
 
+The history reads in the order things happened (each line at its event's time), and nothing here
+depends on the order in which events of different services arrive.
+
 Every change to a task follows from an event: routing's own — applied in the transaction that emits
 it, whether a handler's action or the rules' assignment — and those of the services around it (the
 submission, the deadline, the cards, the citizen's supplement, a reviewer's rejection). A replay
@@ -38,10 +41,12 @@ from shared.events import (
     ThirdPartyReplied,
 )
 
-__all__ = ["RECEIVED", "RULES", "project", "title_of"]
+__all__ = ["RECEIVED", "RULES", "UNRECORDED", "project", "title_of"]
 
 RULES = "系统分办"
 """Who assigned a case the rules routed."""
+UNRECORDED = "（未记录）"
+"""Who acted, for an event from before the events said so (release 0.1)."""
 RECEIVED = "received"
 """A task's state between its submission and its assignment (inside one transaction, or a replay)."""
 
@@ -87,7 +92,9 @@ async def project(session: AsyncSession, envelope: Envelope, payload: Any) -> No
     if summary is None:
         return
     actor, text = summary
-    task.updated_at = envelope.time
+    # The latest event's time, whatever order two services' events were applied in (a replay reads
+    # them in the log's order, which may differ from the order they were applied in live).
+    task.updated_at = max(task.updated_at, envelope.time)
     session.add(task)
     if text:
         _history(session, envelope, UUID(task.case_id), actor, text)
@@ -96,7 +103,7 @@ async def project(session: AsyncSession, envelope: Envelope, payload: Any) -> No
 def _apply(task: Task, payload: Any) -> tuple[str, str] | None:
     """Change ``task`` as ``payload`` says; who and what for the history ("" for no line), or None when
     the event changes nothing."""
-    by = getattr(payload, "by", None) or ""
+    by = getattr(payload, "by", None) or UNRECORDED
     match payload:
         case CaseAssigned():
             task.department_id, task.rule_id, task.reason = (
@@ -107,7 +114,7 @@ def _apply(task: Task, payload: Any) -> tuple[str, str] | None:
             task.assigned_on, task.state = payload.assigned_on, CaseState.ASSIGNED.value
             if payload.cluster_id is not None:
                 task.cluster_id = payload.cluster_id
-            return by or RULES, f"转至{payload.department_name}：{payload.reason}"
+            return payload.by or RULES, f"转至{payload.department_name}：{payload.reason}"
         case CaseReturned():
             task.returned_by = [*task.returned_by, payload.department_id]
             return by, f"退回：{payload.reason}"

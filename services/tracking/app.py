@@ -88,9 +88,9 @@ def on_current_calendar(
 
 
 def consumers(calendar: LiveCalendar, settings: TrackingSettings) -> list[ConsumerSpec]:
-    """Tracking's consumer groups. A replay recounts with the same use cases (their deterministic:
-    counted from the events and the calendar as the log had it), and stores each announced year first,
-    as the admin's request did before ``calendar.updated`` was sent."""
+    """Tracking's consumer groups. A replay recounts with the same use cases — they decide from the
+    events and the calendar as the log had it, nothing else — and stores each announced year first, as
+    the admin's request did before ``calendar.updated`` was sent."""
 
     async def store_then_recount(
         session: AsyncSession, envelope: Envelope, payload: CalendarUpdated

@@ -656,7 +656,8 @@ def clocks_due_by(on: date) -> SelectOfScalar[Clock]:
 async def raise_alarms(runtime: ServiceRuntime, calendar: Calendar, *, on: date) -> int:
     """Send each yellow and red card that is due on ``on``, exactly once per clock and due date.
 
-    A window (the supplement notice, the return) that runs out is stopped, without a card.
+    A window (the supplement notice, the return) that runs out is stopped, without a card: it is
+    announced as ``deadline.lapsed``. The number of cards sent is returned.
     """
     sent = 0
     async with runtime.unit_of_work() as session:
@@ -699,7 +700,8 @@ async def raise_alarms(runtime: ServiceRuntime, calendar: Calendar, *, on: date)
                     )
                 ],
             )
-            sent += not lapsed  # lapses are no cards
+            if not lapsed:  # a lapse is no card
+                sent += 1
     return sent
 
 

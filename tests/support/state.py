@@ -21,7 +21,8 @@ from tests.support.polling import eventually
 Snapshot = dict[str, list[tuple[Any, ...]]]
 
 ORDERED_WITHIN = {"routing_case_history": "case_id", "tracking_clock_ledger": "clock_id"}
-"""Tables whose rows keep an order within a case (or clock): compared as sequences there."""
+"""Tables whose rows keep an order within a case (or clock) — the order of their events' times —
+compared as sequences there."""
 
 
 def _plain(value: Any) -> Any:
@@ -47,8 +48,9 @@ async def snapshot(url: str, tables: Sequence[type[SQLModel] | Table]) -> Snapsh
             clock_keys = await _clock_keys(conn) if ledger else {}
             for table in map(_table, tables):
                 columns = [c for c in table.columns if not _surrogate(table, c.name)]
+                order = [table.c.at] if "at" in table.c and table.name in ORDERED_WITHIN else []
                 rows = (
-                    (await conn.execute(select(*table.columns).order_by(*table.primary_key.columns)))
+                    (await conn.execute(select(*table.columns).order_by(*order, *table.primary_key.columns)))
                     .mappings()
                     .all()
                 )
