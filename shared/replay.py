@@ -393,6 +393,8 @@ async def _rebuild(
     every = settings.replay_progress_every
     next_report = every
     pending: list[_Head] = []
+    own_seen: set[int] = set()
+    """The service's own events applied (by id): a record the log holds twice is applied once."""
 
     async def apply(batch: list[_Head]) -> None:
         async with shadow.database.transaction() as session, live.session() as live_session:
@@ -416,15 +418,17 @@ async def _rebuild(
             if not processed:
                 result.left += 1  # the service processes it when it starts, as it would have
                 return
-            await handler(session, envelope, payload)  # what it emits is in the log already
-            await insert_ignoring_duplicates(
+            replayed_ends[spec.name][head.partition] = head.offset + 1
+            first_time = await insert_ignoring_duplicates(
                 session,
                 PROCESSED_TABLE,
                 {"consumer": spec.name, "event_id": str(envelope.id), "processed_at": datetime.now(UTC)},
             )
-            replayed_ends[spec.name][head.partition] = head.offset + 1
-            result.applied += 1
-        elif plan.projector is not None and envelope.source == own_source:
+            if first_time:  # a record delivered twice is applied once, as the consumer did
+                await handler(session, envelope, payload)  # what it emits is in the log already
+                result.applied += 1
+        elif plan.projector is not None and envelope.source == own_source and envelope.id.int not in own_seen:
+            own_seen.add(envelope.id.int)
             await plan.projector(session, envelope, payload)
             result.projected += 1
 
