@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from shared.calendar_data import announced_years
 from shared.db import Database, UTCDateTime, insert_ignoring_duplicates
 from shared.events import CalendarUpdated, Envelope, EventPayload
+from shared.locks import xact_lock
 from shared.workdays import DueDate, WorkingCalendar, YearCalendar, YearStatus
 
 __all__ = ["CalendarYear", "LiveCalendar", "keep_calendar_year", "load_years", "seed_calendar", "store_year"]
@@ -79,7 +80,10 @@ async def current_revision(session: AsyncSession) -> int:
 
 
 async def store_year(session: AsyncSession, record: YearCalendar) -> tuple[YearCalendar | None, int]:
-    """Store (insert or replace) one year; the record it replaced, if any, and the new revision."""
+    """Store (insert or replace) one year; the record it replaced, if any, and the new revision —
+    one of its own even when two admins store at once (every instance then sees the revision move)."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await xact_lock(session, "civic-calendar-revision")  # SQLite's unit of work is locked already
     revision = await current_revision(session) + 1
     row = await session.get(CalendarYear, record.year)
     previous = row.to_record() if row is not None else None

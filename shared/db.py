@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Table, event, text
+from sqlalchemy import Connection, DateTime, Table, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine.interfaces import Dialect
@@ -68,10 +68,22 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(
             url, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True, **engine_options
         )
+        self._writer = self.engine
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            # A unit of work reads, decides, then writes: on SQLite it takes the write lock before its
+            # first read (BEGIN IMMEDIATE), so two of them never decide on the same stale read — the
+            # second waits for the first to commit and reads what it wrote. (PostgreSQL's use cases
+            # lock what they read with SELECT … FOR UPDATE.) Plain sessions keep reading freely.
+            self._writer = create_async_engine(
+                url, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True, **engine_options
+            )
+            event.listen(self._writer.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self._writer.sync_engine, "connect", _sqlite_manual_transactions)
+            event.listen(self._writer.sync_engine, "begin", _sqlite_begin_immediate)
         self._tables: list[Table] = [t if isinstance(t, Table) else t.__table__ for t in tables]  # type: ignore[attr-defined]
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._units = async_sessionmaker(self._writer, class_=AsyncSession, expire_on_commit=False)
 
     async def create_schema(self) -> None:
         async with self.engine.begin() as conn:
@@ -80,7 +92,7 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on exit, rolled back on error."""
-        async with self._sessions() as session, session.begin():
+        async with self._units() as session, session.begin():
             yield session
             for hook in session.info.pop(BEFORE_COMMIT, []):
                 await hook(session)
@@ -99,6 +111,16 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._writer is not self.engine:
+            await self._writer.dispose()
+
+
+def _sqlite_manual_transactions(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    dbapi_connection.isolation_level = None  # the driver begins nothing itself: _sqlite_begin_immediate does
+
+
+def _sqlite_begin_immediate(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:

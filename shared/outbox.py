@@ -32,6 +32,7 @@ from sqlalchemy import Column, Index, LargeBinary, String, Table, update
 from sqlalchemy.engine import make_url
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from shared.db import BEFORE_COMMIT, Database, UTCDateTime
 from shared.events import Envelope, EventPayload, encode_event, new_event
@@ -152,29 +153,45 @@ class OutboxRelay:
     async def relay_once(self) -> int:
         """Publish one batch of unsent rows; the number published (0 also when another relay has the
         turn). Raises if the broker fails."""
-        if self._file_lock is not None and not self._file_lock.try_acquire():
-            return 0  # another process relays for this database; we take over when it is gone
-        async with self._db.transaction() as session:
-            if not self._db.is_sqlite and not await try_xact_lock(session, RELAY_LOCK):
-                return 0  # another instance is publishing a batch: its rows come first
-            query = (
-                select(OutboxMessage)
-                .where(col(OutboxMessage.published_at).is_(None))
-                .order_by(col(OutboxMessage.id))
-                .limit(self._batch_size)
-            )
-            rows = (await session.exec(query)).all()
-            if not rows:
-                return 0
-            await self._publish(
-                [RelayedMessage(row.topic, row.key, row.body, row.event_type) for row in rows]
-            )
-            await session.exec(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id).in_([row.id for row in rows]))
-                .values(published_at=datetime.now(UTC))
-            )
+        if self._db.is_sqlite:
+            if self._file_lock is not None and not self._file_lock.try_acquire():
+                return 0  # another process relays for this database; we take over when it is gone
+            # This process alone relays: read without the write lock, which a slow broker would
+            # otherwise hold against every submission for as long as it takes to answer.
+            async with self._db.session() as session:
+                rows = (await session.exec(self._unsent())).all()
+            if rows:
+                await self._send(rows)
+                async with self._db.transaction() as session:
+                    await self._mark_sent(session, rows)
             return len(rows)
+        async with self._db.transaction() as session:
+            if not await try_xact_lock(session, RELAY_LOCK):
+                return 0  # another instance is publishing a batch: its rows come first
+            rows = (await session.exec(self._unsent())).all()
+            if rows:
+                await self._send(rows)
+                await self._mark_sent(session, rows)
+            return len(rows)
+
+    def _unsent(self) -> SelectOfScalar[OutboxMessage]:
+        return (
+            select(OutboxMessage)
+            .where(col(OutboxMessage.published_at).is_(None))
+            .order_by(col(OutboxMessage.id))
+            .limit(self._batch_size)
+        )
+
+    async def _send(self, rows: Sequence[OutboxMessage]) -> None:
+        await self._publish([RelayedMessage(row.topic, row.key, row.body, row.event_type) for row in rows])
+
+    @staticmethod
+    async def _mark_sent(session: AsyncSession, rows: Sequence[OutboxMessage]) -> None:
+        await session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_([row.id for row in rows]))
+            .values(published_at=datetime.now(UTC))
+        )
 
     def release(self) -> None:
         """Give up the relay lock (at shutdown): another instance's relay may take over."""

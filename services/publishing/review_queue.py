@@ -126,7 +126,10 @@ async def list_reviews(
 
 
 async def _pending(session: AsyncSession, review_id: UUID) -> ReviewItem:
-    item = await session.get(ReviewItem, str(review_id))
+    """The item, locked until the decision commits: of two reviewers deciding at once, the second
+    waits and then reads what the first decided (and masked). On SQLite the unit of work holds the
+    write lock from its start, to the same effect."""
+    item = await session.get(ReviewItem, str(review_id), with_for_update=True)
     if item is None:
         raise NotFound(f"no review item {review_id}")
     if item.status != ReviewStatus.PENDING.value:

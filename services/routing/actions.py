@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.routing.db import Department, Task
 from services.routing.domain import assign
-from services.routing.handlers import actor_of, facts_of, follow, load_rules, own_task
+from services.routing.handlers import actor_of, facts_of, follow, load_rules, own_task, require_active
 from services.routing.schemas import (
     ActionResult,
     ExtensionCreate,
@@ -256,7 +256,8 @@ async def extend(
 ) -> ActionResult:
     """延期: a disclosure request with the disclosure office head's approval; a letter by its department head."""
     async with runtime.unit_of_work() as session:
-        task = await session.get(Task, str(case_id))
+        await require_active(session, principal)
+        task = await session.get(Task, str(case_id), with_for_update=True)
         if task is None:
             raise NotFound(f"no case {case_id}")
         is_disclosure_head = Role.DISCLOSURE_HEAD in principal.roles

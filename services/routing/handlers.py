@@ -183,6 +183,8 @@ async def list_tasks(
     require_roles(principal, *HANDLING_ROLES)
     if principal.department is None:
         raise Forbidden("the token names no department")
+    async with runtime.database.session() as session:
+        await require_active(session, principal)
     query = select(Task).where(Task.department_id == principal.department)
     if state is not None:
         query = query.where(Task.state == state)
@@ -209,9 +211,17 @@ async def list_tasks(
     ]
 
 
+async def require_active(session: AsyncSession, principal: Principal) -> None:
+    """A handler an admin deactivated acts no more (the token they hold still verifies)."""
+    handler = await session.get(Handler, principal.sub)
+    if handler is not None and not handler.active:
+        raise Forbidden(f"{principal.sub} is deactivated: an admin can activate them again")
+
+
 async def own_task(session: AsyncSession, case_id: UUID, principal: Principal) -> Task:
     require_roles(principal, *HANDLING_ROLES)
-    task = await session.get(Task, str(case_id))
+    await require_active(session, principal)
+    task = await session.get(Task, str(case_id), with_for_update=True)
     if task is None:
         raise NotFound(f"no case {case_id}")
     if task.department_id != principal.department:
@@ -242,7 +252,11 @@ async def reply(
         # Compare-and-set: of two replies racing, exactly one finds the case still open.
         claimed = await session.exec(
             update(Task)
-            .where(col(Task.case_id) == task.case_id, col(Task.state) == task.state)
+            .where(
+                col(Task.case_id) == task.case_id,
+                col(Task.state) == task.state,
+                col(Task.department_id) == task.department_id,  # not a case just returned elsewhere
+            )
             .values(state="replied", updated_at=now)
         )
         if claimed.rowcount != 1:

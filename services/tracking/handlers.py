@@ -91,7 +91,9 @@ OPEN_STATES = (ClockState.RUNNING.value, ClockState.PAUSED.value, ClockState.BRE
 
 async def _clock(session: AsyncSession, case_id: UUID | str, kind: ClockKind) -> Clock | None:
     return (
-        await session.exec(select(Clock).where(Clock.case_id == str(case_id), Clock.kind == kind.value))
+        await session.exec(
+            select(Clock).where(Clock.case_id == str(case_id), Clock.kind == kind.value).with_for_update()
+        )
     ).first()
 
 
@@ -215,7 +217,7 @@ async def _stop(
 ) -> None:
     """Stop the case's open clocks of ``kinds`` (all when None) on ``on``; with a calendar, record how
     many working days the clock used and whether it stopped in time."""
-    clocks = (await session.exec(select(Clock).where(Clock.case_id == str(case_id)))).all()
+    clocks = (await session.exec(select(Clock).where(Clock.case_id == str(case_id)).with_for_update())).all()
     for clock in clocks:
         if (kinds is None or ClockKind(clock.kind) in kinds) and clock.state in OPEN_STATES:
             clock.state, clock.stopped_on = ClockState.STOPPED.value, on
@@ -571,7 +573,9 @@ async def on_calendar_updated(
                 c.working_days + c.extension_days + c.paused_days,
                 c.due_date,
                 c.provisional,
-            ).where(c.state.in_(OPEN_STATES), c.due_date >= first, c.start_date <= last)
+            )
+            .where(c.state.in_(OPEN_STATES), c.due_date >= first, c.start_date <= last)
+            .with_for_update()  # a reply committing meanwhile waits, then stops the recounted clock
         )
     ).all()
     by_id = {row[0]: row for row in rows}
@@ -653,6 +657,12 @@ def clocks_due_by(on: date) -> SelectOfScalar[Clock]:
     )
 
 
+def clocks_to_card(on: date) -> SelectOfScalar[Clock]:
+    """`clocks_due_by`, locked for the due check: a reply committing meanwhile waits for the cards and
+    then stops its clock, instead of a card overwriting the reply's stop with the state it read."""
+    return clocks_due_by(on).with_for_update()
+
+
 async def raise_alarms(runtime: ServiceRuntime, calendar: Calendar, *, on: date) -> int:
     """Send each yellow and red card that is due on ``on``, exactly once per clock and due date.
 
@@ -663,7 +673,7 @@ async def raise_alarms(runtime: ServiceRuntime, calendar: Calendar, *, on: date)
     async with runtime.unit_of_work() as session:
         if isinstance(calendar, LiveCalendar):
             await calendar.refresh(session)
-        due_soon = (await session.exec(clocks_due_by(on))).all()
+        due_soon = (await session.exec(clocks_to_card(on))).all()
         for clock in due_soon:
             kind = alarm_due(calendar, clock.due_date, on)
             if kind is None or (kind == "warning" and clock.state == ClockState.BREACHED):

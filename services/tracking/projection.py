@@ -24,7 +24,9 @@ async def _clock_due(session: AsyncSession, payload: DeadlineBreached | Deadline
     """The case's clock of that kind, if it is still running towards that due date."""
     clock = (
         await session.exec(
-            select(Clock).where(Clock.case_id == str(payload.case_id), Clock.kind == payload.clock.value)
+            select(Clock)
+            .where(Clock.case_id == str(payload.case_id), Clock.kind == payload.clock.value)
+            .with_for_update()
         )
     ).first()
     if clock is None or clock.due_date != payload.due_date or clock.state != ClockState.RUNNING:
