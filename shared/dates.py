@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
-__all__ = ["SHANGHAI", "local_date", "today"]
+from pydantic import Field
+
+__all__ = ["EARLIEST", "LATEST", "SHANGHAI", "BoundedDate", "local_date", "today"]
+
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+BoundedDate = Annotated[
+    date, Field(ge=EARLIEST, le=LATEST, description="A date from 2000-01-01 to 2100-12-31.")
+]
+"""Every date the APIs take: an office's records start this century and no plan reaches beyond the next."""
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -180,7 +180,13 @@ def install_common(
 
 
 class BodySizeLimit:
-    """Refuses request bodies over ``max_bytes`` with 413, by header and while streaming."""
+    """Refuses request bodies over ``max_bytes`` with 413, by header and while streaming.
+
+    The rest of a refused body is read and thrown away (up to ``DRAIN_BYTES``) before the connection is
+    left: a client still sending when the server closed would see the connection reset, not the 413.
+    """
+
+    DRAIN_BYTES = 16 * 1024 * 1024
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -192,6 +198,7 @@ class BodySizeLimit:
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._drain(receive)
             await self._refuse(send)
             return
         received = 0
@@ -202,11 +209,21 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    await self._drain(receive, more=message.get("more_body", False))
                     # FastAPI turns other errors raised while reading the body into 400.
                     raise StarletteHTTPException(413, f"request body over {self.max_bytes} bytes")
             return message
 
         await self.app(scope, limited_receive, send)
+
+    async def _drain(self, receive: Receive, *, more: bool = True) -> None:
+        drained = 0
+        while more and drained < self.DRAIN_BYTES:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            drained += len(message.get("body", b""))
+            more = message.get("more_body", False)
 
     async def _refuse(self, send: Send) -> None:
         response = JSONResponse(

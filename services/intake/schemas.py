@@ -10,7 +10,9 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 from shared.codes import ApplicantType, DeliveryForm, DeliveryMethod, Rating, ReceivedVia
+from shared.dates import BoundedDate
 from shared.idnumbers import is_valid_credit_code, is_valid_id_number
+from shared.text import CleanInput
 
 _MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
@@ -42,7 +44,7 @@ IdNumber = Annotated[str, Field(max_length=18), AfterValidator(_id_number)]
 ShortText = Annotated[str, Field(min_length=1, max_length=100)]
 
 
-class _Strict(BaseModel):
+class _Strict(CleanInput):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -57,7 +59,9 @@ class _Registered(_Strict):
     """How and when it arrived: set by registry staff (role ``staff``) only, for post, visits and faxes."""
 
     received_via: ReceivedVia | None = Field(default=None, description="Registry staff only.")
-    received_at: date | None = Field(default=None, description="Registry staff only: the legal receipt date.")
+    received_at: BoundedDate | None = Field(
+        default=None, description="Registry staff only: the legal receipt date."
+    )
 
 
 class MailboxMessageCreate(_Registered):

@@ -18,6 +18,7 @@ from shared.codes import Adoption, Role
 from shared.errors import Conflict, NotFound
 from shared.http import require_roles
 from shared.runtime import ServiceRuntime
+from shared.text import spreadsheet_safe
 
 DECISIONS = {
     Adoption.ADOPTED.value: "采纳",
@@ -121,15 +122,22 @@ def _report(report: PublishedAdoptionReport) -> AdoptionReport:
 
 
 def report_csv(report: AdoptionReport) -> str:
-    """The table as published: 序号, 反馈人, 条款, 意见内容, 是否采纳, 理由 (UTF-8 with BOM for Excel)."""
+    """The table as published: 序号, 反馈人, 条款, 意见内容, 是否采纳, 理由 (UTF-8 with BOM for Excel); a
+    citizen's text that a spreadsheet would run as a formula is written as text."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["序号", "反馈人", "条款", "意见内容", "是否采纳", "理由"])
     for row in report.comments:
-        writer.writerow(
-            [row.seq, row.commenter, row.clause or "", row.content, DECISIONS[row.decision], row.reason or ""]
-        )
+        cells = [
+            row.seq,
+            row.commenter,
+            row.clause or "",
+            row.content,
+            DECISIONS[row.decision],
+            row.reason or "",
+        ]
+        writer.writerow([spreadsheet_safe(cell) for cell in cells])
     return out.getvalue()
 
 

@@ -63,6 +63,7 @@ from datetime import date
 from typing import Literal
 
 from shared.codes import ApplicantType, Outcome
+from shared.text import spreadsheet_safe
 
 __all__ = [
     "APPEAL_KINDS",
@@ -501,7 +502,7 @@ def compile_annual_report(
 
 def _csv_text(rows: Iterable[Iterable[object]]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
+    csv.writer(buffer).writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
     return buffer.getvalue()
 
 

@@ -18,6 +18,7 @@ from services.publishing.schemas import (
     AppealCreate,
     AppealPublic,
     CandidatePublic,
+    ConsultationCloseCreate,
     ConsultationCreate,
     ConsultationPublic,
     ExcludedRecordPublic,
@@ -29,7 +30,7 @@ from services.publishing.schemas import (
     ReviewRejectionCreate,
 )
 from shared.calendar_store import LiveCalendar
-from shared.dates import today
+from shared.dates import EARLIEST, LATEST, today
 from shared.http import PrincipalDep, RuntimeDep
 
 router = APIRouter(prefix="/api/v1")
@@ -94,11 +95,21 @@ async def open_consultation(
     )
 
 
-@router.post("/consultations/{consultation_id}/close", tags=["admin"], summary="Close a consultation")
+@router.post(
+    "/consultations/{consultation_id}/close",
+    tags=["admin"],
+    summary="Close a consultation (before its announced end, with a reason)",
+    responses={422: {"description": "closing before the announced end without a reason"}},
+)
 async def close_consultation(
-    consultation_id: UUID, runtime: RuntimeDep, principal: PrincipalDep
+    consultation_id: UUID,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    body: ConsultationCloseCreate | None = None,
 ) -> ConsultationPublic:
-    return await handlers.close_consultation(runtime, consultation_id, principal)
+    return await handlers.close_consultation(
+        runtime, consultation_id, body or ConsultationCloseCreate(), principal
+    )
 
 
 @router.post(
@@ -179,10 +190,12 @@ Year = Annotated[int, Path(ge=2000, le=2100)]
 
 def default_period(
     period_from: Annotated[
-        date | None, Query(alias="from", description="Received on or after; default 1 January.")
+        date | None,
+        Query(alias="from", ge=EARLIEST, le=LATEST, description="Received on or after; default 1 January."),
     ] = None,
     period_to: Annotated[
-        date | None, Query(alias="to", description="Received on or before; default today.")
+        date | None,
+        Query(alias="to", ge=EARLIEST, le=LATEST, description="Received on or before; default today."),
     ] = None,
 ) -> tuple[date, date]:
     end = period_to or today()
@@ -313,7 +326,7 @@ async def proactive_candidates(
     min_applicants: Annotated[int, Query(ge=2, le=100)] = 3,
     window_days: Annotated[int, Query(ge=1, le=3660)] = 180,
     threshold: Annotated[float, Query(gt=0, le=1)] = 0.5,
-    since: date | None = None,
+    since: Annotated[date | None, Query(ge=EARLIEST, le=LATEST)] = None,
 ) -> list[CandidatePublic]:
     return await records.proactive_candidates(
         runtime,

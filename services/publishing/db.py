@@ -59,6 +59,8 @@ class Consultation(SQLModel, table=True):
     document_kind: str = "major_decision"
     draft_text: str | None = None
     draft_url: str | None = None
+    close_reason: str | None = None
+    """Why it closed before its announced end (提前截止的理由)."""
 
 
 class ConsultationComment(SQLModel, table=True):

@@ -1,4 +1,4 @@
-"""Atom feeds (RFC 4287) of what was published. Pure: standard library only."""
+"""Atom feeds (RFC 4287) of what was published: valid XML whatever the text. Pure: standard library only."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from xml.etree import ElementTree as ET
+
+from shared.text import xml_safe
 
 __all__ = ["FeedEntry", "atom_feed"]
 
@@ -26,6 +28,7 @@ def atom_feed(
     *, title: str, feed_id: str, self_url: str, updated: datetime, entries: Iterable[FeedEntry]
 ) -> str:
     ET.register_namespace("", ATOM)
+    title = xml_safe(title)
     feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": "zh-CN"})
     ET.SubElement(feed, f"{{{ATOM}}}id").text = feed_id
     ET.SubElement(feed, f"{{{ATOM}}}title").text = title
@@ -36,8 +39,8 @@ def atom_feed(
     for item in entries:
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
         ET.SubElement(entry, f"{{{ATOM}}}id").text = item.id
-        ET.SubElement(entry, f"{{{ATOM}}}title").text = item.title
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = xml_safe(item.title)
         ET.SubElement(entry, f"{{{ATOM}}}updated").text = item.updated.isoformat()
         ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "href": item.link})
-        ET.SubElement(entry, f"{{{ATOM}}}summary").text = item.summary
+        ET.SubElement(entry, f"{{{ATOM}}}summary").text = xml_safe(item.summary)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode")

@@ -13,6 +13,7 @@ from services.publishing.db import ConsentedLetter, Consultation, ConsultationCo
 from services.publishing.masking import mask_text
 from services.publishing.review_queue import REPLY, enqueue
 from services.publishing.schemas import (
+    ConsultationCloseCreate,
     ConsultationCreate,
     ConsultationPublic,
     MaskedItem,
@@ -56,6 +57,8 @@ async def open_consultation(
     require_roles(principal, Role.ADMIN)
     if body.closes_on <= body.opens_on:
         raise InvalidInput("closes_on", "a consultation closes after it opens")
+    if body.closes_on < shanghai_today():
+        raise InvalidInput("closes_on", "a new consultation cannot close in the past")
     if not body.draft_text and not body.draft_url:
         raise InvalidInput("draft_text", "give the draft's text, or a draft_url where it can be read")
     if body.document_kind == "other_normative":
@@ -101,16 +104,21 @@ async def open_consultation(
 
 
 async def close_consultation(
-    runtime: ServiceRuntime, consultation_id: UUID, principal: Principal
+    runtime: ServiceRuntime, consultation_id: UUID, body: ConsultationCloseCreate, principal: Principal
 ) -> ConsultationPublic:
+    """Close the consultation; before the end it announced, only with a reason (it is published)."""
     require_roles(principal, Role.ADMIN)
     async with runtime.unit_of_work() as session:
-        row = await session.get(Consultation, str(consultation_id))
+        row = await session.get(Consultation, str(consultation_id), with_for_update=True)
         if row is None:
             raise NotFound(f"no consultation {consultation_id}")
         if row.status == "closed":
             raise Conflict("the consultation is already closed")
-        row.status = "closed"
+        if shanghai_today() < row.closes_on and not body.reason:
+            raise InvalidInput(
+                "reason", f"it was announced to close on {row.closes_on}: closing earlier needs a reason"
+            )
+        row.status, row.close_reason = "closed", body.reason
         session.add(row)
         await runtime.emit(
             session,

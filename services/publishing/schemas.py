@@ -9,15 +9,17 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from shared.codes import Channel
+from shared.dates import BoundedDate
+from shared.text import CleanInput
 
 
-class ConsultationCreate(BaseModel):
+class ConsultationCreate(CleanInput):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     title: str = Field(min_length=1, max_length=200)
     summary: str = Field(min_length=1, max_length=5000)
-    opens_on: date
-    closes_on: date
+    opens_on: BoundedDate
+    closes_on: BoundedDate
     short_period_reason: str | None = Field(default=None, max_length=1000)
     document_kind: Literal["major_decision", "draft_rule", "business_related", "other_normative"] = Field(
         default="major_decision",
@@ -29,17 +31,26 @@ class ConsultationCreate(BaseModel):
     draft_url: HttpUrl | None = Field(default=None, description="Or where the draft can be read.")
 
 
+class ConsultationCloseCreate(CleanInput):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str | None = Field(
+        default=None, max_length=1000, description="Why it closes before its announced end (published)."
+    )
+
+
 class ConsultationPublic(BaseModel):
     id: str
     title: str
     summary: str
-    opens_on: date
-    closes_on: date
+    opens_on: BoundedDate
+    closes_on: BoundedDate
     short_period_reason: str | None
     status: str
     document_kind: str = "major_decision"
     draft_text: str | None = None
     draft_url: str | None = None
+    close_reason: str | None = None
 
 
 class MaskedItem(BaseModel):
@@ -72,7 +83,7 @@ class ReplyPage(BaseModel):
     items: list[ReplyPublic]
 
 
-class ReviewDecisionCreate(BaseModel):
+class ReviewDecisionCreate(CleanInput):
     model_config = ConfigDict(extra="forbid")
 
     mask: list[str] = Field(
@@ -82,7 +93,7 @@ class ReviewDecisionCreate(BaseModel):
     )
 
 
-class ReviewRejectionCreate(BaseModel):
+class ReviewRejectionCreate(CleanInput):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     reason: str = Field(min_length=2, max_length=1000, description="Why it may not be published as it is.")
@@ -151,16 +162,16 @@ class PublicStats(BaseModel):
     total: PublicStatsRow
 
 
-class AppealCreate(BaseModel):
+class AppealCreate(CleanInput):
     model_config = ConfigDict(extra="forbid")
 
     case_id: UUID | None = Field(
         default=None, description="The disclosure request appealed against, if known."
     )
     kind: Literal["reconsideration", "litigation_direct", "litigation_after_reconsideration"]
-    filed_on: date
+    filed_on: BoundedDate
     result: Literal["upheld", "corrected", "other", "pending"] = "pending"
-    decided_on: date | None = None
+    decided_on: BoundedDate | None = None
 
 
 class AppealPublic(BaseModel):

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.codes import Adoption, ApplicantType, Channel, Outcome, Role
+from shared.text import CleanInput
 
 
 class DepartmentPublic(BaseModel):
@@ -46,7 +47,7 @@ class CaseDetail(BaseModel):
     history: list[HistoryPublic]
 
 
-class ReplyCreate(BaseModel):
+class ReplyCreate(CleanInput):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     text: str = Field(min_length=1, max_length=20000)
@@ -67,7 +68,7 @@ class ActionResult(BaseModel):
     event_id: str
 
 
-class _Action(BaseModel):
+class _Action(CleanInput):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -98,7 +99,7 @@ class ExtensionCreate(_Action):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class _Admin(BaseModel):
+class _Admin(CleanInput):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 

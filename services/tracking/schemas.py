@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from shared.codes import Channel, ClockKind, ClockState
+from shared.dates import BoundedDate
 from shared.errors import InvalidInput
 from shared.workdays import YearCalendar
 
@@ -84,8 +85,10 @@ class CalendarYearPublic(BaseModel):
 
 
 class StatsQuery(BaseModel):
-    period_from: date | None = Field(default=None, alias="from", description="First start day counted.")
-    period_to: date | None = Field(default=None, alias="to", description="Last start day counted.")
+    period_from: BoundedDate | None = Field(
+        default=None, alias="from", description="First start day counted."
+    )
+    period_to: BoundedDate | None = Field(default=None, alias="to", description="Last start day counted.")
     channel: Channel | None = None
     department: str | None = Field(default=None, max_length=64)
 

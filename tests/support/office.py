@@ -151,7 +151,11 @@ async def drive(office: Office) -> dict[str, Any]:
     await comment("comment_not_adopted", {"body": "建议取消全部收费。"})
     for name in ("comment_adopted", "comment_not_adopted"):
         await office.wait_status(manifest["cases"][name]["tracking_code"], "assigned")
-    await office.post(f"{p}/api/v1/consultations/{consultation['id']}/close", {}, staff.admin)
+    await office.post(
+        f"{p}/api/v1/consultations/{consultation['id']}/close",
+        {"reason": "意见已充分收集，提前截止"},
+        staff.admin,
+    )
     policy = staff.handler("policy")
     await office.action(
         manifest["cases"]["comment_adopted"]["case_id"],

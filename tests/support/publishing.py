@@ -96,7 +96,9 @@ async def open_consultation(
 
 
 async def close_consultation(client: httpx.AsyncClient, consultation_id: str) -> None:
-    closed = await client.post(f"/api/v1/consultations/{consultation_id}/close", headers=ADMIN)
+    closed = await client.post(
+        f"/api/v1/consultations/{consultation_id}/close", json={"reason": "提前截止（测试）"}, headers=ADMIN
+    )
     assert closed.status_code == 200, closed.text
 
 

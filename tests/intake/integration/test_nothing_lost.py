@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 from pathlib import Path
@@ -20,6 +21,7 @@ from services.intake.config import IntakeSettings
 from services.intake.db import Submission
 from shared.codes import Role
 from shared.topics import Topics
+from tests.support.browser import served
 from tests.support.databases import Databases
 from tests.support.kafka import TopicReader
 from tests.support.polling import eventually
@@ -198,3 +200,37 @@ async def test_personal_data_and_tracking_codes_never_reach_the_logs(
     assert "GET /api/v1/cases/[tracking-code]" in log, "the access log is not being written"
     for secret in [*secrets, "1370000123x", *codes, *(c.lower().replace("-", "") for c in codes)]:
         assert secret not in log, f"{secret!r} appears in the intake log"
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+async def test_a_body_of_2_mb_gets_its_413_not_a_reset(
+    kafka_bootstrap: str, topics: Topics, tmp_path: Path, declared: bool
+) -> None:
+    """A raw socket sends 2 MB to a real server: the client reads the 413, whether the length was
+    declared (refused before reading) or the body came in chunks (refused while reading)."""
+    settings = settings_for(
+        IntakeSettings, kafka_bootstrap, topics, f"sqlite+aiosqlite:///{tmp_path / 'i.db'}"
+    )
+    async with served(create_app(settings), "intake") as url:
+        port = int(url.rsplit(":", 1)[1])
+        body = b'{"body": "' + b"x" * 2_000_000 + b'"}'
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        head = (
+            "POST /api/v1/mailbox-messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        )
+        if declared:
+            writer.write(f"{head}Content-Length: {len(body)}\r\n\r\n".encode())
+            for start in range(0, len(body), 65536):
+                writer.write(body[start : start + 65536])
+                await writer.drain()
+        else:
+            writer.write(f"{head}Transfer-Encoding: chunked\r\n\r\n".encode())
+            for start in range(0, len(body), 65536):
+                chunk = body[start : start + 65536]
+                writer.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                await writer.drain()
+            writer.write(b"0\r\n\r\n")
+            await writer.drain()
+        status = await asyncio.wait_for(reader.readline(), timeout=30)
+        writer.close()
+    assert status.startswith(b"HTTP/1.1 413"), status

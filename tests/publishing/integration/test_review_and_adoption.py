@@ -148,7 +148,9 @@ async def test_an_adoption_report_is_compiled_reviewed_and_published_as_json_and
     await producer.send_payloads(topics.case_events, comments)
     report_url = f"/api/v1/consultations/{consultation_id}/adoption-report"
     assert_error(await client.post(report_url, headers=ADMIN), 409, "conflict")  # still open
-    await client.post(f"/api/v1/consultations/{consultation_id}/close", headers=ADMIN)
+    await client.post(
+        f"/api/v1/consultations/{consultation_id}/close", json={"reason": "提前截止（测试）"}, headers=ADMIN
+    )
     await producer.send_payloads(
         topics.case_events,
         [
