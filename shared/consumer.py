@@ -37,7 +37,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.db import Database, UTCDateTime, insert_ignoring_duplicates
 from shared.events import Envelope, EventPayload, decode_event
-from shared.failures import is_infrastructure
+from shared.failures import OwnMessage, describe_failure, is_infrastructure
 from shared.outbox import OutboxRelay, add_events
 from shared.topics import Topics, TopicSpec
 
@@ -91,11 +91,11 @@ async def _nothing(_session: AsyncSession, _envelope: Envelope, _payload: Any) -
     return []
 
 
-class PermanentFailure(Exception):
+class PermanentFailure(OwnMessage):
     """Raised by a use case for an event that can never succeed: dead-lettered without retries."""
 
 
-class InfrastructureUnavailable(Exception):
+class InfrastructureUnavailable(OwnMessage):
     """The database or network stayed down through every attempt: Kafka is to redeliver the message."""
 
 
@@ -197,17 +197,24 @@ class EventConsumer:
                         envelope.type,
                         envelope.id,
                         attempt,
-                        type(exc).__name__,
+                        describe_failure(exc),
                     )
                     await asyncio.sleep(min(self._retry.backoff_seconds * 2**attempt, MAX_BACKOFF_SECONDS))
-                    if attempt == self._retry.attempts:
-                        raise InfrastructureUnavailable(f"{envelope.type} {envelope.id}") from exc
+                    if attempt == self._retry.attempts:  # the cause's text stays out of the log
+                        raise InfrastructureUnavailable(
+                            f"{envelope.type} {envelope.id}: {describe_failure(exc)}"
+                        ) from None
                     continue
                 if attempt == self._retry.attempts:
                     await self._dead_letter(message, exc, attempts=attempt)
                     return
                 log.warning(
-                    "%s: %s %s failed (attempt %d), retrying", self.name, envelope.type, envelope.id, attempt
+                    "%s: %s %s failed (attempt %d: %s), retrying",
+                    self.name,
+                    envelope.type,
+                    envelope.id,
+                    attempt,
+                    describe_failure(exc),
                 )
                 await asyncio.sleep(self._retry.backoff_seconds * attempt)
             else:
@@ -238,13 +245,19 @@ class EventConsumer:
         assert self._broker is not None, "subscribe() first"
         record = message.raw_message
         assert not isinstance(record, tuple), "subscribers here take one message at a time"
-        log.error("%s: dead-lettering offset %s of %s: %s", self.name, record.offset, record.topic, error)
+        log.error(
+            "%s: dead-lettering offset %s of %s: %s",
+            self.name,
+            record.offset,
+            record.topic,
+            describe_failure(error),
+        )
         await self._broker.publish(
             message.body,
             topic=self.dlq_topic,
             key=record.key,
             headers={
-                "x-dlq-error": f"{type(error).__name__}: {error}"[:2000],
+                "x-dlq-error": describe_failure(error)[:2000],
                 "x-dlq-consumer": self.name,
                 "x-dlq-attempts": str(attempts),
                 "x-dlq-topic": record.topic,

@@ -6,6 +6,7 @@ tables from ``shared.outbox`` / ``shared.consumer`` go into every service's data
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -22,6 +23,9 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 __all__ = ["BEFORE_COMMIT", "Database", "UTCDateTime", "insert_ignoring_duplicates"]
+
+# aiosqlite logs every statement with its values at DEBUG: citizens' letters, names and numbers.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 BEFORE_COMMIT = "civic_before_commit"
 """``session.info`` key: async callables run, in order, just before :meth:`Database.transaction` commits

@@ -28,6 +28,7 @@ from shared.codes import (
     Rating,
     ReceivedVia,
 )
+from shared.failures import OwnMessage
 from shared.topics import CALENDAR_EVENTS, CASE_EVENTS, CONSULTATION_EVENTS, TopicSpec
 
 __all__ = [
@@ -71,7 +72,7 @@ __all__ = [
 SCHEMA_VERSION = "1"
 
 
-class InvalidEvent(ValueError):
+class InvalidEvent(OwnMessage, ValueError):
     """A message that is not a valid event of a known schema: never retried, dead-lettered at once."""
 
 

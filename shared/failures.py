@@ -35,13 +35,25 @@ the request's.
 
 from __future__ import annotations
 
+import traceback
+
 from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
 from asyncpg.exceptions import InterfaceError as PostgresClientInterfaceError
 from asyncpg.exceptions import InternalClientError as PostgresClientStateError
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-__all__ = ["INFRASTRUCTURE_CANDIDATES", "INFRASTRUCTURE_SQLSTATES", "is_infrastructure", "sqlstates"]
+from shared.errors import CivicError
+
+__all__ = [
+    "INFRASTRUCTURE_CANDIDATES",
+    "INFRASTRUCTURE_SQLSTATES",
+    "OwnMessage",
+    "describe_failure",
+    "is_infrastructure",
+    "safe_traceback",
+    "sqlstates",
+]
 
 INFRASTRUCTURE_SQLSTATE_CLASSES = ("08", "53", "57", "58")
 INFRASTRUCTURE_SQLSTATES = frozenset({"40001", "40P01", "55P03", "55006", "42P01", "42703"})
@@ -104,3 +116,28 @@ def is_infrastructure(error: BaseException) -> bool:
         state in INFRASTRUCTURE_SQLSTATES or state[:2] in INFRASTRUCTURE_SQLSTATE_CLASSES
         for state in sqlstates(error)
     )
+
+
+class OwnMessage(Exception):
+    """An exception whose message the project wrote and which carries no personal data: it may be
+    logged and put in a dead letter's headers as it is (`describe_failure`)."""
+
+
+def describe_failure(error: BaseException) -> str:
+    """What failed, fit for a log line or a dead letter's headers: the class and, for a database
+    error, its SQLSTATE — never the message, which can carry what was being written (PostgreSQL's
+    "Failing row contains (…)", a value echoed in "invalid input syntax …"), unless the project wrote
+    it (`OwnMessage`, the ``shared.errors`` tree)."""
+    if isinstance(error, OwnMessage | CivicError):
+        return f"{type(error).__name__}: {error}"
+    states = sorted(sqlstates(error))
+    return type(error).__name__ + (f" (SQLSTATE {', '.join(states)})" if states else "")
+
+
+def safe_traceback(error: BaseException) -> str:
+    """The stack of ``error`` and of its causes, each ending in `describe_failure` instead of its message."""
+    lines: list[str] = []
+    for cause in reversed(_causes(error)):
+        lines += traceback.format_tb(cause.__traceback__)
+        lines.append(describe_failure(cause) + "\n")
+    return "".join(lines).rstrip()

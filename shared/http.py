@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.auth import Principal, verify_token
 from shared.codes import Role
 from shared.errors import CivicError, Forbidden, Unauthorized, error_body
-from shared.failures import INFRASTRUCTURE_CANDIDATES, is_infrastructure
+from shared.failures import INFRASTRUCTURE_CANDIDATES, is_infrastructure, safe_traceback
 from shared.runtime import ServiceRuntime
 
 __all__ = [
@@ -146,13 +146,6 @@ def install_common(
     for kind in INFRASTRUCTURE_CANDIDATES:
         app.add_exception_handler(kind, infrastructure_failed)
 
-    @app.exception_handler(Exception)
-    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", exc_info=exc)
-        return JSONResponse(
-            error_body("internal_error", "an unexpected error occurred; nothing was changed"), 500
-        )
-
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _STATUS_CODES.get(exc.status_code, "error")
@@ -177,6 +170,36 @@ def install_common(
             return JSONResponse(error_body("unavailable", "broker not started"), 503)
         document = AsyncAPI(broker, title=f"civic-channels {service}", version="1").to_specification()
         return JSONResponse(document.to_jsonable())
+
+
+class SafeErrors:
+    """The outermost layer: a bug answers 500 in the contract's shape and is logged by its stack and
+    class — never by its message, which can carry what was being written (`shared.failures`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            log.error("unhandled error on %s %s\n%s", scope["method"], scope["path"], safe_traceback(exc))
+            if started:
+                raise  # the answer is under way: the server ends the connection
+            response = JSONResponse(
+                error_body("internal_error", "an unexpected error occurred; nothing was changed"), 500
+            )
+            await response(scope, receive, send)
 
 
 class BodySizeLimit:
@@ -296,4 +319,5 @@ def build_app(
         service=settings.service_name,
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SafeErrors)  # added last: outermost but for Starlette's own error layer
     return app

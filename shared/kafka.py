@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +17,9 @@ from shared.outbox import PublishBatch, RelayedMessage
 __all__ = ["CLOUDEVENTS_CONTENT_TYPE", "group_members", "make_broker", "make_publisher", "partitions_of"]
 
 CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
+
+# aiokafka logs each record's value at DEBUG: the events carry citizens' letters, names and numbers.
+logging.getLogger("aiokafka").setLevel(max(logging.getLogger("aiokafka").level, logging.INFO))
 
 
 def make_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:

@@ -36,6 +36,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from shared.db import BEFORE_COMMIT, Database, UTCDateTime
 from shared.events import Envelope, EventPayload, encode_event, new_event
+from shared.failures import describe_failure
 from shared.locks import FileLock, try_xact_lock, xact_lock
 from shared.topics import Topics
 
@@ -216,8 +217,10 @@ class OutboxRelay:
                 backoff = self._poll
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.warning("outbox relay could not publish; retrying in %.1fs", backoff, exc_info=True)
+            except Exception as exc:
+                log.warning(
+                    "outbox relay could not publish (%s); retrying in %.1fs", describe_failure(exc), backoff
+                )
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff)
                 continue

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from shared.db import UTCDateTime
@@ -76,14 +76,17 @@ class ConsultationView(SQLModel, table=True):
 class IdempotencyRecord(SQLModel, table=True):
     """The first answer to a request sent with an ``Idempotency-Key``, kept for a day for retries.
 
-    It holds the receipt, tracking code included (a retry must get it back), so it is not kept longer.
-    """
+    A retry must get the receipt back, tracking code included — but a copy of the database must not
+    hand anyone a tracking code. So the row is found by a hash of the key, and the receipt is sealed
+    with a key derived from the Idempotency-Key itself, which only the client that sent it holds
+    (`services.intake.idempotency`)."""
 
     __tablename__ = "intake_idempotency"
 
     key: str = Field(primary_key=True)
+    """SHA-256 of the scoped Idempotency-Key."""
     request_hash: str
-    response: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 

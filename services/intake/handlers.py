@@ -27,6 +27,7 @@ from services.intake.domain import (
     received_view,
     supplement_refusal,
 )
+from services.intake.idempotency import open_receipt, record_id, seal_receipt
 from services.intake.schemas import (
     CaseStatusPublic,
     CommentCreate,
@@ -332,11 +333,11 @@ async def _accept_once(runtime: ServiceRuntime, draft: Draft, idempotency: tuple
                     col(IdempotencyRecord.created_at) < datetime.now(UTC) - IDEMPOTENCY_RETENTION
                 )
             )
-            earlier = await session.get(IdempotencyRecord, key)
+            earlier = await session.get(IdempotencyRecord, record_id(key))
             if earlier is not None:
                 if earlier.request_hash != fingerprint:
                     raise Conflict("this Idempotency-Key was used with a different request body")
-                return Receipt.model_validate(earlier.response)
+                return Receipt.model_validate(open_receipt(key, earlier.sealed))
         case_id = uuid4()
         code = new_tracking_code()
         now = datetime.now(UTC)
@@ -371,9 +372,9 @@ async def _accept_once(runtime: ServiceRuntime, draft: Draft, idempotency: tuple
         if idempotency is not None:
             session.add(
                 IdempotencyRecord(
-                    key=idempotency[0],
+                    key=record_id(idempotency[0]),
                     request_hash=fingerprint,
-                    response=receipt.model_dump(mode="json"),
+                    sealed=seal_receipt(idempotency[0], receipt.model_dump(mode="json")),
                     created_at=now,
                 )
             )

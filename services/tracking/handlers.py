@@ -74,6 +74,7 @@ from shared.events import (
     ThirdPartyConsulted,
     ThirdPartyReplied,
 )
+from shared.failures import safe_traceback
 from shared.http import require_roles
 from shared.runtime import ServiceRuntime
 from shared.workdays import Calendar, provisional_year
@@ -723,8 +724,8 @@ async def watch_deadlines(runtime: ServiceRuntime, calendar: Calendar, every_sec
             await raise_alarms(runtime, calendar, on=today())
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.exception("the due check failed; trying again at the next interval")
+        except Exception as exc:
+            log.error("the due check failed; trying again at the next interval\n%s", safe_traceback(exc))
 
 
 # --- supervision (督办) ----------------------------------------------------------------------------

@@ -102,7 +102,10 @@ async def test_intake_reads_back_every_submission_and_view(
             f"/api/v1/consultations/{consultation}/comments", json={"body": "迟到的意见"}
         )
         assert closed.status_code == 409, "the consultation view says it closed"
-        assert await _count(runtime, table("intake_idempotency")) == rows["intake_idempotency"]
+        # Release 0.1's idempotency records held tracking codes in the clear: the upgrade drops them
+        # (they live a day, for retries; their keys were never kept to seal them with).
+        assert rows["intake_idempotency"] == 1
+        assert await _count(runtime, table("intake_idempotency")) == 0
 
 
 async def test_routing_reads_back_every_task_history_and_setting(

@@ -562,15 +562,17 @@ async def test_an_idempotency_record_is_forgotten_after_a_day(
     intake: tuple[httpx.AsyncClient, ServiceRuntime],
 ) -> None:
     from services.intake.db import IdempotencyRecord
+    from services.intake.idempotency import open_receipt, record_id
 
     client, runtime = intake
     first = (
         await client.post("/api/v1/mailbox-messages", json=LETTER, headers={"Idempotency-Key": "old"})
     ).json()
     async with runtime.database.transaction() as session:
-        record = await session.get(IdempotencyRecord, "mailbox:old")
+        record = await session.get(IdempotencyRecord, record_id("mailbox:old"))
         assert record is not None
-        assert record.response["tracking_code"] == first["tracking_code"]
+        assert first["tracking_code"].encode() not in record.sealed, "no tracking code in the clear"
+        assert open_receipt("mailbox:old", record.sealed)["tracking_code"] == first["tracking_code"]
         record.created_at = datetime.now(UTC) - timedelta(hours=25)
         session.add(record)
     later = (
@@ -578,9 +580,10 @@ async def test_an_idempotency_record_is_forgotten_after_a_day(
     ).json()
     assert later["case_id"] != first["case_id"], "a day-old key still returned the first receipt"
     async with runtime.database.session() as session:
-        kept = await session.get(IdempotencyRecord, "mailbox:old")
+        kept = await session.get(IdempotencyRecord, record_id("mailbox:old"))
+        assert await session.get(IdempotencyRecord, "mailbox:old") is None, "the key itself is not kept"
     assert kept is not None
-    assert kept.response["case_id"] == later["case_id"]
+    assert open_receipt("mailbox:old", kept.sealed)["case_id"] == later["case_id"]
 
 
 async def test_an_organisation_applies_with_its_credit_code(

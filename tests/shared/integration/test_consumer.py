@@ -176,7 +176,8 @@ async def test_a_handler_that_keeps_failing_is_retried_then_dead_lettered(
         await dlq.stop()
     assert calls[str(poisoned)] == 3
     assert letter.headers["x-dlq-attempts"] == "3"
-    assert "RuntimeError: the department table is corrupt" in letter.headers["x-dlq-error"]
+    # By class only: an exception's message can carry what was being written (personal data).
+    assert letter.headers["x-dlq-error"] == "RuntimeError"
 
 
 async def test_a_transient_failure_is_retried_and_applied_once(
