@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.auth import Principal, verify_token
 from shared.codes import Role
 from shared.errors import CivicError, Forbidden, Unauthorized, error_body
-from shared.failures import INFRASTRUCTURE_CANDIDATES, is_infrastructure, safe_traceback
+from shared.failures import INFRASTRUCTURE_CANDIDATES, describe_failure, is_infrastructure, safe_traceback
 from shared.runtime import ServiceRuntime
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "install_common",
     "require_roles",
     "stylesheet",
+    "unavailable",
 ]
 
 BASE_STYLESHEET = Path(__file__).parent / "static" / "base.css"
@@ -129,18 +130,9 @@ def install_common(
         if not is_infrastructure(exc):
             raise exc  # a bug: the 500 below
         log.warning(
-            "%s %s: infrastructure unavailable (%s)", request.method, request.url.path, type(exc).__name__
+            "%s %s: infrastructure unavailable (%s)", request.method, request.url.path, describe_failure(exc)
         )
-        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-        if not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", ""):
-            return HTMLResponse(UNAVAILABLE_PAGE, 503, headers=headers)
-        return JSONResponse(
-            error_body(
-                "service_unavailable", UNAVAILABLE_MESSAGE, {"retry_after_seconds": RETRY_AFTER_SECONDS}
-            ),
-            503,
-            headers=headers,
-        )
+        return unavailable(request.url.path, request.headers.get("accept", ""))
 
     # Handled per class (not as a catch-all Exception, which Starlette re-raises after answering).
     for kind in INFRASTRUCTURE_CANDIDATES:
@@ -170,6 +162,18 @@ def install_common(
             return JSONResponse(error_body("unavailable", "broker not started"), 503)
         document = AsyncAPI(broker, title=f"civic-channels {service}", version="1").to_specification()
         return JSONResponse(document.to_jsonable())
+
+
+def unavailable(path: str, accept: str) -> Response:
+    """503 with ``Retry-After``: nothing was received — as a page for a browser's form, else JSON."""
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if not path.startswith("/api/") and "text/html" in accept:
+        return HTMLResponse(UNAVAILABLE_PAGE, 503, headers=headers)
+    return JSONResponse(
+        error_body("service_unavailable", UNAVAILABLE_MESSAGE, {"retry_after_seconds": RETRY_AFTER_SECONDS}),
+        503,
+        headers=headers,
+    )
 
 
 class SafeErrors:

@@ -10,7 +10,7 @@ from services.intake import handlers
 from services.intake.api import router
 from services.intake.config import IntakeSettings
 from services.intake.db import SCHEMA
-from services.intake.limits import ClientLimits, SlidingWindow
+from services.intake.limits import ClientLimits, DatabaseWindow
 from services.intake.pages import pages
 from shared.consumer import ConsumerSpec
 from shared.events import (
@@ -79,8 +79,16 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     )
     app.add_middleware(
         ClientLimits,
-        submissions=SlidingWindow(settings.submissions_per_client, settings.submission_window_seconds),
-        lookup_misses=SlidingWindow(settings.lookup_misses_per_client, settings.lookup_window_seconds),
+        submissions=DatabaseWindow(
+            runtime.database,
+            "submission",
+            settings.submissions_per_client,
+            settings.submission_window_seconds,
+        ),
+        lookup_misses=DatabaseWindow(
+            runtime.database, "lookup-miss", settings.lookup_misses_per_client, settings.lookup_window_seconds
+        ),
         jwt_key=settings.jwt_key,
+        trusted_proxies=settings.trusted_proxies,
     )
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 
 from pydantic import Field
@@ -28,3 +29,11 @@ class IntakeSettings(ServiceSettings):
         default=10, gt=0, description="Unknown tracking codes per client per window."
     )
     lookup_window_seconds: float = Field(default=600, gt=0)
+    trusted_proxies: list[IPv4Network | IPv6Network] = Field(
+        default_factory=list,
+        description=(
+            "Addresses (or networks) of the reverse proxies in front of intake, e.g. "
+            '["127.0.0.1", "10.0.0.0/8"]: requests through them are limited by the client address '
+            "they forward (X-Forwarded-For); from anywhere else the header is ignored."
+        ),
+    )

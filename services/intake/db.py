@@ -6,7 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Column, LargeBinary
+from sqlalchemy import JSON, Column, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from shared.db import UTCDateTime
@@ -90,7 +90,20 @@ class IdempotencyRecord(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
-TABLES: list[type[SQLModel]] = [Mailbox, Submission, CaseView, ConsultationView, IdempotencyRecord]
+class RateEvent(SQLModel, table=True):
+    """One counted request of a client, for the limits every intake instance shares
+    (`services.intake.limits`): the client is a keyed hash of its address, never the address."""
+
+    __tablename__ = "intake_rate_event"
+    __table_args__ = (Index("ix_intake_rate_event_window", "bucket", "client", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    bucket: str
+    client: str
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+TABLES: list[type[SQLModel]] = [Mailbox, Submission, CaseView, ConsultationView, IdempotencyRecord, RateEvent]
 
 SCHEMA = ServiceSchema("intake", TABLES, Path(__file__).parent / "migrations")
 """The intake database: its tables and their migrations."""

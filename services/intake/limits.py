@@ -1,27 +1,54 @@
 """Per-client limits (防刷): how many submissions a client may make, and how many tracking codes it
 may guess wrong, within a window. Over the limit: 429 with ``Retry-After``.
 
-``SlidingWindow`` is pure (the clock is passed in); ``ClientLimits`` is the ASGI middleware that
-applies it. Counts live in the process: several intake instances each count their own share.
-Registry staff (a valid ``staff`` token) register many letters from one counter and are not limited.
+- The client is the address the request came from — or, when it came through a proxy the settings
+  trust (``INTAKE_TRUSTED_PROXIES``), the address that proxy says it came from (`client_address`).
+- The counts live where every intake instance sees them: intake's database (`DatabaseWindow`, a row
+  per counted request, keyed by a keyed hash of the address — an address is personal data).
+  ``SlidingWindow`` is the same rule in memory, pure (the clock is passed in).
+- Registry staff (a valid ``staff`` token) register many letters from one counter and are not limited.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
 import math
 import re
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from ipaddress import IPv4Network, IPv6Network, ip_address
+from typing import Protocol
 
 from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy import delete, func
+from sqlmodel import col, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.intake.db import RateEvent
 from shared.auth import verify_token
 from shared.codes import Role
+from shared.db import Database
 from shared.errors import Unauthorized, error_body
+from shared.failures import describe_failure, is_infrastructure
+from shared.http import unavailable
 
-__all__ = ["ClientLimits", "SlidingWindow"]
+log = logging.getLogger(__name__)
+
+__all__ = ["ClientLimits", "DatabaseWindow", "SlidingWindow", "Window", "client_address"]
+
+
+class Window(Protocol):
+    """At most ``limit`` events per client within ``window`` seconds."""
+
+    async def wait(self, key: str, now: float) -> float | None:
+        """Seconds until ``key`` may act again, or None when it may act now."""
+        ...
+
+    async def count(self, key: str, now: float) -> None: ...
 
 
 class SlidingWindow:
@@ -51,6 +78,70 @@ class SlidingWindow:
         while len(self._events) > self.max_keys:
             self._events.popitem(last=False)
 
+    async def wait(self, key: str, now: float) -> float | None:
+        return self.retry_after(key, now)
+
+    async def count(self, key: str, now: float) -> None:
+        self.record(key, now)
+
+
+class DatabaseWindow:
+    """`SlidingWindow`'s rule over intake's database, so that every instance counts the same requests.
+    Times are wall-clock seconds (instances share no monotonic clock); rows older than the window are
+    deleted as new ones are counted."""
+
+    def __init__(self, database: Database, bucket: str, limit: int, window: float) -> None:
+        self.database, self.bucket, self.limit, self.window = database, bucket, limit, window
+
+    async def wait(self, key: str, now: float) -> float | None:
+        since = datetime.fromtimestamp(now - self.window, UTC)
+        async with self.database.session() as session:
+            counted, oldest = (
+                await session.exec(
+                    select(func.count(), func.min(RateEvent.at)).where(
+                        RateEvent.bucket == self.bucket, RateEvent.client == key, col(RateEvent.at) > since
+                    )
+                )
+            ).one()
+        if counted < self.limit or oldest is None:
+            return None
+        return max(oldest.timestamp() + self.window - now, 0.001)
+
+    async def count(self, key: str, now: float) -> None:
+        at = datetime.fromtimestamp(now, UTC)
+        async with self.database.transaction() as session:
+            session.add(RateEvent(bucket=self.bucket, client=key, at=at))
+            await session.exec(
+                delete(RateEvent).where(
+                    col(RateEvent.bucket) == self.bucket,
+                    col(RateEvent.client) == key,
+                    col(RateEvent.at) <= at - timedelta(seconds=self.window),
+                )
+            )
+
+
+def client_address(scope: Scope, trusted: Sequence[IPv4Network | IPv6Network]) -> str:
+    """The client's address: the socket's peer, unless that peer is a proxy the settings trust — then
+    the nearest address in ``X-Forwarded-For`` that is not itself a trusted proxy."""
+    peer = scope.get("client")
+    address = str(peer[0]) if peer else "unknown"
+    if not trusted or not _within(address, trusted):
+        return address
+    headers: dict[bytes, bytes] = dict(scope.get("headers", []))
+    forwarded = headers.get(b"x-forwarded-for", b"").decode(errors="replace")
+    for hop in reversed([part.strip() for part in forwarded.split(",") if part.strip()]):
+        if not _within(hop, trusted):
+            return hop
+    return address
+
+
+def _within(address: str, networks: Sequence[IPv4Network | IPv6Network]) -> bool:
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
 
 _SUBMISSION = re.compile(
     r"^(/api/v1/(mailbox-messages|disclosure-requests|consultations/[^/]+/comments)|/mailbox|/disclosure|/consultations/[^/]+/comment)/?$"
@@ -63,15 +154,17 @@ class ClientLimits:
         self,
         app: ASGIApp,
         *,
-        submissions: SlidingWindow,
-        lookup_misses: SlidingWindow,
+        submissions: Window,
+        lookup_misses: Window,
         jwt_key: str,
-        clock: Callable[[], float] = time.monotonic,
+        trusted_proxies: Sequence[IPv4Network | IPv6Network] = (),
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.app = app
         self.submissions = submissions
         self.lookup_misses = lookup_misses
         self.jwt_key = jwt_key
+        self.trusted_proxies = trusted_proxies
         self.clock = clock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -93,19 +186,37 @@ class ClientLimits:
         if self._is_staff(scope):
             await self.app(scope, receive, send)
             return
-        client = scope.get("client")
-        key = client[0] if client else "unknown"
-        wait = window.retry_after(key, self.clock())
+        key = self._client_key(scope)
+        try:
+            wait = await window.wait(key, self.clock())
+        except Exception as exc:
+            if not is_infrastructure(exc):
+                raise
+            accept = dict(scope.get("headers", [])).get(b"accept", b"").decode(errors="replace")
+            await unavailable(scope["path"], accept)(scope, _no_receive, send)  # the counts are away
+            return
         if wait is not None:
             await self._refuse(scope, send, math.ceil(wait))
             return
 
         async def counting_send(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] in counts:
-                window.record(key, self.clock())
+                try:
+                    await window.count(key, self.clock())
+                except Exception as exc:  # the answer stands; this one request goes uncounted
+                    if not is_infrastructure(exc):
+                        raise
+                    log.warning(
+                        "a request could not be counted for its client's limit: %s", describe_failure(exc)
+                    )
             await send(message)
 
         await self.app(scope, receive, counting_send)
+
+    def _client_key(self, scope: Scope) -> str:
+        """A keyed hash of the client's address: the counts hold no address."""
+        address = client_address(scope, self.trusted_proxies)
+        return hmac.new(self.jwt_key.encode(), address.encode(), hashlib.sha256).hexdigest()[:32]
 
     def _is_staff(self, scope: Scope) -> bool:
         header = dict(scope.get("headers", [])).get(b"authorization", b"").decode(errors="replace")

@@ -7,9 +7,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from services.routing import actions, admin, handlers
+from services.routing import access, actions, admin, handlers
 from services.routing.actions import Office
 from services.routing.schemas import (
+    AccessPublic,
     ActionResult,
     AuditPublic,
     Bounces,
@@ -178,6 +179,29 @@ async def audit_trail(
     runtime: RuntimeDep, principal: PrincipalDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> list[AuditPublic]:
     return await admin.audit_trail(runtime, principal, limit=limit)
+
+
+@router.get(
+    "/access-log",
+    tags=["admin"],
+    summary="Who read whose personal data, when (个人信息查阅记录), newest first",
+)
+async def access_log(
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    case_id: UUID | None = None,
+    actor: Annotated[str | None, Query(max_length=100, description="A member of staff's id (sub).")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[AccessPublic]:
+    return await access.access_log(
+        runtime,
+        principal,
+        case_id=str(case_id) if case_id else None,
+        actor_id=actor,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.post("/cases/{case_id}/dispatch", tags=["admin"], summary="Dispatch a case from triage (人工分办)")

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from shared.calendar_store import CalendarYear
@@ -90,6 +90,21 @@ class Handler(SQLModel, table=True):
     active: bool = True
 
 
+class PersonalDataAccess(SQLModel, table=True):
+    """A member of staff read a case's personal data (个人信息查阅记录, PIPL): who, when, which case, where."""
+
+    __tablename__ = "routing_access"
+    __table_args__ = (Index("ix_routing_access_case", "case_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    actor_id: str = Field(index=True)
+    actor: str
+    case_id: str
+    what: str
+    """``case`` (the case with its submission) or ``inbox`` (the list that shows each submission)."""
+
+
 class AuditEntry(SQLModel, table=True):
     """Every change an admin makes to departments, handlers and rules (操作留痕)."""
 
@@ -111,6 +126,7 @@ TABLES: list[type[SQLModel]] = [
     HistoryEntry,
     Handler,
     AuditEntry,
+    PersonalDataAccess,
     CalendarYear,
 ]
 

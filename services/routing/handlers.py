@@ -10,6 +10,7 @@ from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.routing.access import record_access
 from services.routing.db import Department, Handler, HistoryEntry, RoutingRule, Task
 from services.routing.domain import CaseFacts, ReplyDraft, Rule, RuleViolation, assign, check_reply
 from services.routing.projection import project
@@ -97,6 +98,7 @@ async def case_detail(runtime: ServiceRuntime, case_id: UUID, principal: Princip
                 .order_by(col(HistoryEntry.at), col(HistoryEntry.id))
             )
         ).all()
+    await record_access(runtime, principal, [str(case_id)], "case")
     return CaseDetail(
         task=TaskPublic.model_validate(task, from_attributes=True),
         history=[HistoryPublic.model_validate(entry, from_attributes=True) for entry in history],
@@ -203,6 +205,7 @@ async def list_tasks(
                 )
             ).all()
         )
+    await record_access(runtime, principal, [row.case_id for row in rows], "inbox")
     return [
         TaskPublic.model_validate(row, from_attributes=True).model_copy(
             update={"cluster_size": sizes.get(row.cluster_id, 1) if row.cluster_id else 1}

@@ -166,6 +166,16 @@ class AuditPublic(BaseModel):
     after: dict[str, Any] | None
 
 
+class AccessPublic(BaseModel):
+    """One reading of a case's personal data by a member of staff."""
+
+    at: datetime
+    actor_id: str
+    actor: str
+    case_id: str
+    what: str
+
+
 class Bounces(BaseModel):
     department_id: str
     returned: int
