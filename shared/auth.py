@@ -63,6 +63,11 @@ def verify_token(secret: str, token: str) -> Principal:
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp"]})
     except jwt.PyJWTError as exc:
         raise Unauthorized(f"invalid token: {exc}") from exc
+    sub, department = claims["sub"], claims.get("department")
+    if not isinstance(sub, str) or not sub.strip():
+        raise Unauthorized("invalid token: sub must be a non-empty string")
+    if department is not None and not isinstance(department, str):
+        raise Unauthorized("invalid token: department must be a string")
     raw_roles = claims.get("roles", [])
     if not isinstance(raw_roles, list):
         raise Unauthorized("invalid token: roles must be a list")
@@ -70,12 +75,11 @@ def verify_token(secret: str, token: str) -> Principal:
         roles = frozenset(Role(role) for role in raw_roles)
     except ValueError as exc:
         raise Unauthorized(f"invalid token: {exc}") from exc
-    department = claims.get("department")
     return Principal(
-        sub=str(claims["sub"]),
-        name=str(claims.get("name", claims["sub"])),
+        sub=sub,
+        name=str(claims.get("name", sub)),
         roles=roles,
-        department=str(department) if department else None,
+        department=department or None,
     )
 
 

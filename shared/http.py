@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,10 +28,12 @@ from shared.runtime import ServiceRuntime
 __all__ = [
     "BASE_STYLESHEET",
     "FORMS_STYLESHEET",
+    "Access",
     "BodySizeLimit",
     "PrincipalDep",
     "RuntimeDep",
     "build_app",
+    "guarded_by",
     "install_common",
     "require_roles",
     "stylesheet",
@@ -277,6 +279,30 @@ def _principal(request: Request, credentials: BearerDep) -> Principal:
 
 
 PrincipalDep = Annotated[Principal, Depends(_principal)]
+
+
+Access = Mapping[str, tuple[Role, ...] | None]
+"""Who may call each route of a service, keyed ``"METHOD /path"`` as the route table spells it: the
+roles that may (any one suffices), or None for everyone (no token needed)."""
+
+
+def guarded_by(access: Access) -> Any:
+    """A router's dependency: the caller may call the route, as ``access`` declares — checked before
+    the body is validated (401 without a valid token, 403 without one of the roles). A route
+    ``access`` does not name is refused to everyone: a new route must say who may call it. The token
+    is read here without declaring it, so a public route's OpenAPI shows no lock; a guarded route's
+    handler takes the ``PrincipalDep`` that declares it."""
+
+    async def check(request: Request) -> None:
+        route = request.scope.get("route")
+        key = f"{request.method} {getattr(route, 'path', request.url.path)}"
+        if key not in access:
+            raise Forbidden(f"{key} declares no access")
+        roles = access[key]
+        if roles is not None:
+            require_roles(_principal(request, await _bearer(request)), *roles)
+
+    return Depends(check)
 
 
 def require_roles(principal: Principal, *roles: Role) -> None:

@@ -21,9 +21,21 @@ from services.intake.schemas import (
     SupplementCreate,
 )
 from shared.auth import Principal, verify_token
-from shared.http import RuntimeDep
+from shared.http import Access, RuntimeDep, guarded_by
 
-router = APIRouter(prefix="/api/v1")
+ACCESS: Access = {
+    "GET /api/v1/mailboxes": None,
+    "POST /api/v1/mailbox-messages": None,
+    "POST /api/v1/consultations/{consultation_id}/comments": None,
+    "POST /api/v1/disclosure-requests": None,
+    "GET /api/v1/cases/{tracking_code}": None,
+    "POST /api/v1/cases/{tracking_code}/supplement": None,
+    "POST /api/v1/cases/{tracking_code}/rating": None,
+}
+"""Citizens need no account: the tracking code is their key; registry staff add how a letter came
+(checked by the use case: ``received_via`` and ``received_at`` need the ``staff`` role)."""
+
+router = APIRouter(prefix="/api/v1", dependencies=[guarded_by(ACCESS)])
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 _optional_bearer = HTTPBearer(auto_error=False)

@@ -30,10 +30,40 @@ from services.publishing.schemas import (
     ReviewRejectionCreate,
 )
 from shared.calendar_store import LiveCalendar
+from shared.codes import Role
 from shared.dates import EARLIEST, LATEST, today
-from shared.http import PrincipalDep, RuntimeDep
+from shared.http import Access, PrincipalDep, RuntimeDep, guarded_by
 
-router = APIRouter(prefix="/api/v1")
+OFFICE = (Role.ADMIN, Role.DISCLOSURE_HEAD)
+ACCESS: Access = {
+    **dict.fromkeys(
+        [
+            "GET /api/v1/replies",
+            "GET /api/v1/replies/{reply_id}",
+            "GET /api/v1/consultations",
+            "GET /api/v1/consultations/{consultation_id}/adoption-report",
+            "GET /api/v1/consultations/{consultation_id}/adoption-report.csv",
+            "GET /api/v1/stats",
+            "GET /api/v1/reports/disclosure/{year}",
+            "GET /api/v1/reports/disclosure/{year}/table-{table}.csv",
+            "GET /api/v1/feeds/replies.atom",
+            "GET /api/v1/feeds/adoption-reports.atom",
+        ]
+    ),
+    "POST /api/v1/consultations": (Role.ADMIN,),
+    "POST /api/v1/consultations/{consultation_id}/close": (Role.ADMIN,),
+    "POST /api/v1/consultations/{consultation_id}/adoption-report": (Role.ADMIN,),
+    "GET /api/v1/reviews": (Role.REVIEWER,),
+    "POST /api/v1/reviews/{review_id}/approve": (Role.REVIEWER,),
+    "POST /api/v1/reviews/{review_id}/reject": (Role.REVIEWER,),
+    "GET /api/v1/reports/disclosure/{year}/excluded": OFFICE,
+    "POST /api/v1/reports/appeals": OFFICE,
+    "GET /api/v1/proactive-candidates": OFFICE,
+}
+"""What is published is public; admins open, close and report consultations; reviewers review; the
+disclosure office sees what the annual report left out, records appeals and the proactive candidates."""
+
+router = APIRouter(prefix="/api/v1", dependencies=[guarded_by(ACCESS)])
 
 
 def _settings(request: Request) -> PublishingSettings:

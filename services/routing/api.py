@@ -34,10 +34,45 @@ from services.routing.schemas import (
     ThirdPartyConsultationCreate,
     ThirdPartyReplyCreate,
 )
-from shared.codes import Channel
-from shared.http import PrincipalDep, RuntimeDep
+from shared.codes import Channel, Role
+from shared.http import Access, PrincipalDep, RuntimeDep, guarded_by
 
-router = APIRouter(prefix="/api/v1")
+HANDLING = (Role.HANDLER, Role.DEPARTMENT_HEAD)
+ADMIN = (Role.ADMIN,)
+ACCESS: Access = {
+    "GET /api/v1/departments": None,
+    "GET /api/v1/tasks": HANDLING,
+    "GET /api/v1/cases/{case_id}": HANDLING,
+    **{
+        f"POST /api/v1/cases/{{case_id}}/{action}": HANDLING
+        for action in (
+            "reply",
+            "accept",
+            "return",
+            "request-supplement",
+            "consult-third-party",
+            "third-party-replied",
+            "close",
+        )
+    },
+    "POST /api/v1/cases/{case_id}/extend": (*HANDLING, Role.DISCLOSURE_HEAD),
+    "POST /api/v1/clusters/{cluster_id}/reply": HANDLING,
+    "POST /api/v1/departments": ADMIN,
+    "PUT /api/v1/departments/{department_id}": ADMIN,
+    "GET /api/v1/handlers": ADMIN,
+    "PUT /api/v1/handlers": ADMIN,
+    "GET /api/v1/rules": ADMIN,
+    "POST /api/v1/rules": ADMIN,
+    "PUT /api/v1/rules/{rule_id}": ADMIN,
+    "GET /api/v1/audit": ADMIN,
+    "GET /api/v1/access-log": ADMIN,
+    "POST /api/v1/cases/{case_id}/dispatch": ADMIN,
+    "GET /api/v1/bounces": ADMIN,
+}
+"""Handlers and department heads work their department's cases (the use cases check the department);
+the disclosure office head approves extensions; admins run the office."""
+
+router = APIRouter(prefix="/api/v1", dependencies=[guarded_by(ACCESS)])
 
 
 @router.get("/departments", tags=["handlers"], summary="Departments of the office")

@@ -17,10 +17,26 @@ from services.tracking.schemas import (
     SupervisionStats,
 )
 from shared.calendar_store import LiveCalendar
-from shared.codes import Channel
-from shared.http import PrincipalDep, RuntimeDep
+from shared.codes import Channel, Role
+from shared.dates import EARLIEST, LATEST
+from shared.http import Access, PrincipalDep, RuntimeDep, guarded_by
 
-router = APIRouter(prefix="/api/v1")
+ACCESS: Access = {
+    "GET /api/v1/cases/{case_id}/deadlines": (
+        Role.ADMIN,
+        Role.DISCLOSURE_HEAD,
+        Role.HANDLER,
+        Role.DEPARTMENT_HEAD,
+    ),
+    "GET /api/v1/calendar": None,
+    "GET /api/v1/calendar/{year}": None,
+    "PUT /api/v1/calendar/{year}": (Role.ADMIN,),
+    "GET /api/v1/stats": (Role.ADMIN, Role.DISCLOSURE_HEAD, Role.DEPARTMENT_HEAD),
+}
+"""Supervisors see every case's clocks, handlers their department's; the calendar is public and kept
+by admins; supervision statistics for admins, the disclosure office head and department heads."""
+
+router = APIRouter(prefix="/api/v1", dependencies=[guarded_by(ACCESS)])
 
 
 def _calendar(request: Request) -> LiveCalendar:
@@ -64,8 +80,12 @@ async def store_calendar_year(
 
 
 def stats_query(
-    period_from: Annotated[date | None, Query(alias="from", description="First start day counted.")] = None,
-    period_to: Annotated[date | None, Query(alias="to", description="Last start day counted.")] = None,
+    period_from: Annotated[
+        date | None, Query(alias="from", ge=EARLIEST, le=LATEST, description="First start day counted.")
+    ] = None,
+    period_to: Annotated[
+        date | None, Query(alias="to", ge=EARLIEST, le=LATEST, description="Last start day counted.")
+    ] = None,
     channel: Channel | None = None,
     department: Annotated[str | None, Query(max_length=64)] = None,
 ) -> StatsQuery:

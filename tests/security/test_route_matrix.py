@@ -1,0 +1,231 @@
+"""Every route × every role (and no token) against the matrix below, built from each service's route
+table: a route the matrix does not name fails the test, so a new route must say who may call it.
+
+A caller the matrix refuses gets 401 or 403 (a workbench page sends the signed-out back to its sign-in
+page); a caller it admits is never refused for who they are — the request goes on to be checked for
+what it asks (404 for an unknown case, 422 for an empty body). API calls carry a bearer token; the
+workbench's pages read its sign-in cookie, and its forms carry their CSRF token, so what is tested
+here is the role and nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import httpx
+import pytest
+from fastapi.routing import iter_route_contexts
+
+from shared.auth import SESSION_COOKIE, mint_token
+from shared.codes import Role
+from tests.security.conftest import Running
+from tests.support.services import JWT_SECRET
+
+pytestmark = pytest.mark.kafka
+
+EVERYONE = frozenset({None, *Role})
+"""No token, or a token with any one role."""
+
+HANDLING = frozenset({Role.HANDLER, Role.DEPARTMENT_HEAD})
+ADMIN = frozenset({Role.ADMIN})
+REVIEWER = frozenset({Role.REVIEWER})
+OFFICE = frozenset({Role.ADMIN, Role.DISCLOSURE_HEAD})
+SUPERVISING = frozenset({Role.ADMIN, Role.DISCLOSURE_HEAD, Role.DEPARTMENT_HEAD})
+
+DOCS = {
+    "GET /openapi.json": EVERYONE,
+    "GET /docs": EVERYONE,
+    "GET /docs/oauth2-redirect": EVERYONE,
+    "GET /redoc": EVERYONE,
+    "GET /health": EVERYONE,
+    "GET /asyncapi.json": EVERYONE,
+}
+
+MATRIX: dict[str, dict[str, frozenset[Role | None]]] = {
+    "intake": {
+        **DOCS,
+        "GET /api/v1/mailboxes": EVERYONE,
+        "POST /api/v1/mailbox-messages": EVERYONE,
+        "POST /api/v1/consultations/{consultation_id}/comments": EVERYONE,
+        "POST /api/v1/disclosure-requests": EVERYONE,
+        "GET /api/v1/cases/{tracking_code}": EVERYONE,
+        "POST /api/v1/cases/{tracking_code}/supplement": EVERYONE,
+        "POST /api/v1/cases/{tracking_code}/rating": EVERYONE,
+        "GET /static/base.css": EVERYONE,
+        "GET /static/forms.css": EVERYONE,
+        "GET /static/portal.css": EVERYONE,
+        "GET /": EVERYONE,
+        "GET /mailbox": EVERYONE,
+        "POST /mailbox": EVERYONE,
+        "GET /consultations/{consultation_id}/comment": EVERYONE,
+        "POST /consultations/{consultation_id}/comment": EVERYONE,
+        "GET /disclosure": EVERYONE,
+        "POST /disclosure": EVERYONE,
+        "GET /track": EVERYONE,
+    },
+    "routing": {
+        **DOCS,
+        "GET /api/v1/departments": EVERYONE,
+        "GET /api/v1/tasks": HANDLING,
+        "GET /api/v1/cases/{case_id}": HANDLING,
+        "POST /api/v1/cases/{case_id}/reply": HANDLING,
+        "POST /api/v1/cases/{case_id}/accept": HANDLING,
+        "POST /api/v1/cases/{case_id}/return": HANDLING,
+        "POST /api/v1/cases/{case_id}/request-supplement": HANDLING,
+        "POST /api/v1/cases/{case_id}/consult-third-party": HANDLING,
+        "POST /api/v1/cases/{case_id}/third-party-replied": HANDLING,
+        "POST /api/v1/cases/{case_id}/extend": HANDLING | {Role.DISCLOSURE_HEAD},
+        "POST /api/v1/cases/{case_id}/close": HANDLING,
+        "POST /api/v1/clusters/{cluster_id}/reply": HANDLING,
+        "POST /api/v1/departments": ADMIN,
+        "PUT /api/v1/departments/{department_id}": ADMIN,
+        "GET /api/v1/handlers": ADMIN,
+        "PUT /api/v1/handlers": ADMIN,
+        "GET /api/v1/rules": ADMIN,
+        "POST /api/v1/rules": ADMIN,
+        "PUT /api/v1/rules/{rule_id}": ADMIN,
+        "GET /api/v1/audit": ADMIN,
+        "GET /api/v1/access-log": ADMIN,
+        "POST /api/v1/cases/{case_id}/dispatch": ADMIN,
+        "GET /api/v1/bounces": ADMIN,
+        "GET /workbench/static/base.css": EVERYONE,
+        "GET /workbench/static/forms.css": EVERYONE,
+        "GET /workbench/static/workbench.css": EVERYONE,
+        "GET /workbench/login": EVERYONE,
+        "POST /workbench/login": EVERYONE,
+        "POST /workbench/logout": EVERYONE,
+        "GET /workbench": HANDLING,
+        "GET /workbench/cases/{case_id}": HANDLING,
+        "POST /workbench/cases/{case_id}/{action}": HANDLING,
+    },
+    "tracking": {
+        **DOCS,
+        "GET /api/v1/cases/{case_id}/deadlines": HANDLING | OFFICE,
+        "GET /api/v1/calendar": EVERYONE,
+        "GET /api/v1/calendar/{year}": EVERYONE,
+        "PUT /api/v1/calendar/{year}": ADMIN,
+        "GET /api/v1/stats": SUPERVISING,
+        "GET /workbench/supervision": SUPERVISING,
+    },
+    "publishing": {
+        **DOCS,
+        "GET /api/v1/replies": EVERYONE,
+        "GET /api/v1/replies/{reply_id}": EVERYONE,
+        "GET /api/v1/consultations": EVERYONE,
+        "POST /api/v1/consultations": ADMIN,
+        "POST /api/v1/consultations/{consultation_id}/close": ADMIN,
+        "POST /api/v1/consultations/{consultation_id}/adoption-report": ADMIN,
+        "GET /api/v1/consultations/{consultation_id}/adoption-report": EVERYONE,
+        "GET /api/v1/consultations/{consultation_id}/adoption-report.csv": EVERYONE,
+        "GET /api/v1/reviews": REVIEWER,
+        "POST /api/v1/reviews/{review_id}/approve": REVIEWER,
+        "POST /api/v1/reviews/{review_id}/reject": REVIEWER,
+        "GET /api/v1/stats": EVERYONE,
+        "GET /api/v1/reports/disclosure/{year}": EVERYONE,
+        "GET /api/v1/reports/disclosure/{year}/excluded": OFFICE,
+        "GET /api/v1/reports/disclosure/{year}/table-{table}.csv": EVERYONE,
+        "POST /api/v1/reports/appeals": OFFICE,
+        "GET /api/v1/feeds/replies.atom": EVERYONE,
+        "GET /api/v1/feeds/adoption-reports.atom": EVERYONE,
+        "GET /api/v1/proactive-candidates": OFFICE,
+        "GET /static/base.css": EVERYONE,
+        "GET /static/public.css": EVERYONE,
+        "GET /": EVERYONE,
+        "GET /replies": EVERYONE,
+        "GET /replies/{reply_id}": EVERYONE,
+        "GET /consultations": EVERYONE,
+        "GET /consultations/{consultation_id}/adoption-report": EVERYONE,
+        "GET /stats": EVERYONE,
+        "GET /reports/disclosure/{year}": EVERYONE,
+    },
+}
+
+PATH_VALUES = {
+    "case_id": str(uuid.uuid4()),
+    "review_id": str(uuid.uuid4()),
+    "reply_id": str(uuid.uuid4()),
+    "consultation_id": str(uuid.uuid4()),
+    "rule_id": str(uuid.uuid4()),
+    "cluster_id": str(uuid.uuid4()),
+    "department_id": "engineering",
+    "tracking_code": "ZZZZ-ZZZZ-ZZZZ",
+    "year": "2026",
+    "table": "3",
+    "action": "accept",
+}
+"""Real-looking values for the path parameters: nothing exists behind the ids."""
+
+CSRF = "matrix-csrf-token-0123456789abcdef"
+SIGN_IN = "/workbench/login"
+
+
+def route_table(running: Running) -> set[str]:
+    """``"METHOD /path"`` for every route the app serves (HEAD, served with GET, left out)."""
+    return {
+        f"{method} {context.path}"
+        for context in iter_route_contexts(running.app.routes)
+        for method in context.methods or ()
+        if method != "HEAD"
+    }
+
+
+def caller_name(role: Role | None) -> str:
+    return role.value if role else "no token"
+
+
+async def call(client: httpx.AsyncClient, route: str, role: Role | None) -> httpx.Response:
+    method, template = route.split(" ", 1)
+    url = re.sub(r"\{(\w+)\}", lambda match: PATH_VALUES[match.group(1)], template)
+    token = (
+        mint_token(JWT_SECRET, sub="matrix", name="矩阵", roles=[role], department="engineering")
+        if role
+        else None
+    )
+    if url.startswith("/workbench"):
+        cookies = {"civic_csrf": CSRF, **({SESSION_COOKIE: token} if token else {})}
+        client.cookies.clear()
+        for name, value in cookies.items():
+            client.cookies.set(name, value, path="/workbench")
+        form = {"csrf_token": CSRF} if method == "POST" else None
+        response = await client.request(method, url, data=form)
+        client.cookies.clear()
+        return response
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    body: dict[str, object] | None = {} if method in ("POST", "PUT") else None
+    return await client.request(method, url, json=body, headers=headers)
+
+
+def refused(response: httpx.Response) -> bool:
+    signed_out = response.status_code == 303 and response.headers["location"].endswith(SIGN_IN)
+    return response.status_code in (401, 403) or signed_out
+
+
+async def test_every_route_answers_every_caller_as_the_matrix_says(service: Running) -> None:
+    expected = MATRIX[service.name]
+    served = route_table(service)
+    assert served - expected.keys() == set(), f"{service.name} routes the matrix does not name"
+    assert expected.keys() - served == set(), f"{service.name} routes the matrix names but no longer served"
+
+    wrong: list[str] = []
+    for route in sorted(served):
+        for role in [None, *Role]:
+            response = await call(service.client, route, role)
+            allowed = role in expected[route]
+            public = expected[route] == EVERYONE
+            # A public route answering with a redirect (sign-out goes to the sign-in page) is its answer.
+            was_refused = response.status_code in (401, 403) if public else refused(response)
+            if allowed == was_refused or response.status_code >= 500:
+                verdict = "admitted" if allowed else "refused"
+                wrong.append(f"{route} as {caller_name(role)}: {response.status_code}, should be {verdict}")
+    assert wrong == [], "\n".join(wrong)
+
+
+async def test_no_token_gets_401_not_403_on_the_api(service: Running) -> None:
+    """A caller without a token is told to sign in (401 with WWW-Authenticate), not that it may not."""
+    for route, callers in sorted(MATRIX[service.name].items()):
+        if None in callers or " /api/" not in route:
+            continue
+        response = await call(service.client, route, None)
+        assert response.status_code == 401, f"{route}: {response.status_code}"
+        assert response.json()["error"]["code"] == "unauthorized"
