@@ -60,6 +60,7 @@ __all__ = [
     "MailboxContent",
     "ReviewRejected",
     "SubmissionReceived",
+    "SubmissionRefused",
     "SupplementReceived",
     "SupplementRequested",
     "ThirdPartyConsulted",
@@ -161,6 +162,15 @@ class SubmissionReceived(_CaseEvent):
         if sum(content is not None for content in present.values()) != 1:
             raise ValueError("exactly one channel's content may be present")
         return self
+
+
+class SubmissionRefused(_CaseEvent):
+    """Intake takes back what it accepted (不予受理): a comment that reached intake after its
+    consultation had closed, which intake learns only when ``consultation.closed`` arrives."""
+
+    event_type: ClassVar[str] = "submission.refused"
+    reason: str
+    refused_on: date
 
 
 class SupplementReceived(_CaseEvent):
@@ -336,6 +346,11 @@ class ConsultationClosed(EventPayload):
     topic: ClassVar[TopicSpec] = CONSULTATION_EVENTS
     consultation_id: UUID
     closed_on: date
+    closed_at: AwareDatetime | None = Field(
+        default=None,
+        description="The instant it closed: a comment received after it is late. Absent (release 0.2 "
+        "and before): the end of closed_on in Asia/Shanghai.",
+    )
 
     def subject(self) -> str:
         return str(self.consultation_id)
@@ -388,6 +403,7 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
     cls.event_type: cls
     for cls in (
         SubmissionReceived,
+        SubmissionRefused,
         SupplementReceived,
         CaseRated,
         CaseAssigned,

@@ -71,6 +71,10 @@ class ConsultationView(SQLModel, table=True):
     opens_on: date
     closes_on: date
     closed: bool = False
+    closed_on: date | None = None
+    closed_at: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="When it was closed, as publishing says."
+    )
 
 
 class IdempotencyRecord(SQLModel, table=True):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from shared.codes import ClockKind, ReceivedVia
-from shared.dates import local_date
+from shared.dates import SHANGHAI, end_of_day, local_date
 from shared.events import (
     CaseAccepted,
     CaseAssigned,
@@ -26,6 +26,7 @@ from shared.events import (
     DeadlineExtended,
     DeadlineSet,
     EventPayload,
+    SubmissionRefused,
     SupplementReceived,
     SupplementRequested,
 )
@@ -35,7 +36,9 @@ __all__ = [
     "CitizenView",
     "TimelineEntry",
     "apply_case_event",
+    "comment_deadline",
     "hash_tracking_code",
+    "late_comment_reason",
     "new_tracking_code",
     "normalise_tracking_code",
     "rating_refusal",
@@ -77,8 +80,31 @@ def receipt_date(received_via: ReceivedVia, received_at: datetime, registered_da
     return local_date(received_at)
 
 
-CONCLUDED = ("replied", "closed")
-"""States in which the department has answered: nothing the citizen sends reopens them but a rating."""
+CONCLUDED = ("replied", "closed", "refused")
+"""States in which the case is decided: nothing the citizen sends reopens them but a rating."""
+
+
+def comment_deadline(closes_on: date, closed_on: date | None, closed_at: datetime | None) -> datetime:
+    """The instant from which a consultation takes no more comments: the end of the day it announced,
+    or the moment it was closed before that (a close from before release 0.3, without its instant,
+    counts from the end of the day it was closed)."""
+    end = end_of_day(closes_on)
+    if closed_at is not None:
+        return min(end, closed_at)
+    if closed_on is not None:
+        return min(end, end_of_day(closed_on))
+    return end
+
+
+def late_comment_reason(received_at: datetime, deadline: datetime) -> str | None:
+    """Why a comment received at ``received_at`` is not taken (不予受理), or None when it was in time."""
+    if received_at < deadline:
+        return None
+    closed, received = deadline.astimezone(SHANGHAI), received_at.astimezone(SHANGHAI)
+    return (
+        f"意见征集已于{closed:%Y年%m月%d日 %H:%M}截止，您的意见于{received:%Y年%m月%d日 %H:%M}收到，"
+        "晚于截止时间，不纳入本次意见征集"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +167,7 @@ def apply_case_event(view: CitizenView, payload: EventPayload, at: datetime | No
         case DeadlineSet(
             clock=ClockKind.REPLY | ClockKind.ADOPTION_REPORT, due_date=due, provisional=p, note=note
         ):
-            if view.status in ("replied", "closed"):
+            if view.status in CONCLUDED:
                 return view
             return replace(view, due_date=due, due_date_provisional=p).with_entry(
                 when, "deadline.set", "答复期限", note
@@ -167,6 +193,10 @@ def apply_case_event(view: CitizenView, payload: EventPayload, at: datetime | No
             return view.with_entry(when, "case.published", "答复已公开", "答复经审核、隐去个人信息后公开")
         case CaseRated():
             return replace(view, rated_reply=view.replies)  # this reply is rated: one rating per reply
+        case SubmissionRefused(reason=reason):
+            return replace(view, status="refused", supplement_pending=False, due_date=None).with_entry(
+                when, "submission.refused", "未予受理", reason
+            )
     return view
 
 

@@ -19,8 +19,10 @@ from services.intake.domain import (
     CitizenView,
     TimelineEntry,
     apply_case_event,
+    comment_deadline,
     disclosure_request_problems,
     hash_tracking_code,
+    late_comment_reason,
     new_tracking_code,
     rating_refusal,
     receipt_date,
@@ -55,6 +57,7 @@ from shared.events import (
     EventPayload,
     MailboxContent,
     SubmissionReceived,
+    SubmissionRefused,
     SupplementReceived,
 )
 from shared.runtime import ServiceRuntime
@@ -238,8 +241,10 @@ async def submit_comment(
     today = shanghai_today()
     if consultation is None:
         raise NotFound(f"no consultation {consultation_id}")
-    if consultation.closed or today > consultation.closes_on:
-        raise Conflict(f"the consultation «{consultation.title}» closed on {consultation.closes_on}")
+    if consultation.closed or datetime.now(UTC) >= _deadline(consultation):
+        raise Conflict(
+            f"the consultation «{consultation.title}» closed on {consultation.closed_on or consultation.closes_on}"
+        )
     if today < consultation.opens_on:
         raise Conflict(f"the consultation «{consultation.title}» opens on {consultation.opens_on}")
     content = CommentContent(
@@ -457,7 +462,7 @@ async def project(session: AsyncSession, envelope: Envelope, payload: Any) -> No
                 updated_at=envelope.time,
             )
         )
-    elif isinstance(payload, SupplementReceived | CaseRated):
+    elif isinstance(payload, SupplementReceived | CaseRated | SubmissionRefused):
         await on_case_event(session, envelope, payload)
 
 
@@ -478,11 +483,41 @@ async def on_consultation_opened(
     return []
 
 
+def _deadline(consultation: ConsultationView) -> datetime:
+    return comment_deadline(consultation.closes_on, consultation.closed_on, consultation.closed_at)
+
+
 async def on_consultation_closed(
     session: AsyncSession, _envelope: Envelope, payload: ConsultationClosed
 ) -> list[EventPayload]:
+    """Closed for comments; those that came in after the close but before this event reached intake
+    are taken back (不予受理), each with the reason the citizen reads on the tracking page."""
     row = await session.get(ConsultationView, str(payload.consultation_id))
-    if row is not None:
-        row.closed = True
-        session.add(row)
-    return []
+    if row is None:
+        return []
+    row.closed, row.closed_on, row.closed_at = True, payload.closed_on, payload.closed_at
+    session.add(row)
+    deadline = _deadline(row)
+    late = (
+        await session.exec(
+            select(Submission).where(
+                Submission.channel == Channel.CONSULTATION_COMMENT.value,
+                col(Submission.received_at) >= deadline,
+            )
+        )
+    ).all()
+    refused: list[EventPayload] = []
+    for submission in late:
+        reason = late_comment_reason(submission.received_at, deadline)
+        view = await session.get(CaseView, submission.case_id)
+        if (
+            reason is None
+            or submission.content.get("consultation_id") != row.consultation_id
+            or view is None
+            or view.status == "refused"
+        ):
+            continue
+        refused.append(
+            SubmissionRefused(case_id=UUID(submission.case_id), reason=reason, refused_on=shanghai_today())
+        )
+    return refused

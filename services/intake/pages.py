@@ -76,6 +76,7 @@ STATUSES = {
     "supplement_requested": "待补正",
     "replied": "已答复",
     "closed": "已办结",
+    "refused": "未予受理",
 }
 
 PHONE_MESSAGE = "格式不正确：手机号码为 11 位数字（以 13–19 开头），固定电话请带区号，如 0531-12345678"

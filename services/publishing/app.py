@@ -27,6 +27,7 @@ from shared.events import (
     Envelope,
     EventPayload,
     SubmissionReceived,
+    SubmissionRefused,
 )
 from shared.http import build_app
 from shared.runtime import ServiceRuntime
@@ -59,6 +60,7 @@ def consumers(settings: PublishingSettings, calendar: LiveCalendar) -> list[Cons
         CaseReplied: each(handlers.on_comment_answered, records.on_case_replied),
         CaseReopened: records.on_case_reopened,
         CaseRated: records.on_case_rated,
+        SubmissionRefused: handlers.on_submission_refused,
     }
     to_review = partial(handlers.on_case_replied, required_reviewers=settings.required_reviewers)
     return [

@@ -31,6 +31,7 @@ from shared.events import (
     Envelope,
     EventPayload,
     SubmissionReceived,
+    SubmissionRefused,
 )
 from shared.http import require_roles
 from shared.runtime import ServiceRuntime
@@ -122,7 +123,11 @@ async def close_consultation(
         session.add(row)
         await runtime.emit(
             session,
-            [ConsultationClosed(consultation_id=consultation_id, closed_on=shanghai_today())],
+            [
+                ConsultationClosed(
+                    consultation_id=consultation_id, closed_on=shanghai_today(), closed_at=datetime.now(UTC)
+                )
+            ],
         )
     return _consultation_public(row)
 
@@ -169,6 +174,16 @@ async def on_submission_received(
                 received_on=payload.receipt_date,
             )
         )
+    return []
+
+
+async def on_submission_refused(
+    session: AsyncSession, _envelope: Envelope, payload: SubmissionRefused
+) -> list[EventPayload]:
+    """A comment intake took back (received after the close) is not part of its consultation's report."""
+    comment = await session.get(ConsultationComment, str(payload.case_id))
+    if comment is not None:
+        await session.delete(comment)
     return []
 
 

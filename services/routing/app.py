@@ -26,13 +26,21 @@ from shared.events import (
     DeadlineWarning,
     ReviewRejected,
     SubmissionReceived,
+    SubmissionRefused,
     SupplementReceived,
 )
 from shared.http import build_app
 from shared.runtime import ServiceRuntime
 from shared.topics import CALENDAR_EVENTS, CASE_EVENTS
 
-FOLLOWED = (DeadlineSet, DeadlineWarning, DeadlineBreached, SupplementReceived, ReviewRejected)
+FOLLOWED = (
+    DeadlineSet,
+    DeadlineWarning,
+    DeadlineBreached,
+    SupplementReceived,
+    SubmissionRefused,
+    ReviewRejected,
+)
 """Other services' events the task follows, as they are (`services.routing.projection`)."""
 
 

@@ -35,6 +35,7 @@ from shared.events import (
     Envelope,
     ReviewRejected,
     SubmissionReceived,
+    SubmissionRefused,
     SupplementReceived,
     SupplementRequested,
     ThirdPartyConsulted,
@@ -47,6 +48,8 @@ RULES = "系统分办"
 """Who assigned a case the rules routed."""
 UNRECORDED = "（未记录）"
 """Who acted, for an event from before the events said so (release 0.1)."""
+REFUSED_BY = "受理登记"
+"""Who took back what intake had accepted (a comment after its consultation closed)."""
 RECEIVED = "received"
 """A task's state between its submission and its assignment (inside one transaction, or a replay)."""
 
@@ -147,6 +150,9 @@ def _apply(task: Task, payload: Any) -> tuple[str, str] | None:
         case CaseClosed():
             task.state = CaseState.CLOSED.value
             return by, "办结"
+        case SubmissionRefused():
+            task.state = CaseState.CLOSED.value
+            return REFUSED_BY, f"不予受理：{payload.reason}"
         case ReviewRejected():
             return payload.reviewer, f"答复公开审核未通过：{payload.reason}"
         case DeadlineSet(clock=ClockKind.REPLY | ClockKind.ADOPTION_REPORT):

@@ -31,6 +31,7 @@ from shared.events import (
     Envelope,
     EventPayload,
     SubmissionReceived,
+    SubmissionRefused,
     SupplementReceived,
     SupplementRequested,
     ThirdPartyConsulted,
@@ -59,6 +60,7 @@ def case_event_handlers(
         ThirdPartyConsulted: partial(handlers.on_third_party_consulted, calendar=calendar, rules=rules),
         ThirdPartyReplied: partial(handlers.on_third_party_replied, calendar=calendar),
         CaseClosed: handlers.on_case_closed,
+        SubmissionRefused: handlers.on_submission_refused,
     }
 
 

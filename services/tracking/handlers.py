@@ -69,6 +69,7 @@ from shared.events import (
     Envelope,
     EventPayload,
     SubmissionReceived,
+    SubmissionRefused,
     SupplementReceived,
     SupplementRequested,
     ThirdPartyConsulted,
@@ -280,6 +281,14 @@ async def on_case_closed(
     session: AsyncSession, envelope: Envelope, payload: CaseClosed
 ) -> list[EventPayload]:
     await _stop(session, envelope, payload.case_id, None, "已办结，计时停止", on=local_date(envelope.time))
+    return []
+
+
+async def on_submission_refused(
+    session: AsyncSession, envelope: Envelope, payload: SubmissionRefused
+) -> list[EventPayload]:
+    """Intake took back what it had accepted: nothing is owed, no clock runs (none counts as replied)."""
+    await _stop(session, envelope, payload.case_id, None, "不予受理，计时停止", on=payload.refused_on)
     return []
 
 

@@ -19,7 +19,6 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
 import httpx
 import pytest
@@ -27,7 +26,6 @@ import pytest
 from shared.auth import mint_token
 from shared.codes import Role
 from shared.dates import today
-from shared.events import ConsultationOpened
 from shared.topics import Topics
 from tests.security.conftest import SERVICES
 from tests.support import events as support
@@ -54,17 +52,9 @@ Seed = Callable[[httpx.AsyncClient, RawProducer, Topics], Awaitable[dict[str, st
 
 
 async def _open_consultation(producer: RawProducer, topics: Topics) -> str:
-    consultation_id = uuid4()
-    day = today()
-    opened = ConsultationOpened(
-        consultation_id=consultation_id,
-        title="人防工程维护管理办法（征求意见稿）",
-        summary="征求意见",
-        opens_on=day - timedelta(days=1),
-        closes_on=day + timedelta(days=29),
-    )
+    opened = support.consultation_opened()
     await producer.send_payloads(topics.consultation_events, [opened])
-    return str(consultation_id)
+    return str(opened.consultation_id)
 
 
 async def _status(

@@ -17,6 +17,7 @@ from shared.events import (
     CaseAssigned,
     CaseReplied,
     CommentContent,
+    ConsultationOpened,
     Contact,
     DeadlineSet,
     DisclosureContent,
@@ -32,6 +33,7 @@ __all__ = [
     "Department",
     "assigned",
     "comment",
+    "consultation_opened",
     "decided",
     "disclosure_request",
     "due",
@@ -99,10 +101,25 @@ def comment(
     contact: Contact | None = None,
     clause: str | None = "第五条",
     on: date | None = None,
+    closes_on: date | None = None,
 ) -> SubmissionReceived:
     """A comment on a consultation's draft, anonymous unless a ``contact`` is given."""
-    content = CommentContent(consultation_id=UUID(str(consultation_id)), body=body, clause=clause)
+    content = CommentContent(
+        consultation_id=UUID(str(consultation_id)), body=body, clause=clause, consultation_closes_on=closes_on
+    )
     return _received(Channel.CONSULTATION_COMMENT, on, contact, comment=content)
+
+
+def consultation_opened(consultation_id: UUID | None = None) -> ConsultationOpened:
+    """A consultation open since yesterday for 30 days, as publishing announces it."""
+    day = today()
+    return ConsultationOpened(
+        consultation_id=consultation_id or uuid4(),
+        title="人防工程维护管理办法（征求意见稿）",
+        summary="征求意见",
+        opens_on=day - timedelta(days=1),
+        closes_on=day + timedelta(days=29),
+    )
 
 
 def disclosure_request(

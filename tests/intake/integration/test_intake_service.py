@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,6 @@ from uuid import UUID, uuid4
 
 import httpx
 import pytest
-import pytest_asyncio
 
 from services.intake.app import create_app
 from services.intake.config import IntakeSettings
@@ -57,15 +55,6 @@ DISCLOSURE: dict[str, Any] = {
     "delivery_form": "electronic",
     "delivery_method": "online",
 }
-
-
-@pytest_asyncio.fixture
-async def intake(
-    kafka_bootstrap: str, topics: Topics, database_url: str
-) -> AsyncIterator[tuple[httpx.AsyncClient, ServiceRuntime]]:
-    settings = settings_for(IntakeSettings, kafka_bootstrap, topics, database_url)
-    async with in_process(create_app, settings) as running:
-        yield running
 
 
 async def test_a_letter_is_stored_acknowledged_and_published_as_submission_received(

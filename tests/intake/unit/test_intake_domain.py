@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta, timezone
 from uuid import uuid4
 
 import pytest
@@ -11,15 +12,18 @@ from services.intake.domain import (
     TRACKING_ALPHABET,
     TRACKING_LENGTH,
     apply_case_event,
+    comment_deadline,
     disclosure_request_problems,
     hash_tracking_code,
+    late_comment_reason,
     new_tracking_code,
     normalise_tracking_code,
     receipt_date,
     received_view,
+    supplement_refusal,
 )
 from shared.codes import Channel, ClockKind, ReceivedVia
-from shared.events import CaseAssigned, CaseReplied, DeadlineSet
+from shared.events import CaseAssigned, CaseReplied, DeadlineSet, SubmissionRefused
 
 AT = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 
@@ -202,3 +206,53 @@ def test_a_credit_code_is_checked_by_its_check_character() -> None:
     assert not is_valid_credit_code("91370100MA3C00000F")
     assert not is_valid_credit_code("91370100MA3C0000")
     assert not is_valid_credit_code("91370100MA3C0000IE"), "I is not in the alphabet"
+
+
+# --- comments after the close --------------------------------------------------------------------
+
+SHANGHAI_8 = timezone(timedelta(hours=8))
+
+
+def test_a_consultation_takes_comments_until_the_end_of_its_last_day_in_shanghai() -> None:
+    deadline = comment_deadline(date(2026, 12, 10), None, None)
+    assert deadline == datetime(2026, 12, 11, tzinfo=SHANGHAI_8)
+    assert late_comment_reason(datetime(2026, 12, 10, 15, 59, 59, tzinfo=UTC), deadline) is None  # 23:59:59
+    reason = late_comment_reason(datetime(2026, 12, 10, 16, 0, tzinfo=UTC), deadline)
+    assert reason == (
+        "意见征集已于2026年12月11日 00:00截止，您的意见于2026年12月11日 00:00收到，晚于截止时间，不纳入本次意见征集"
+    )
+
+
+def test_an_early_close_counts_from_its_instant_and_a_late_one_from_the_announced_end() -> None:
+    closed_at = datetime(2026, 12, 3, 2, 30, tzinfo=UTC)  # 10:30 in Shanghai
+    assert comment_deadline(date(2026, 12, 10), date(2026, 12, 3), closed_at) == closed_at
+    announced_end = datetime(2026, 12, 11, tzinfo=SHANGHAI_8)
+    after_the_end = datetime(2026, 12, 12, 1, tzinfo=UTC)
+    assert comment_deadline(date(2026, 12, 10), date(2026, 12, 12), after_the_end) == announced_end
+    # a close from before release 0.3 says only the day: its end
+    assert comment_deadline(date(2026, 12, 10), date(2026, 12, 3), None) == datetime(
+        2026, 12, 4, tzinfo=SHANGHAI_8
+    )
+    assert late_comment_reason(closed_at - timedelta(microseconds=1), closed_at) is None
+    assert late_comment_reason(closed_at, closed_at) is not None
+
+
+def test_a_refused_comment_shows_why_and_takes_no_supplement_or_deadline() -> None:
+    at = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)
+    view = received_view(at)
+    refused = apply_case_event(
+        view, SubmissionRefused(case_id=uuid4(), reason="晚于截止时间", refused_on=date(2026, 12, 3)), at
+    )
+    assert refused.status == "refused"
+    assert refused.timeline[-1].title == "未予受理"
+    assert refused.timeline[-1].detail == "晚于截止时间"
+    assert supplement_refusal(replace(refused, supplement_pending=True)) is not None
+    deadline = DeadlineSet(
+        case_id=uuid4(),
+        clock=ClockKind.ADOPTION_REPORT,
+        due_date=date(2026, 12, 31),
+        provisional=False,
+        cause="consultation.closed",
+        note="",
+    )
+    assert apply_case_event(refused, deadline, at) == refused

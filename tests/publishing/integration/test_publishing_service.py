@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -197,3 +197,5 @@ async def test_an_admin_opens_and_closes_a_consultation(
     finally:
         await reader.stop()
     assert closed_event.data["closed_on"] == str(shanghai_today())
+    closed_at = datetime.fromisoformat(closed_event.data["closed_at"])
+    assert closed_event.time - timedelta(seconds=5) <= closed_at <= closed_event.time, "the instant it closed"

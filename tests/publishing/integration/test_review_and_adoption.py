@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from shared.codes import Adoption, Role
-from shared.events import Contact, SubmissionReceived
+from shared.dates import today
+from shared.events import Contact, SubmissionReceived, SubmissionRefused
 from shared.runtime import ServiceRuntime
 from shared.topics import Topics
 from tests.support.events import comment, decided, letter, replied
@@ -145,7 +146,8 @@ async def test_an_adoption_report_is_compiled_reviewed_and_published_as_json_and
         comment(consultation_id, "第五条应增加维护责任。"),
         comment(consultation_id, "建议取消收费。", contact=Contact(name="李娜")),
     ]
-    await producer.send_payloads(topics.case_events, comments)
+    late = comment(consultation_id, "截止之后才到的意见。")
+    await producer.send_payloads(topics.case_events, [*comments, late])
     report_url = f"/api/v1/consultations/{consultation_id}/adoption-report"
     assert_error(await client.post(report_url, headers=ADMIN), 409, "conflict")  # still open
     await client.post(
@@ -156,6 +158,8 @@ async def test_an_adoption_report_is_compiled_reviewed_and_published_as_json_and
         [
             decided(comments[0], Adoption.ADOPTED, None),
             decided(comments[1], Adoption.PARTIALLY_ADOPTED, "已部分吸收"),
+            # intake took back a comment that reached it after the close: not part of the report
+            SubmissionRefused(case_id=late.case_id, reason="意见征集已截止", refused_on=today()),
         ],
     )
 
@@ -198,6 +202,7 @@ async def test_an_adoption_report_is_compiled_reviewed_and_published_as_json_and
         "decision": "not_adopted",
         "reason": "收费依据上位法规定",
     }
+    assert "截止之后才到的意见。" not in str(report)
     assert "13812345678" not in str(report)
     assert "王建国" not in str(report)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
@@ -16,6 +17,7 @@ from shared.events import (
     DisclosureContent,
     MailboxContent,
     SubmissionReceived,
+    SubmissionRefused,
 )
 from shared.runtime import ServiceRuntime
 from shared.topics import Topics
@@ -116,6 +118,33 @@ async def test_a_redelivered_submission_is_assigned_once(
     await case_events.wait_for_event(str(submission.case_id), "case.assigned")
     await case_events.settle(1.5)
     assert len([e for e in case_events.events(str(submission.case_id)) if e.type == "case.assigned"]) == 1
+
+
+async def test_a_comment_intake_refused_leaves_the_inbox_with_the_reason(
+    routing: tuple[httpx.AsyncClient, ServiceRuntime],
+    producer: RawProducer,
+    case_events: TopicReader,
+    topics: Topics,
+) -> None:
+    client, _ = routing
+    late = comment()
+    await producer.send_payloads(topics.case_events, [late])
+    await case_events.wait_for_event(str(late.case_id), "case.assigned")
+    reason = "意见征集已于2026年11月25日 10:00截止，晚于截止时间，不纳入本次意见征集"
+    await producer.send_payloads(
+        topics.case_events,
+        [SubmissionRefused(case_id=late.case_id, reason=reason, refused_on=date(2026, 11, 25))],
+    )
+    policy = bearer(Role.HANDLER, department="policy")
+
+    async def closed() -> dict[str, Any] | None:
+        detail: dict[str, Any] = (await client.get(f"/api/v1/cases/{late.case_id}", headers=policy)).json()
+        return detail if detail["task"]["state"] == "closed" else None
+
+    detail = await eventually(closed, "the refused comment's task to close")
+    assert detail["history"][-1]["summary"] == f"不予受理：{reason}"
+    open_tasks = (await client.get("/api/v1/tasks", headers=policy, params={"state": "assigned"})).json()
+    assert str(late.case_id) not in {task["case_id"] for task in open_tasks}
 
 
 async def _task_appears(

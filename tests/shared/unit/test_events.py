@@ -75,6 +75,8 @@ def test_every_event_of_the_architecture_has_a_contract() -> None:
         "adoption_report.rejected",
         # a window that ran out, so that a replay of the log stops its clock as the due check did
         "deadline.lapsed",
+        # a comment intake had accepted after its consultation closed, taken back
+        "submission.refused",
     }
 
 

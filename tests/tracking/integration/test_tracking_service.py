@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from uuid import uuid4
 
 import httpx
 import pytest
+from sqlmodel import select
 
 from services.tracking.app import create_app
 from services.tracking.config import TrackingSettings
-from shared.codes import ApplicantType, Channel, DeliveryForm, DeliveryMethod, Role
+from services.tracking.db import Clock
+from shared.codes import ApplicantType, DeliveryForm, DeliveryMethod, Role
 from shared.events import (
-    CommentContent,
     Envelope,
     SubmissionReceived,
+    SubmissionRefused,
 )
 from shared.runtime import ServiceRuntime
 from shared.topics import Topics
@@ -144,20 +146,39 @@ async def test_a_comment_waits_for_the_adoption_report_after_the_consultation_cl
     case_events: TopicReader,
     topics: Topics,
 ) -> None:
-    submission = SubmissionReceived(
-        case_id=uuid4(),
-        channel=Channel.CONSULTATION_COMMENT,
-        received_at=datetime.now(UTC),
-        receipt_date=date(2026, 3, 2),
-        comment=CommentContent(
-            consultation_id=uuid4(), body="意见", consultation_closes_on=date(2026, 3, 31)
-        ),
-    )
+    submission = support.comment(uuid4(), "意见", on=date(2026, 3, 2), closes_on=date(2026, 3, 31))
     await producer.send_payloads(topics.case_events, [submission])
     (deadline,) = await case_events.wait_for_event(str(submission.case_id), "deadline.set")
     assert deadline.data["clock"] == "adoption_report"
     # 15 working days after Tue 2026-03-31, Qingming (Apr 4–6) not counted → 2026-04-22.
     assert deadline.data["due_date"] == "2026-04-22"
+
+
+async def test_a_comment_intake_refused_owes_nothing(
+    tracking: tuple[httpx.AsyncClient, ServiceRuntime],
+    producer: RawProducer,
+    case_events: TopicReader,
+    topics: Topics,
+) -> None:
+    client, runtime = tracking
+    submission = support.comment(uuid4(), "意见", on=date(2026, 3, 2), closes_on=date(2026, 3, 31))
+    await producer.send_payloads(topics.case_events, [submission])
+    await case_events.wait_for_event(str(submission.case_id), "deadline.set")
+    refused = SubmissionRefused(
+        case_id=submission.case_id, reason="意见征集已截止", refused_on=date(2026, 4, 1)
+    )
+    await producer.send_payloads(topics.case_events, [refused])
+    url = f"/api/v1/cases/{submission.case_id}/deadlines"
+
+    async def stopped() -> dict[str, Any] | None:
+        (clock,) = (await client.get(url, headers=bearer(Role.ADMIN))).json()["clocks"]
+        return clock if clock["state"] == "stopped" else None
+
+    clock = await eventually(stopped, "the adoption-report clock to stop")
+    assert clock["ledger"][-1]["note"] == "不予受理，计时停止"
+    async with runtime.database.session() as session:
+        row = (await session.exec(select(Clock).where(Clock.case_id == str(submission.case_id)))).one()
+    assert (row.stopped_on, row.on_time) == (date(2026, 4, 1), None), "not counted as answered"
 
 
 async def test_deadlines_need_a_token_and_a_known_case(
