@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Collection
 from uuid import UUID
 
 from sqlmodel import col, select
 
 from services.publishing.db import Consultation, ConsultationComment, PublishedAdoptionReport
-from services.publishing.masking import mask_name, mask_text
+from services.publishing.masking import Known, mask_name
+from services.publishing.redaction import Part, Source
 from services.publishing.review_queue import ADOPTION_REPORT, enqueue, review_public
 from services.publishing.schemas import AdoptionReport, AdoptionRow, MaskedItem, ReviewPublic
 from shared.auth import Principal
@@ -32,9 +34,16 @@ def summary(received: int, adopted: int, partially: int, not_adopted: int) -> st
 
 
 async def compile_report(
-    runtime: ServiceRuntime, consultation_id: UUID, principal: Principal, *, required_reviewers: int
+    runtime: ServiceRuntime,
+    consultation_id: UUID,
+    principal: Principal,
+    *,
+    required_reviewers: int,
+    officials: Collection[str] = (),
 ) -> ReviewPublic:
-    """Build the masked report of a closed consultation whose every comment is decided; queue it."""
+    """Build the report of a closed consultation whose every comment is decided and queue it, masked:
+    each comment's text, clause and reason with what its case knows of the commenter, and any other
+    name they mention unless a reviewer releases it."""
     require_roles(principal, Role.ADMIN)
     async with runtime.unit_of_work() as session:
         consultation = await session.get(Consultation, str(consultation_id))
@@ -53,25 +62,25 @@ async def compile_report(
         if undecided:
             raise Conflict(f"{len(undecided)} of {len(comments)} comments have no adoption decision yet")
         rows: list[dict[str, object]] = []
-        manifest: list[dict[str, object]] = []
-        for seq, comment in enumerate(comments, start=1):
-            names = [comment.commenter_name] if comment.commenter_name else []
-            body = mask_text(comment.body, names=names)
-            reason = mask_text(comment.reason or "", names=names)
-            clause = mask_text(comment.clause or "", names=names)  # free text on the form: scrub it too
-            manifest += [
-                {"field": f"comments[{seq}].{field}", "kind": entry.kind, "replacement": entry.replacement}
-                for field, masked in (("content", body), ("reason", reason), ("clause", clause))
-                for entry in masked.manifest
-            ]
+        parts: dict[str, Part] = {}
+        for index, comment in enumerate(comments):
+            seq = index + 1
+            known = Known.of_contact(
+                comment.contact or ({"name": comment.commenter_name} if comment.commenter_name else None)
+            )
+            # the clause is free text on the form: scrubbed like the rest
+            texts = {"content": comment.body, "reason": comment.reason, "clause": comment.clause}
+            for field, text in texts.items():
+                if text:
+                    parts[f"comments.{index}.{field}"] = Part(f"comments[{seq}].{field}", text, known=known)
             rows.append(
                 {
                     "seq": seq,
                     "commenter": mask_name(comment.commenter_name) if comment.commenter_name else "匿名",
-                    "clause": clause.text or None,
-                    "content": body.text,
+                    "clause": comment.clause or None,
+                    "content": comment.body,
                     "decision": comment.adoption,
-                    "reason": reason.text or None,
+                    "reason": comment.reason or None,
                 }
             )
         counts = {d: sum(1 for c in comments if c.adoption == d) for d in DECISIONS}
@@ -89,7 +98,8 @@ async def compile_report(
             subject_id=str(consultation_id),
             title=f"《{consultation.title}》意见采纳情况",
             content=content,
-            manifest=manifest,
+            source=Source(parts),
+            officials=officials,
             required=required_reviewers,
         )
         return review_public(item, [])

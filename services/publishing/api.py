@@ -153,7 +153,11 @@ async def compile_adoption_report(
     consultation_id: UUID, runtime: RuntimeDep, settings: SettingsDep, principal: PrincipalDep
 ) -> ReviewPublic:
     return await adoption.compile_report(
-        runtime, consultation_id, principal, required_reviewers=settings.required_reviewers
+        runtime,
+        consultation_id,
+        principal,
+        required_reviewers=settings.required_reviewers,
+        officials=settings.public_officials,
     )
 
 
@@ -194,13 +198,23 @@ async def list_reviews(
 @router.post(
     "/reviews/{review_id}/approve",
     tags=["reviewers"],
-    summary="Approve (optionally masking more); published once enough distinct reviewers approved",
-    responses={409: {"description": "already decided by this reviewer, or no longer pending"}},
+    summary="Approve (optionally releasing suspected names and masking more); published once enough "
+    "distinct reviewers approved",
+    responses={
+        409: {"description": "already decided by this reviewer, or no longer pending"},
+        422: {"description": "a suspect id the item does not have"},
+    },
 )
 async def approve_review(
-    review_id: UUID, runtime: RuntimeDep, principal: PrincipalDep, body: ReviewDecisionCreate | None = None
+    review_id: UUID,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
+    body: ReviewDecisionCreate | None = None,
 ) -> ReviewPublic:
-    return await review_queue.approve(runtime, review_id, body or ReviewDecisionCreate(), principal)
+    return await review_queue.approve(
+        runtime, review_id, body or ReviewDecisionCreate(), principal, officials=settings.public_officials
+    )
 
 
 @router.post(

@@ -62,7 +62,11 @@ def consumers(settings: PublishingSettings, calendar: LiveCalendar) -> list[Cons
         CaseRated: records.on_case_rated,
         SubmissionRefused: handlers.on_submission_refused,
     }
-    to_review = partial(handlers.on_case_replied, required_reviewers=settings.required_reviewers)
+    to_review = partial(
+        handlers.on_case_replied,
+        required_reviewers=settings.required_reviewers,
+        officials=settings.public_officials,
+    )
     return [
         ConsumerSpec(
             "publishing",

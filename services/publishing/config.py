@@ -31,3 +31,11 @@ class PublishingSettings(ServiceSettings):
         default="http://127.0.0.1:8004",
         description="Where the public pages are, for links in the Atom feeds.",
     )
+    public_officials: list[str] = Field(
+        default_factory=list,
+        description=(
+            "The office's leaders and officials as it lists them (三校: names, titles and posts): their "
+            "names stay in what is published. Every other person name a text mentions is masked unless "
+            'a reviewer releases it. E.g. ["郑为民", "魏东升"].'
+        ),
+    )

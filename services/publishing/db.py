@@ -26,6 +26,9 @@ class ConsentedLetter(SQLModel, table=True):
     body: str
     writer_name: str | None = None
     received_on: date
+    contact: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    """What the case knows of the writer (name, phone, e-mail, ID number, address), to mask it wherever
+    the letter or the reply writes it."""
 
 
 class PublishedReply(SQLModel, table=True):
@@ -74,6 +77,7 @@ class ConsultationComment(SQLModel, table=True):
     clause: str | None = None
     body: str
     commenter_name: str | None = None
+    contact: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     adoption: str | None = None
     reason: str | None = None
     decided_on: date | None = None
@@ -100,6 +104,9 @@ class ReviewItem(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reason: str | None = None
+    source: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    """While pending: what the content is masked from (`services.publishing.redaction.Source`) and the
+    suspected names, for reviewers to release; dropped once the item is decided."""
 
 
 class ReviewDecision(SQLModel, table=True):

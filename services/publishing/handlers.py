@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -10,7 +11,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.publishing.db import ConsentedLetter, Consultation, ConsultationComment, PublishedReply
-from services.publishing.masking import mask_text
+from services.publishing.masking import Known, mask_text
+from services.publishing.redaction import Part, Source
 from services.publishing.review_queue import REPLY, enqueue
 from services.publishing.schemas import (
     ConsultationCloseCreate,
@@ -141,6 +143,16 @@ async def list_consultations(runtime: ServiceRuntime) -> list[ConsultationPublic
 # --- replies (答复公开) -----------------------------------------------------------------------
 
 
+PERSONAL_CONTACT = {"name", "phone", "email", "id_number", "address"}
+"""What of a contact is kept beside a text to be published: what identifies the person, to mask it."""
+
+
+def _contact(payload: SubmissionReceived) -> dict[str, str] | None:
+    if payload.contact is None:
+        return None
+    return payload.contact.model_dump(include=PERSONAL_CONTACT, exclude_none=True) or None
+
+
 async def on_submission_received(
     session: AsyncSession, _envelope: Envelope, payload: SubmissionReceived
 ) -> list[EventPayload]:
@@ -156,6 +168,7 @@ async def on_submission_received(
                     clause=payload.comment.clause,
                     body=payload.comment.body,
                     commenter_name=payload.contact.name if payload.contact else None,
+                    contact=_contact(payload),
                 )
             )
         return []
@@ -172,6 +185,7 @@ async def on_submission_received(
                 body=letter.body,
                 writer_name=payload.contact.name if payload.contact else None,
                 received_on=payload.receipt_date,
+                contact=_contact(payload),
             )
         )
     return []
@@ -200,46 +214,51 @@ async def on_comment_answered(
 
 
 async def on_case_replied(
-    session: AsyncSession, _envelope: Envelope, payload: CaseReplied, *, required_reviewers: int
+    session: AsyncSession,
+    _envelope: Envelope,
+    payload: CaseReplied,
+    *,
+    required_reviewers: int,
+    officials: Collection[str] = (),
 ) -> list[EventPayload]:
-    """A consented mailbox reply goes, masked, to the review queue (三审)."""
+    """A consented mailbox reply goes, masked, to the review queue (三审). What the case knows of its
+    writer (name, phone, e-mail, ID number, address) is masked wherever the letter or the reply writes
+    it, and so is a name the letter introduces (我叫…, 联系人：…), where the reply uses it without an
+    introduction; any other name the texts mention is masked unless a reviewer releases it."""
     letter = await session.get(ConsentedLetter, str(payload.case_id))
     if letter is None:
         return []  # no consent, or not a mailbox letter
-    names = [letter.writer_name] if letter.writer_name else []
-    # A name the letter introduces (我叫…, 联系人：…) is masked in the reply too, where the reply
-    # may use it without an introduction.
+    known = Known.of_contact(letter.contact or ({"name": letter.writer_name} if letter.writer_name else None))
     introduced = {
         original[entry.start : entry.end]
         for original in (letter.subject, letter.body)
-        for entry in mask_text(original, names=names).manifest
+        for entry in mask_text(original, known=known, suspect=False).manifest
         if entry.kind == "name"
     }
-    names = sorted({*names, *introduced})
-    subject, question, reply = (
-        mask_text(text, names=names) for text in (letter.subject, letter.body, payload.text)
+    names = tuple(sorted(introduced))
+    source = Source(
+        {
+            key: Part(label=key, text=text, names=names, known=known)
+            for key, text in (("subject", letter.subject), ("question", letter.body), ("reply", payload.text))
+        }
     )
-    manifest = [
-        {"field": field, "kind": entry.kind, "replacement": entry.replacement}
-        for field, masked in (("subject", subject), ("question", question), ("reply", reply))
-        for entry in masked.manifest
-    ]
     await enqueue(
         session,
         kind=REPLY,
         subject_id=letter.case_id,
-        title=subject.text,
+        title=letter.subject,
         content={
-            "subject": subject.text,
-            "question": question.text,
-            "reply": reply.text,
+            "subject": letter.subject,
+            "question": letter.body,
+            "reply": payload.text,
             "mailbox": letter.mailbox,
             "category": letter.category,
             "department": payload.department_name,
             "received_on": letter.received_on.isoformat(),
             "replied_on": payload.replied_on.isoformat(),
         },
-        manifest=manifest,
+        source=source,
+        officials=officials,
         required=required_reviewers,
         department=(payload.department_id, payload.department_name),
     )

@@ -4,7 +4,7 @@
 
     kind           recognised                                       masked form
     name           every occurrence of a name the caller passes,    张三丰 → 张*丰, 张三 → 张*
-                   and of a name the text introduces (below)
+                   of a name the text introduces or mentions (below)
     mobile         1[3-9] + 9 digits; +86 / 0086 / 86 prefix and    138****5678  (prefix and
                    3-4-4 grouping with spaces or hyphens allowed    separators dropped)
     id_number      GB 11643 18 characters passing the check         11*************02X (same length)
@@ -20,7 +20,7 @@
     address        the part of an address below street or           泉城路街道明湖小区3号楼 →
                    township level (below)                           泉城路街道***
 
-Names the text introduces: a common family name (about 110 single ones and the compound ones such
+Names the text introduces: a common family name (about 200 single ones and the compound ones such
 as 欧阳, 司马, 诸葛, 上官) and one or two more characters, written right after 我叫, 名叫, 我的名字是,
 本人, 我是, or a label (联系人, 申请人, 姓名, 反馈人, 经办人, 来信人, 投诉人, 举报人, 留言人, 署名,
 签名, ... with or without a colon), and followed by punctuation, a digit, the end of the text, an
@@ -59,26 +59,43 @@ first is kept, and of those starting at the same place the longer one. The retur
 what was masked with spans into the original text and the masked form only: it never holds an
 original value, because that is the personal data the manifest is published alongside.
 
-Each text is masked on its own: a name or place found in a letter is masked in its reply only if
-the reply introduces it too, or the caller passes the name (a place cannot be passed).
+Why each mask was made is in its manifest entry (``reason``): what the case itself knows of its
+people (``Known``: the contact's name, phone — also without its area code or with other separators —,
+e-mail, ID number and address, also written in part), a name the text introduces, a person name the
+text mentions (``suspected``, `services.publishing.person_names`: privacy by default, masked unless a
+reviewer releases it; the office's listed public officials stay named), a form (phone, ID, e-mail,
+plate, address) or a reviewer.
 
-Not recognised (mask them upstream, pass the names, or extend this module): landlines without an
-area code, numbers written with other separators (dots, slashes), names introduced in other ways
-(a bare signature, 我姓王, 爱人叫吴敏, a name run on into the sentence: 我是王建国的儿子), family
-names outside the list, house numbers with 百 or 千 in words (一百零八号), house parts with no
-road, place or division before them (住在2号楼), a place name alone with no division before it
-(明湖小区), and place names with digits or Latin letters (阳光100小区).
+Each text is masked on its own: a name found in a letter is masked in its reply because the caller
+passes it (`services.publishing.redaction` does, for every text of a review item).
+
+Not recognised (a reviewer masks them, or extend this module): landlines without an area code that
+the case does not know, numbers written with other separators (dots, slashes), names of people the
+segmenter does not tag and no cue surrounds (我是王建国的儿子), family names outside the list of about
+200, house numbers with 百 or 千 in words (一百零八号), house parts with no road, place or division
+before them (住在2号楼) unless the case knows the address, and place names with digits or Latin letters
+(阳光100小区).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from services.publishing.person_names import SURNAMES, is_word, looks_like_name, suspected_names
 from shared.idnumbers import is_legacy_id_number, is_valid_id_number
 
 __all__ = [
+    "CASE",
+    "INTRODUCED",
+    "PATTERN",
+    "REASONS",
+    "RELEASABLE",
+    "REVIEWER",
+    "SUSPECTED",
+    "Known",
     "MaskEntry",
     "MaskedText",
     "is_valid_id_number",
@@ -87,18 +104,66 @@ __all__ = [
 ]
 
 
+CASE = "case"
+"""Why a mask was made: the case itself knows it — its contact's name, phone, e-mail, ID number or
+address, or a name its letter introduced (passed by the caller)."""
+INTRODUCED = "introduced"
+"""The text introduces the name (我叫…, 联系人：…, …先生)."""
+SUSPECTED = "suspected"
+"""A person name the text mentions (`services.publishing.person_names`): masked unless released."""
+RELEASABLE = frozenset({INTRODUCED, SUSPECTED})
+"""Why a name may still be published if a reviewer releases it: any name but the case's own."""
+PATTERN = "pattern"
+"""Its form: a mobile or landline number, an ID number, an e-mail address, a plate, an address."""
+REVIEWER = "reviewer"
+"""A reviewer named it."""
+REASONS = (CASE, INTRODUCED, SUSPECTED, PATTERN, REVIEWER)
+
+
 @dataclass(frozen=True, slots=True)
 class MaskEntry:
-    """One masked finding: ``text[start:end]`` of the original became ``replacement``.
+    """One masked finding: ``text[start:end]`` of the original became ``replacement``, for ``reason``.
 
     ``kind`` is one of "name", "mobile", "landline", "id_number", "email", "licence_plate",
-    "address".
+    "address", "reviewer"; ``reason`` one of `REASONS`.
     """
 
     kind: str
     start: int
     end: int
     replacement: str
+    reason: str = PATTERN
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What the case itself knows of the person who wrote (its contact): masked wherever it appears,
+    in whatever form — a phone number with other separators or without its area code, an address
+    written in part."""
+
+    names: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    id_numbers: tuple[str, ...] = ()
+    addresses: tuple[str, ...] = ()
+
+    @classmethod
+    def of_contact(cls, contact: Mapping[str, Any] | None) -> Known:
+        """From a contact as the events carry it (name, phone, email, id_number, address)."""
+        if not contact:
+            return cls()
+
+        def value(key: str) -> tuple[str, ...]:
+            found = contact.get(key)
+            return (found.strip(),) if isinstance(found, str) and found.strip() else ()
+
+        return cls(
+            names=value("name"),
+            phones=value("phone"),
+            emails=value("email"),
+            id_numbers=value("id_number"),
+            addresses=value("address"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,32 +356,6 @@ def _find_addresses(text: str) -> Iterator[MaskEntry]:
 
 # --- Names the text introduces ------------------------------------------------------------------
 
-# The ~110 most common family names, and compound ones.
-_SURNAMES = frozenset(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
-    "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃"
-    "武戴莫孔向汤常温康施牛洪"
-)
-_COMPOUND_SURNAMES = (
-    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
-    "夏侯", "令狐", "端木", "南宫",
-)  # fmt: skip
-# Characters seldom in a given name but common in the words that follow a family-name character.
-_NOT_IN_GIVEN_NAME = frozenset(
-    "的了是在有和与及或等之也都就并但被把将对从向某个次些这那其此每各该本市区县镇乡村省家人们办局委厅部"
-    "处科所站院号楼室单元名位户员工业职退休认反映不没无非已曾多再又还请望希感谢问题事情况前后上下里外内"
-    "今去近现目第年日时分钱边"
-)
-_TITLES = frozenset(
-    {"先生", "女士", "同志", "老师", "师傅", "大爷", "大妈", "阿姨", "主任", "经理", "书记", "局长"}
-    | {"科长", "处长", "队长", "医生", "律师", "总", "老", "姐", "哥", "叔", "婶"}
-)
-# Words that start with a family name and can stand where a name would (我是高中生，本人高龄，).
-_NOT_NAME_STARTS = (
-    "高中", "高层", "高度", "高龄", "高兴", "方面", "方便", "方式", "任何", "万分", "江北", "江南",
-    "金额", "石头", "白天", "常年", "程序", "程度", "文化", "余额", "严重", "周末", "周年", "龙头",
-    "毛病", "孙女", "孙子",
-)  # fmt: skip
 _NAME_CUE = re.compile(
     r"(?:我的名字是|我的名字叫|我名叫|名叫|我叫|本人|我是"
     r"|联系人|申请人|姓名|反馈人|经办人|来信人|投诉人|举报人|留言人|写信人|署名|签名|承办人|提交人"
@@ -337,23 +376,6 @@ _BEFORE_ADDRESSED_NAME = (
 )  # fmt: skip
 
 
-def _is_name(candidate: str) -> bool:
-    """A common family name and one or two characters that can make a given name."""
-    for surname in _COMPOUND_SURNAMES:
-        if candidate.startswith(surname) and 3 <= len(candidate) <= 4:
-            given = candidate[2:]
-            break
-    else:
-        if not (2 <= len(candidate) <= 3 and candidate[0] in _SURNAMES):
-            return False
-        given = candidate[1:]
-    return (
-        all("\u4e00" <= char <= "\u9fff" and char not in _NOT_IN_GIVEN_NAME for char in given)
-        and given not in _TITLES
-        and not candidate.startswith(_NOT_NAME_STARTS)
-    )
-
-
 def _name_ends_at(text: str, end: int) -> bool:
     return end == len(text) or text[end] in _NAME_END_CHARS or text.startswith(_NAME_END_WORDS, end)
 
@@ -369,28 +391,39 @@ def _introduced_names(text: str) -> set[str]:
         start = cue.end()
         for length in (4, 3, 2):  # the longest name that ends where a name can end
             candidate = text[start : start + length]
-            if len(candidate) == length and _is_name(candidate) and _name_ends_at(text, start + length):
+            if (
+                len(candidate) == length
+                and looks_like_name(candidate)
+                and not is_word(candidate)
+                and _name_ends_at(text, start + length)
+            ):
                 found.add(candidate)
                 break
     for honorific in _HONORIFIC.finditer(text):
         end = honorific.start()
-        if end >= 1 and text[end - 1] in _SURNAMES and _name_starts_at(text, end - 1):
+        if end >= 1 and text[end - 1] in SURNAMES and _name_starts_at(text, end - 1):
             continue  # 张先生: a family name alone, nothing to mask
         for length in (2, 3, 4):  # the shortest name that starts where a name can start
             start = end - length
-            if start >= 0 and _is_name(text[start:end]) and _name_starts_at(text, start):
+            candidate = text[start:end] if start >= 0 else ""
+            if (
+                candidate
+                and looks_like_name(candidate)
+                and not is_word(candidate)
+                and _name_starts_at(text, start)
+            ):
                 found.add(text[start:end])
                 break
     return found
 
 
-def _find_names(text: str, original: str, names: Iterable[str]) -> Iterator[MaskEntry]:
-    """Every occurrence of every name; a Latin-script name only as a whole word.
+def _find_names(text: str, original: str, names: Mapping[str, str]) -> Iterator[MaskEntry]:
+    """Every occurrence of every name (name → why); a Latin-script name only as a whole word.
 
     ``text`` is the normalised text the names are searched in; the masked form is made from the
     occurrence in the ``original``, so it keeps the writer's characters.
     """
-    for name in names:
+    for name, reason in names.items():
         pattern = re.escape(name)
         if name[0].isascii() and name[0].isalnum():
             pattern = r"(?<![A-Za-z0-9])" + pattern
@@ -398,36 +431,119 @@ def _find_names(text: str, original: str, names: Iterable[str]) -> Iterator[Mask
             pattern += r"(?![A-Za-z0-9])"
         for match in re.finditer(pattern, text):
             masked = mask_name(original[match.start() : match.end()])
-            yield MaskEntry("name", match.start(), match.end(), masked)
+            yield MaskEntry("name", match.start(), match.end(), masked, reason)
+
+
+# --- What the case knows ---------------------------------------------------------------------------
+
+
+def _digit_pattern(digits: str) -> re.Pattern[str]:
+    """The digits as a whole run, with a space or hyphen allowed between any two of them."""
+    return re.compile(r"(?<![0-9])" + r"[ -]?".join(re.escape(d) for d in digits) + r"(?![0-9Xx])", re.I)
+
+
+def _find_known(text: str, known: Known) -> Iterator[MaskEntry]:
+    for phone in known.phones:
+        digits = re.sub(r"[^0-9]", "", phone)
+        landline = _LANDLINE.fullmatch(phone.translate(_TO_ASCII).strip())
+        local = _digits(landline.group("local")) if landline else None
+        for number in {digits[-11:] if len(digits) >= 11 else digits, local} - {None, ""}:
+            assert number is not None
+            if len(number) < 5:
+                continue
+            mobile = len(number) == 11 and number.startswith("1")
+            for match in _digit_pattern(number).finditer(text):
+                masked = number[:3] + "****" + number[-4:] if mobile else _keep_ends(number, 0, 2)
+                yield MaskEntry("mobile" if mobile else "landline", match.start(), match.end(), masked, CASE)
+    for id_number in known.id_numbers:
+        compact = _digits(id_number).upper()
+        if len(compact) >= 15:
+            for match in _digit_pattern(compact).finditer(text):
+                yield MaskEntry("id_number", match.start(), match.end(), _keep_ends(compact, 2, 3), CASE)
+    for email in known.emails:
+        for match in re.finditer(re.escape(email.translate(_TO_ASCII)), text, re.I):
+            local, _, domain = match.group().partition("@")
+            yield MaskEntry("email", match.start(), match.end(), f"{local[:1]}***@{domain}", CASE)
+    for address in known.addresses:
+        normalised = address.translate(_TO_ASCII)
+        details = {normalised[e.start : e.end] for e in _find_addresses(normalised)} or {normalised}
+        places = {place for detail in details for place in _named_places(detail)}
+        # the detail as written, or any of its places with the house parts the text gives after it
+        patterns = [re.escape(d) for d in details if len(d) >= 2]
+        patterns += [rf"{re.escape(place)}{_DETAIL_TAIL}" for place in places]
+        for pattern in patterns:
+            for match in re.finditer(pattern, text):
+                yield MaskEntry("address", match.start(), match.end(), _ADDRESS_MASK, CASE)
+
+
+def _find_reviewer_values(text: str, values: Iterable[str]) -> Iterator[MaskEntry]:
+    for value in values:
+        replacement = mask_name(value) if len(value) > 1 else "*"
+        for match in re.finditer(re.escape(value), text):
+            yield MaskEntry(REVIEWER, match.start(), match.end(), replacement, REVIEWER)
 
 
 # --- Masking -------------------------------------------------------------------------------------
 
 # Breaks a tie between findings with the same start and length; earlier in this tuple wins.
-_KIND_ORDER = ("id_number", "mobile", "landline", "email", "licence_plate", "address", "name")
+_KIND_ORDER = ("id_number", "mobile", "landline", "email", "licence_plate", "address", "name", REVIEWER)
+_REASON_ORDER = (CASE, INTRODUCED, PATTERN, REVIEWER, SUSPECTED)
 
 
-def mask_text(text: str, *, names: Iterable[str] = ()) -> MaskedText:
-    """Mask the personal information in ``text``; ``names`` are the people's names to mask.
+def mask_text(
+    text: str,
+    *,
+    names: Iterable[str] = (),
+    known: Known = Known(),
+    officials: Collection[str] = (),
+    released: Collection[str] = (),
+    reviewer: Iterable[str] = (),
+    suspect: bool = True,
+    also_suspected: Iterable[str] = (),
+) -> MaskedText:
+    """Mask the personal information in ``text``, each mask with the reason it was made.
 
-    Names are stripped; those shorter than two characters are ignored (one character cannot be
-    masked by the rule, and masking every occurrence of one character would garble the text).
-    The names the text introduces itself are added. Longer names are tried first, so with both
-    张三 and 张三丰 given, 张三丰 is masked whole.
+    ``names`` and ``known`` are what the case knows of its people (its contact, the names its
+    letter introduced); the text's own introductions (我叫…) are added. Privacy by default: with
+    ``suspect``, every other person name the text mentions is masked too, except the office's
+    public ``officials`` and the suspected names a reviewer ``released``; ``also_suspected`` are names
+    suspected in another text of the same item (a neighbour the letter names, whom the reply names
+    without a cue). ``reviewer`` are values a
+    reviewer named; a released name the text introduces is not masked either (only what the case
+    knows of its own people cannot be released). Names shorter than two characters are ignored (one character cannot be masked
+    by the rule, and masking every occurrence of one character would garble the text). Longer names
+    are tried first, so with both 张三 and 张三丰, 张三丰 is masked whole.
     """
     normalised = text.translate(_TO_ASCII)
-    given_names = {name.strip().translate(_TO_ASCII) for name in names if len(name.strip()) >= 2}
-    wanted_names = sorted(given_names | _introduced_names(normalised), key=lambda name: (-len(name), name))
+    why: dict[str, str] = {}
+    if suspect:
+        found = [*suspected_names(normalised, officials=officials), *also_suspected]
+        why |= dict.fromkeys((n for n in found if n not in released and n not in officials), SUSPECTED)
+    introduced = _introduced_names(normalised)
+    why |= dict.fromkeys((n for n in introduced if n not in officials and n not in released), INTRODUCED)
+    given = {n.strip().translate(_TO_ASCII) for n in (*names, *known.names)}
+    why |= dict.fromkeys((n for n in given if len(n) >= 2), CASE)
+    wanted = dict(sorted(why.items(), key=lambda item: (-len(item[0]), item[0])))
+    values = sorted({v.strip().translate(_TO_ASCII) for v in reviewer if v.strip()}, key=len, reverse=True)
     findings = [
+        *_find_known(normalised, known),
         *_find_id_numbers(normalised),
         *_find_mobiles(normalised),
         *_find_landlines(normalised),
         *_find_emails(normalised),
         *_find_licence_plates(normalised),
         *_find_addresses(normalised),
-        *_find_names(normalised, text, wanted_names),
+        *_find_names(normalised, text, wanted),
+        *_find_reviewer_values(normalised, values),
     ]
-    findings.sort(key=lambda entry: (entry.start, entry.start - entry.end, _KIND_ORDER.index(entry.kind)))
+    findings.sort(
+        key=lambda entry: (
+            entry.start,
+            entry.start - entry.end,
+            _REASON_ORDER.index(entry.reason),
+            _KIND_ORDER.index(entry.kind),
+        )
+    )
 
     manifest: list[MaskEntry] = []
     pieces: list[str] = []

@@ -7,6 +7,9 @@ or ``adoption_report.rejected`` (a report, to the office that compiled it).
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Collection
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -15,13 +18,19 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.publishing.db import PublishedAdoptionReport, PublishedReply, ReviewDecision, ReviewItem
+from services.publishing.redaction import Source, redact
 from services.publishing.review import ReviewStatus, mask_more, tally
-from services.publishing.schemas import ReviewDecisionCreate, ReviewPublic, ReviewRejectionCreate
+from services.publishing.schemas import (
+    ReviewDecisionCreate,
+    ReviewPublic,
+    ReviewRejectionCreate,
+    SuspectPublic,
+)
 from shared.auth import Principal
 from shared.codes import Role
 from shared.dates import local_date
 from shared.db import insert_ignoring_duplicates
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events import (
     AdoptionReportPublished,
     AdoptionReportRejected,
@@ -44,11 +53,13 @@ async def enqueue(
     subject_id: str,
     title: str,
     content: dict[str, Any],
-    manifest: list[dict[str, Any]],
+    source: Source,
+    officials: Collection[str],
     required: int,
     department: tuple[str | None, str | None] = (None, None),
 ) -> ReviewItem:
-    """Queue a new version for review; a version still pending for the same subject is superseded."""
+    """Queue a new version for review, its ``content`` masked from ``source``; a version still pending
+    for the same subject is superseded."""
     pending = (
         await session.exec(
             select(ReviewItem).where(
@@ -59,7 +70,7 @@ async def enqueue(
         )
     ).all()
     for old in pending:
-        old.status, old.decided_at = ReviewStatus.SUPERSEDED.value, datetime.now(UTC)
+        old.status, old.decided_at, old.source = ReviewStatus.SUPERSEDED.value, datetime.now(UTC), None
         session.add(old)
     item = ReviewItem(
         id=str(uuid4()),
@@ -69,13 +80,48 @@ async def enqueue(
         department_id=department[0],
         department_name=department[1],
         content=content,
-        manifest=manifest,
+        manifest=[],
         required=required,
         status=ReviewStatus.PENDING.value,
         created_at=datetime.now(UTC),
     )
+    _mask(item, source, officials)
     session.add(item)
     return item
+
+
+def _mask(item: ReviewItem, source: Source, officials: Collection[str]) -> None:
+    """Mask the item's content from ``source`` (again), keep the source and its suspects with it."""
+    redacted = redact(source, officials=officials)
+    content = copy.deepcopy(item.content)
+    for key, text in redacted.texts.items():
+        _put(content, key, text)
+    item.content, item.manifest = content, redacted.manifest
+    if item.kind == REPLY:
+        item.title = content["subject"]
+    item.source = {
+        **source.to_json(),
+        "suspects": [
+            {
+                "id": s.id,
+                "masked": s.masked,
+                "fields": list(s.fields),
+                "context": s.context,
+                "released": s.released,
+                "name": s.name,
+            }
+            for s in redacted.suspects
+        ],
+    }
+
+
+def _put(content: dict[str, Any], key: str, text: str) -> None:
+    """Set ``content`` at ``key``: ``question``, or ``comments.2.content`` (a row of a list)."""
+    *path, last = key.split(".")
+    target: Any = content
+    for step in path:
+        target = target[int(step)] if isinstance(target, list) else target[step]
+    target[last] = text
 
 
 async def _decisions(session: AsyncSession, review_id: str) -> list[ReviewDecision]:
@@ -107,6 +153,10 @@ def review_public(item: ReviewItem, decisions: list[ReviewDecision]) -> ReviewPu
         approved_by=[d.reviewer_name for d in decisions if d.decision == "approve"],
         reason=item.reason,
         created_at=item.created_at,
+        suspects=[
+            SuspectPublic(**{k: v for k, v in suspect.items() if k != "name"})
+            for suspect in (item.source or {}).get("suspects", [])
+        ],
     )
 
 
@@ -163,28 +213,51 @@ async def _decide(
 
 
 async def approve(
-    runtime: ServiceRuntime, review_id: UUID, body: ReviewDecisionCreate, principal: Principal
+    runtime: ServiceRuntime,
+    review_id: UUID,
+    body: ReviewDecisionCreate,
+    principal: Principal,
+    *,
+    officials: Collection[str] = (),
 ) -> ReviewPublic:
-    """Count one approval (after masking what the reviewer names); publish at the required count."""
+    """Count one approval (after releasing the suspects and masking the values the reviewer names);
+    publish at the required count."""
     require_roles(principal, Role.REVIEWER)
     async with runtime.unit_of_work() as session:
         item = await _pending(session, review_id)
-        masked = 0
-        if body.mask:
+        before = len(item.manifest)
+        if item.source is not None:
+            if body.mask or body.release:
+                _mask(item, _decided_source(item.source, body), officials)
+        elif body.mask:  # an item queued before release 0.3: masked as it was
             texts = {k: v for k, v in item.content.items() if isinstance(v, str)}
             texts, added = mask_more(texts, body.mask)
             item.content = {**item.content, **texts, **_mask_rows(item.content, body.mask)}
             item.manifest = [*item.manifest, *added]
-            masked = len(added)
-            session.add(item)
-        await _decide(session, item, principal, "approve", None, masked)
+        session.add(item)
+        await _decide(session, item, principal, "approve", None, max(0, len(item.manifest) - before))
         decisions = await _decisions(session, item.id)
         count = tally([d.reviewer for d in decisions if d.decision == "approve"], item.required)
         if count.publishable:
             item.status, item.decided_at = ReviewStatus.PUBLISHED.value, datetime.now(UTC)
+            item.source = None  # published: only the masked form is kept
             session.add(item)
             await runtime.emit(session, await _publish(session, item))
         return review_public(item, decisions)
+
+
+def _decided_source(kept: dict[str, Any], body: ReviewDecisionCreate) -> Source:
+    """The item's source with this reviewer's releases and masks added (ids checked)."""
+    by_id = {suspect["id"]: suspect["name"] for suspect in kept.get("suspects", [])}
+    unknown = sorted(set(body.release) - set(by_id))
+    if unknown:
+        raise InvalidInput("release", f"no suspected name {', '.join(unknown)} in this item")
+    source = Source.from_json(kept)
+    return replace(
+        source,
+        released=tuple(dict.fromkeys([*source.released, *(by_id[i] for i in body.release)])),
+        reviewer=tuple(dict.fromkeys([*source.reviewer, *(v.strip() for v in body.mask if v.strip())])),
+    )
 
 
 def _mask_rows(content: dict[str, Any], values: list[str]) -> dict[str, Any]:
@@ -208,10 +281,11 @@ async def reject(
     async with runtime.unit_of_work() as session:
         item = await _pending(session, review_id)
         await _decide(session, item, principal, "reject", body.reason, 0)
-        item.status, item.decided_at, item.reason = (
+        item.status, item.decided_at, item.reason, item.source = (
             ReviewStatus.REJECTED.value,
             datetime.now(UTC),
             body.reason,
+            None,
         )
         session.add(item)
         rejected: EventPayload

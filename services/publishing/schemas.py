@@ -57,6 +57,11 @@ class MaskedItem(BaseModel):
     field: str
     kind: str
     replacement: str
+    reason: str | None = Field(
+        default=None,
+        description="Why: case (what the case knows of its people), introduced (the text introduces the "
+        "name), suspected (a name it mentions), pattern (its form), reviewer. Absent before release 0.3.",
+    )
 
 
 class ReplyPublic(BaseModel):
@@ -91,6 +96,22 @@ class ReviewDecisionCreate(CleanInput):
         max_length=20,
         description="Personal data the masking missed (a name, a place): masked in every field before approving.",
     )
+    release: list[str] = Field(
+        default=[],
+        max_length=50,
+        description="Suspected names (their ids in `suspects`) that may be published: a public official "
+        "the office does not list, a word that is not a name. Released before approving.",
+    )
+
+
+class SuspectPublic(BaseModel):
+    """A name the masking suspects, as the reviewer sees it: masked, never the name itself."""
+
+    id: str
+    masked: str
+    fields: list[str]
+    context: str = Field(description="The words around its first occurrence, masked as published.")
+    released: bool
 
 
 class ReviewRejectionCreate(CleanInput):
@@ -113,6 +134,9 @@ class ReviewPublic(BaseModel):
     approved_by: list[str]
     reason: str | None
     created_at: datetime
+    suspects: list[SuspectPublic] = Field(
+        default=[], description="Suspected names, masked unless released (while pending)."
+    )
 
 
 class AdoptionRow(BaseModel):

@@ -68,7 +68,12 @@ async def test_three_distinct_reviewers_each_once_and_a_reviewer_may_mask_more(
     first = await client.post(f"{url}/approve", json={"mask": ["小芳"]}, headers=REVIEWERS[0])
     assert first.status_code == 200, first.text
     assert first.json()["content"]["question"] == "我是刘*明，我家保姆小*说车库收费不合理。"
-    assert {"field": "question", "kind": "reviewer", "replacement": "小*"} in first.json()["manifest"]
+    assert {
+        "field": "question",
+        "kind": "reviewer",
+        "replacement": "小*",
+        "reason": "reviewer",
+    } in first.json()["manifest"]
     assert_error(await client.post(f"{url}/approve", headers=REVIEWERS[0]), 409, "conflict")
     assert_error(
         await client.post(f"{url}/reject", json={"reason": "再看看"}, headers=REVIEWERS[0]), 409, "conflict"

@@ -83,7 +83,10 @@ BAD_DATE_ID = "440304199002291230"  # right check character, but 1990-02-29 neve
         ),
         pytest.param("来信人：欧阳娜娜", ("欧阳娜娜",), "来信人：欧**娜", id="name-four-chars"),
         pytest.param(
-            "张先生来信，张三丰未署名", ("", "  ", "张"), "张先生来信，张三丰未署名", id="names-ignored"
+            "张先生来信，张三丰未署名",
+            ("", "  ", "张"),
+            "张先生来信，张*丰未署名",
+            id="names-ignored-name-suspected",
         ),
         pytest.param("From Li Ming, not Liming.", ("Li Ming",), "From L*****g, not Liming.", id="name-latin"),
         pytest.param(
@@ -124,12 +127,12 @@ def test_manifest_lists_each_finding_with_its_original_span() -> None:
             "家里电话0531-******56，邮箱l***@example.com。小区噪音问题请核实。李*国"
         ),
         manifest=(
-            MaskEntry("name", 8, 11, "李*国"),
-            MaskEntry("id_number", 16, 34, "11*************02X"),
-            MaskEntry("mobile", 37, 54, "139****1234"),
-            MaskEntry("landline", 59, 72, "0531-******56"),
-            MaskEntry("email", 75, 96, "l***@example.com"),
-            MaskEntry("name", 107, 110, "李*国"),
+            MaskEntry("name", 8, 11, "李*国", "case"),
+            MaskEntry("id_number", 16, 34, "11*************02X", "pattern"),
+            MaskEntry("mobile", 37, 54, "139****1234", "pattern"),
+            MaskEntry("landline", 59, 72, "0531-******56", "pattern"),
+            MaskEntry("email", 75, 96, "l***@example.com", "pattern"),
+            MaskEntry("name", 107, 110, "李*国", "case"),
         ),
     )
     originals = [LETTER[entry.start : entry.end] for entry in result.manifest]
