@@ -25,7 +25,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
@@ -46,6 +46,7 @@ __all__ = [
     "EventConsumer",
     "EventHandler",
     "InfrastructureUnavailable",
+    "Opener",
     "PermanentFailure",
     "ProcessedEvent",
     "Projector",
@@ -57,6 +58,13 @@ P = TypeVar("P", bound=EventPayload)
 
 EventHandler = Callable[[AsyncSession, Envelope, Any], Awaitable[Sequence[EventPayload]]]
 """A use case reacting to one event: it gets the open transaction, returns the events to emit."""
+
+
+class Opener(Protocol):
+    """Opens an event's sealed personal fields with its case's key (`shared.keyring.Keyring`)."""
+
+    async def open(self, session: AsyncSession, envelope: Envelope, payload: Any) -> Any: ...
+
 
 Projector = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
 """Applies an event the service itself emitted to its own state, in the transaction that emits it —
@@ -142,7 +150,9 @@ class EventConsumer:
         handlers: Mapping[type[EventPayload], EventHandler],
         retry: RetryPolicy = RetryPolicy(),
         projector: Projector | None = None,
+        keyring: Opener | None = None,
     ) -> None:
+        """Without ``keyring`` the use cases get personal fields as they travel (sealed)."""
         self.name = name
         self.group_id = f"{topics.prefix}{name}"
         self.topic = topics.name(topic)
@@ -154,6 +164,7 @@ class EventConsumer:
         self._handlers = dict(handlers)
         self._retry = retry
         self._projector = projector
+        self._keyring = keyring
         self._broker: KafkaBroker | None = None
 
     def subscribe(self, broker: KafkaBroker) -> None:
@@ -232,6 +243,8 @@ class EventConsumer:
             if not first_time:
                 log.info("%s: %s %s already processed", self.name, envelope.type, envelope.id)
                 return 0
+            if self._keyring is not None:
+                payload = await self._keyring.open(session, envelope, payload)
             emitted = await handler(session, envelope, payload)
             envelopes = add_events(
                 session, self._topics, emitted, source=self._source, correlation_id=envelope.correlationid

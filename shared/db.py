@@ -60,8 +60,10 @@ class Database:
         tables: Sequence[type[SQLModel] | Table],
         *,
         sqlite_busy_seconds: float = 30.0,
+        session_info: dict[str, Any] | None = None,
         **engine_options: Any,
     ) -> None:
+        """``session_info`` goes into every session's ``info`` (the outbox's sealer, `shared.outbox`)."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         connect_args: dict[str, Any] = engine_options.pop("connect_args", {})
@@ -86,8 +88,11 @@ class Database:
             event.listen(self._writer.sync_engine, "connect", _sqlite_manual_transactions)
             event.listen(self._writer.sync_engine, "begin", _sqlite_begin_immediate)
         self._tables: list[Table] = [t if isinstance(t, Table) else t.__table__ for t in tables]  # type: ignore[attr-defined]
-        self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
-        self._units = async_sessionmaker(self._writer, class_=AsyncSession, expire_on_commit=False)
+        info = dict(session_info or {})
+        self._sessions = async_sessionmaker(
+            self.engine, class_=AsyncSession, expire_on_commit=False, info=info
+        )
+        self._units = async_sessionmaker(self._writer, class_=AsyncSession, expire_on_commit=False, info=info)
 
     async def create_schema(self) -> None:
         async with self.engine.begin() as conn:

@@ -29,7 +29,7 @@ from shared.codes import (
     ReceivedVia,
 )
 from shared.failures import OwnMessage
-from shared.topics import CALENDAR_EVENTS, CASE_EVENTS, CONSULTATION_EVENTS, TopicSpec
+from shared.topics import CALENDAR_EVENTS, CASE_EVENTS, CASE_KEYS, CONSULTATION_EVENTS, TopicSpec
 
 __all__ = [
     "EVENT_TYPES",
@@ -39,6 +39,7 @@ __all__ = [
     "CaseAccepted",
     "CaseAssigned",
     "CaseClosed",
+    "CaseKeyIssued",
     "CasePublished",
     "CaseRated",
     "CaseReopened",
@@ -58,6 +59,7 @@ __all__ = [
     "EventPayload",
     "InvalidEvent",
     "MailboxContent",
+    "PersonalDataErased",
     "ReviewRejected",
     "SubmissionReceived",
     "SubmissionRefused",
@@ -86,6 +88,9 @@ class EventPayload(_Frozen):
 
     event_type: ClassVar[str]
     topic: ClassVar[TopicSpec]
+    personal: ClassVar[tuple[str, ...]] = ()
+    """The fields (dotted paths) that are a person's data: sealed with the case's key on the wire
+    (`shared.sealing`), gone for good once the case's data is erased."""
 
     def subject(self) -> str:
         """The aggregate id: the message key and the CloudEvents ``subject``."""
@@ -141,6 +146,15 @@ class SubmissionReceived(_CaseEvent):
     """A citizen's submission is stored and has a tracking code (受理)."""
 
     event_type: ClassVar[str] = "submission.received"
+    personal: ClassVar[tuple[str, ...]] = (
+        *(f"contact.{field}" for field in Contact.model_fields),
+        "mailbox.subject",
+        "mailbox.body",
+        "comment.body",
+        "comment.clause",
+        "disclosure.description",
+        "disclosure.purpose",
+    )
     channel: Channel
     received_at: AwareDatetime
     receipt_date: date = Field(description="The legal receipt date in Asia/Shanghai (OGI Art. 31).")
@@ -175,14 +189,46 @@ class SubmissionRefused(_CaseEvent):
 
 class SupplementReceived(_CaseEvent):
     event_type: ClassVar[str] = "supplement.received"
+    personal: ClassVar[tuple[str, ...]] = ("text",)
     text: str
     receipt_date: date
 
 
 class CaseRated(_CaseEvent):
     event_type: ClassVar[str] = "case.rated"
+    personal: ClassVar[tuple[str, ...]] = ("comment",)
     rating: Rating
     comment: str | None = None
+
+
+# --- case keys (intake), on the compacted ``case-keys`` topic ---------------------------------
+
+
+class _CaseKeyRecord(EventPayload):
+    topic: ClassVar[TopicSpec] = CASE_KEYS
+    case_id: UUID
+
+    def subject(self) -> str:
+        return str(self.case_id)
+
+
+class CaseKeyIssued(_CaseKeyRecord):
+    """The key that seals the case's personal data (`shared.sealing`), wrapped with the key-encryption
+    key. The topic is compacted: once the case's data is erased, Kafka keeps only the erasure."""
+
+    event_type: ClassVar[str] = "case_key.issued"
+    wrapped_key: str
+
+
+class PersonalDataErased(_CaseKeyRecord):
+    """The case's personal data is erased (个人信息删除, PIPL Art. 47): its key is destroyed, so every
+    sealed field of its events is unreadable for good, and every service scrubs what it kept."""
+
+    event_type: ClassVar[str] = "personal_data.erased"
+    erased_on: date
+    cause: Literal["request", "retention"] = Field(
+        description="An admin erased it on request, or the retention period of a concluded case ran out."
+    )
 
 
 # --- handling (routing) ---------------------------------------------------------------------
@@ -231,6 +277,7 @@ class SupplementRequested(_StaffAction):
 
 class ThirdPartyConsulted(_StaffAction):
     event_type: ClassVar[str] = "third_party.consulted"
+    personal: ClassVar[tuple[str, ...]] = ("party",)
     party: str
     consulted_on: date
 
@@ -250,6 +297,7 @@ class CaseReplied(_StaffAction):
     """The department's answer (答复): text, plus an outcome or adoption decision by channel."""
 
     event_type: ClassVar[str] = "case.replied"
+    personal: ClassVar[tuple[str, ...]] = ("text", "reason")
     channel: Channel
     department_id: str
     department_name: str
@@ -264,6 +312,7 @@ class CaseReopened(_CaseEvent):
     """Sent back for re-handling (发回重办)."""
 
     event_type: ClassVar[str] = "case.reopened"
+    personal: ClassVar[tuple[str, ...]] = ("reason",)
     reason: str
 
 
@@ -427,6 +476,8 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         ReviewRejected,
         AdoptionReportRejected,
         AdoptionReportPublished,
+        CaseKeyIssued,
+        PersonalDataErased,
     )
 }
 
@@ -444,6 +495,11 @@ class Envelope(_Frozen):
     schemaversion: str = SCHEMA_VERSION
     correlationid: str
     data: dict[str, Any]
+    personaldata: str | None = Field(
+        default=None,
+        description="Extension attribute: the payload's personal fields, sealed with the case's key "
+        "(`shared.sealing`); absent when the event carries none (or was sent before release 0.3).",
+    )
 
 
 def new_event(payload: EventPayload, *, source: str, correlation_id: str | None = None) -> Envelope:

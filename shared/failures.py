@@ -48,6 +48,7 @@ from shared.errors import CivicError
 __all__ = [
     "INFRASTRUCTURE_CANDIDATES",
     "INFRASTRUCTURE_SQLSTATES",
+    "Awaited",
     "OwnMessage",
     "describe_failure",
     "is_infrastructure",
@@ -58,7 +59,14 @@ __all__ = [
 INFRASTRUCTURE_SQLSTATE_CLASSES = ("08", "53", "57", "58")
 INFRASTRUCTURE_SQLSTATES = frozenset({"40001", "40P01", "55P03", "55006", "42P01", "42703"})
 
+
+class Awaited(Exception):
+    """Something another service sends has not arrived yet (a case's key, say): like an outage, the
+    event waits and is tried again — never dead-lettered. Its message is the project's own."""
+
+
 _INFRASTRUCTURE_TYPES: tuple[type[BaseException], ...] = (
+    Awaited,
     OSError,
     ConnectionError,
     TimeoutError,
@@ -128,7 +136,7 @@ def describe_failure(error: BaseException) -> str:
     error, its SQLSTATE — never the message, which can carry what was being written (PostgreSQL's
     "Failing row contains (…)", a value echoed in "invalid input syntax …"), unless the project wrote
     it (`OwnMessage`, the ``shared.errors`` tree)."""
-    if isinstance(error, OwnMessage | CivicError):
+    if isinstance(error, OwnMessage | CivicError | Awaited):
         return f"{type(error).__name__}: {error}"
     states = sorted(sqlstates(error))
     return type(error).__name__ + (f" (SQLSTATE {', '.join(states)})" if states else "")

@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import Column, Index, LargeBinary, String, Table, update
 from sqlalchemy.engine import make_url
@@ -40,10 +41,20 @@ from shared.failures import describe_failure
 from shared.locks import FileLock, try_xact_lock, xact_lock
 from shared.topics import Topics
 
-__all__ = ["OutboxMessage", "OutboxRelay", "PublishBatch", "RelayedMessage", "add_events", "write_outbox"]
+__all__ = [
+    "OutboxMessage",
+    "OutboxRelay",
+    "PublishBatch",
+    "RelayedMessage",
+    "Sealer",
+    "add_events",
+    "write_outbox",
+]
 
 PENDING = "civic_outbox_pending"
 """``session.info`` key: the transaction's outbox rows, inserted just before it commits."""
+SEALER = "civic_sealer"
+"""``session.info`` key (set by `shared.db.Database`): seals events' personal fields as rows are written."""
 ORDER_LOCK = "civic-outbox-order"
 RELAY_LOCK = "civic-outbox-relay"
 
@@ -75,6 +86,12 @@ class RelayedMessage:
     event_type: str
 
 
+class Sealer(Protocol):
+    """Seals an event's personal fields with its case's key (`shared.keyring.Keyring`)."""
+
+    async def seal(self, session: AsyncSession, envelope: Envelope) -> Envelope: ...
+
+
 PublishBatch = Callable[[Sequence[RelayedMessage]], Awaitable[None]]
 """Publishes every message or raises; the relay's only I/O seam besides the database."""
 
@@ -90,34 +107,37 @@ def add_events(
     """Put events in the outbox as part of the caller's transaction (written when it commits)."""
     now = datetime.now(UTC)
     envelopes = []
-    pending: list[OutboxMessage] = session.info.setdefault(PENDING, [])
+    pending: list[tuple[OutboxMessage, Envelope]] = session.info.setdefault(PENDING, [])
     hooks = session.info.setdefault(BEFORE_COMMIT, [])
     if write_outbox not in hooks:
         hooks.append(write_outbox)
     for payload in payloads:
         envelope = new_event(payload, source=source, correlation_id=correlation_id)
-        pending.append(
-            OutboxMessage(
-                event_id=str(envelope.id),
-                event_type=envelope.type,
-                topic=topics.name(payload.topic),
-                key=envelope.subject,
-                body=encode_event(envelope),
-                created_at=now,
-            )
+        row = OutboxMessage(
+            event_id=str(envelope.id),
+            event_type=envelope.type,
+            topic=topics.name(payload.topic),
+            key=envelope.subject,
+            body=b"",
+            created_at=now,
         )
+        pending.append((row, envelope))
         envelopes.append(envelope)
     return envelopes
 
 
 async def write_outbox(session: AsyncSession) -> None:
-    """Insert the transaction's outbox rows, last thing before the commit, so ids follow commit order."""
-    pending: list[OutboxMessage] = session.info.pop(PENDING, [])
+    """Insert the transaction's outbox rows, last thing before the commit, so ids follow commit order;
+    each event's personal fields sealed with its case's key (as the transaction leaves the key)."""
+    pending: list[tuple[OutboxMessage, Envelope]] = session.info.pop(PENDING, [])
     if not pending:
         return
+    sealer: Sealer | None = session.info.get(SEALER)
+    for row, envelope in pending:
+        row.body = encode_event(envelope if sealer is None else await sealer.seal(session, envelope))
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         await xact_lock(session, ORDER_LOCK)  # released by the commit that follows
-    session.add_all(pending)
+    session.add_all([row for row, _ in pending])
     await session.flush()
 
 

@@ -47,7 +47,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared.consumer import PROCESSED_TABLE, ConsumerSpec, Projector
+from shared.consumer import PROCESSED_TABLE, ConsumerSpec, Opener, Projector
 from shared.db import Database, insert_ignoring_duplicates
 from shared.events import decode_event
 from shared.kafka import group_members, partitions_of
@@ -84,6 +84,9 @@ class ReplayPlan:
     ``calendar.updated`` events bring to each year's state in the order they came)."""
     finish: Callable[[AsyncSession], Awaitable[None]] | None = None
     """Runs once every event is applied, before the swap."""
+    keyring: Opener | None = None
+    """Opens the events' sealed personal fields with the live database's case keys (an erased case's
+    open erased: a replay brings none of its data back)."""
 
 
 @dataclass
@@ -409,6 +412,8 @@ async def _rebuild(
             return  # not an event: it went to the dead-letter topic the first time
         if payload is None:
             return
+        if plan.keyring is not None:
+            payload = await plan.keyring.open(live_session, envelope, payload)
         spec = specs[head.consumer]
         handler = spec.rebuild_handler(type(payload))
         if handler is not None:

@@ -20,8 +20,9 @@ from shared.consumer import ConsumerSpec, EventConsumer, EventHandler, Processed
 from shared.db import Database
 from shared.events import Envelope, EventPayload
 from shared.kafka import make_broker, make_publisher
+from shared.keyring import Keyring
 from shared.migrations import ServiceSchema, upgrade
-from shared.outbox import OutboxMessage, OutboxRelay, add_events
+from shared.outbox import SEALER, OutboxMessage, OutboxRelay, add_events
 from shared.settings import ServiceSettings
 from shared.topics import TopicSpec
 
@@ -32,9 +33,15 @@ log = logging.getLogger(__name__)
 
 class ServiceRuntime:
     def __init__(
-        self, settings: ServiceSettings, schema: ServiceSchema, *, projector: Projector | None = None
+        self,
+        settings: ServiceSettings,
+        schema: ServiceSchema,
+        *,
+        projector: Projector | None = None,
+        keyring: Keyring | None = None,
     ) -> None:
-        """``projector`` applies each event the service emits to its own state (see `ConsumerSpec`)."""
+        """``projector`` applies each event the service emits to its own state (see `ConsumerSpec`);
+        ``keyring`` (a service that keeps personal data) seals what it emits and opens what it consumes."""
         self.settings = settings
         self.schema = schema
         self.projector = projector
@@ -44,7 +51,9 @@ class ServiceRuntime:
             settings.resolved_database_url,
             [*schema.tables, OutboxMessage, ProcessedEvent],
             sqlite_busy_seconds=settings.sqlite_busy_seconds,
+            session_info={SEALER: keyring} if keyring is not None else None,
         )
+        self.keyring = keyring
         self.broker: KafkaBroker = make_broker(
             settings.kafka_bootstrap_servers, client_id=f"civic-{settings.service_name}"
         )
@@ -73,6 +82,7 @@ class ServiceRuntime:
             handlers=handlers,
             retry=self._retry,
             projector=self.projector,
+            keyring=self.keyring,
         )
         consumer.subscribe(self.broker)
         self.consumers.append(consumer)

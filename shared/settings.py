@@ -14,13 +14,14 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.topics import CALENDAR_EVENTS, CASE_EVENTS, CONSULTATION_EVENTS, Topics, TopicSpec
+from shared.topics import CALENDAR_EVENTS, CASE_EVENTS, CASE_KEYS, CONSULTATION_EVENTS, Topics, TopicSpec
 
-__all__ = ["DEVELOPMENT_JWT_SECRET", "ServiceSettings", "TopicSettings"]
+__all__ = ["DEVELOPMENT_JWT_SECRET", "DEVELOPMENT_KEY_SECRET", "ServiceSettings", "TopicSettings"]
 
 log = logging.getLogger(__name__)
 
 DEVELOPMENT_JWT_SECRET = "civic-channels-development-secret-do-not-use-in-production"
+DEVELOPMENT_KEY_SECRET = "civic-channels-development-key-secret-do-not-use-in-production"
 
 
 class ServiceSettings(BaseSettings):
@@ -36,6 +37,11 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092", validation_alias="KAFKA_BOOTSTRAP_SERVERS")
     topic_prefix: str = Field(default="", validation_alias="CIVIC_TOPIC_PREFIX")
     jwt_secret: SecretStr | None = Field(default=None, validation_alias="CIVIC_JWT_SECRET")
+    key_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias="CIVIC_KEY_SECRET",
+        description="Wraps each case's data key (`shared.sealing`); the same in every service.",
+    )
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -66,6 +72,10 @@ class ServiceSettings(BaseSettings):
             self.jwt_secret is None or self.jwt_secret.get_secret_value() == DEVELOPMENT_JWT_SECRET
         ):
             raise ValueError("CIVIC_JWT_SECRET must be set to a real secret when CIVIC_ENV=production")
+        if self.environment == "production" and (
+            self.key_secret is None or self.key_secret.get_secret_value() == DEVELOPMENT_KEY_SECRET
+        ):
+            raise ValueError("CIVIC_KEY_SECRET must be set to a real secret when CIVIC_ENV=production")
         return self
 
     @property
@@ -87,6 +97,12 @@ class ServiceSettings(BaseSettings):
             return DEVELOPMENT_JWT_SECRET
         return self.jwt_secret.get_secret_value()
 
+    @property
+    def case_key_secret(self) -> str:
+        if self.key_secret is None:
+            return DEVELOPMENT_KEY_SECRET
+        return self.key_secret.get_secret_value()
+
 
 class TopicSettings(BaseSettings):
     """How the topics are laid out and kept (prefix ``CIVIC_TOPICS_``), read by whatever creates them.
@@ -104,8 +120,17 @@ class TopicSettings(BaseSettings):
     case_events_partitions: int = Field(default=CASE_EVENTS.partitions, ge=1)
     consultation_events_partitions: int = Field(default=CONSULTATION_EVENTS.partitions, ge=1)
     calendar_events_partitions: int = Field(default=CALENDAR_EVENTS.partitions, ge=1)
+    case_keys_partitions: int = Field(default=CASE_KEYS.partitions, ge=1)
     dlq_partitions: int = Field(default=1, ge=1)
     retention_ms: int = Field(default=-1, ge=-1, description="-1: for ever (the log is the system of record)")
+    compacted_segment_ms: int = Field(
+        default=3_600_000, ge=1, description="A compacted topic rolls its segment this often (an hour)."
+    )
+    compaction_lag_ms: int = Field(
+        default=86_400_000,
+        ge=1,
+        description="An erased case's key stays in the log at most this long after the erasure (a day).",
+    )
 
     @model_validator(mode="after")
     def _enough_replicas(self) -> TopicSettings:
@@ -118,13 +143,26 @@ class TopicSettings(BaseSettings):
             CASE_EVENTS.name: self.case_events_partitions,
             CONSULTATION_EVENTS.name: self.consultation_events_partitions,
             CALENDAR_EVENTS.name: self.calendar_events_partitions,
+            CASE_KEYS.name: self.case_keys_partitions,
         }[spec.name]
 
-    def configs(self) -> dict[str, str]:
-        """The topic-level configuration every topic (and dead-letter topic) gets."""
-        return {
-            "cleanup.policy": "delete",
+    def configs(self, spec: TopicSpec | None = None) -> dict[str, str]:
+        """The topic-level configuration of a topic (and its dead-letter topic).
+
+        A compacted topic (``case-keys``) keeps the newest record of each case for ever, and Kafka
+        removes the older ones — an erased case's key — within ``compaction_lag_ms`` of the erasure
+        once a newer segment has rolled (``segment_ms``)."""
+        kept = {
             "retention.ms": str(self.retention_ms),
             "retention.bytes": "-1",
             "min.insync.replicas": str(self.min_insync_replicas),
         }
+        if spec is not None and spec.compacted:
+            return {
+                **kept,
+                "cleanup.policy": "compact",
+                "segment.ms": str(self.compacted_segment_ms),
+                "max.compaction.lag.ms": str(self.compaction_lag_ms),
+                "min.cleanable.dirty.ratio": "0.01",
+            }
+        return {"cleanup.policy": "delete", **kept}

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ALL_TOPICS", "CALENDAR_EVENTS", "CASE_EVENTS", "CONSULTATION_EVENTS", "TopicSpec", "Topics"]
+__all__ = [
+    "ALL_TOPICS",
+    "CALENDAR_EVENTS",
+    "CASE_EVENTS",
+    "CASE_KEYS",
+    "CONSULTATION_EVENTS",
+    "TopicSpec",
+    "Topics",
+]
 
 DLQ_SUFFIX = ".dlq"
 
@@ -20,13 +28,17 @@ class TopicSpec:
     name: str
     partitions: int
     key: str
+    compacted: bool = False
+    """Kafka keeps only the newest record of each key (``cleanup.policy=compact``)."""
 
 
 CASE_EVENTS = TopicSpec("case-events", partitions=6, key="case id")
 CONSULTATION_EVENTS = TopicSpec("consultation-events", partitions=3, key="consultation id")
 CALENDAR_EVENTS = TopicSpec("calendar-events", partitions=1, key="year")
+CASE_KEYS = TopicSpec("case-keys", partitions=6, key="case id", compacted=True)
+"""Each case's data key (`shared.sealing`); compacted, so an erased case's key leaves the log."""
 
-ALL_TOPICS: tuple[TopicSpec, ...] = (CASE_EVENTS, CONSULTATION_EVENTS, CALENDAR_EVENTS)
+ALL_TOPICS: tuple[TopicSpec, ...] = (CASE_EVENTS, CONSULTATION_EVENTS, CALENDAR_EVENTS, CASE_KEYS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -161,6 +161,8 @@ class LocalKafka:
             # A stopped service finds its place again however long it was away (Kafka's default
             # forgets a group's offsets a week after it empties; then it re-reads and skips by inbox).
             "offsets.retention.minutes": str(60 * 24 * 365),
+            # The compacted case-keys topic drops an erased case's key soon after (Kafka's default 15 s).
+            "log.cleaner.backoff.ms": "1000",
         }
         path = self.home / "server.properties"
         path.write_text("".join(f"{key}={value}\n" for key, value in properties.items()))

@@ -55,7 +55,7 @@ def plan_topics(topics: Topics, settings: TopicSettings) -> list[TopicPlan]:
             (topics.name(spec), settings.partitions(spec)),
             (topics.dlq(spec), settings.dlq_partitions),
         ):
-            plans.append(TopicPlan(name, partitions, settings.replication_factor, settings.configs()))
+            plans.append(TopicPlan(name, partitions, settings.replication_factor, settings.configs(spec)))
     return plans
 
 

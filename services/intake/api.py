@@ -8,11 +8,13 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from services.intake import handlers
+from services.intake import erasure, handlers
 from services.intake.schemas import (
     CaseStatusPublic,
     CommentCreate,
     DisclosureRequestCreate,
+    ErasureCreate,
+    ErasurePublic,
     FollowUpAccepted,
     MailboxMessageCreate,
     MailboxPublic,
@@ -21,7 +23,8 @@ from services.intake.schemas import (
     SupplementCreate,
 )
 from shared.auth import Principal, verify_token
-from shared.http import Access, RuntimeDep, guarded_by
+from shared.codes import Role
+from shared.http import Access, PrincipalDep, RuntimeDep, guarded_by
 
 ACCESS: Access = {
     "GET /api/v1/mailboxes": None,
@@ -31,6 +34,8 @@ ACCESS: Access = {
     "GET /api/v1/cases/{tracking_code}": None,
     "POST /api/v1/cases/{tracking_code}/supplement": None,
     "POST /api/v1/cases/{tracking_code}/rating": None,
+    "POST /api/v1/erasures": (Role.ADMIN,),
+    "GET /api/v1/erasures": (Role.ADMIN,),
 }
 """Citizens need no account: the tracking code is their key; registry staff add how a letter came
 (checked by the use case: ``received_via`` and ``received_at`` need the ``staff`` role)."""
@@ -132,3 +137,22 @@ async def post_supplement(
 )
 async def post_rating(tracking_code: str, body: RatingCreate, runtime: RuntimeDep) -> FollowUpAccepted:
     return await handlers.rate_reply(runtime, tracking_code, body)
+
+
+@router.post(
+    "/erasures",
+    status_code=201,
+    tags=["admin"],
+    summary="Erase a concluded case's personal data on the person's request (个人信息删除)",
+)
+async def post_erasure(
+    body: ErasureCreate, request: Request, runtime: RuntimeDep, principal: PrincipalDep
+) -> ErasurePublic:
+    return await erasure.erase_on_request(
+        runtime, body, principal, retention_days=request.app.state.retention_days
+    )
+
+
+@router.get("/erasures", tags=["admin"], summary="The erasures, newest first: who, when, why")
+async def get_erasures(runtime: RuntimeDep) -> list[ErasurePublic]:
+    return await erasure.list_erasures(runtime)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from fastapi import FastAPI
 
-from services.intake import handlers
+from services.intake import erasure, handlers
 from services.intake.api import router
 from services.intake.config import IntakeSettings
 from services.intake.db import SCHEMA
@@ -28,6 +29,7 @@ from shared.events import (
     SupplementRequested,
 )
 from shared.http import build_app
+from shared.keyring import Keyring
 from shared.runtime import ServiceRuntime
 from shared.topics import CASE_EVENTS, CONSULTATION_EVENTS
 
@@ -63,8 +65,18 @@ CONSUMERS = [
 
 
 def create_app(settings: IntakeSettings) -> FastAPI:
-    runtime = ServiceRuntime(settings, SCHEMA, projector=handlers.project)
+    runtime = ServiceRuntime(
+        settings, SCHEMA, projector=handlers.project, keyring=Keyring(settings.case_key_secret)
+    )
     runtime.consume_all(CONSUMERS)
+    runtime.in_background(
+        partial(
+            erasure.run_retention,
+            runtime,
+            retention_days=settings.retention_days,
+            every_seconds=settings.retention_check_seconds,
+        )
+    )
 
     async def seed() -> None:
         await handlers.seed_mailboxes(runtime, json.loads(settings.mailboxes_file.read_text()))
@@ -77,6 +89,7 @@ def create_app(settings: IntakeSettings) -> FastAPI:
         pages=pages,
         prepare=seed,
     )
+    app.state.retention_days = settings.retention_days
     app.add_middleware(
         ClientLimits,
         submissions=DatabaseWindow(

@@ -37,3 +37,15 @@ class IntakeSettings(ServiceSettings):
             "they forward (X-Forwarded-For); from anywhere else the header is ignored."
         ),
     )
+    retention_days: int = Field(
+        default=3650,
+        gt=0,
+        description=(
+            "How long a concluded case's personal data is kept after its last event (10 years, the "
+            "office's records schedule); then it is erased everywhere — and a sealed record kept after "
+            "an erasure on request is destroyed."
+        ),
+    )
+    retention_check_seconds: float = Field(
+        default=3600, gt=0, description="How often intake looks for cases whose retention period ran out."
+    )

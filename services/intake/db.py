@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Column, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from shared.db import UTCDateTime
+from shared.keyring import CaseKey
 from shared.migrations import ServiceSchema
 
 
@@ -107,7 +108,32 @@ class RateEvent(SQLModel, table=True):
     at: datetime = Field(sa_type=UTCDateTime)
 
 
-TABLES: list[type[SQLModel]] = [Mailbox, Submission, CaseView, ConsultationView, IdempotencyRecord, RateEvent]
+class Erasure(SQLModel, table=True):
+    """A case whose personal data was erased (个人信息删除): who, when, why — and, when an admin erased it
+    on the person's request, the sealed record (封存记录) the law has the office keep until the
+    retention period ends: stored and protected, processed no more (RULES.md, PIPL Art. 47)."""
+
+    __tablename__ = "intake_erasure"
+
+    case_id: str = Field(primary_key=True)
+    erased_at: datetime = Field(sa_type=UTCDateTime)
+    cause: str = Field(description="request (an admin, on the person's request) or retention")
+    erased_by: str
+    reason: str
+    sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    retain_until: date | None = Field(default=None, description="When the sealed record is destroyed.")
+
+
+TABLES: list[type[SQLModel]] = [
+    Mailbox,
+    Submission,
+    CaseView,
+    ConsultationView,
+    IdempotencyRecord,
+    RateEvent,
+    CaseKey,
+    Erasure,
+]
 
 SCHEMA = ServiceSchema("intake", TABLES, Path(__file__).parent / "migrations")
 """The intake database: its tables and their migrations."""

@@ -83,6 +83,23 @@ def receipt_date(received_via: ReceivedVia, received_at: datetime, registered_da
 CONCLUDED = ("replied", "closed", "refused")
 """States in which the case is decided: nothing the citizen sends reopens them but a rating."""
 
+KEPT_WHEN_ERASED = frozenset(
+    {"mailbox", "category", "consultation_id", "applicant_type", "delivery_form", "delivery_method"}
+    | {"received_via", "received_at", "publish_consent"}
+)
+"""What a submission keeps of its fields once its personal data is erased: how it was routed and counted
+(`shared.sealing.erase_texts`)."""
+
+
+def erasure_refusal(status: str, erased: bool) -> str | None:
+    """Why a case's personal data cannot be erased now (None: it can). An open case is still being
+    handled: its data serves its purpose until it is concluded."""
+    if erased:
+        return "the personal data of this case has already been erased"
+    if status not in CONCLUDED:
+        return f"the case is still open ({status}): personal data is erased once it is concluded"
+    return None
+
 
 def comment_deadline(closes_on: date, closed_on: date | None, closed_at: datetime | None) -> datetime:
     """The instant from which a consultation takes no more comments: the end of the day it announced,

@@ -359,9 +359,11 @@ async def _accept_once(runtime: ServiceRuntime, draft: Draft, idempotency: tuple
                 content=draft.stored,
             )
         )
+        assert runtime.keyring is not None, "intake runs with a keyring"
         await runtime.emit(
             session,
             [
+                runtime.keyring.issue(session, case_id),  # first: the others need it to open the rest
                 SubmissionReceived(
                     case_id=case_id,
                     channel=draft.channel,
@@ -370,7 +372,7 @@ async def _accept_once(runtime: ServiceRuntime, draft: Draft, idempotency: tuple
                     received_via=draft.registration.received_via,
                     contact=draft.contact,
                     **draft.content,
-                )
+                ),
             ],
         )
         receipt = Receipt(case_id=case_id, tracking_code=code, received_at=now, receipt_date=receipt_day)

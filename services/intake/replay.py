@@ -12,12 +12,17 @@ from services.intake.app import CONSUMERS
 from services.intake.config import IntakeSettings
 from services.intake.db import SCHEMA, CaseView, ConsultationView
 from services.intake.handlers import project
+from shared.keyring import Keyring
 from shared.replay import ReplayPlan
 
 __all__ = ["replay_plan"]
 
 
-def replay_plan(_settings: IntakeSettings) -> ReplayPlan:
+def replay_plan(settings: IntakeSettings) -> ReplayPlan:
     return ReplayPlan(
-        schema=SCHEMA, rebuilt=[CaseView, ConsultationView], consumers=CONSUMERS, projector=project
+        keyring=Keyring(settings.case_key_secret),
+        schema=SCHEMA,
+        rebuilt=[CaseView, ConsultationView],
+        consumers=CONSUMERS,
+        projector=project,
     )

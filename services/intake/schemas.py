@@ -144,3 +144,24 @@ class CaseStatusPublic(BaseModel):
     timeline: list[dict[str, Any]]
     reply: str | None
     replied_on: date | None
+
+
+class ErasureCreate(_Strict):
+    """An admin erases a concluded case's personal data on the person's request (PIPL Art. 47)."""
+
+    case_id: UUID
+    reason: str = Field(
+        min_length=2, max_length=500, description="Why, as the request said (recorded; no personal data)."
+    )
+
+
+class ErasurePublic(BaseModel):
+    case_id: UUID
+    erased_at: datetime
+    cause: str = Field(description="request or retention")
+    erased_by: str
+    reason: str
+    sealed_record_until: date | None = Field(
+        description="Until when the sealed record (封存记录) is kept; None once it is destroyed, or when "
+        "the retention period itself erased the case."
+    )

@@ -14,6 +14,7 @@ from services.publishing import handlers, records
 from services.publishing.api import router
 from services.publishing.config import PublishingSettings
 from services.publishing.db import SCHEMA
+from services.publishing.erasure import scrub_case
 from services.publishing.pages import pages
 from shared.calendar_store import LiveCalendar, keep_calendar_year, seed_calendar
 from shared.consumer import ConsumerSpec, EventHandler
@@ -30,6 +31,7 @@ from shared.events import (
     SubmissionRefused,
 )
 from shared.http import build_app
+from shared.keyring import Keyring, key_feed
 from shared.runtime import ServiceRuntime
 from shared.topics import CALENDAR_EVENTS, CASE_EVENTS
 
@@ -83,9 +85,12 @@ def consumers(settings: PublishingSettings, calendar: LiveCalendar) -> list[Cons
 
 
 def create_app(settings: PublishingSettings) -> FastAPI:
-    runtime = ServiceRuntime(settings, SCHEMA)
+    keyring = Keyring(settings.case_key_secret)
+    runtime = ServiceRuntime(settings, SCHEMA, keyring=keyring)
     calendar = LiveCalendar()
-    runtime.consume_all(consumers(settings, calendar))
+    runtime.consume_all(
+        [*consumers(settings, calendar), key_feed("publishing-case-keys", keyring, scrub_case)]
+    )
 
     async def seed() -> None:
         async with runtime.database.transaction() as session:

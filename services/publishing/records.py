@@ -43,6 +43,7 @@ from shared.events import (
 )
 from shared.http import require_roles
 from shared.runtime import ServiceRuntime
+from shared.sealing import ERASED
 from shared.workdays import Calendar
 
 # --- the projection -------------------------------------------------------------------------------
@@ -54,7 +55,7 @@ def applicant_key(secret: str, payload: SubmissionReceived) -> str | None:
     if contact is None:
         return None
     identity = contact.id_number or "|".join(filter(None, (contact.name, contact.phone, contact.email)))
-    if not identity:
+    if not identity or ERASED in identity:
         return None
     return hashlib.sha256(f"{secret}|{identity.strip().upper()}".encode()).hexdigest()[:32]
 

@@ -14,6 +14,7 @@ from services.publishing.app import consumers
 from services.publishing.config import PublishingSettings
 from services.publishing.db import SCHEMA, CaseRecord, ConsentedLetter, ConsultationComment
 from shared.calendar_store import LiveCalendar
+from shared.keyring import Keyring
 from shared.replay import ReplayPlan
 
 __all__ = ["replay_plan"]
@@ -21,6 +22,7 @@ __all__ = ["replay_plan"]
 
 def replay_plan(settings: PublishingSettings) -> ReplayPlan:
     return ReplayPlan(
+        keyring=Keyring(settings.case_key_secret),
         schema=SCHEMA,
         rebuilt=[CaseRecord, ConsentedLetter, ConsultationComment],
         consumers=consumers(settings, LiveCalendar()),

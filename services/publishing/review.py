@@ -23,6 +23,8 @@ class ReviewStatus(StrEnum):
     REJECTED = "rejected"
     SUPERSEDED = "superseded"
     """A newer version of the same item (a new reply to the case) replaced it before publication."""
+    WITHDRAWN = "withdrawn"
+    """The writer's personal data was erased before it was published: withdrawn, its text erased."""
 
 
 @dataclass(frozen=True, slots=True)

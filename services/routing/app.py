@@ -12,6 +12,7 @@ from services.routing.actions import Office
 from services.routing.api import router
 from services.routing.config import RoutingSettings
 from services.routing.db import SCHEMA
+from services.routing.erasure import scrub_case
 from services.routing.pages import pages
 from services.routing.projection import project
 from services.routing.similarity import ClusterIndex
@@ -30,6 +31,7 @@ from shared.events import (
     SupplementReceived,
 )
 from shared.http import build_app
+from shared.keyring import Keyring, key_feed
 from shared.runtime import ServiceRuntime
 from shared.topics import CALENDAR_EVENTS, CASE_EVENTS
 
@@ -72,7 +74,8 @@ def consumers(
 
 
 def create_app(settings: RoutingSettings) -> FastAPI:
-    runtime = ServiceRuntime(settings, SCHEMA, projector=project)
+    keyring = Keyring(settings.case_key_secret)
+    runtime = ServiceRuntime(settings, SCHEMA, projector=project, keyring=keyring)
     clusters = ClusterIndex(settings.similarity_threshold)
     office = Office(
         calendar=LiveCalendar(),
@@ -82,7 +85,12 @@ def create_app(settings: RoutingSettings) -> FastAPI:
         supplement_window_days=settings.supplement_window_days,
         extension=ExtensionRules(settings.disclosure_extension_days, settings.mailbox_extension_days),
     )
-    runtime.consume_all(consumers(settings, office.calendar, clusters))
+    runtime.consume_all(
+        [
+            *consumers(settings, office.calendar, clusters),
+            key_feed("routing-case-keys", keyring, partial(scrub_case, clusters=clusters)),
+        ]
+    )
 
     async def seed() -> None:
         async with runtime.database.transaction() as session:

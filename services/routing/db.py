@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from shared.calendar_store import CalendarYear
 from shared.db import UTCDateTime
+from shared.keyring import CaseKey
 from shared.migrations import ServiceSchema
 
 
@@ -120,6 +121,7 @@ class AuditEntry(SQLModel, table=True):
 
 
 TABLES: list[type[SQLModel]] = [
+    CaseKey,
     Department,
     RoutingRule,
     Task,

@@ -37,6 +37,7 @@ from shared.events import (
 )
 from shared.http import require_roles
 from shared.runtime import ServiceRuntime
+from shared.sealing import ERASED
 
 HANDLING_ROLES = (Role.HANDLER, Role.DEPARTMENT_HEAD)
 
@@ -139,7 +140,8 @@ async def load_clusters(runtime: ServiceRuntime, index: ClusterIndex) -> None:
         tasks = (await session.exec(select(Task).order_by(col(Task.received_at), col(Task.case_id)))).all()
     for task in tasks:
         text = text_of(SubmissionReceived.model_validate(task.submission))
-        index.restore(task.case_id, text, task.cluster_id or task.case_id)
+        erased = task.title == ERASED  # its words are gone: it joins no later case
+        index.restore(task.case_id, "" if erased else text, task.cluster_id or task.case_id)
 
 
 async def on_submission_received(

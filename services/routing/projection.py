@@ -42,7 +42,7 @@ from shared.events import (
     ThirdPartyReplied,
 )
 
-__all__ = ["RECEIVED", "RULES", "UNRECORDED", "project", "title_of"]
+__all__ = ["PERSONAL_LINES", "RECEIVED", "RULES", "UNRECORDED", "project", "title_of"]
 
 RULES = "系统分办"
 """Who assigned a case the rules routed."""
@@ -52,6 +52,17 @@ REFUSED_BY = "受理登记"
 """Who took back what intake had accepted (a comment after its consultation closed)."""
 RECEIVED = "received"
 """A task's state between its submission and its assignment (inside one transaction, or a replay)."""
+
+SUPPLEMENT_LINE = "补正材料："
+THIRD_PARTY_LINE = "征求第三方意见："
+REPLY_LINE = "答复："
+PERSONAL_LINES = {
+    SupplementReceived.event_type: SUPPLEMENT_LINE,
+    ThirdPartyConsulted.event_type: THIRD_PARTY_LINE,
+    CaseReplied.event_type: REPLY_LINE,
+    CaseReopened.event_type: "",
+}
+"""History lines that quote a person's data (the event's personal fields), by what they begin with."""
 
 
 def title_of(payload: SubmissionReceived) -> str:
@@ -131,10 +142,10 @@ def _apply(task: Task, payload: Any) -> tuple[str, str] | None:
             if task.state != CaseState.SUPPLEMENT_REQUESTED:
                 return None  # none was asked for, or the case went on without it
             task.state = CaseState.ACCEPTED.value
-            return "申请人", "补正材料：" + payload.text[:200]
+            return "申请人", SUPPLEMENT_LINE + payload.text[:200]
         case ThirdPartyConsulted():
             task.state = CaseState.THIRD_PARTY_CONSULTED.value
-            return by, f"征求第三方意见：{payload.party}"
+            return by, THIRD_PARTY_LINE + payload.party
         case ThirdPartyReplied():
             task.state = CaseState.ACCEPTED.value
             return by, "第三方已答复"
@@ -143,7 +154,7 @@ def _apply(task: Task, payload: Any) -> tuple[str, str] | None:
             return by, f"延期{payload.working_days}个工作日：{payload.reason}"
         case CaseReplied():
             task.state = CaseState.REPLIED.value
-            return by, "答复：" + payload.text[:200]
+            return by, REPLY_LINE + payload.text[:200]
         case CaseReopened():
             task.state = CaseState.ACCEPTED.value
             return "市民评价", payload.reason

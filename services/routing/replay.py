@@ -14,6 +14,7 @@ from services.routing.config import RoutingSettings
 from services.routing.db import SCHEMA, HistoryEntry, Task
 from services.routing.projection import project
 from shared.calendar_store import LiveCalendar
+from shared.keyring import Keyring
 from shared.replay import ReplayPlan
 
 __all__ = ["replay_plan"]
@@ -21,6 +22,7 @@ __all__ = ["replay_plan"]
 
 def replay_plan(settings: RoutingSettings) -> ReplayPlan:
     return ReplayPlan(
+        keyring=Keyring(settings.case_key_secret),
         schema=SCHEMA,
         rebuilt=[Task, HistoryEntry],
         consumers=consumers(settings, LiveCalendar(), clusters=None),

@@ -115,6 +115,16 @@ class ClusterIndex:
             self._postings.setdefault(gram, []).append(case_id)
         return cluster_id
 
+    def forget_text(self, case_id: str) -> None:
+        """Drop what the index knows of a case's words (its personal data was erased); the case stays
+        in its cluster, and no later case is compared with it."""
+        for gram in self._shingles.get(case_id, frozenset()):
+            postings = self._postings.get(gram)
+            if postings is not None and case_id in postings:
+                postings.remove(case_id)
+        if case_id in self._shingles:
+            self._shingles[case_id] = frozenset()
+
     def members(self, cluster_id: str) -> list[str]:
         """The cases of a cluster in the order they were added; empty for an unknown cluster."""
         return list(self._members.get(cluster_id, ()))

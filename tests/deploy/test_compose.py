@@ -219,6 +219,7 @@ def test_app_service(name: str) -> None:
     env = environment(service)
     assert env["KAFKA_BOOTSTRAP_SERVERS"] == BOOTSTRAP
     assert env["CIVIC_JWT_SECRET"].startswith("${CIVIC_JWT_SECRET:?"), "the JWT secret must be required"
+    assert env["CIVIC_KEY_SECRET"].startswith("${CIVIC_KEY_SECRET:?"), "the key secret must be required"
     assert env["CIVIC_ENV"] == "production"
     assert env["CIVIC_DATA_DIR"]
     assert env[f"{prefix}_HOST"] == "0.0.0.0"

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from deploy.kafka.topics import ensure_topics, plan_topics
 from shared.settings import TopicSettings
-from shared.topics import CASE_EVENTS, Topics
+from shared.topics import CASE_EVENTS, CASE_KEYS, Topics
 
 pytestmark = pytest.mark.kafka
 
@@ -40,10 +40,15 @@ async def test_every_topic_and_dead_letter_topic_keeps_its_records_for_ever(kafk
     report = await ensure_topics(kafka_bootstrap, plan_topics(topics, settings))
     assert sorted(report.created) == sorted(p.name for p in plan_topics(topics, settings))
     assert report.changes == []
-    assert len(report.created) == 6
+    assert len(report.created) == 8
     for name in report.created:
         partitions, replicas, configs = await _describe(kafka_bootstrap, name)
         assert (configs["retention.ms"], configs["retention.bytes"]) == ("-1", "-1"), name
+        # case-keys keeps each case's newest record: an erased case's key leaves the log
+        compacted = name.startswith(topics.name(CASE_KEYS))
+        assert configs["cleanup.policy"] == ("compact" if compacted else "delete"), name
+        if compacted:
+            assert configs["max.compaction.lag.ms"] == str(settings.compaction_lag_ms)
         assert configs["min.insync.replicas"] == "1"
         assert replicas == 1
         if name == topics.case_events:

@@ -19,6 +19,7 @@ import pytest_asyncio
 from deploy.kafka.local import create_topics, free_port
 from deploy.processes import ServiceProcess, start_services, stop_services
 from shared.codes import Role
+from shared.sealing import SEALED
 from shared.topics import Topics
 from tests.support.kafka import TopicReader
 from tests.support.polling import eventually
@@ -131,7 +132,10 @@ async def test_a_letter_goes_from_the_citizen_to_a_published_masked_reply(
 
             # 4. The citizen reads the reply; the clock stops; publishing publishes it masked.
             (replied_event,) = await events.wait_for_event(case_id, "case.replied")
-            assert replied_event.data["text"] == reply_text
+            # On the wire the reply travels sealed with the case's key (it quotes the writer).
+            assert replied_event.data["text"] == SEALED
+            assert replied_event.personaldata is not None
+            assert reply_text.encode() not in replied_event.model_dump_json().encode()
 
             async def reply_visible() -> dict[str, Any] | None:
                 current = await view()

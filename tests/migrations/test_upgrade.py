@@ -25,6 +25,7 @@ from shared.consumer import PROCESSED_TABLE
 from shared.migrations import current_revision, head_revision
 from shared.outbox import OUTBOX_TABLE
 from shared.runtime import ServiceRuntime
+from shared.sealing import ERASED
 from shared.topics import Topics
 from tests.support.databases import Databases
 from tests.support.legacy import LEGACY, backend_of, load_legacy, manifest
@@ -106,6 +107,22 @@ async def test_intake_reads_back_every_submission_and_view(
         # (they live a day, for retries; their keys were never kept to seal them with).
         assert rows["intake_idempotency"] == 1
         assert await _count(runtime, table("intake_idempotency")) == 0
+        # A case from before the keys (its events in the clear) is erased all the same: no key to
+        # destroy, its key row says erased, and every service opens its events erased from then on.
+        concluded = cases["letter_published"]
+        erased = await client.post(
+            "/api/v1/erasures", json={"case_id": concluded["case_id"], "reason": "本人申请"}, headers=ADMIN
+        )
+        assert erased.status_code == 201, erased.text
+        view = (await client.get(f"/api/v1/cases/{concluded['tracking_code']}")).json()
+        assert view["reply"] == ERASED
+        still_open = await client.post(
+            "/api/v1/erasures",
+            json={"case_id": cases["disclosure_overdue"]["case_id"], "reason": "本人申请"},
+            headers=ADMIN,
+        )
+        assert still_open.status_code == 409
+        assert await _count(runtime, table("civic_case_key")) == 1
 
 
 async def test_routing_reads_back_every_task_history_and_setting(

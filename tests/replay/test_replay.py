@@ -7,11 +7,7 @@ The log comes from a day at the office run through the four services as processe
 
 from __future__ import annotations
 
-import asyncio
-import importlib
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,112 +17,34 @@ import pytest_asyncio
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import Table
 
-from deploy.kafka.local import create_topics, free_port
-from deploy.processes import ServiceProcess, start_services, stop_services
+from deploy.processes import stop_services
 from shared.consumer import PROCESSED_TABLE
 from shared.outbox import OUTBOX_TABLE
 from shared.replay import ReplayPlan, replay
-from shared.settings import ServiceSettings
-from shared.topics import Topics
 from tests.support.databases import Databases
+from tests.support.installation import Installation, install, running
 from tests.support.kafka import TopicReader
 from tests.support.office import SERVICES, Office, Staff, drive
-from tests.support.state import at_rest, end_offsets, snapshot
+from tests.support.state import end_offsets, snapshot
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
 
 SECRET = "replay-test-secret-at-least-32-bytes-long!"
-GROUPS = {
-    "intake": {"intake-case-view": "case-events", "intake-consultations": "consultation-events"},
-    "routing": {"routing": "case-events", "routing-calendar": "calendar-events"},
-    "tracking": {
-        "tracking": "case-events",
-        "tracking-consultations": "consultation-events",
-        "tracking-calendar": "calendar-events",
-    },
-    "publishing": {"publishing": "case-events", "publishing-calendar": "calendar-events"},
-}
-
-
-@dataclass
-class Installation:
-    """Four services' databases, their topics and the settings a replay of each runs with."""
-
-    topics: Topics
-    data_dir: Path
-    urls: dict[str, str]
-    env: dict[str, str]
-    bootstrap: str
-    manifest: dict[str, Any]
-
-    def settings(self, service: str) -> ServiceSettings:
-        module = importlib.import_module(f"services.{service}.config")
-        settings_type = getattr(module, f"{service.capitalize()}Settings")
-        settings: ServiceSettings = settings_type(
-            KAFKA_BOOTSTRAP_SERVERS=self.bootstrap,
-            CIVIC_TOPIC_PREFIX=self.topics.prefix,
-            CIVIC_JWT_SECRET=SECRET,
-            database_url=self.urls[service],
-        )
-        return settings
-
-    def plan(self, service: str) -> ReplayPlan:
-        plan: ReplayPlan = importlib.import_module(f"services.{service}.replay").replay_plan(
-            self.settings(service)
-        )
-        return plan
-
-    def groups(self) -> dict[str, str]:
-        return {
-            f"{self.topics.prefix}{group}": f"{self.topics.prefix}{topic}"
-            for groups in GROUPS.values()
-            for group, topic in groups.items()
-        }
-
-    def start(self) -> list[ServiceProcess]:
-        return start_services(
-            bootstrap_servers=self.bootstrap,
-            data_dir=self.data_dir,
-            ports={name: free_port() for name in SERVICES},
-            topic_prefix=self.topics.prefix,
-            extra_env=self.env,
-        )
-
-    async def rest(self) -> None:
-        await at_rest(self.bootstrap, self.groups(), list(self.urls.values()))
-
-
-async def _running(services: list[ServiceProcess]) -> None:
-    try:
-        await asyncio.gather(*(s.wait_healthy(timeout=90) for s in services))
-    except BaseException:
-        for service in services:
-            print(f"----- {service.label} -----\n{service.log_tail(80)}")
-        raise
 
 
 @pytest_asyncio.fixture
 async def office(kafka_bootstrap: str, databases: Databases, tmp_path: Path) -> AsyncIterator[Installation]:
     """The office after a day's work, every service stopped and every event consumed."""
-    topics = Topics(f"rp{uuid.uuid4().hex[:8]}-")
-    await create_topics(kafka_bootstrap, topics)
     env = {
         "CIVIC_JWT_SECRET": SECRET,
         "CIVIC_ENV": "test",
         "TRACKING_ALARM_CHECK_SECONDS": "1",
         "INTAKE_SUBMISSIONS_PER_CLIENT": "1000",
     }
-    urls = {}
-    for service in SERVICES:
-        if databases.backend == "sqlite":
-            urls[service] = f"sqlite+aiosqlite:///{tmp_path / f'{service}.db'}"
-        else:
-            urls[service] = await databases.new(service)
-            env[f"{service.upper()}_DATABASE_URL"] = urls[service]
-    installation = Installation(topics, tmp_path, urls, env, kafka_bootstrap, {})
+    installation = await install(kafka_bootstrap, databases, tmp_path, env, prefix="rp")
     services = installation.start()
     try:
-        await _running(services)
+        await running(services)
         async with httpx.AsyncClient(timeout=30) as http:
             urls_by_name = {s.name: s.url for s in services}
             installation.manifest = await drive(Office(http, urls_by_name, Staff(SECRET)))
@@ -201,7 +119,7 @@ async def test_every_service_rebuilds_the_state_it_had_from_the_log(office: Inst
     # The services go on from where they were: nothing applied twice, the next letter handled as usual.
     services = office.start()
     try:
-        await _running(services)
+        await running(services)
         await office.rest()
         for service in SERVICES:
             plan = office.plan(service)

@@ -52,6 +52,8 @@ MATRIX: dict[str, dict[str, frozenset[Role | None]]] = {
         "GET /api/v1/cases/{tracking_code}": EVERYONE,
         "POST /api/v1/cases/{tracking_code}/supplement": EVERYONE,
         "POST /api/v1/cases/{tracking_code}/rating": EVERYONE,
+        "POST /api/v1/erasures": ADMIN,
+        "GET /api/v1/erasures": ADMIN,
         "GET /static/base.css": EVERYONE,
         "GET /static/forms.css": EVERYONE,
         "GET /static/portal.css": EVERYONE,

@@ -13,6 +13,7 @@ from sqlmodel import SQLModel, select
 
 from shared.auth import mint_token
 from shared.codes import Role
+from shared.events import Envelope, decode_event, encode_event
 from shared.outbox import OutboxMessage
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
@@ -68,3 +69,14 @@ def assert_error(response: httpx.Response, status: int, code: str, field: str | 
     if field is not None:
         fields = {detail["field"] for detail in error["details"]}
         assert field in fields, f"{field} not among {fields}"
+
+
+async def open_event(runtime: ServiceRuntime, envelope: Envelope) -> dict[str, Any]:
+    """An event's data as it was written: its personal fields opened with the case's key (the wire
+    carries them sealed, `shared.sealing`)."""
+    assert runtime.keyring is not None, f"{runtime.source} keeps no keys"
+    _, payload = decode_event(encode_event(envelope))
+    async with runtime.database.session() as session:
+        opened = await runtime.keyring.open(session, envelope, payload)
+    data: dict[str, Any] = opened.model_dump(mode="json")
+    return data

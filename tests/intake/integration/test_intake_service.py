@@ -26,10 +26,19 @@ from shared.events import (
     SupplementRequested,
 )
 from shared.runtime import ServiceRuntime
+from shared.sealing import SEALED
 from shared.topics import Topics
 from tests.support.kafka import RawProducer, TopicReader
 from tests.support.polling import eventually
-from tests.support.services import assert_error, bearer, count_rows, in_process, outbox_rows, settings_for
+from tests.support.services import (
+    assert_error,
+    bearer,
+    count_rows,
+    in_process,
+    open_event,
+    outbox_rows,
+    settings_for,
+)
 
 pytestmark = pytest.mark.kafka
 
@@ -60,7 +69,7 @@ DISCLOSURE: dict[str, Any] = {
 async def test_a_letter_is_stored_acknowledged_and_published_as_submission_received(
     intake: tuple[httpx.AsyncClient, ServiceRuntime], case_events: TopicReader
 ) -> None:
-    client, _ = intake
+    client, runtime = intake
     response = await client.post("/api/v1/mailbox-messages", json=LETTER)
     assert response.status_code == 201, response.text
     receipt = response.json()
@@ -70,7 +79,10 @@ async def test_a_letter_is_stored_acknowledged_and_published_as_submission_recei
     (event,) = await case_events.wait_for_event(case_id, "submission.received")
     assert event.source == "/civic/intake"
     assert event.specversion == "1.0"
-    data = event.data
+    # On the wire the personal fields are sealed with the case's key; opened with it, as written.
+    assert (event.data["contact"]["name"], event.data["mailbox"]["subject"]) == (SEALED, SEALED)
+    assert event.personaldata is not None
+    data = await open_event(runtime, event)
     assert data["channel"] == "mailbox"
     assert data["mailbox"]["subject"] == LETTER["subject"]
     assert data["mailbox"]["publish_consent"] is True
@@ -252,13 +264,14 @@ async def _retry_until(call: Any, status: int) -> httpx.Response:
 async def test_a_disclosure_request_is_accepted_when_complete(
     intake: tuple[httpx.AsyncClient, ServiceRuntime], case_events: TopicReader
 ) -> None:
-    client, _ = intake
+    client, runtime = intake
     response = await client.post("/api/v1/disclosure-requests", json=DISCLOSURE)
     assert response.status_code == 201, response.text
     (event,) = await case_events.wait_for_event(response.json()["case_id"], "submission.received")
-    assert event.data["disclosure"]["applicant_type"] == "natural_person"
-    assert event.data["received_via"] == "online"
-    assert event.data["contact"]["id_number"] == "11010519491231002X"
+    data = await open_event(runtime, event)
+    assert data["disclosure"]["applicant_type"] == "natural_person"
+    assert data["received_via"] == "online"
+    assert data["contact"]["id_number"] == "11010519491231002X"
 
 
 @pytest.mark.parametrize(
@@ -396,7 +409,7 @@ async def test_a_supplement_answers_a_pending_request_once(
     topics: Topics,
     case_events: TopicReader,
 ) -> None:
-    client, _ = intake
+    client, runtime = intake
     case_id, code = await _letter_with_code(client)
     url = f"/api/v1/cases/{code}/supplement"
     assert_error(await client.post(url, json={"text": "补充"}), 409, "conflict")
@@ -425,7 +438,8 @@ async def test_a_supplement_answers_a_pending_request_once(
     assert accepted.status_code == 201, accepted.text
     assert_error(await client.post(url, json={"text": "再次补充"}), 409, "conflict")
     (event,) = await case_events.wait_for_event(str(case_id), "supplement.received")
-    assert event.data["text"] == "小区名称为泉城花园"
+    assert event.data["text"] == SEALED
+    assert (await open_event(runtime, event))["text"] == "小区名称为泉城花园"
     assert event.data["receipt_date"] == str(shanghai_today())
     await _wait_for_status(client, code, "in_progress")
 
@@ -454,7 +468,7 @@ async def test_a_supplement_after_the_reply_is_refused_and_the_page_stays_replie
     view = (await client.get(f"/api/v1/cases/{code}")).json()
     assert view["status"] == "replied"
     assert "补正材料已收到" not in [entry["title"] for entry in view["timeline"]]
-    assert await outbox_rows(runtime) == 1, "only submission.received: no supplement.received went out"
+    assert await outbox_rows(runtime) == 2, "the case's key and submission.received, no supplement.received"
 
 
 async def test_a_reply_is_rated_once_and_again_after_re_handling(
@@ -463,7 +477,7 @@ async def test_a_reply_is_rated_once_and_again_after_re_handling(
     topics: Topics,
     case_events: TopicReader,
 ) -> None:
-    client, _ = intake
+    client, runtime = intake
     case_id, code = await _letter_with_code(client)
     url = f"/api/v1/cases/{code}/rating"
     assert_error(await client.post(url, json={"rating": "satisfied"}), 409, "conflict")
@@ -483,7 +497,11 @@ async def test_a_reply_is_rated_once_and_again_after_re_handling(
     assert first.status_code == 201, first.text
     assert_error(await client.post(url, json={"rating": "satisfied"}), 409, "conflict")
     (rated,) = await case_events.wait_for_event(str(case_id), "case.rated")
-    assert rated.data == {"case_id": str(case_id), "rating": "unsatisfied", "comment": "没有回答停车收费问题"}
+    assert await open_event(runtime, rated) == {
+        "case_id": str(case_id),
+        "rating": "unsatisfied",
+        "comment": "没有回答停车收费问题",
+    }
 
     await producer.send_payloads(
         topics.case_events, [CaseReopened(case_id=case_id, reason="不满意，重办"), reply]
@@ -578,7 +596,7 @@ async def test_an_idempotency_record_is_forgotten_after_a_day(
 async def test_an_organisation_applies_with_its_credit_code(
     intake: tuple[httpx.AsyncClient, ServiceRuntime], case_events: TopicReader
 ) -> None:
-    client, _ = intake
+    client, runtime = intake
     applicant = {
         "type": "research_institution",
         "organisation": "某研究院",
@@ -588,5 +606,6 @@ async def test_an_organisation_applies_with_its_credit_code(
     response = await client.post("/api/v1/disclosure-requests", json=DISCLOSURE | {"applicant": applicant})
     assert response.status_code == 201, response.text
     (event,) = await case_events.wait_for_event(response.json()["case_id"], "submission.received")
-    assert event.data["contact"]["id_number"] == "91350100M000100Y43"
-    assert event.data["disclosure"]["applicant_type"] == "research_institution"
+    data = await open_event(runtime, event)
+    assert data["contact"]["id_number"] == "91350100M000100Y43"
+    assert data["disclosure"]["applicant_type"] == "research_institution"

@@ -256,3 +256,28 @@ def test_a_refused_comment_shows_why_and_takes_no_supplement_or_deadline() -> No
         note="",
     )
     assert apply_case_event(refused, deadline, at) == refused
+
+
+def test_personal_data_is_erased_only_once_and_only_from_a_concluded_case() -> None:
+    from services.intake.domain import CONCLUDED, KEPT_WHEN_ERASED, erasure_refusal
+    from shared.sealing import ERASED, erase_texts
+
+    assert erasure_refusal("in_progress", erased=False) is not None
+    assert "already" in (erasure_refusal("replied", erased=True) or "")
+    assert all(erasure_refusal(status, erased=False) is None for status in CONCLUDED)
+    stored = {
+        "mailbox": "director",
+        "category": "投诉",
+        "subject": "噪音",
+        "contact": {"name": "张三", "phone": "13800000000", "address": None},
+        "publish_consent": True,
+        "attachments": ["张三的照片"],
+    }
+    assert erase_texts(stored, KEPT_WHEN_ERASED) == {
+        "mailbox": "director",
+        "category": "投诉",
+        "subject": ERASED,
+        "contact": {"name": ERASED, "phone": ERASED, "address": None},
+        "publish_consent": True,
+        "attachments": [ERASED],
+    }

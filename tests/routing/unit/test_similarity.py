@@ -322,3 +322,14 @@ def test_restoring_keeps_the_clusters_as_they_were_decided() -> None:
     assert index.cluster_of("b") == "a"
     assert index.add("c", "防空警报试鸣声音太大，吵醒孩子了") == "a"
     assert index.members("a") == ["b", "a", "c"]
+
+
+def test_an_erased_case_keeps_its_cluster_and_no_later_case_is_compared_with_its_words() -> None:
+    index = ClusterIndex(threshold=0.5)
+    first = index.add("a", "小区人防车位出租收费标准是多少")
+    assert index.add("b", "小区人防车位出租收费标准是多少？") == first
+    index.forget_text("a")
+    index.forget_text("b")
+    assert index.members(first) == ["a", "b"], "the cluster stays as it was decided"
+    assert index.add("c", "小区人防车位出租收费标准是多少") == "c", "nothing left to match"
+    assert index.scored_last == 0

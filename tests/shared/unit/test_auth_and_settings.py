@@ -8,9 +8,10 @@ import pytest
 from shared.auth import mint_token, verify_token
 from shared.codes import Role
 from shared.errors import Unauthorized
-from shared.settings import DEVELOPMENT_JWT_SECRET, ServiceSettings
+from shared.settings import DEVELOPMENT_JWT_SECRET, DEVELOPMENT_KEY_SECRET, ServiceSettings
 
 SECRET = "unit-test-secret-that-is-long-enough-for-hs256"
+KEY_SECRET = "unit-test-key-secret-for-the-case-data-keys"
 
 
 def test_a_minted_token_verifies_to_its_principal() -> None:
@@ -52,7 +53,14 @@ def test_production_refuses_to_start_without_a_real_secret() -> None:
         ServiceSettings(CIVIC_ENV="production")
     with pytest.raises(ValueError, match="CIVIC_JWT_SECRET"):
         ServiceSettings(CIVIC_ENV="production", CIVIC_JWT_SECRET=DEVELOPMENT_JWT_SECRET)
-    assert ServiceSettings(CIVIC_ENV="production", CIVIC_JWT_SECRET=SECRET).jwt_key == SECRET
+    with pytest.raises(ValueError, match="CIVIC_KEY_SECRET"):
+        ServiceSettings(CIVIC_ENV="production", CIVIC_JWT_SECRET=SECRET)
+    with pytest.raises(ValueError, match="CIVIC_KEY_SECRET"):
+        ServiceSettings(
+            CIVIC_ENV="production", CIVIC_JWT_SECRET=SECRET, CIVIC_KEY_SECRET=DEVELOPMENT_KEY_SECRET
+        )
+    settings = ServiceSettings(CIVIC_ENV="production", CIVIC_JWT_SECRET=SECRET, CIVIC_KEY_SECRET=KEY_SECRET)
+    assert (settings.jwt_key, settings.case_key_secret) == (SECRET, KEY_SECRET)
 
 
 def test_development_falls_back_to_the_development_secret_with_a_warning(

@@ -77,6 +77,9 @@ def test_every_event_of_the_architecture_has_a_contract() -> None:
         "deadline.lapsed",
         # a comment intake had accepted after its consultation closed, taken back
         "submission.refused",
+        # each case's data key, and the erasure of its personal data (the compacted case-keys topic)
+        "case_key.issued",
+        "personal_data.erased",
     }
 
 

@@ -1,0 +1,34 @@
+"""What routing forgets when a case's personal data is erased (个人信息删除): the task's title and the
+submission it shows, the history lines that quote the person, and the words the similarity index holds.
+Who did what and when stays: the record of the handling is the office's, not the person's."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.routing.db import HistoryEntry, Task
+from services.routing.projection import PERSONAL_LINES
+from services.routing.similarity import ClusterIndex
+from shared.events import SubmissionReceived
+from shared.sealing import ERASED, erase_fields
+
+__all__ = ["scrub_case"]
+
+
+async def scrub_case(session: AsyncSession, case_id: str, *, clusters: ClusterIndex | None) -> None:
+    task = await session.get(Task, case_id)
+    if task is not None:
+        task.title = ERASED
+        task.submission = erase_fields(task.submission, SubmissionReceived.personal)
+        session.add(task)
+    lines = await session.exec(
+        select(HistoryEntry).where(
+            HistoryEntry.case_id == case_id, col(HistoryEntry.event).in_(list(PERSONAL_LINES))
+        )
+    )
+    for line in lines.all():
+        line.summary = PERSONAL_LINES[line.event] + ERASED
+        session.add(line)
+    if clusters is not None:
+        clusters.forget_text(case_id)
