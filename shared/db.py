@@ -22,11 +22,18 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-__all__ = ["BEFORE_COMMIT", "Database", "UTCDateTime", "insert_ignoring_duplicates"]
+from shared.failures import describe_failure
+
+__all__ = ["AFTER_COMMIT", "BEFORE_COMMIT", "Database", "UTCDateTime", "insert_ignoring_duplicates"]
+
+log = logging.getLogger(__name__)
 
 # aiosqlite logs every statement with its values at DEBUG: citizens' letters, names and numbers.
 logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
+AFTER_COMMIT = "civic_after_commit"
+"""``session.info`` key: async callables given the :class:`Database`, run once the transaction committed
+(best effort: a failure is logged, the commit stands)."""
 BEFORE_COMMIT = "civic_before_commit"
 """``session.info`` key: async callables run, in order, just before :meth:`Database.transaction` commits
 (the outbox writes its rows there, so their ids follow commit order)."""
@@ -101,10 +108,24 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on exit, rolled back on error."""
-        async with self._units() as session, session.begin():
-            yield session
-            for hook in session.info.pop(BEFORE_COMMIT, []):
-                await hook(session)
+        async with self._units() as session:
+            async with session.begin():
+                yield session
+                for hook in session.info.pop(BEFORE_COMMIT, []):
+                    await hook(session)
+            for after in session.info.pop(AFTER_COMMIT, []):
+                try:
+                    await after(self)
+                except Exception as exc:
+                    log.warning("after a commit: %s failed (%s)", after.__name__, describe_failure(exc))
+
+    async def checkpoint(self) -> None:
+        """SQLite: move the write-ahead log into the database and cut it to nothing, so the old page
+        images it kept (an erased person's data among them) are gone. PostgreSQL's autovacuum does the
+        same for old row versions in its own time."""
+        if self.is_sqlite:
+            async with self.engine.connect() as conn:
+                await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -137,6 +158,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # An erased value must not linger in the file's free space (the write-ahead log: `checkpoint`).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

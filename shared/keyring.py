@@ -21,7 +21,7 @@ from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.consumer import ConsumerSpec
-from shared.db import insert_ignoring_duplicates
+from shared.db import AFTER_COMMIT, Database, insert_ignoring_duplicates
 from shared.events import EVENT_TYPES, CaseKeyIssued, Envelope, EventPayload, PersonalDataErased
 from shared.failures import Awaited
 from shared.sealing import (
@@ -92,6 +92,14 @@ class Keyring:
                 .values(wrapped_key=None, erased_on=on)
             )
         return True
+
+    @staticmethod
+    def checkpoint_after(session: AsyncSession) -> None:
+        """Once the erasure commits, no old page image of the database keeps the erased data
+        (`shared.db.Database.checkpoint`)."""
+        hooks = session.info.setdefault(AFTER_COMMIT, [])
+        if Database.checkpoint not in hooks:
+            hooks.append(Database.checkpoint)
 
     async def is_erased(self, session: AsyncSession, case_id: str) -> bool:
         row = await self._row(session, case_id)
@@ -167,6 +175,7 @@ def key_feed(name: str, keyring: Keyring, scrub: Scrub) -> ConsumerSpec:
     ) -> list[EventPayload]:
         if await keyring.destroy(session, payload.case_id, payload.erased_on):
             await scrub(session, str(payload.case_id))
+            keyring.checkpoint_after(session)
         return []
 
     return ConsumerSpec(name, CASE_KEYS, {CaseKeyIssued: keyring.remember, PersonalDataErased: erased})

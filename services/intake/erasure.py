@@ -159,6 +159,7 @@ async def _erase(
             label=str(case_id),
         )
     await keyring.destroy(session, case_id, local_date(now))
+    keyring.checkpoint_after(session)
     submission.content = erase_texts(submission.content, KEPT_WHEN_ERASED)
     session.add(submission)
     if view.reply is not None:

@@ -37,6 +37,7 @@ from shared.events import (
 )
 from shared.http import require_roles
 from shared.runtime import ServiceRuntime
+from shared.sealing import ERASED
 from shared.workdays import Calendar
 
 # --- consultations (意见征集) -----------------------------------------------------------------
@@ -228,6 +229,8 @@ async def on_case_replied(
     letter = await session.get(ConsentedLetter, str(payload.case_id))
     if letter is None:
         return []  # no consent, or not a mailbox letter
+    if ERASED in (payload.text, letter.body):
+        return []  # the writer's data was erased (the erasure may overtake the reply): nothing to publish
     known = Known.of_contact(letter.contact or ({"name": letter.writer_name} if letter.writer_name else None))
     introduced = {
         original[entry.start : entry.end]

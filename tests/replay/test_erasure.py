@@ -148,6 +148,12 @@ async def test_an_erased_case_is_gone_from_every_table_and_topic_and_stays_gone_
                 {"rating": "satisfied", "comment": ERASED_RATING},
             )
 
+            async def in_review() -> bool:
+                response = await http.get(f"{office.publishing}/api/v1/reviews", headers=staff.reviewers[0])
+                return any(item["subject_id"] == erased["case_id"] for item in response.json())
+
+            await until(in_review, "the consented reply in the review queue")
+
             # An open case is not erased: its data still serves its purpose.
             refused = await http.post(
                 f"{office.intake}/api/v1/erasures",

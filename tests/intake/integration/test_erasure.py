@@ -4,11 +4,14 @@ sealed record kept after an erasure on request is destroyed when its period ends
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from uuid import UUID
 
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
 from services.intake.db import CaseView, Erasure, Submission
@@ -30,13 +33,17 @@ pytestmark = pytest.mark.kafka
 
 WRITER = {"name": "上官婉清", "phone": "13700009999", "email": "wanqing@example.com"}
 LETTER = {"subject": "地下车库渗水", "body": "上官婉清家楼下的人防地下车库一直渗水。"}
+OTHER_WRITER = {"name": "令狐冲天", "phone": "13700008888"}
+OTHER_LETTER = {"subject": "警报试鸣", "body": "警报试鸣是哪一天？"}
 ADMIN = Principal(sub="admin-1", name="管理员", roles=frozenset({Role.ADMIN}))
 
 
-async def _letter(client: httpx.AsyncClient) -> dict[str, str]:
+async def _letter(
+    client: httpx.AsyncClient, writer: dict[str, str] = WRITER, letter: dict[str, str] = LETTER
+) -> dict[str, str]:
     response = await client.post(
         "/api/v1/mailbox-messages",
-        json={"mailbox": "civil-air-defence", "category": "投诉", **LETTER, "contact": WRITER},
+        json={"mailbox": "civil-air-defence", "category": "投诉", **letter, "contact": writer},
     )
     assert response.status_code == 201, response.text
     receipt: dict[str, str] = response.json()
@@ -73,7 +80,7 @@ async def test_the_retention_period_erases_a_concluded_case_and_spares_an_open_o
     keys = await TopicReader(kafka_bootstrap, topics.name(CASE_KEYS)).start()
     try:
         concluded = await _letter(client)
-        still_open = await _letter(client)
+        still_open = await _letter(client, OTHER_WRITER, OTHER_LETTER)
         await _concluded(client, producer, cases, topics, concluded["case_id"], concluded["tracking_code"])
         await keys.wait_for_event(concluded["case_id"], CaseKeyIssued.event_type)
         (sealed,) = await cases.wait_for_event(concluded["case_id"], "submission.received")
@@ -113,12 +120,21 @@ async def test_the_retention_period_erases_a_concluded_case_and_spares_an_open_o
         assert submission.content["mailbox"] == "civil-air-defence", "how it was routed stays"
         assert view.reply == ERASED
         assert view.status == "replied", "the citizen still follows the case"
-        assert kept.content["contact"]["name"] == WRITER["name"], "an open case keeps its data"
+        assert kept.content["contact"]["name"] == OTHER_WRITER["name"], "an open case keeps its data"
         assert (record.cause, record.sealed, record.retain_until) == ("retention", None, None)
         assert [row.key for row in key_rows] == [still_open["case_id"]], "the erased key left the outbox"
         assert opened.contact.name == ERASED
         assert opened.mailbox.body == ERASED
         assert opened.mailbox.category == "投诉"
+        if runtime.database.is_sqlite:  # nor in the file's free space, nor in its write-ahead log
+            path = Path(make_url(runtime.database.url).database or "")
+            stored = b"".join(file.read_bytes() for file in (path, Path(f"{path}-wal")) if file.exists())
+
+            def held(value: str) -> bool:
+                return value.encode() in stored or json.dumps(value).strip('"').encode() in stored
+
+            assert [value for value in (*WRITER.values(), *LETTER.values()) if held(value)] == []
+            assert held(OTHER_WRITER["name"]), "the search finds what is kept"
     finally:
         await producer.stop()
         await cases.stop()
