@@ -108,6 +108,9 @@ class InfrastructureUnavailable(OwnMessage):
 
 
 MAX_BACKOFF_SECONDS = 5.0
+TYPE_HEADER = "ce-type"
+"""The header the relay puts the event's type in (`shared.kafka.make_publisher`): a consumer skips the
+types it does not handle without decoding them. A record without it (another producer) is decoded."""
 
 
 async def _raw_body(message: StreamMessage[Any]) -> bytes:
@@ -162,6 +165,7 @@ class EventConsumer:
         self._relay = relay
         self._source = source
         self._handlers = dict(handlers)
+        self._types = frozenset(payload_type.event_type for payload_type in self._handlers)
         self._retry = retry
         self._projector = projector
         self._keyring = keyring
@@ -185,6 +189,9 @@ class EventConsumer:
         )(on_message)
 
     async def process(self, message: KafkaMessage) -> None:
+        declared = (message.headers or {}).get(TYPE_HEADER)
+        if declared is not None and declared not in self._types:
+            return  # a type this consumer does not handle, told by its header: not even decoded
         raw: bytes = message.body
         try:
             envelope, payload = decode_event(raw)

@@ -12,6 +12,7 @@ from aiokafka.protocol.admin import DescribeGroupsRequest_v1, DescribeGroupsRequ
 from aiokafka.protocol.api import Request
 from faststream.kafka import KafkaBroker
 
+from shared.consumer import TYPE_HEADER
 from shared.outbox import PublishBatch, RelayedMessage
 
 __all__ = ["CLOUDEVENTS_CONTENT_TYPE", "group_members", "make_broker", "make_publisher", "partitions_of"]
@@ -41,7 +42,7 @@ def make_publisher(broker: KafkaBroker) -> PublishBatch:
                 message.body,
                 topic=message.topic,
                 key=message.key.encode(),
-                headers={"content-type": CLOUDEVENTS_CONTENT_TYPE, "ce-type": message.event_type},
+                headers={"content-type": CLOUDEVENTS_CONTENT_TYPE, TYPE_HEADER: message.event_type},
                 no_confirm=True,
             )
             for message in messages

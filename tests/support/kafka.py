@@ -128,10 +128,19 @@ class RawProducer:
         await self._producer.stop()
 
     async def send(
-        self, topic: str, value: bytes, key: str | None = None, content_type: str | None = None
+        self,
+        topic: str,
+        value: bytes,
+        key: str | None = None,
+        content_type: str | None = None,
+        event_type: str | None = None,
     ) -> None:
-        headers = [("content-type", content_type.encode())] if content_type else None
-        await self._producer.send_and_wait(topic, value, key=key.encode() if key else None, headers=headers)
+        headers = [("content-type", content_type.encode())] if content_type else []
+        if event_type is not None:
+            headers.append(("ce-type", event_type.encode()))
+        await self._producer.send_and_wait(
+            topic, value, key=key.encode() if key else None, headers=headers or None
+        )
 
     async def send_event(self, topic: str, envelope: Envelope) -> None:
         await self.send(topic, encode_event(envelope), key=envelope.subject)

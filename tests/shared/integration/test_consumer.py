@@ -145,6 +145,26 @@ async def test_a_poison_message_is_dead_lettered_and_the_next_one_processed(
     assert "not a CloudEvents envelope" in second.headers["x-dlq-error"]
 
 
+async def test_a_type_the_consumer_does_not_handle_is_skipped_by_its_header_without_decoding(
+    kafka_bootstrap: str, topics: Topics, database_url: str, producer: RawProducer
+) -> None:
+    case_id = uuid4()
+    dlq = await TopicReader(kafka_bootstrap, topics.dlq(CASE_EVENTS)).start()
+    try:
+        async with consumer_service(kafka_bootstrap, topics, database_url) as runtime:
+            # Not even JSON, but its header says a type this consumer does not handle: skipped.
+            await producer.send(topics.case_events, b"{skipped", key=str(case_id), event_type="deadline.set")
+            # Behind it on the same partition: bytes claiming a handled type — dead-lettered.
+            await producer.send(topics.case_events, b"{handled", key=str(case_id), event_type="case.closed")
+            await producer.send_payloads(topics.case_events, [assigned(case_id)])
+            await eventually(lambda: tally(runtime, case_id), "the event behind them")
+            # The dead-letter topic keeps their order: reading the second, we would have read the first.
+            await dlq.wait_for_records(lambda r: r.value == b"{handled")
+    finally:
+        await dlq.stop()
+    assert [r.value for r in dlq.records if r.key == str(case_id).encode()] == [b"{handled"]
+
+
 async def test_a_handler_that_keeps_failing_is_retried_then_dead_lettered(
     kafka_bootstrap: str, topics: Topics, database_url: str, producer: RawProducer
 ) -> None:
