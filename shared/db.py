@@ -24,7 +24,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.failures import describe_failure
 
-__all__ = ["AFTER_COMMIT", "BEFORE_COMMIT", "Database", "UTCDateTime", "insert_ignoring_duplicates"]
+__all__ = [
+    "AFTER_COMMIT",
+    "BEFORE_COMMIT",
+    "Database",
+    "UTCDateTime",
+    "checkpoint_after_commit",
+    "insert_ignoring_duplicates",
+]
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +168,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     # An erased value must not linger in the file's free space (the write-ahead log: `checkpoint`).
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def checkpoint_after_commit(session: AsyncSession) -> None:
+    """Once the session's transaction commits, no old page image keeps what it erased
+    (`Database.checkpoint`)."""
+    hooks = session.info.setdefault(AFTER_COMMIT, [])
+    if Database.checkpoint not in hooks:
+        hooks.append(Database.checkpoint)
 
 
 async def insert_ignoring_duplicates(session: AsyncSession, table: Table, values: dict[str, Any]) -> bool:

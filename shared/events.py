@@ -70,6 +70,7 @@ __all__ = [
     "decode_event",
     "encode_event",
     "new_event",
+    "personal_fields",
 ]
 
 SCHEMA_VERSION = "1"
@@ -517,6 +518,12 @@ def new_event(payload: EventPayload, *, source: str, correlation_id: str | None 
 
 def encode_event(envelope: Envelope) -> bytes:
     return envelope.model_dump_json().encode()
+
+
+def personal_fields(event_type: str) -> tuple[str, ...]:
+    """The personal fields of an event type (none for a type this contract does not know)."""
+    payload_type = EVENT_TYPES.get(event_type)
+    return payload_type.personal if payload_type is not None else ()
 
 
 def decode_event(raw: bytes) -> tuple[Envelope, EventPayload | None]:

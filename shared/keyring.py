@@ -21,8 +21,8 @@ from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.consumer import ConsumerSpec
-from shared.db import AFTER_COMMIT, Database, insert_ignoring_duplicates
-from shared.events import EVENT_TYPES, CaseKeyIssued, Envelope, EventPayload, PersonalDataErased
+from shared.db import checkpoint_after_commit, insert_ignoring_duplicates
+from shared.events import CaseKeyIssued, Envelope, EventPayload, PersonalDataErased, personal_fields
 from shared.failures import Awaited
 from shared.sealing import (
     erase_fields,
@@ -93,14 +93,6 @@ class Keyring:
             )
         return True
 
-    @staticmethod
-    def checkpoint_after(session: AsyncSession) -> None:
-        """Once the erasure commits, no old page image of the database keeps the erased data
-        (`shared.db.Database.checkpoint`)."""
-        hooks = session.info.setdefault(AFTER_COMMIT, [])
-        if Database.checkpoint not in hooks:
-            hooks.append(Database.checkpoint)
-
     async def is_erased(self, session: AsyncSession, case_id: str) -> bool:
         row = await self._row(session, case_id)
         return row is not None and row.erased_on is not None
@@ -108,7 +100,7 @@ class Keyring:
     async def seal(self, session: AsyncSession, envelope: Envelope) -> Envelope:
         """The envelope as it goes on the wire: personal fields sealed with the case's key, erased for
         an erased case, as they are for a case from before keys (release 0.2)."""
-        personal = _personal(envelope)
+        personal = personal_fields(envelope.type)
         if not personal:
             return envelope
         row = await self._row(session, envelope.subject)
@@ -127,7 +119,7 @@ class Keyring:
 
     async def open(self, session: AsyncSession, envelope: Envelope, payload: Any) -> Any:
         """The payload with its personal fields as they were written — or erased."""
-        personal = _personal(envelope)
+        personal = personal_fields(envelope.type)
         if not personal:
             return payload
         row = await self._row(session, envelope.subject)
@@ -155,11 +147,6 @@ class Keyring:
         return found.first()
 
 
-def _personal(envelope: Envelope) -> tuple[str, ...]:
-    payload_type = EVENT_TYPES.get(envelope.type)
-    return payload_type.personal if payload_type is not None else ()
-
-
 Scrub = Callable[[AsyncSession, str], Awaitable[None]]
 """What a service does to its own tables when a case's personal data is erased (by case id)."""
 
@@ -175,7 +162,7 @@ def key_feed(name: str, keyring: Keyring, scrub: Scrub) -> ConsumerSpec:
     ) -> list[EventPayload]:
         if await keyring.destroy(session, payload.case_id, payload.erased_on):
             await scrub(session, str(payload.case_id))
-            keyring.checkpoint_after(session)
+            checkpoint_after_commit(session)
         return []
 
     return ConsumerSpec(name, CASE_KEYS, {CaseKeyIssued: keyring.remember, PersonalDataErased: erased})

@@ -27,8 +27,9 @@ from services.intake.domain import CONCLUDED, KEPT_WHEN_ERASED, erasure_refusal
 from services.intake.schemas import ErasureCreate, ErasurePublic
 from shared.auth import Principal
 from shared.dates import local_date
+from shared.db import checkpoint_after_commit
 from shared.errors import Conflict, NotFound
-from shared.events import EVENT_TYPES, CaseKeyIssued, PersonalDataErased
+from shared.events import CaseKeyIssued, PersonalDataErased, personal_fields
 from shared.failures import describe_failure
 from shared.keyring import CaseKey, Keyring
 from shared.outbox import OutboxMessage
@@ -159,13 +160,13 @@ async def _erase(
             label=str(case_id),
         )
     await keyring.destroy(session, case_id, local_date(now))
-    keyring.checkpoint_after(session)
+    checkpoint_after_commit(session)
     submission.content = erase_texts(submission.content, KEPT_WHEN_ERASED)
     session.add(submission)
     if view.reply is not None:
         view.reply = ERASED
     view.timeline = [
-        {**entry, "detail": ERASED} if entry.get("detail") and _personal(entry["event"]) else entry
+        {**entry, "detail": ERASED} if entry.get("detail") and personal_fields(entry["event"]) else entry
         for entry in view.timeline
     ]
     session.add(view)
@@ -187,11 +188,6 @@ async def _erase(
     session.add(erasure)
     await runtime.emit(session, [PersonalDataErased(case_id=case_id, erased_on=local_date(now), cause=cause)])
     return erasure
-
-
-def _personal(event_type: str) -> bool:
-    payload_type = EVENT_TYPES.get(event_type)
-    return payload_type is not None and bool(payload_type.personal)
 
 
 def _public(row: Erasure) -> ErasurePublic:

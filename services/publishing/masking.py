@@ -82,6 +82,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from services.publishing.person_names import SURNAMES, is_word, looks_like_name, suspected_names
@@ -101,6 +102,7 @@ __all__ = [
     "is_valid_id_number",
     "mask_name",
     "mask_text",
+    "reviewer_mask",
 ]
 
 
@@ -465,20 +467,32 @@ def _find_known(text: str, known: Known) -> Iterator[MaskEntry]:
             local, _, domain = match.group().partition("@")
             yield MaskEntry("email", match.start(), match.end(), f"{local[:1]}***@{domain}", CASE)
     for address in known.addresses:
-        normalised = address.translate(_TO_ASCII)
-        details = {normalised[e.start : e.end] for e in _find_addresses(normalised)} or {normalised}
-        places = {place for detail in details for place in _named_places(detail)}
-        # the detail as written, or any of its places with the house parts the text gives after it
-        patterns = [re.escape(d) for d in details if len(d) >= 2]
-        patterns += [rf"{re.escape(place)}{_DETAIL_TAIL}" for place in places]
-        for pattern in patterns:
+        for pattern in _address_patterns(address):
             for match in re.finditer(pattern, text):
                 yield MaskEntry("address", match.start(), match.end(), _ADDRESS_MASK, CASE)
 
 
+@lru_cache(maxsize=256)
+def _address_patterns(address: str) -> tuple[str, ...]:
+    """The ways a text can write the case's address (worked out once per address): the detail as
+    written, or any of its places with the house parts the text gives after it."""
+    normalised = address.translate(_TO_ASCII)
+    details = {normalised[e.start : e.end] for e in _find_addresses(normalised)} or {normalised}
+    places = {place for detail in details for place in _named_places(detail)}
+    patterns = [re.escape(d) for d in details if len(d) >= 2]
+    patterns += [rf"{re.escape(place)}{_DETAIL_TAIL}" for place in places]
+    return tuple(patterns)
+
+
+def reviewer_mask(value: str) -> str:
+    """How a value a reviewer names is masked: its first and last character kept (张*丰), like a
+    name; a single character becomes ``*``."""
+    return mask_name(value) if len(value) > 1 else "*"
+
+
 def _find_reviewer_values(text: str, values: Iterable[str]) -> Iterator[MaskEntry]:
     for value in values:
-        replacement = mask_name(value) if len(value) > 1 else "*"
+        replacement = reviewer_mask(value)
         for match in re.finditer(re.escape(value), text):
             yield MaskEntry(REVIEWER, match.start(), match.end(), replacement, REVIEWER)
 

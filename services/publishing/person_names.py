@@ -22,9 +22,9 @@ from __future__ import annotations
 import logging
 import threading
 import warnings
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 __all__ = ["COMPOUND_SURNAMES", "SURNAMES", "TITLES", "is_word", "looks_like_name", "suspected_names"]
@@ -149,14 +149,17 @@ def _segmenter() -> Any:
         return jieba.posseg
 
 
-def _tokens(text: str) -> list[_Token]:
+@lru_cache(maxsize=512)
+def _tokens(text: str) -> tuple[_Token, ...]:
+    """The text cut and tagged, once per text: masking looks at a text several times (each pass of a
+    review item, each decision), and the cut is its costly part."""
     tokens: list[_Token] = []
     position = 0
     for pair in _segmenter().cut(text, HMM=True):
         word, flag = pair.word, pair.flag
         tokens.append(_Token(word, flag, position))
         position += len(word)
-    return tokens
+    return tuple(tokens)
 
 
 _NOT_A_FAMILY_NAME = ("p", "c", "d", "u", "r", "m", "f")
@@ -164,7 +167,7 @@ _NOT_A_FAMILY_NAME = ("p", "c", "d", "u", "r", "m", "f")
 a particle, a pronoun, a numeral or a position starts no name."""
 
 
-def _candidates(tokens: list[_Token]) -> Iterator[tuple[int, int, bool]]:
+def _candidates(tokens: Sequence[_Token]) -> Iterator[tuple[int, int, bool]]:
     """(first token, past-last token, tagged a person by the segmenter) for each string that could
     be a name: a token, or a family-name token with the one or two tokens after it."""
     for i, token in enumerate(tokens):
@@ -181,7 +184,7 @@ def _candidates(tokens: list[_Token]) -> Iterator[tuple[int, int, bool]]:
                     yield i, i + span, tagged
 
 
-def _family_name_of_a_title(tokens: list[_Token], last: int) -> bool:
+def _family_name_of_a_title(tokens: Sequence[_Token], last: int) -> bool:
     """The candidate ends in a family name that belongs to the title after it (…向张先生, 和王主任)."""
     after = tokens[last].word if last < len(tokens) else ""
     return len(tokens[last - 1].word) == 1 and tokens[last - 1].word in SURNAMES and after in TITLES
@@ -194,7 +197,7 @@ _OFFICE_ENDINGS = (
 """An office or a unit a name follows: 工程管理处韩立新, 社区网格员…"""
 
 
-def _stands_as_name(tokens: list[_Token], first: int, last: int) -> bool:
+def _stands_as_name(tokens: Sequence[_Token], first: int, last: int) -> bool:
     before = tokens[first - 1].word.removeprefix("副") if first > 0 else ""  # 副处长韩立新
     after = tokens[last].word if last < len(tokens) else ""
     return (

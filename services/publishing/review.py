@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from services.publishing.masking import mask_name
+from services.publishing.masking import reviewer_mask
 
 __all__ = ["ReviewStatus", "Tally", "mask_more", "tally"]
 
@@ -59,7 +59,7 @@ def mask_more(
     texts = dict(fields)
     added: list[dict[str, str]] = []
     for value in sorted({v.strip() for v in values if v.strip()}, key=len, reverse=True):
-        replacement = mask_name(value) if len(value) > 1 else "*"
+        replacement = reviewer_mask(value)
         for field, text in texts.items():
             count = text.count(value)
             if count:

@@ -20,7 +20,8 @@ from services.intake.schemas import ErasureCreate
 from shared.auth import Principal
 from shared.codes import Role
 from shared.events import CaseKeyIssued, PersonalDataErased, SubmissionReceived, decode_event
-from shared.keyring import Keyring
+from shared.failures import is_infrastructure
+from shared.keyring import KeyNotYetKnown, Keyring
 from shared.outbox import OutboxMessage
 from shared.runtime import ServiceRuntime
 from shared.sealing import ERASED, SEALED
@@ -179,8 +180,5 @@ async def test_a_sealed_record_is_kept_until_the_period_ends_then_destroyed(
 
 def test_a_keyring_without_the_key_waits_for_it() -> None:
     """A consumer that meets a sealed event before its key waits (like an outage), never dead-letters."""
-    from shared.failures import is_infrastructure
-    from shared.keyring import KeyNotYetKnown
-
     assert is_infrastructure(KeyNotYetKnown("the key of its case has not arrived yet"))
     assert Keyring("a") is not None
