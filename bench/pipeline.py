@@ -63,10 +63,18 @@ def percentile(values: Sequence[float], p: float) -> float:
     return ordered[index]
 
 
+KINDS = frozenset({"case.assigned", "deadline.set"})
+"""What the pipeline is timed to: the assignment and the reply deadline."""
+
+
 async def follow(
     bootstrap: str, topic: str, wanted: dict[str, set[str]], seen: dict[tuple[str, str], float], total: int
 ) -> None:
-    """Record when each (subject, type) first appears on ``topic``, until ``total`` pairs are seen."""
+    """Record when each (subject, type) first appears on ``topic``, until ``total`` wanted pairs are seen.
+
+    Every pair of a wanted type is recorded, whether or not its subject is wanted yet: a case's events
+    can reach the topic before its POST has answered and the case joined ``wanted``."""
+    kinds = {kind for kinds_of_case in wanted.values() for kind in kinds_of_case} or KINDS
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,
@@ -76,13 +84,13 @@ async def follow(
     )
     await consumer.start()
     try:
-        while len(seen) < total:
+        while sum(1 for subject, kind in seen if kind in wanted.get(subject, ())) < total:
             batches = await consumer.getmany(timeout_ms=100)
             now = time.perf_counter()
             for records in batches.values():
                 for record in records:
                     envelope, _ = decode_event(record.value)
-                    if envelope.type in wanted.get(envelope.subject, ()):
+                    if envelope.type in kinds:
                         seen.setdefault((envelope.subject, envelope.type), now)
     finally:
         await consumer.stop()
@@ -120,7 +128,7 @@ async def run_pipeline(bootstrap: str, n: int, concurrency: int, pause: float, d
                     response.raise_for_status()
                     case_id = response.json()["case_id"]
                     sent[case_id] = started
-                    wanted[case_id] = {"case.assigned", "deadline.set"}
+                    wanted[case_id] = set(KINDS)
                     await asyncio.sleep(pause)
 
             begin = time.perf_counter()
