@@ -13,12 +13,13 @@ changed in place is reported, not forced:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 
 from shared.settings import TopicSettings
 from shared.topics import ALL_TOPICS, Topics
@@ -27,6 +28,7 @@ __all__ = ["TopicPlan", "TopicReport", "ensure_topics", "plan_topics"]
 
 DYNAMIC_TOPIC_CONFIG = 1
 """DescribeConfigs' config source for a value set on the topic itself."""
+APPLY_TIMEOUT_S = 15.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,14 +119,31 @@ async def _bring_in_line(admin: AIOKafkaAdminClient, plan: TopicPlan, *, add_par
     differing = {key: value for key, value in plan.configs.items() if current.get(key) != value}
     if differing:
         # AlterConfigs replaces the topic's own settings as a whole: keep those an operator set.
-        await admin.alter_configs(
+        responses = await admin.alter_configs(
             [ConfigResource(ConfigResourceType.TOPIC, plan.name, configs={**dynamic, **plan.configs})]
         )
+        for response in responses:
+            for error_code, message, *_ in response.resources:
+                if error_code:
+                    raise for_code(error_code)(f"{plan.name}: altering its configuration failed: {message}")
+        await _until_applied(admin, plan)
         changes += [
             f"{plan.name}: {key} {current.get(key, '(default)')} → {value}"
             for key, value in differing.items()
         ]
     return changes
+
+
+async def _until_applied(admin: AIOKafkaAdminClient, plan: TopicPlan) -> None:
+    """Wait until the broker answers with the new configuration: the controller applies it a moment later."""
+    deadline = asyncio.get_running_loop().time() + APPLY_TIMEOUT_S
+    while True:
+        current, _ = await _configs(admin, plan.name)
+        if all(current.get(key) == value for key, value in plan.configs.items()):
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise KafkaError(f"{plan.name}: the broker still shows the old configuration")
+        await asyncio.sleep(0.1)
 
 
 async def _configs(admin: AIOKafkaAdminClient, topic: str) -> tuple[dict[str, str], dict[str, str]]:
