@@ -1,21 +1,24 @@
 """The one Kafka consumer wrapper every service uses.
 
-For each message: decode the CloudEvents envelope; in ONE database transaction record the event id
-as processed by this consumer (the inbox, 收件登记) and run the use case, which may add events to the
-outbox; commit; only then is the Kafka offset committed (FastStream ``AckPolicy.NACK_ON_ERROR`` with
-auto-commit off). A redelivered event finds its id recorded and changes nothing.
+Messages come in batches (``getmany``). The types a consumer does not handle are skipped by their
+``ce-type`` header; the others are decoded, and in ONE database transaction per batch their event ids
+are recorded as processed by this consumer (the inbox, 收件登记, one statement) and their use cases run
+in offset order, each adding events to the outbox; commit; only then are the Kafka offsets committed
+(FastStream ``AckPolicy.NACK_ON_ERROR`` with auto-commit off). A redelivered event finds its id
+recorded and changes nothing.
 
 Failures:
 
 - a message that is not a valid event (any bytes at all: FastStream's own decoding is bypassed) is
   dead-lettered at once;
-- a use case that raises is tried ``attempts`` times with backoff, then the message goes to
-  ``<topic>.dlq`` with headers ``x-dlq-error``, ``x-dlq-consumer``, ``x-dlq-attempts`` and the original
-  topic, partition and offset, and the consumer moves on;
+- a batch whose use cases raise is split in two and each half applied apart, down to the one event
+  that fails: it is tried ``attempts`` times with backoff, then goes to ``<topic>.dlq`` with headers
+  ``x-dlq-error``, ``x-dlq-consumer``, ``x-dlq-attempts`` and the original topic, partition and offset,
+  and the consumer moves on — its neighbours are applied, in their order;
 - an infrastructure failure (the database or the network is down, restarting, out of connections;
-  see `shared.failures`) is never dead-lettered: after the attempts the message is not acknowledged
+  see `shared.failures`) is never dead-lettered: after the attempts the batch is not acknowledged
   and Kafka delivers it again, so the partition waits for the database instead of losing events;
-- if even the dead-letter publish fails, the message is not acknowledged: Kafka redelivers it.
+- if even the dead-letter publish fails, the batch is not acknowledged: Kafka redelivers it.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
+from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -35,13 +39,14 @@ from sqlalchemy import Column, String, Table
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared.db import Database, UTCDateTime, insert_ignoring_duplicates
+from shared.db import Database, UTCDateTime, insert_new
 from shared.events import Envelope, EventPayload, decode_event
 from shared.failures import OwnMessage, describe_failure, is_infrastructure
 from shared.outbox import OutboxRelay, add_events
 from shared.topics import Topics, TopicSpec
 
 __all__ = [
+    "BatchPolicy",
     "ConsumerSpec",
     "EventConsumer",
     "EventHandler",
@@ -138,6 +143,14 @@ class RetryPolicy:
     backoff_seconds: float = 0.2
 
 
+@dataclass(frozen=True, slots=True)
+class BatchPolicy:
+    size: int = 200
+    """Most events taken in one transaction."""
+    wait_ms: int = 50
+    """How long an idle consumer waits for records before it looks again."""
+
+
 class EventConsumer:
     """Subscribes one consumer group to one topic and dispatches events by type to use cases."""
 
@@ -152,6 +165,7 @@ class EventConsumer:
         source: str,
         handlers: Mapping[type[EventPayload], EventHandler],
         retry: RetryPolicy = RetryPolicy(),
+        batch: BatchPolicy = BatchPolicy(),
         projector: Projector | None = None,
         keyring: Opener | None = None,
     ) -> None:
@@ -167,6 +181,7 @@ class EventConsumer:
         self._handlers = dict(handlers)
         self._types = frozenset(payload_type.event_type for payload_type in self._handlers)
         self._retry = retry
+        self._batch = batch
         self._projector = projector
         self._keyring = keyring
         self._broker: KafkaBroker | None = None
@@ -174,63 +189,83 @@ class EventConsumer:
     def subscribe(self, broker: KafkaBroker) -> None:
         self._broker = broker
 
-        async def on_message(message: KafkaMessage) -> None:
-            await self.process(message)
+        async def on_batch(message: KafkaMessage) -> None:
+            records = message.raw_message
+            await self.process(records if isinstance(records, tuple) else (records,))
 
-        on_message.__doc__ = f"{self.name}: handles {', '.join(sorted(t.event_type for t in self._handlers))}"
+        on_batch.__doc__ = f"{self.name}: handles {', '.join(sorted(t.event_type for t in self._handlers))}"
         broker.subscriber(
             self.topic,
             group_id=self.group_id,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset="earliest",
+            batch=True,
+            max_records=self._batch.size,
+            batch_timeout_ms=self._batch.wait_ms,
             decoder=_raw_body,
             title=f"{self.topic}:{self.name}",
-            description=on_message.__doc__,
-        )(on_message)
+            description=on_batch.__doc__,
+        )(on_batch)
 
-    async def process(self, message: KafkaMessage) -> None:
-        declared = (message.headers or {}).get(TYPE_HEADER)
-        if declared is not None and declared not in self._types:
-            return  # a type this consumer does not handle, told by its header: not even decoded
-        raw: bytes = message.body
-        try:
-            envelope, payload = decode_event(raw)
-        except Exception as exc:  # whatever the bytes are, they are dead-lettered, never retried
-            await self._dead_letter(message, exc, attempts=1)
-            return
-        handler = self._handlers.get(type(payload)) if payload is not None else None
-        if handler is None:
-            return  # a type this consumer does not handle
-        for attempt in range(1, self._retry.attempts + 1):
+    async def process(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+        """One batch, in offset order per partition: decoded (the types handled only), then applied."""
+        deliveries: list[_Delivery] = []
+        for record in records:
+            declared = _header(record, TYPE_HEADER)
+            if declared is not None and declared not in self._types:
+                continue  # a type this consumer does not handle, told by its header: not even decoded
             try:
-                emitted = await self._handle_once(envelope, payload, handler)
-            except PermanentFailure as exc:
-                await self._dead_letter(message, exc, attempts=attempt)
-                return
-            except Exception as exc:
+                envelope, payload = decode_event(record.value or b"")
+            except Exception as exc:  # whatever the bytes are, they are dead-lettered, never retried
+                await self._dead_letter(record, exc, attempts=1)
+                continue
+            handler = self._handlers.get(type(payload)) if payload is not None else None
+            if handler is not None:
+                deliveries.append(_Delivery(record, envelope, payload, handler))
+        if deliveries:
+            await self._apply(deliveries)
+
+    async def _apply(self, deliveries: list[_Delivery], *, tried: int = 0) -> None:
+        """One transaction for the whole batch. If a use case fails for a reason of its own, the events
+        before it are applied again without it, it is retried alone (``tried`` attempts already spent)
+        and dead-lettered when it keeps failing, and the events after it follow — in their order. A
+        failure no event can be blamed for (at the commit) splits the batch in halves. If the database
+        or network is down, the batch is retried whole, then left unacknowledged."""
+        attempt = tried
+        while True:
+            attempt += 1
+            try:
+                emitted = await self._apply_once(deliveries)
+            except Exception as raised:
+                exc, culprit = (raised.cause, raised.index) if isinstance(raised, _Failed) else (raised, None)
+                first = deliveries[0].envelope
                 if is_infrastructure(exc):
                     log.warning(
-                        "%s: %s %s: infrastructure failure (attempt %d): %s",
+                        "%s: %s %s (+%d more): infrastructure failure (attempt %d): %s",
                         self.name,
-                        envelope.type,
-                        envelope.id,
+                        first.type,
+                        first.id,
+                        len(deliveries) - 1,
                         attempt,
                         describe_failure(exc),
                     )
                     await asyncio.sleep(min(self._retry.backoff_seconds * 2**attempt, MAX_BACKOFF_SECONDS))
-                    if attempt == self._retry.attempts:  # the cause's text stays out of the log
+                    if attempt >= self._retry.attempts:  # the cause's text stays out of the log
                         raise InfrastructureUnavailable(
-                            f"{envelope.type} {envelope.id}: {describe_failure(exc)}"
+                            f"{first.type} {first.id}: {describe_failure(exc)}"
                         ) from None
                     continue
-                if attempt == self._retry.attempts:
-                    await self._dead_letter(message, exc, attempts=attempt)
+                if len(deliveries) > 1:
+                    await self._set_apart(deliveries, culprit, exc)
+                    return
+                if isinstance(exc, PermanentFailure) or attempt >= self._retry.attempts:
+                    await self._dead_letter(deliveries[0].record, exc, attempts=attempt)
                     return
                 log.warning(
                     "%s: %s %s failed (attempt %d: %s), retrying",
                     self.name,
-                    envelope.type,
-                    envelope.id,
+                    first.type,
+                    first.id,
                     attempt,
                     describe_failure(exc),
                 )
@@ -240,31 +275,77 @@ class EventConsumer:
                     self._relay.notify()
                 return
 
-    async def _handle_once(self, envelope: Envelope, payload: Any, handler: EventHandler) -> int:
+    async def _set_apart(self, deliveries: list[_Delivery], culprit: int | None, exc: BaseException) -> None:
+        log.info(
+            "%s: a batch of %d failed (%s): applying %s apart",
+            self.name,
+            len(deliveries),
+            describe_failure(exc),
+            "the halves" if culprit is None else f"event {deliveries[culprit].envelope.id}",
+        )
+        if culprit is None:
+            middle = len(deliveries) // 2
+            await self._apply(deliveries[:middle])
+            await self._apply(deliveries[middle:])
+            return
+        if culprit:
+            await self._apply(deliveries[:culprit])
+        if isinstance(exc, PermanentFailure):  # never retried
+            await self._dead_letter(deliveries[culprit].record, exc, attempts=1)
+        else:
+            await self._apply([deliveries[culprit]], tried=1)
+        if culprit + 1 < len(deliveries):
+            await self._apply(deliveries[culprit + 1 :])
+
+    async def _apply_once(self, deliveries: Sequence[_Delivery]) -> int:
+        """The inbox rows in one statement, then each new event's use case in offset order; each sees
+        the database as the one before left it, as if it had its own transaction."""
         async with self._db.transaction() as session:
-            first_time = await insert_ignoring_duplicates(
+            now = datetime.now(UTC)
+            fresh = await insert_new(
                 session,
                 PROCESSED_TABLE,
-                {"consumer": self.name, "event_id": str(envelope.id), "processed_at": datetime.now(UTC)},
+                list(
+                    {
+                        event_id: {"consumer": self.name, "event_id": event_id, "processed_at": now}
+                        for event_id in (str(d.envelope.id) for d in deliveries)
+                    }.values()
+                ),
+                key="event_id",
             )
-            if not first_time:
-                log.info("%s: %s %s already processed", self.name, envelope.type, envelope.id)
-                return 0
-            if self._keyring is not None:
-                payload = await self._keyring.open(session, envelope, payload)
-            emitted = await handler(session, envelope, payload)
-            envelopes = add_events(
-                session, self._topics, emitted, source=self._source, correlation_id=envelope.correlationid
-            )
-            if self._projector is not None:
-                for own, own_payload in zip(envelopes, emitted, strict=True):
-                    await self._projector(session, own, own_payload)
-            return len(emitted)
+            emitted_count = 0
+            for index, delivery in enumerate(deliveries):
+                envelope, payload = delivery.envelope, delivery.payload
+                if str(envelope.id) not in fresh:
+                    log.info("%s: %s %s already processed", self.name, envelope.type, envelope.id)
+                    continue
+                fresh.discard(str(envelope.id))  # the same event twice in one batch: applied once
+                try:
+                    emitted_count += await self._apply_one(session, envelope, payload, delivery.handler)
+                except Exception as exc:
+                    raise _Failed(index, exc) from exc
+            return emitted_count
 
-    async def _dead_letter(self, message: KafkaMessage, error: BaseException, *, attempts: int) -> None:
+    async def _apply_one(
+        self, session: AsyncSession, envelope: Envelope, payload: Any, handler: EventHandler
+    ) -> int:
+        if self._keyring is not None:
+            payload = await self._keyring.open(session, envelope, payload)
+        emitted = await handler(session, envelope, payload)
+        envelopes = add_events(
+            session, self._topics, emitted, source=self._source, correlation_id=envelope.correlationid
+        )
+        if self._projector is not None:
+            for own, own_payload in zip(envelopes, emitted, strict=True):
+                await self._projector(session, own, own_payload)
+        await session.flush()  # a write that fails is blamed on this event
+        session.expunge_all()  # the next use case loads what it reads afresh
+        return len(emitted)
+
+    async def _dead_letter(
+        self, record: ConsumerRecord[bytes, bytes], error: BaseException, *, attempts: int
+    ) -> None:
         assert self._broker is not None, "subscribe() first"
-        record = message.raw_message
-        assert not isinstance(record, tuple), "subscribers here take one message at a time"
         log.error(
             "%s: dead-lettering offset %s of %s: %s",
             self.name,
@@ -273,7 +354,7 @@ class EventConsumer:
             describe_failure(error),
         )
         await self._broker.publish(
-            message.body,
+            record.value,
             topic=self.dlq_topic,
             key=record.key,
             headers={
@@ -285,3 +366,27 @@ class EventConsumer:
                 "x-dlq-offset": str(record.offset),
             },
         )
+
+
+class _Failed(Exception):
+    """The use case of the batch's ``index``-th event raised ``cause``."""
+
+    def __init__(self, index: int, cause: Exception) -> None:
+        super().__init__(index, cause)
+        self.index = index
+        self.cause = cause
+
+
+@dataclass(frozen=True, slots=True)
+class _Delivery:
+    record: ConsumerRecord[bytes, bytes]
+    envelope: Envelope
+    payload: Any
+    handler: EventHandler
+
+
+def _header(record: ConsumerRecord[bytes, bytes], name: str) -> str | None:
+    for key, value in record.headers or ():
+        if key == name:
+            return bytes(value).decode("utf-8", "replace")
+    return None

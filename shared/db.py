@@ -6,6 +6,8 @@ tables from ``shared.outbox`` / ``shared.consumer`` go into every service's data
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -31,6 +33,7 @@ __all__ = [
     "UTCDateTime",
     "checkpoint_after_commit",
     "insert_ignoring_duplicates",
+    "insert_new",
 ]
 
 log = logging.getLogger(__name__)
@@ -89,7 +92,12 @@ class Database:
             url, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True, **engine_options
         )
         self._writer = self.engine
+        self._one_writer: asyncio.Lock | None = None
         if self.is_sqlite:
+            # SQLite lets one writer at a time, and one that finds the lock taken polls for it with
+            # growing sleeps (up to 100 ms each): the units of work of this process queue here instead,
+            # and each takes the file's lock at once (other processes still meet the busy timeout).
+            self._one_writer = asyncio.Lock()
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             # A unit of work reads, decides, then writes: on SQLite it takes the write lock before its
             # first read (BEGIN IMMEDIATE), so two of them never decide on the same stale read — the
@@ -116,7 +124,7 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on exit, rolled back on error."""
         async with self._units() as session:
-            async with session.begin():
+            async with self._one_writer or contextlib.nullcontext(), session.begin():
                 yield session
                 for hook in session.info.pop(BEFORE_COMMIT, []):
                     await hook(session)
@@ -176,6 +184,19 @@ def checkpoint_after_commit(session: AsyncSession) -> None:
     hooks = session.info.setdefault(AFTER_COMMIT, [])
     if Database.checkpoint not in hooks:
         hooks.append(Database.checkpoint)
+
+
+async def insert_new(
+    session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]], key: str
+) -> set[Any]:
+    """Insert every row whose key is not there yet, in one statement; the keys of the rows inserted
+    (both dialects, no race: a row another transaction inserted meanwhile is not counted as new)."""
+    if not rows:
+        return set()
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(table).values(list(rows)).on_conflict_do_nothing().returning(table.c[key])
+    return set((await session.exec(statement)).scalars())
 
 
 async def insert_ignoring_duplicates(session: AsyncSession, table: Table, values: dict[str, Any]) -> bool:

@@ -17,7 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Column, String, Table, update
-from sqlmodel import Field, SQLModel, select
+from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.consumer import ConsumerSpec
@@ -143,8 +143,7 @@ class Keyring:
 
     @staticmethod
     async def _row(session: AsyncSession, case_id: str) -> CaseKey | None:
-        found = await session.exec(select(CaseKey).where(CaseKey.case_id == case_id))
-        return found.first()
+        return await session.get(CaseKey, case_id)  # the transaction's own new key without a query
 
 
 Scrub = Callable[[AsyncSession, str], Awaitable[None]]

@@ -16,9 +16,18 @@ from typing import Any
 from faststream.kafka import KafkaBroker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared.consumer import ConsumerSpec, EventConsumer, EventHandler, ProcessedEvent, Projector, RetryPolicy
+from shared.consumer import (
+    BatchPolicy,
+    ConsumerSpec,
+    EventConsumer,
+    EventHandler,
+    ProcessedEvent,
+    Projector,
+    RetryPolicy,
+)
 from shared.db import Database
 from shared.events import Envelope, EventPayload
+from shared.group_commit import GroupCommit
 from shared.kafka import make_broker, make_publisher
 from shared.keyring import Keyring
 from shared.migrations import ServiceSchema, upgrade
@@ -60,9 +69,11 @@ class ServiceRuntime:
         self.relay = OutboxRelay(
             self.database, make_publisher(self.broker), poll_seconds=settings.outbox_poll_seconds
         )
+        self.group_commit = GroupCommit(self.database, on_commit=self.relay.notify)
         self.consumers: list[EventConsumer] = []
         self._background: list[Callable[[], Awaitable[None]]] = []
         self._retry = RetryPolicy(settings.consumer_attempts, settings.consumer_backoff_seconds)
+        self._batch = BatchPolicy(settings.consumer_batch_size, settings.consumer_batch_wait_ms)
 
     def consume_all(self, specs: Sequence[ConsumerSpec]) -> None:
         for spec in specs:
@@ -81,6 +92,7 @@ class ServiceRuntime:
             source=self.source,
             handlers=handlers,
             retry=self._retry,
+            batch=self._batch,
             projector=self.projector,
             keyring=self.keyring,
         )

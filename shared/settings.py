@@ -58,6 +58,12 @@ class ServiceSettings(BaseSettings):
         default=3, ge=1, description="Tries of one event before it is dead-lettered."
     )
     consumer_backoff_seconds: float = Field(default=0.2, ge=0)
+    consumer_batch_size: int = Field(
+        default=200, ge=1, description="Most events a consumer takes in one transaction."
+    )
+    consumer_batch_wait_ms: int = Field(
+        default=50, ge=1, description="How long a consumer waits for a batch to fill once idle."
+    )
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     replay_progress_every: int = Field(
         default=10_000,

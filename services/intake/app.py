@@ -94,12 +94,17 @@ def create_app(settings: IntakeSettings) -> FastAPI:
         ClientLimits,
         submissions=DatabaseWindow(
             runtime.database,
+            runtime.group_commit,
             "submission",
             settings.submissions_per_client,
             settings.submission_window_seconds,
         ),
         lookup_misses=DatabaseWindow(
-            runtime.database, "lookup-miss", settings.lookup_misses_per_client, settings.lookup_window_seconds
+            runtime.database,
+            runtime.group_commit,
+            "lookup-miss",
+            settings.lookup_misses_per_client,
+            settings.lookup_window_seconds,
         ),
         jwt_key=settings.jwt_key,
         trusted_proxies=settings.trusted_proxies,

@@ -329,7 +329,9 @@ async def _accept(runtime: ServiceRuntime, draft: Draft, idempotency: tuple[str,
 
 
 async def _accept_once(runtime: ServiceRuntime, draft: Draft, idempotency: tuple[str, Any] | None) -> Receipt:
-    async with runtime.unit_of_work() as session:
+    """Committed together with the submissions arriving beside it (`shared.group_commit`)."""
+
+    async def accept(session: AsyncSession) -> Receipt:
         if idempotency is not None:
             key, request = idempotency
             fingerprint = request_fingerprint(key, request.model_dump(mode="json"))
@@ -385,7 +387,9 @@ async def _accept_once(runtime: ServiceRuntime, draft: Draft, idempotency: tuple
                     created_at=now,
                 )
             )
-    return receipt
+        return receipt
+
+    return await runtime.group_commit.run(accept)
 
 
 def _entry_json(entry: TimelineEntry) -> dict[str, Any]:

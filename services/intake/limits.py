@@ -26,6 +26,7 @@ from typing import Protocol
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import delete, func
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.intake.db import RateEvent
@@ -34,6 +35,7 @@ from shared.codes import Role
 from shared.db import Database
 from shared.errors import Unauthorized, error_body
 from shared.failures import describe_failure, is_infrastructure
+from shared.group_commit import GroupCommit
 from shared.http import unavailable
 
 log = logging.getLogger(__name__)
@@ -88,10 +90,13 @@ class SlidingWindow:
 class DatabaseWindow:
     """`SlidingWindow`'s rule over intake's database, so that every instance counts the same requests.
     Times are wall-clock seconds (instances share no monotonic clock); rows older than the window are
-    deleted as new ones are counted."""
+    deleted as new ones are counted, in the transaction of the submissions beside them."""
 
-    def __init__(self, database: Database, bucket: str, limit: int, window: float) -> None:
-        self.database, self.bucket, self.limit, self.window = database, bucket, limit, window
+    def __init__(
+        self, database: Database, commits: GroupCommit, bucket: str, limit: int, window: float
+    ) -> None:
+        self.database, self.commits = database, commits
+        self.bucket, self.limit, self.window = bucket, limit, window
 
     async def wait(self, key: str, now: float) -> float | None:
         since = datetime.fromtimestamp(now - self.window, UTC)
@@ -109,7 +114,8 @@ class DatabaseWindow:
 
     async def count(self, key: str, now: float) -> None:
         at = datetime.fromtimestamp(now, UTC)
-        async with self.database.transaction() as session:
+
+        async def counted(session: AsyncSession) -> None:
             session.add(RateEvent(bucket=self.bucket, client=key, at=at))
             await session.exec(
                 delete(RateEvent).where(
@@ -118,6 +124,8 @@ class DatabaseWindow:
                     col(RateEvent.at) <= at - timedelta(seconds=self.window),
                 )
             )
+
+        await self.commits.run(counted)
 
 
 def client_address(scope: Scope, trusted: Sequence[IPv4Network | IPv6Network]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -15,7 +16,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.codes import Channel
@@ -38,6 +39,16 @@ class Tally(SQLModel, table=True):
 
     case_id: str = Field(primary_key=True)
     count: int
+
+
+class Seen(SQLModel, table=True):
+    """What a use case applied, in the order its transactions committed."""
+
+    __tablename__ = "test_seen"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str
+    reason: str
 
 
 def assigned(case_id: UUID) -> CaseAssigned:
@@ -76,7 +87,7 @@ async def consumer_service(
         consumer_backoff_seconds=0.05,
         service_name="testsvc",
     )
-    runtime = ServiceRuntime(settings, ServiceSchema("testsvc", [Tally], None))
+    runtime = ServiceRuntime(settings, ServiceSchema("testsvc", [Tally, Seen], None))
     runtime.consume("test-consumer", CASE_EVENTS, {CaseAssigned: handler, CaseClosed: count_event})  # type: ignore[dict-item]
     async with runtime.running():
         yield runtime
@@ -163,6 +174,43 @@ async def test_a_type_the_consumer_does_not_handle_is_skipped_by_its_header_with
     finally:
         await dlq.stop()
     assert [r.value for r in dlq.records if r.key == str(case_id).encode()] == [b"{handled"]
+
+
+async def test_a_batch_is_one_transaction_and_a_poison_event_in_it_is_set_apart_keeping_the_order(
+    kafka_bootstrap: str, topics: Topics, database_url: str, producer: RawProducer
+) -> None:
+    case_id = uuid4()  # one case: one partition, one order to keep
+    transactions = itertools.count(1)
+    sessions: list[int] = []
+    poison_calls = 0
+
+    async def record(session: AsyncSession, _envelope: Envelope, payload: CaseAssigned) -> list[EventPayload]:
+        nonlocal poison_calls
+        sessions.append(session.info.setdefault("test_transaction", next(transactions)))
+        if payload.reason == "30":
+            poison_calls += 1
+            raise RuntimeError("no such department")
+        session.add(Seen(case_id=payload.subject(), reason=payload.reason))
+        return []
+
+    sent = [assigned(case_id).model_copy(update={"reason": str(n)}) for n in range(60)]
+    await producer.send_payloads(topics.case_events, sent)  # all waiting before the consumer starts
+    dlq = await TopicReader(kafka_bootstrap, topics.dlq(CASE_EVENTS)).start()
+    try:
+        async with consumer_service(kafka_bootstrap, topics, database_url, record, attempts=3) as runtime:
+            (letter,) = await dlq.wait_for_records(lambda r: r.key == str(case_id).encode())
+
+            async def applied() -> list[str]:
+                async with runtime.database.session() as session:
+                    rows = (await session.exec(select(Seen).order_by(col(Seen.id)))).all()
+                return [row.reason for row in rows] if len(rows) >= 59 else []
+
+            order = await eventually(applied, "the neighbours applied")
+    finally:
+        await dlq.stop()
+    assert order == [str(n) for n in range(60) if n != 30], "each neighbour once, in the order sent"
+    assert (poison_calls, letter.headers["x-dlq-attempts"]) == (3, "3")
+    assert len(set(sessions)) <= 10, f"{len(set(sessions))} transactions for 60 events: not batched"
 
 
 async def test_a_handler_that_keeps_failing_is_retried_then_dead_lettered(
