@@ -1,13 +1,26 @@
-"""Pipeline benchmark: POST → ``case.assigned`` → ``deadline.set``, against bare aiokafka.
+"""Pipeline benchmark: POST → ``case.assigned`` → ``deadline.set``, each figure beside a baseline
+measured in the same run, on the same machine and broker.
 
-    python -m bench.pipeline --n 500 --concurrency 20          # saturated: throughput
-    python -m bench.pipeline --n 50 --concurrency 1 --pause 0.5  # one at a time: unloaded latency
+    python -m bench.pipeline                          # every section below, SQLite
+    python -m bench.pipeline --postgres URL           # and the sustained run again on PostgreSQL
+    python -m bench.pipeline --only sustained --rate 300 --seconds 30
 
-Starts a local broker (or uses ``KAFKA_BOOTSTRAP_SERVERS``), the four services as processes with
-SQLite, posts N mailbox letters to intake with the given concurrency, and reads ``case-events`` until
-every letter is assigned and has a deadline. In the same run, on the same broker, the baseline
-sends the same payloads with a bare aiokafka producer (idempotent, acks=all) and reads them with a
-bare consumer. It prints throughput and p50/p95/p99 latency of both, and their ratio.
+Sections (``--only`` picks some):
+
+- ``sustained``: letters offered open-loop at ``--rate`` a second for ``--seconds``; the rate at which
+  they come out as ``deadline.set``, their latencies from each letter's due time, and the seconds
+  until every consumer group's lag is back to 0 once the last letter is answered. Baseline: the same
+  payloads at the same rate through a bare aiokafka producer (idempotent, ``acks=all``) and consumer.
+- ``latency``: the same at ``--latency-rate`` (default 100/s): p50/p95/p99 POST → ``deadline.set``.
+- ``intake``: intake alone (no other service running), closed loop with ``--concurrency`` requests in
+  flight, against a bare FastAPI endpoint that validates the same body and produces it to Kafka
+  (``bench/bare_intake.py``).
+- ``instances``: a second instance of routing and of tracking in the same groups, on the same
+  databases; every letter must come out assigned once and with one deadline — nothing lost or doubled.
+
+Services run as processes, as in production; each gets its own SQLite file (or, with ``--postgres``,
+its own PostgreSQL database, dropped afterwards). The load generator (`bench.load`) is open-loop and
+cheap, so it takes little of the cores the services need.
 """
 
 from __future__ import annotations
@@ -16,248 +29,369 @@ import argparse
 import asyncio
 import json
 import os
+import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.load import Follower, OpenLoop, Sent, letter, percentile, wait_for_no_lag
 from deploy.kafka.local import LocalKafka, create_topics, free_port
-from deploy.processes import start_services, stop_services
-from shared.events import decode_event
+from deploy.processes import ServiceProcess, start_services, stop_services
 from shared.topics import CASE_EVENTS, Topics
 
-
-def letter(i: int) -> dict[str, Any]:
-    return {
-        "mailbox": "civil-air-defence",
-        "category": "咨询",
-        "subject": f"人防工程使用咨询 {i}",
-        "body": "请问小区地下人防工程平时能否作为停车场使用？收费标准由谁制定？" * 3,
-        "contact": {"name": "张三丰", "phone": "13812345678"},
-        "publish_consent": i % 2 == 0,
-    }
+KINDS = ("case.assigned", "deadline.set")
+SERVICES = ("intake", "routing", "tracking", "publishing")
+MAILBOX_PATH = "/api/v1/mailbox-messages"
 
 
 @dataclass
-class Result:
+class Row:
+    """One line of a table: a throughput and latency percentiles (ms)."""
+
     name: str
-    n: int
-    seconds: float
-    latencies_ms: dict[str, list[float]]
+    throughput: float
+    latencies_ms: Sequence[float]
+    note: str = ""
+
+    def line(self) -> str:
+        p = [percentile(self.latencies_ms, q) for q in (50, 95, 99)]
+        return f"{self.name:<40}{self.throughput:>10.1f}{p[0]:>10.1f}{p[1]:>10.1f}{p[2]:>10.1f}  {self.note}"
+
+
+HEADER = f"{'':<40}{'per s':>10}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}"
+
+
+@dataclass
+class Installation:
+    bootstrap: str
+    topics: Topics
+    services: list[ServiceProcess]
+
+    @property
+    def intake(self) -> ServiceProcess:
+        return next(s for s in self.services if s.name == "intake")
+
+    async def groups(self) -> list[str]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        await admin.start()
+        try:
+            listed = await admin.list_consumer_groups()
+        finally:
+            await admin.close()
+        return sorted(group for group, *_ in listed if group.startswith(self.topics.prefix))
+
+
+@asynccontextmanager
+async def postgres_databases(admin_url: str | None, label: str) -> AsyncIterator[dict[str, str]]:
+    """A fresh PostgreSQL database per service (``*_DATABASE_URL``), dropped afterwards; none without a URL."""
+    if admin_url is None:
+        yield {}
+        return
+    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    names = {service: f"bench_{label}_{service}_{uuid.uuid4().hex[:6]}" for service in SERVICES}
+    try:
+        async with engine.connect() as conn:
+            for name in names.values():
+                await conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        base = admin_url.rsplit("/", 1)[0]
+        yield {f"{service.upper()}_DATABASE_URL": f"{base}/{name}" for service, name in names.items()}
+    finally:
+        async with engine.connect() as conn:
+            for name in names.values():
+                await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def installed(
+    bootstrap: str,
+    folder: Path,
+    *,
+    services: Sequence[str] = SERVICES,
+    postgres: str | None = None,
+    second_instances: Sequence[str] = (),
+) -> AsyncIterator[Installation]:
+    topics = Topics(f"bench{uuid.uuid4().hex[:6]}-")
+    await create_topics(bootstrap, topics)
+    async with postgres_databases(postgres, topics.prefix.strip("-")) as urls:
+        env = {"CIVIC_ENV": "test", "INTAKE_SUBMISSIONS_PER_CLIENT": "1000000000", **urls}
+
+        def start(names: Sequence[str], instance: str = "") -> list[ServiceProcess]:
+            return start_services(
+                bootstrap_servers=bootstrap,
+                data_dir=folder,
+                topic_prefix=topics.prefix,
+                ports={name: free_port() for name in names},
+                extra_env=env,
+                instance=instance,
+            )
+
+        running = start(services)
+        if second_instances:
+            running += start(second_instances, instance="2")
+        try:
+            await asyncio.gather(*(s.wait_healthy(timeout=120) for s in running))
+            yield Installation(bootstrap, topics, running)
+        finally:
+            stop_services(running)
+
+
+async def warm(installation: Installation, follower: Follower) -> None:
+    """One letter through the whole pipeline, so every consumer has joined before timing starts."""
+    loop = OpenLoop("127.0.0.1", installation.intake.port, MAILBOX_PATH)
+    (sent,) = await loop.run(1, 1, lambda _: letter(-1))
+    await loop.close()
+    if sent.status != 201 or not await follower.wait_for([sent.body["case_id"]], KINDS, timeout=120):
+        raise RuntimeError(f"the warm-up letter did not go through: {sent.status} {sent.body}")
+
+
+@dataclass
+class PipelineRun:
+    offered: int
+    accepted: int
+    refused: int
+    seconds_to_last: float
+    """From the first letter's due time to the last ``deadline.set``."""
+    latencies: dict[str, list[float]]
+    lost: int
+    doubled: int
+    lag_zero_after: float | None
+    """Seconds from the last answer until every group's lag is 0 (and every letter is through)."""
 
     @property
     def throughput(self) -> float:
-        return self.n / self.seconds
+        return self.accepted / self.seconds_to_last if self.seconds_to_last else 0.0
 
 
-def percentile(values: Sequence[float], p: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))
-    return ordered[index]
-
-
-KINDS = frozenset({"case.assigned", "deadline.set"})
-"""What the pipeline is timed to: the assignment and the reply deadline."""
-
-
-async def follow(
-    bootstrap: str, topic: str, wanted: dict[str, set[str]], seen: dict[tuple[str, str], float], total: int
-) -> None:
-    """Record when each (subject, type) first appears on ``topic``, until ``total`` wanted pairs are seen.
-
-    Every pair of a wanted type is recorded, whether or not its subject is wanted yet: a case's events
-    can reach the topic before its POST has answered and the case joined ``wanted``."""
-    kinds = {kind for kinds_of_case in wanted.values() for kind in kinds_of_case} or KINDS
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        group_id=f"bench-{uuid.uuid4().hex[:6]}",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
+async def run_pipeline(installation: Installation, rate: float, seconds: float) -> PipelineRun:
+    follower = Follower(installation.bootstrap, installation.topics.case_events, frozenset(KINDS))
+    await follower.start()
     try:
-        while sum(1 for subject, kind in seen if kind in wanted.get(subject, ())) < total:
-            batches = await consumer.getmany(timeout_ms=100)
-            now = time.perf_counter()
-            for records in batches.values():
-                for record in records:
-                    envelope, _ = decode_event(record.value)
-                    if envelope.type in kinds:
-                        seen.setdefault((envelope.subject, envelope.type), now)
+        await warm(installation, follower)
+        loop = OpenLoop("127.0.0.1", installation.intake.port, MAILBOX_PATH)
+        sent = await loop.run(rate, seconds, letter)
+        await loop.close()
+        answered = time.perf_counter()
+        accepted = [s for s in sent if s.status == 201]
+        cases = [s.body["case_id"] for s in accepted]
+        await follower.wait_for(cases, KINDS, timeout=max(120.0, 4 * seconds))
+        through = time.perf_counter() - answered
+        lag_zero = await wait_for_no_lag(installation.bootstrap, await installation.groups(), timeout=120)
     finally:
-        await consumer.stop()
-
-
-async def run_pipeline(bootstrap: str, n: int, concurrency: int, pause: float, data_dir: Path) -> Result:
-    topics = Topics(f"bench{uuid.uuid4().hex[:6]}-")
-    await create_topics(bootstrap, topics)
-    ports = {name: free_port() for name in ("intake", "routing", "tracking", "publishing")}
-    services = start_services(
-        bootstrap_servers=bootstrap,
-        data_dir=data_dir,
-        ports=ports,
-        topic_prefix=topics.prefix,
-        extra_env={"CIVIC_ENV": "test", "INTAKE_SUBMISSIONS_PER_CLIENT": "1000000"},
+        await follower.stop()
+    seen = follower.seen
+    ends = [seen[(case, "deadline.set")] for case in cases if (case, "deadline.set") in seen]
+    return PipelineRun(
+        offered=len(sent),
+        accepted=len(accepted),
+        refused=len(sent) - len(accepted),
+        seconds_to_last=(max(ends) - sent[0].due) if ends else 0.0,
+        latencies={
+            kind: [
+                (seen[(s.body["case_id"], kind)] - s.due) * 1000
+                for s in accepted
+                if (s.body["case_id"], kind) in seen
+            ]
+            for kind in KINDS
+        },
+        lost=sum(1 for case in cases for kind in KINDS if (case, kind) not in seen),
+        doubled=sum(1 for case in cases for kind in KINDS if follower.counts.get((case, kind), 0) > 1),
+        lag_zero_after=None if lag_zero is None else through + lag_zero,
     )
-    try:
-        await asyncio.gather(*(s.wait_healthy(timeout=120) for s in services))
-        intake = services[0].url
-        sent: dict[str, float] = {}
-        wanted: dict[str, set[str]] = {}
-        seen: dict[tuple[str, str], float] = {}
-        semaphore = asyncio.Semaphore(concurrency)
-        limits = httpx.Limits(max_connections=concurrency)
-        async with httpx.AsyncClient(timeout=60, limits=limits) as client:
-            # One letter first so the consumers have joined before timing starts.
-            warm = (await client.post(f"{intake}/api/v1/mailbox-messages", json=letter(-1))).json()["case_id"]
-            await follow(bootstrap, topics.case_events, {warm: {"deadline.set"}}, {}, 1)
-            follower = asyncio.create_task(follow(bootstrap, topics.case_events, wanted, seen, 2 * n))
-
-            async def post(i: int) -> None:
-                async with semaphore:
-                    started = time.perf_counter()
-                    response = await client.post(f"{intake}/api/v1/mailbox-messages", json=letter(i))
-                    response.raise_for_status()
-                    case_id = response.json()["case_id"]
-                    sent[case_id] = started
-                    wanted[case_id] = set(KINDS)
-                    await asyncio.sleep(pause)
-
-            begin = time.perf_counter()
-            await asyncio.gather(*(post(i) for i in range(n)))
-            await asyncio.wait_for(follower, timeout=600)
-        end = max(seen.values())
-        return Result(
-            "civic pipeline",
-            n,
-            end - begin,
-            {
-                kind: [(seen[(case_id, kind)] - started) * 1000 for case_id, started in sent.items()]
-                for kind in ("case.assigned", "deadline.set")
-            },
-        )
-    finally:
-        stop_services(services)
 
 
-async def run_baseline(bootstrap: str, n: int, concurrency: int, pause: float) -> Result:
-    """The same payloads through bare aiokafka: produce (idempotent, acks=all) and consume."""
+async def run_kafka_baseline(bootstrap: str, rate: float, seconds: float) -> Row:
+    """The same payloads, at the same open-loop rate, through bare aiokafka: the cost of Kafka alone."""
     topic = f"bench-baseline-{uuid.uuid4().hex[:6]}"
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     await admin.create_topics([NewTopic(topic, CASE_EVENTS.partitions, 1)])
     await admin.close()
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
-    await producer.start()
-    sent: dict[str, float] = {}
-    received: dict[str, float] = {}
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
         group_id=f"bench-{uuid.uuid4().hex[:6]}",
+        auto_offset_reset="earliest",
     )
+    await producer.start()
     await consumer.start()
-    await producer.send_and_wait(topic, b"{}", key=b"warm")
-    while not await consumer.getmany(timeout_ms=200):
-        pass
+    received: dict[bytes, float] = {}
+    count = int(rate * seconds)
 
     async def consume() -> None:
-        while len(received) < n:
+        while len(received) < count:
             batches = await consumer.getmany(timeout_ms=100)
             now = time.perf_counter()
             for records in batches.values():
                 for record in records:
-                    key = record.key.decode()
-                    if key in sent or key.startswith("case-"):
-                        received.setdefault(key, now)
-
-    semaphore = asyncio.Semaphore(concurrency)
-
-    async def produce(i: int) -> None:
-        async with semaphore:
-            key = f"case-{i}"
-            sent[key] = time.perf_counter()
-            await producer.send_and_wait(
-                topic, json.dumps(letter(i), ensure_ascii=False).encode(), key=key.encode()
-            )
-            await asyncio.sleep(pause)
+                    if record.key is not None:
+                        received.setdefault(record.key, now)
 
     try:
         reader = asyncio.create_task(consume())
-        begin = time.perf_counter()
-        await asyncio.gather(*(produce(i) for i in range(n)))
-        await asyncio.wait_for(reader, timeout=300)
-        end = max(received.values())
+        start = time.perf_counter() + 0.05
+        due = [start + i / rate for i in range(count)]
+        tasks = []
+        for i, when in enumerate(due):
+            if (delay := when - time.perf_counter()) > 0:
+                await asyncio.sleep(delay)
+            value = json.dumps(letter(i), ensure_ascii=False).encode()
+            tasks.append(asyncio.create_task(producer.send_and_wait(topic, value, key=str(i).encode())))
+        await asyncio.gather(*tasks)
+        await asyncio.wait_for(reader, timeout=120)
     finally:
         await producer.stop()
         await consumer.stop()
-    latencies = [(received[key] - started) * 1000 for key, started in sent.items()]
-    return Result("bare aiokafka", n, end - begin, {"consumed": latencies})
+    latencies = [(received[str(i).encode()] - when) * 1000 for i, when in enumerate(due)]
+    return Row(
+        "baseline: bare aiokafka produce → consume", count / (max(received.values()) - due[0]), latencies
+    )
 
 
-def report(pipeline: Result, baseline: Result, concurrency: int, pause: float) -> str:
+async def closed_loop(port: int, seconds: float, concurrency: int) -> Row:
+    """``concurrency`` requests always in flight for ``seconds``: the most the endpoint answers."""
+    loop = OpenLoop("127.0.0.1", port, MAILBOX_PATH, max_connections=concurrency)
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    stop = time.perf_counter() + seconds
+
+    async def worker(w: int) -> None:
+        i = 0
+        while time.perf_counter() < stop:
+            sent = Sent(due=time.perf_counter())
+            await loop.post_one(sent, json.dumps(letter(w * 1_000_000 + i), ensure_ascii=False).encode())
+            statuses[sent.status] = statuses.get(sent.status, 0) + 1
+            latencies.append((sent.answered - sent.due) * 1000)
+            i += 1
+
+    begin = time.perf_counter()
+    await asyncio.gather(*(worker(w) for w in range(concurrency)))
+    elapsed = time.perf_counter() - begin
+    await loop.close()
+    ok = statuses.get(201, 0)
+    return Row("", ok / elapsed, latencies, note=f"answers {dict(sorted(statuses.items()))}")
+
+
+async def section_intake(bootstrap: str, folder: Path, seconds: float, concurrency: int) -> list[str]:
+    async with installed(bootstrap, folder / "intake-alone", services=("intake",)) as installation:
+        civic = await closed_loop(installation.intake.port, seconds, concurrency)
+    port = free_port()
+    bare = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "bench.bare_intake", "--port", str(port), "--bootstrap", bootstrap),
+        *("--topic", f"bench-bare-{uuid.uuid4().hex[:6]}"),
+        start_new_session=True,
+    )
+    try:
+        await ServiceProcess("bare", port, {}, folder / "bare.log").wait_healthy(timeout=60)
+        baseline = await closed_loop(port, seconds, concurrency)
+    finally:
+        bare.terminate()
+        await bare.wait()
+    civic.name, baseline.name = "intake (outbox, durable commit)", "baseline: bare FastAPI → Kafka"
+    return [
+        f"intake alone, closed loop, {concurrency} in flight, {seconds:.0f} s",
+        HEADER,
+        civic.line(),
+        baseline.line(),
+        f"intake / bare endpoint: {100 * civic.throughput / baseline.throughput:.0f} %",
+    ]
+
+
+def pipeline_lines(title: str, run: PipelineRun, baseline: Row | None) -> list[str]:
     rows = [
-        f"N={pipeline.n} concurrency={concurrency} pause={pause}s",
-        "",
-        f"{'':<34}{'throughput/s':>13}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}",
+        Row("civic POST → case.assigned", run.throughput, run.latencies["case.assigned"]),
+        Row("civic POST → deadline.set", run.throughput, run.latencies["deadline.set"]),
     ]
-    for name, result, kind in (
-        ("civic POST → case.assigned", pipeline, "case.assigned"),
-        ("civic POST → deadline.set", pipeline, "deadline.set"),
-        ("baseline produce → consume", baseline, "consumed"),
-    ):
-        values = result.latencies_ms[kind]
-        rows.append(
-            f"{name:<34}{result.throughput:>13.1f}{percentile(values, 50):>10.1f}"
-            f"{percentile(values, 95):>10.1f}{percentile(values, 99):>10.1f}"
+    lines = [title, HEADER, *(row.line() for row in rows)]
+    if baseline is not None:
+        lines.append(baseline.line())
+        lines.append(
+            f"ratio baseline/civic throughput: {baseline.throughput / max(run.throughput, 1e-9):.1f}×"
         )
-    base_p50 = percentile(baseline.latencies_ms["consumed"], 50)
-    rows += [
-        "",
-        f"ratio baseline/civic throughput: {baseline.throughput / pipeline.throughput:.1f}×",
-        f"ratio civic/baseline p50 latency: to case.assigned "
-        f"{percentile(pipeline.latencies_ms['case.assigned'], 50) / base_p50:.1f}×, to deadline.set "
-        f"{percentile(pipeline.latencies_ms['deadline.set'], 50) / base_p50:.1f}×",
-    ]
-    return "\n".join(rows)
+    lag = "not within 120 s" if run.lag_zero_after is None else f"{run.lag_zero_after:.1f} s"
+    lines.append(
+        f"offered {run.offered}, accepted {run.accepted}, refused {run.refused}, lost {run.lost}, "
+        f"doubled {run.doubled}; every group's lag 0 after the last answer: {lag}"
+    )
+    return lines
 
 
-async def main_async(n: int, concurrency: int, pause: float) -> None:
+async def main_async(args: argparse.Namespace) -> None:
+    sections = set(args.only.split(",")) if args.only else {"sustained", "latency", "intake", "instances"}
+    postgres = args.postgres or os.environ.get("BENCH_POSTGRES_URL")
+    out: list[str] = []
     with tempfile.TemporaryDirectory(prefix="civic-bench-") as tmp:
+        folder = Path(tmp)
         broker: LocalKafka | None = None
         bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
         if not bootstrap:
-            broker = LocalKafka(Path(tmp) / "kafka")
+            broker = LocalKafka(folder / "kafka")
             broker.start()
             await broker.wait_ready()
             bootstrap = broker.bootstrap_servers
         try:
-            pipeline = await run_pipeline(bootstrap, n, concurrency, pause, Path(tmp) / "services")
-            baseline = await run_baseline(bootstrap, n, concurrency, pause)
+            if "sustained" in sections:
+                async with installed(bootstrap, folder / "sustained") as installation:
+                    run = await run_pipeline(installation, args.rate, args.seconds)
+                baseline = await run_kafka_baseline(bootstrap, args.rate, args.seconds)
+                out += pipeline_lines(
+                    f"sustained: {args.rate:g}/s offered for {args.seconds:g} s, SQLite", run, baseline
+                )
+                if postgres:
+                    async with installed(
+                        bootstrap, folder / "sustained-pg", postgres=postgres
+                    ) as installation:
+                        run = await run_pipeline(installation, args.rate, args.seconds)
+                    out += ["", *pipeline_lines("sustained: the same on PostgreSQL", run, baseline)]
+                out.append("")
+            if "latency" in sections:
+                async with installed(bootstrap, folder / "latency") as installation:
+                    run = await run_pipeline(installation, args.latency_rate, args.latency_seconds)
+                baseline = await run_kafka_baseline(bootstrap, args.latency_rate, args.latency_seconds)
+                title = f"latency: {args.latency_rate:g}/s open loop for {args.latency_seconds:g} s, from each due time"
+                out += [*pipeline_lines(title, run, baseline), ""]
+            if "intake" in sections:
+                out += [*await section_intake(bootstrap, folder, args.intake_seconds, args.concurrency), ""]
+            if "instances" in sections:
+                async with installed(
+                    bootstrap, folder / "instances", second_instances=("routing", "tracking")
+                ) as installation:
+                    run = await run_pipeline(installation, args.instances_rate, args.instances_seconds)
+                title = (
+                    f"two instances of routing and of tracking: {args.instances_rate:g}/s for "
+                    f"{args.instances_seconds:g} s"
+                )
+                out += [*pipeline_lines(title, run, None), ""]
         finally:
             if broker is not None:
                 broker.stop()
-    print(report(pipeline, baseline, concurrency, pause))
+    print("\n".join(out))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--n", type=int, default=500)
-    parser.add_argument("--concurrency", type=int, default=20)
-    parser.add_argument("--pause", type=float, default=0.0, help="seconds each worker waits between items")
-    args = parser.parse_args()
-    asyncio.run(main_async(args.n, args.concurrency, args.pause))
+    parser.add_argument("--only", default="", help="comma-separated: sustained,latency,intake,instances")
+    parser.add_argument("--rate", type=float, default=500.0, help="letters offered a second (sustained)")
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--latency-rate", type=float, default=100.0)
+    parser.add_argument("--latency-seconds", type=float, default=30.0)
+    parser.add_argument("--intake-seconds", type=float, default=20.0)
+    parser.add_argument("--concurrency", type=int, default=32, help="requests in flight (intake alone)")
+    parser.add_argument("--instances-rate", type=float, default=100.0)
+    parser.add_argument("--instances-seconds", type=float, default=30.0)
+    parser.add_argument("--postgres", default=None, help="admin URL (postgresql+asyncpg://…/postgres)")
+    asyncio.run(main_async(parser.parse_args()))
 
 
 if __name__ == "__main__":

@@ -67,6 +67,10 @@ def _row_values(record: YearCalendar, revision: int) -> dict[str, Any]:
     }
 
 
+_CHECKED = "civic_calendar_checked"
+"""``session.info`` key: the `LiveCalendar` that already asked for the revision in this transaction."""
+
+
 async def seed_calendar(session: AsyncSession) -> int:
     """Store each year the package knows that has no row yet; the number of years added."""
     added = 0
@@ -85,6 +89,7 @@ async def store_year(session: AsyncSession, record: YearCalendar) -> tuple[YearC
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         await xact_lock(session, "civic-calendar-revision")  # SQLite's unit of work is locked already
     revision = await current_revision(session) + 1
+    session.info.pop(_CHECKED, None)  # the next refresh in this transaction sees the new revision
     row = await session.get(CalendarYear, record.year)
     previous = row.to_record() if row is not None else None
     values = _row_values(record, revision)
@@ -125,7 +130,11 @@ class LiveCalendar:
         return self._revision
 
     async def refresh(self, session: AsyncSession) -> bool:
-        """Reload if the stored calendar moved since the last load; True when it did."""
+        """Reload if the stored calendar moved since the last load; True when it did. Asked once per
+        transaction (a consumer's batch shares one) unless the transaction stores a year itself."""
+        if session.info.get(_CHECKED) is self:
+            return False
+        session.info[_CHECKED] = self
         revision = await current_revision(session)
         if revision == self._revision:
             return False

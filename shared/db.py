@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, DateTime, Table, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -34,9 +34,12 @@ __all__ = [
     "checkpoint_after_commit",
     "insert_ignoring_duplicates",
     "insert_new",
+    "per_transaction",
 ]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # aiosqlite logs every statement with its values at DEBUG: citizens' letters, names and numbers.
 logging.getLogger("aiosqlite").setLevel(logging.INFO)
@@ -44,6 +47,8 @@ logging.getLogger("aiosqlite").setLevel(logging.INFO)
 AFTER_COMMIT = "civic_after_commit"
 """``session.info`` key: async callables given the :class:`Database`, run once the transaction committed
 (best effort: a failure is logged, the commit stands)."""
+PER_TRANSACTION = "civic_per_transaction"
+"""``session.info`` key: what `per_transaction` loaded in this session's transaction."""
 BEFORE_COMMIT = "civic_before_commit"
 """``session.info`` key: async callables run, in order, just before :meth:`Database.transaction` commits
 (the outbox writes its rows there, so their ids follow commit order)."""
@@ -176,6 +181,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     # An erased value must not linger in the file's free space (the write-ahead log: `checkpoint`).
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+async def per_transaction(session: AsyncSession, key: str, load: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """``load(session)`` once per transaction, kept in the session for the rest of it: reference data
+    (rules, departments) read once for a consumer's whole batch, and always as the transaction sees it.
+    What is kept must not be ORM rows (a batch clears the session between events): plain values."""
+    cache: dict[str, Any] = session.info.setdefault(PER_TRANSACTION, {})
+    if key not in cache:
+        cache[key] = await load(session)
+    value: T = cache[key]
+    return value
 
 
 def checkpoint_after_commit(session: AsyncSession) -> None:

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
@@ -45,6 +46,7 @@ from shared.auth import Principal
 from shared.codes import ApplicantType, Channel, ReceivedVia, Role
 from shared.dates import local_date
 from shared.dates import today as shanghai_today
+from shared.db import Database
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.events import (
     CaseRated,
@@ -68,12 +70,22 @@ IDEMPOTENCY_RETENTION = timedelta(hours=24)
 # --- reading ----------------------------------------------------------------------------------
 
 
+_MAILBOXES: WeakKeyDictionary[Database, list[MailboxPublic]] = WeakKeyDictionary()
+"""The mailboxes of each database, read once: they are seed data, fixed while the service runs."""
+
+
 async def list_mailboxes(runtime: ServiceRuntime) -> list[MailboxPublic]:
+    cached = _MAILBOXES.get(runtime.database)
+    if cached is not None:
+        return cached
     async with runtime.database.session() as session:
         rows = (await session.exec(select(Mailbox).order_by(col(Mailbox.position)))).all()
-    return [
+    mailboxes = [
         MailboxPublic(id=m.id, name=m.name, description=m.description, categories=m.categories) for m in rows
     ]
+    if mailboxes:  # not before the seed
+        _MAILBOXES[runtime.database] = mailboxes
+    return mailboxes
 
 
 async def seed_mailboxes(runtime: ServiceRuntime, mailboxes: list[dict[str, Any]]) -> None:
@@ -203,8 +215,7 @@ async def submit_mailbox_message(
     principal: Principal | None = None,
 ) -> Receipt:
     registered = registration(principal, request.received_via, request.received_at)
-    async with runtime.database.session() as session:
-        mailbox = await session.get(Mailbox, request.mailbox)
+    mailbox = next((m for m in await list_mailboxes(runtime) if m.id == request.mailbox), None)
     if mailbox is None:
         raise InvalidInput("mailbox", f"unknown mailbox {request.mailbox!r}; see GET /api/v1/mailboxes")
     if request.category not in mailbox.categories:

@@ -76,7 +76,11 @@ def consumers(
 def create_app(settings: RoutingSettings) -> FastAPI:
     keyring = Keyring(settings.case_key_secret)
     runtime = ServiceRuntime(settings, SCHEMA, projector=project, keyring=keyring)
-    clusters = ClusterIndex(settings.similarity_threshold)
+    clusters = ClusterIndex(
+        settings.similarity_threshold,
+        max_candidates=settings.similarity_max_candidates,
+        max_cases=settings.similarity_max_cases,
+    )
     office = Office(
         calendar=LiveCalendar(),
         triage_department=settings.triage_department,

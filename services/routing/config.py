@@ -35,3 +35,9 @@ class RoutingSettings(ServiceSettings):
     similarity_threshold: float = Field(
         default=0.52, gt=0, le=1, description="Character-bigram Jaccard at which submissions are similar."
     )
+    similarity_max_candidates: int = Field(
+        default=500, ge=1, description="Most earlier cases a new case is compared with."
+    )
+    similarity_max_cases: int = Field(
+        default=50_000, ge=1, description="How many of the most recent cases new ones are compared with."
+    )

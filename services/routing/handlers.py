@@ -27,6 +27,7 @@ from services.routing.similarity import ClusterIndex
 from shared.auth import Principal
 from shared.codes import Channel, Role
 from shared.dates import local_date
+from shared.db import per_transaction
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.events import (
     CaseAssigned,
@@ -107,6 +108,20 @@ async def case_detail(runtime: ServiceRuntime, case_id: UUID, principal: Princip
 
 
 async def load_rules(session: AsyncSession) -> list[Rule]:
+    """The routing rules as the transaction sees them, read once for all its events."""
+    return await per_transaction(session, "routing_rules", _read_rules)
+
+
+async def department_names(session: AsyncSession) -> dict[str, str]:
+    """Every department's name by id, read once per transaction."""
+
+    async def read(session: AsyncSession) -> dict[str, str]:
+        return {row.id: row.name for row in (await session.exec(select(Department))).all()}
+
+    return await per_transaction(session, "routing_departments", read)
+
+
+async def _read_rules(session: AsyncSession) -> list[Rule]:
     return [
         Rule(
             id=r.id,
@@ -158,15 +173,15 @@ async def on_submission_received(
     await project(session, envelope, payload)
     rules = await load_rules(session)
     assignment = assign(facts_of(payload), rules, triage_department=triage_department)
-    department = await session.get(Department, assignment.department)
-    if department is None:
+    department_name = (await department_names(session)).get(assignment.department)
+    if department_name is None:
         raise LookupError(f"rule {assignment.rule_id} names unknown department {assignment.department}")
     return [
         CaseAssigned(
             case_id=payload.case_id,
             channel=payload.channel,
-            department_id=department.id,
-            department_name=department.name,
+            department_id=assignment.department,
+            department_name=department_name,
             rule_id=assignment.rule_id,
             reason=assignment.reason,
             assigned_on=local_date(envelope.time),

@@ -28,20 +28,39 @@ same cases in the same order (a Kafka partition after a restart) gives the same 
 the cluster of its single most similar case, so clusters never merge; the earliest case wins a tie.
 
 Candidate lookup: an inverted index maps each shingle to the cases that contain it, and ``add``
-scores only the cases sharing at least one shingle with the new one. This is exact, not an
-approximation: a case sharing no shingle has similarity 0, below any threshold the index accepts.
-``ClusterIndex.scored_last`` counts the candidates the last ``add`` scored.
+scores only the cases sharing at least one shingle with the new one (a case sharing none has
+similarity 0, below any threshold the index accepts). ``ClusterIndex.scored_last`` counts the
+candidates the last ``add`` scored.
+
+Bounds, so that a case costs the same on the millionth day as on the first: ``add`` scores at most
+``max_candidates`` cases sharing a shingle (all of them while they are fewer; past that, those found
+first through the rarest shingles, newest first), and the index keeps the words of the
+``max_cases`` most recent cases only (older ones keep their cluster; no new case is compared with
+them). Citizens write about a matter while it is current: a letter about this week's siren test
+finds the recent ones, and a template-like matter (hundreds of letters in the same words) still
+costs ``max_candidates`` comparisons, not one per letter ever received.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 from shared.textsim import jaccard, ngrams, normalise
 
-__all__ = ["DEFAULT_THRESHOLD", "ClusterIndex", "Submission", "shingles", "similarity"]
+__all__ = [
+    "DEFAULT_MAX_CANDIDATES",
+    "DEFAULT_MAX_CASES",
+    "DEFAULT_THRESHOLD",
+    "ClusterIndex",
+    "Submission",
+    "shingles",
+    "similarity",
+]
 
 DEFAULT_THRESHOLD = 0.52
+DEFAULT_MAX_CANDIDATES = 500
+DEFAULT_MAX_CASES = 50_000
 
 
 def shingles(text: str, n: int = 2) -> frozenset[str]:
@@ -72,21 +91,35 @@ class ClusterIndex:
     clusters differently when cases are replayed in another order.
     """
 
-    def __init__(self, threshold: float = DEFAULT_THRESHOLD, n: int = 2) -> None:
+    def __init__(
+        self,
+        threshold: float = DEFAULT_THRESHOLD,
+        n: int = 2,
+        *,
+        max_candidates: int = DEFAULT_MAX_CANDIDATES,
+        max_cases: int = DEFAULT_MAX_CASES,
+    ) -> None:
         if not 0.0 < threshold <= 1.0:
             # At 0 every case would match every other, which the inverted index cannot see.
             raise ValueError(f"threshold must be in (0, 1], not {threshold}")
         if n < 1:
             raise ValueError(f"n must be at least 1, not {n}")
+        if max_candidates < 1 or max_cases < 1:
+            raise ValueError("max_candidates and max_cases must be at least 1")
         self.threshold = threshold
         self.n = n
+        self.max_candidates = max_candidates
+        self.max_cases = max_cases
         # How many stored cases the last add scored (those sharing a shingle with it); for tests and tuning.
         self.scored_last = 0
         self._shingles: dict[str, frozenset[str]] = {}
         self._arrival: dict[str, int] = {}
         self._cluster_of: dict[str, str] = {}
         self._members: dict[str, list[str]] = {}
-        self._postings: dict[str, list[str]] = {}
+        self._postings: dict[str, deque[str]] = {}
+        """Each shingle's cases, oldest first (arrival order)."""
+        self._worded: deque[str] = deque()
+        """The cases whose words the index keeps, oldest first."""
 
     def add(self, case_id: str, text: str) -> str:
         """Adds a case and returns its cluster id.
@@ -112,8 +145,21 @@ class ClusterIndex:
         self._cluster_of[case_id] = cluster_id
         self._members.setdefault(cluster_id, []).append(case_id)
         for gram in grams:
-            self._postings.setdefault(gram, []).append(case_id)
+            self._postings.setdefault(gram, deque()).append(case_id)
+        self._worded.append(case_id)
+        while len(self._worded) > self.max_cases:
+            self._forget_oldest()
         return cluster_id
+
+    def _forget_oldest(self) -> None:
+        oldest = self._worded.popleft()
+        for gram in self._shingles.get(oldest, frozenset()):
+            postings = self._postings[gram]
+            if postings and postings[0] == oldest:  # arrival order: the oldest is first
+                postings.popleft()
+            if not postings:
+                del self._postings[gram]
+        self._shingles[oldest] = frozenset()
 
     def forget_text(self, case_id: str) -> None:
         """Drop what the index knows of a case's words (its personal data was erased); the case stays
@@ -132,8 +178,21 @@ class ClusterIndex:
     def cluster_of(self, case_id: str) -> str | None:
         return self._cluster_of.get(case_id)
 
+    def _candidates(self, grams: frozenset[str]) -> set[str]:
+        """The cases sharing a shingle with ``grams`` — all of them while they are at most
+        ``max_candidates``; past that, the first ``max_candidates`` found going through the rarest
+        shingles first (the telling ones), each from its newest case."""
+        found: set[str] = set()
+        postings = sorted((p for gram in grams if (p := self._postings.get(gram))), key=len)
+        for cases in postings:
+            for case_id in reversed(cases):
+                found.add(case_id)
+                if len(found) >= self.max_candidates:
+                    return found
+        return found
+
     def _nearest_cluster(self, grams: frozenset[str]) -> str | None:
-        candidates = {case_id for gram in grams for case_id in self._postings.get(gram, ())}
+        candidates = self._candidates(grams)
         self.scored_last = len(candidates)
         best: str | None = None
         best_score = 0.0

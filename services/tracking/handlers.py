@@ -673,56 +673,71 @@ def clocks_to_card(on: date) -> SelectOfScalar[Clock]:
     return clocks_due_by(on).with_for_update()
 
 
-async def raise_alarms(runtime: ServiceRuntime, calendar: Calendar, *, on: date) -> int:
+ALARM_CHUNK = 500
+"""Clocks carded per transaction: a due check over many clocks never holds the writer for long."""
+
+
+async def raise_alarms(
+    runtime: ServiceRuntime, calendar: Calendar, *, on: date, chunk: int = ALARM_CHUNK
+) -> int:
     """Send each yellow and red card that is due on ``on``, exactly once per clock and due date.
 
     A window (the supplement notice, the return) that runs out is stopped, without a card: it is
-    announced as ``deadline.lapsed``. The number of cards sent is returned.
+    announced as ``deadline.lapsed``. The clocks are taken ``chunk`` at a time in id order, each chunk
+    in a transaction of its own (a reply meanwhile waits for one chunk, not for the whole check). The
+    number of cards sent is returned.
     """
-    sent = 0
-    async with runtime.unit_of_work() as session:
-        if isinstance(calendar, LiveCalendar):
-            await calendar.refresh(session)
-        due_soon = (await session.exec(clocks_to_card(on))).all()
-        for clock in due_soon:
-            kind = alarm_due(calendar, clock.due_date, on)
-            if kind is None or (kind == "warning" and clock.state == ClockState.BREACHED):
-                continue
-            lapsed = kind == "breached" and ClockKind(clock.kind) in WINDOWS
-            first_time = await insert_ignoring_duplicates(
-                session,
-                ALARM_TABLE,
-                {
-                    "case_id": clock.case_id,
-                    "clock": clock.kind,
-                    "kind": "lapsed" if lapsed else kind,
-                    "due_date": clock.due_date,
-                    "sent_at": datetime.now(UTC),
-                },
-            )
-            if not first_time:  # sent before (another instance, or before a replay): keep the state in step
-                if lapsed:
-                    clock.state, clock.stopped_on = ClockState.STOPPED.value, clock.due_date
-                elif clock.state == ClockState.RUNNING and kind == "breached":
-                    clock.state = ClockState.BREACHED.value
-                session.add(clock)
-                continue
-            # The events do the rest (`services.tracking.projection`): a lapse stops the window on its
-            # due date, a red card marks the clock breached — here, and in a replay of the log.
-            event_type = (
-                DeadlineLapsed if lapsed else DeadlineBreached if kind == "breached" else DeadlineWarning
-            )
-            await runtime.emit(
-                session,
-                [
-                    event_type(
-                        case_id=UUID(clock.case_id), clock=ClockKind(clock.kind), due_date=clock.due_date
-                    )
-                ],
-            )
-            if not lapsed:  # a lapse is no card
-                sent += 1
-    return sent
+    sent, after = 0, 0
+    while True:
+        async with runtime.unit_of_work() as session:
+            if isinstance(calendar, LiveCalendar):
+                await calendar.refresh(session)
+            clocks = (
+                await session.exec(
+                    clocks_to_card(on).where(col(Clock.id) > after).order_by(col(Clock.id)).limit(chunk)
+                )
+            ).all()
+            for clock in clocks:
+                sent += await _card(runtime, session, calendar, clock, on)
+        if len(clocks) < chunk:
+            return sent
+        after = clocks[-1].id or 0
+
+
+async def _card(
+    runtime: ServiceRuntime, session: AsyncSession, calendar: Calendar, clock: Clock, on: date
+) -> int:
+    """The card ``clock`` is due on ``on``, if any and not sent before; 1 when a card was sent."""
+    kind = alarm_due(calendar, clock.due_date, on)
+    if kind is None or (kind == "warning" and clock.state == ClockState.BREACHED):
+        return 0
+    lapsed = kind == "breached" and ClockKind(clock.kind) in WINDOWS
+    first_time = await insert_ignoring_duplicates(
+        session,
+        ALARM_TABLE,
+        {
+            "case_id": clock.case_id,
+            "clock": clock.kind,
+            "kind": "lapsed" if lapsed else kind,
+            "due_date": clock.due_date,
+            "sent_at": datetime.now(UTC),
+        },
+    )
+    if not first_time:  # sent before (another instance, or before a replay): keep the state in step
+        if lapsed:
+            clock.state, clock.stopped_on = ClockState.STOPPED.value, clock.due_date
+        elif clock.state == ClockState.RUNNING and kind == "breached":
+            clock.state = ClockState.BREACHED.value
+        session.add(clock)
+        return 0
+    # The events do the rest (`services.tracking.projection`): a lapse stops the window on its
+    # due date, a red card marks the clock breached — here, and in a replay of the log.
+    event_type = DeadlineLapsed if lapsed else DeadlineBreached if kind == "breached" else DeadlineWarning
+    await runtime.emit(
+        session,
+        [event_type(case_id=UUID(clock.case_id), clock=ClockKind(clock.kind), due_date=clock.due_date)],
+    )
+    return 0 if lapsed else 1  # a lapse is no card
 
 
 async def watch_deadlines(runtime: ServiceRuntime, calendar: Calendar, every_seconds: float) -> None:

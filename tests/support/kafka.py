@@ -118,6 +118,7 @@ class TopicReader:
 
 class RawProducer:
     def __init__(self, bootstrap_servers: str) -> None:
+        self.bootstrap_servers = bootstrap_servers
         self._producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, enable_idempotence=True)
 
     async def start(self) -> RawProducer:

@@ -17,6 +17,7 @@ from shared.topics import Topics
 from tests.support.kafka import RawProducer
 from tests.support.polling import eventually
 from tests.support.services import bearer
+from tests.support.state import lag
 
 __all__ = [
     "ADMIN",
@@ -127,6 +128,12 @@ async def publish_adoption_report(
     """The comments arrive, the consultation closes, the decisions arrive, the report is compiled and
     approved by three reviewers; the review item as the last approval left it."""
     await producer.send_payloads(topics.case_events, comments)
+    # Publishing has them all before the close: a report compiled earlier would leave them out.
+
+    async def comments_in() -> bool:
+        return await lag(producer.bootstrap_servers, f"{topics.prefix}publishing", topics.case_events) == 0
+
+    await eventually(comments_in, "publishing to take in every comment")
     await close_consultation(client, consultation_id)
     await producer.send_payloads(topics.case_events, decisions)
     review = await compiled_report(client, consultation_id, what)

@@ -333,3 +333,31 @@ def test_an_erased_case_keeps_its_cluster_and_no_later_case_is_compared_with_its
     assert index.members(first) == ["a", "b"], "the cluster stays as it was decided"
     assert index.add("c", "小区人防车位出租收费标准是多少") == "c", "nothing left to match"
     assert index.scored_last == 0
+
+
+def test_a_new_case_is_compared_with_at_most_max_candidates_cases_however_many_share_its_words() -> None:
+    index = ClusterIndex(max_candidates=10)
+    letter = "请问小区地下人防工程平时能否作为停车场使用？收费标准由谁制定？"
+    for number in range(300):
+        index.add(f"c{number}", f"{letter}（第{number}封）")
+    assert index.add("late", f"{letter}（迟到的一封）") == "c0", "it joins the matter's cluster"
+    assert index.scored_last == 10
+
+
+def test_the_candidates_found_first_are_those_sharing_its_rarest_words() -> None:
+    index = ClusterIndex(max_candidates=5)
+    index.add("rare", "人防工程渗水严重请尽快维修防空警报")
+    for number in range(50):  # newer, and sharing only the common words
+        index.add(f"common{number}", f"防空警报试鸣通知第{number}期")
+    assert index.add("again", "人防工程渗水严重请尽快维修防空警报") == "rare"
+    assert index.scored_last == 5
+
+
+def test_only_the_most_recent_cases_keep_their_words_and_older_ones_keep_their_cluster() -> None:
+    index = ClusterIndex(max_cases=3)
+    index.add("old", "地下车库人防门锈蚀无法关闭")
+    for number in range(3):
+        index.add(f"other{number}", f"征求意见稿第{number}条建议修改")
+    assert index.cluster_of("old") == "old"
+    assert index.add("new", "地下车库人防门锈蚀无法关闭") == "new", "the oldest case's words are gone"
+    assert index.scored_last == 0
