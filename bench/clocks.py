@@ -9,11 +9,11 @@ calendar the ``chinesecalendar`` package knows (2026 announced, 2027 provisional
 a SQLite file with tracking's schema. Then it measures, each in a fresh process so peak memory is
 comparable:
 
-- the due check: ``handlers.clocks_due_by(on)`` (an indexed range of running clocks due within 14 days
+- the due check: ``alarms.clocks_due_by(on)`` (an indexed range of running clocks due within 14 days
   or overdue; a breached clock has had its red card), then the card of each row as ``raise_alarms`` decides it with
   ``clocks.alarm_due``; against loading every clock from the same file into plain Python objects and
   deciding the card of each in a loop;
-- the recount after the 2027 notice: ``handlers.on_calendar_updated`` in one transaction (indexed
+- the recount after the 2027 notice: ``calendar_updates.on_calendar_updated`` in one transaction (indexed
   selection of the clocks that reach into 2027, each distinct (start, days) counted once, bulk update,
   ledger, events); against loading every clock and calling ``add_working_days`` for each, no memo and
   no index.
@@ -48,9 +48,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from services.tracking.alarms import ALARM_HORIZON_DAYS, clocks_due_by
+from services.tracking.calendar_updates import on_calendar_updated
 from services.tracking.clocks import WINDOWS, alarm_due
 from services.tracking.db import TABLES
-from services.tracking.handlers import ALARM_HORIZON_DAYS, OPEN_STATES, clocks_due_by, on_calendar_updated
+from services.tracking.handlers import OPEN_STATES
 from shared.calendar_data import announced_years, default_calendar
 from shared.calendar_store import LiveCalendar, seed_calendar, store_year
 from shared.codes import Channel, ClockKind, ClockState

@@ -93,9 +93,14 @@ class Database:
             connect_args.setdefault("timeout", sqlite_busy_seconds)
         # hide_parameters: an error's text (logged, or in a dead letter's headers) never carries the
         # values of the statement — they are citizens' letters, names and numbers.
-        self.engine: AsyncEngine = create_async_engine(
-            url, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True, **engine_options
-        )
+        # pre_ping: a PostgreSQL connection can die with its server; a SQLite file's cannot, and a
+        # ping would cost a statement (a thread hop) at every checkout.
+        options = {"pool_pre_ping": not self.is_sqlite, "hide_parameters": True, **engine_options}
+        in_memory = ":memory:" in url or url.rstrip("/").endswith(":")
+        if self.is_sqlite and not in_memory:  # readers at once under load: kept open, not reopened
+            options.setdefault("pool_size", 10)
+            options.setdefault("max_overflow", 20)
+        self.engine: AsyncEngine = create_async_engine(url, connect_args=connect_args, **options)
         self._writer = self.engine
         self._one_writer: asyncio.Lock | None = None
         if self.is_sqlite:
@@ -108,9 +113,7 @@ class Database:
             # first read (BEGIN IMMEDIATE), so two of them never decide on the same stale read — the
             # second waits for the first to commit and reads what it wrote. (PostgreSQL's use cases
             # lock what they read with SELECT … FOR UPDATE.) Plain sessions keep reading freely.
-            self._writer = create_async_engine(
-                url, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True, **engine_options
-            )
+            self._writer = create_async_engine(url, connect_args=connect_args, **options)
             event.listen(self._writer.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self._writer.sync_engine, "connect", _sqlite_manual_transactions)
             event.listen(self._writer.sync_engine, "begin", _sqlite_begin_immediate)

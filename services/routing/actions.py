@@ -22,7 +22,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.routing.db import Department, Task
 from services.routing.domain import assign
-from services.routing.handlers import actor_of, facts_of, follow, load_rules, own_task, require_active
+from services.routing.handlers import (
+    actor_of,
+    as_error,
+    facts_of,
+    follow,
+    load_rules,
+    own_task,
+    require_active,
+)
 from services.routing.schemas import (
     ActionResult,
     ExtensionCreate,
@@ -50,7 +58,7 @@ from shared.auth import Principal
 from shared.calendar_store import LiveCalendar
 from shared.codes import Channel, Role
 from shared.dates import today
-from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.errors import Conflict, Forbidden, NotFound
 from shared.events import (
     CaseAccepted,
     CaseAssigned,
@@ -99,15 +107,7 @@ def _as_http_error() -> Iterator[None]:
     try:
         yield
     except ActionRefused as refusal:
-        raise _refused(refusal) from refusal
-
-
-def _refused(refusal: ActionRefused) -> Exception:
-    if refusal.kind == "input":
-        return InvalidInput(refusal.field or "(body)", str(refusal))
-    if refusal.kind == "role":
-        return Forbidden(str(refusal))
-    return Conflict(str(refusal))
+        raise as_error(refusal) from refusal
 
 
 async def _move(session: AsyncSession, task: Task, to: CaseState, **values: Any) -> None:

@@ -15,11 +15,8 @@ from dataclasses import dataclass, field
 __all__ = [
     "Assignment",
     "CaseFacts",
-    "ReplyDraft",
     "Rule",
-    "RuleViolation",
     "assign",
-    "check_reply",
     "normalise",
 ]
 
@@ -106,56 +103,3 @@ def assign(
         if rule.department not in excluded and rule.matches(facts):
             return Assignment(rule.department, rule.id, rule.explain())
     return Assignment(triage_department, None, "no rule matched: waiting in triage for an admin to dispatch")
-
-
-class RuleViolation(Exception):
-    """An action the case's state or the rules do not allow (HTTP 409 or 422 at the edge)."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-OPEN_STATES = frozenset({"assigned", "accepted", "third_party_consulted"})
-
-
-@dataclass(frozen=True, slots=True)
-class ReplyDraft:
-    channel: str
-    text: str
-    outcome: str | None
-    adoption: str | None
-    reason: str | None
-
-
-def check_reply(state: str, draft: ReplyDraft) -> None:
-    """A reply fits the case's state and its channel (答复): raises RuleViolation if not.
-
-    Disclosure requests give one outcome of the annual-report taxonomy, with the reason and legal
-    basis whenever anything is withheld; comments give an adoption decision, with a reason unless
-    adopted; mailbox letters give text only.
-    """
-    if state == "supplement_requested" and draft.outcome == "other.no_supplement":
-        return  # the applicant let the supplement deadline pass: the request is treated as abandoned
-    if state not in OPEN_STATES:
-        raise RuleViolation(
-            f"the case is {state}; only an open case (assigned or accepted) can be replied to"
-        )
-    if draft.channel == "disclosure_request":
-        if draft.outcome is None:
-            raise RuleViolation("a disclosure reply states its outcome", field="outcome")
-        if draft.outcome != "disclosed" and not draft.reason:
-            raise RuleViolation(
-                "an outcome that withholds anything states the reason and legal basis", field="reason"
-            )
-        if draft.adoption is not None:
-            raise RuleViolation("adoption applies to consultation comments only", field="adoption")
-    elif draft.channel == "consultation_comment":
-        if draft.adoption is None:
-            raise RuleViolation("a reply to a comment states whether it was adopted", field="adoption")
-        if draft.adoption != "adopted" and not draft.reason:
-            raise RuleViolation("a comment not fully adopted needs the reason", field="reason")
-        if draft.outcome is not None:
-            raise RuleViolation("outcome applies to disclosure requests only", field="outcome")
-    elif draft.outcome is not None or draft.adoption is not None:
-        raise RuleViolation("a mailbox reply is text only", field="outcome" if draft.outcome else "adoption")

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.routing.access import record_access
 from services.routing.db import Department, Handler, HistoryEntry, RoutingRule, Task
-from services.routing.domain import CaseFacts, ReplyDraft, Rule, RuleViolation, assign, check_reply
+from services.routing.domain import CaseFacts, Rule, assign
 from services.routing.projection import project
 from services.routing.schemas import (
     ActionResult,
@@ -24,6 +24,7 @@ from services.routing.schemas import (
     TaskPublic,
 )
 from services.routing.similarity import ClusterIndex
+from services.routing.workflow import ActionRefused, CaseState, ReplyDraft, check_reply
 from shared.auth import Principal
 from shared.codes import Channel, Role
 from shared.dates import local_date
@@ -84,6 +85,16 @@ def facts_of(payload: SubmissionReceived) -> CaseFacts:
         body=payload.disclosure.description,
         applicant_type=payload.disclosure.applicant_type.value,
     )
+
+
+def as_error(refusal: ActionRefused) -> Exception:
+    """A refusal of the state machine, as the error the HTTP edge maps to 422 (naming the field),
+    403 or 409."""
+    if refusal.kind == "input":
+        return InvalidInput(refusal.field or "(body)", str(refusal))
+    if refusal.kind == "role":
+        return Forbidden(str(refusal))
+    return Conflict(str(refusal))
 
 
 def actor_of(principal: Principal) -> str:
@@ -263,10 +274,8 @@ async def reply(
         )
         try:
             check_reply(task.state, draft)
-        except RuleViolation as violation:
-            if violation.field is not None:
-                raise InvalidInput(violation.field, str(violation)) from violation
-            raise Conflict(str(violation)) from violation
+        except ActionRefused as refusal:
+            raise as_error(refusal) from refusal
         department = await session.get(Department, task.department_id)
         now = datetime.now(UTC)
         # Compare-and-set: of two replies racing, exactly one finds the case still open.
@@ -277,7 +286,7 @@ async def reply(
                 col(Task.state) == task.state,
                 col(Task.department_id) == task.department_id,  # not a case just returned elsewhere
             )
-            .values(state="replied", updated_at=now)
+            .values(state=CaseState.REPLIED.value, updated_at=now)
         )
         if claimed.rowcount != 1:
             raise Conflict("the case changed while you were replying; reload it")
@@ -298,7 +307,7 @@ async def reply(
                 )
             ],
         )
-    return ActionResult(case_id=str(case_id), state="replied", event_id=str(event.id))
+    return ActionResult(case_id=str(case_id), state=CaseState.REPLIED.value, event_id=str(event.id))
 
 
 async def reply_to_cluster(

@@ -27,6 +27,17 @@ from pydantic import ValidationError
 
 from services.routing import actions, handlers
 from services.routing.actions import Office
+from services.routing.labels import (
+    ADOPTIONS,
+    APPLICANT_TYPES,
+    CHANNELS,
+    DELIVERY_FORMS,
+    DELIVERY_METHODS,
+    DONE,
+    LABELS,
+    OUTCOME_GROUPS,
+    STATES,
+)
 from services.routing.schemas import (
     ExtensionCreate,
     ReplyCreate,
@@ -36,8 +47,8 @@ from services.routing.schemas import (
     ThirdPartyConsultationCreate,
     ThirdPartyReplyCreate,
 )
+from services.routing.workflow import OPEN, available
 from shared.auth import SESSION_COOKIE, Principal, verify_token
-from shared.codes import Adoption, ApplicantType, Channel, DeliveryForm, DeliveryMethod, Outcome
 from shared.dates import SHANGHAI, today
 from shared.errors import CivicError, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from shared.http import BASE_STYLESHEET, FORMS_STYLESHEET, RuntimeDep, stylesheet
@@ -55,110 +66,6 @@ CSRF_FIELD = "csrf_token"
 pages = APIRouter()
 templates = Jinja2Templates(directory=HERE / "templates")
 
-CHANNELS = {
-    Channel.MAILBOX.value: "领导信箱",
-    Channel.CONSULTATION_COMMENT.value: "意见征集",
-    Channel.DISCLOSURE_REQUEST.value: "依申请公开",
-}
-STATES = {
-    "assigned": "待签收",
-    "accepted": "办理中",
-    "supplement_requested": "待补正",
-    "third_party_consulted": "征求第三方意见",
-    "replied": "已答复",
-    "closed": "已办结",
-}
-OPEN_STATES = ("assigned", "accepted", "supplement_requested", "third_party_consulted")
-ADOPTIONS = {
-    Adoption.ADOPTED.value: "采纳",
-    Adoption.PARTIALLY_ADOPTED.value: "部分采纳",
-    Adoption.NOT_ADOPTED.value: "未采纳",
-}
-# Disclosure outcomes grouped as in table three of the annual report (ARCHITECTURE §4).
-OUTCOME_GROUPS: tuple[tuple[str, dict[str, str]], ...] = (
-    (
-        "公开",
-        {
-            Outcome.DISCLOSED.value: "予以公开",
-            Outcome.PARTIALLY_DISCLOSED.value: "部分公开",
-        },
-    ),
-    (
-        "不予公开",
-        {
-            Outcome.WITHHELD_STATE_SECRET.value: "不予公开：属于国家秘密",
-            Outcome.WITHHELD_PROHIBITED_BY_LAW.value: "不予公开：其他法律行政法规禁止公开",
-            Outcome.WITHHELD_SECURITY_STABILITY.value: "不予公开：危及“三安全一稳定”",
-            Outcome.WITHHELD_THIRD_PARTY_RIGHTS.value: "不予公开：保护第三方合法权益",
-            Outcome.WITHHELD_INTERNAL_AFFAIRS.value: "不予公开：属于三类内部事务信息",
-            Outcome.WITHHELD_PROCESS_INFORMATION.value: "不予公开：属于四类过程性信息",
-            Outcome.WITHHELD_ENFORCEMENT_FILE.value: "不予公开：属于行政执法案卷",
-            Outcome.WITHHELD_INQUIRY_MATTER.value: "不予公开：属于行政查询事项",
-        },
-    ),
-    (
-        "无法提供",
-        {
-            Outcome.UNAVAILABLE_NOT_HELD.value: "无法提供：本机关不掌握相关政府信息",
-            Outcome.UNAVAILABLE_NEEDS_CREATION.value: "无法提供：没有现成信息需要另行制作",
-            Outcome.UNAVAILABLE_STILL_UNCLEAR.value: "无法提供：补正后申请内容仍不明确",
-        },
-    ),
-    (
-        "不予处理",
-        {
-            Outcome.NOT_PROCESSED_PETITION_COMPLAINT.value: "不予处理：信访举报投诉类申请",
-            Outcome.NOT_PROCESSED_REPEATED.value: "不予处理：重复申请",
-            Outcome.NOT_PROCESSED_PUBLICATION.value: "不予处理：要求提供公开出版物",
-            Outcome.NOT_PROCESSED_EXCESSIVE.value: "不予处理：无正当理由大量反复申请",
-            Outcome.NOT_PROCESSED_CONFIRMATION.value: "不予处理：要求行政机关确认或重新出具已获取信息",
-        },
-    ),
-    (
-        "其他处理",
-        {
-            Outcome.OTHER_NO_SUPPLEMENT.value: "其他处理：申请人无正当理由逾期不补正",
-            Outcome.OTHER_UNPAID_FEE.value: "其他处理：申请人逾期未缴纳信息处理费",
-            Outcome.OTHER_OTHER.value: "其他处理：其他",
-        },
-    ),
-)
-DONE = {
-    "accept": "已签收，案件进入办理。",
-    "return": "已退回，案件不再由本部门办理。",
-    "request-supplement": "已发出补正通知，等待申请人补正。",
-    "consult-third-party": "已记录征求第三方意见。",
-    "third-party-replied": "已记录第三方的意见，案件回到办理中。",
-    "extend": "已延长答复期限。",
-    "reply": "已答复。",
-    "close": "已办结。",
-}
-# Input labels, by the use cases' field names (the inputs carry the same names).
-LABELS = {
-    "reason": "理由",
-    "items": "需补正的内容",
-    "working_days": "工作日数",
-    "party": "第三方",
-    "note": "说明",
-    "text": "答复内容",
-    "outcome": "答复结果",
-    "adoption": "采纳情况",
-}
-APPLICANT_TYPES = {
-    ApplicantType.NATURAL_PERSON.value: "自然人",
-    ApplicantType.BUSINESS.value: "商业企业",
-    ApplicantType.RESEARCH_INSTITUTION.value: "科研机构",
-    ApplicantType.PUBLIC_INTEREST_ORG.value: "社会公益组织",
-    ApplicantType.LEGAL_SERVICES_ORG.value: "法律服务机构",
-    ApplicantType.OTHER_ORG.value: "其他",
-}
-DELIVERY_FORMS = {DeliveryForm.PAPER.value: "纸质", DeliveryForm.ELECTRONIC.value: "电子"}
-DELIVERY_METHODS = {
-    DeliveryMethod.POST.value: "邮寄",
-    DeliveryMethod.EMAIL.value: "电子邮件",
-    DeliveryMethod.PICKUP.value: "当面领取",
-    DeliveryMethod.ONLINE.value: "网上获取",
-}
 DUE_SOON_DAYS = 2
 # What the use cases' rules (InvalidInput) say, in the handler's language: (field, words in the
 # English message, Chinese). A message not listed here is shown as the use case wrote it.
@@ -198,7 +105,7 @@ def _cn_datetime(value: datetime | str | None) -> str:
 
 def due_marker(task: TaskPublic, day: date) -> str | None:
     """``overdue`` past the due date, ``due_soon`` within two days of it; closed work has neither."""
-    if task.due_date is None or task.state not in OPEN_STATES:
+    if task.due_date is None or task.state not in OPEN:
         return None
     if task.due_date < day:
         return "overdue"
@@ -306,27 +213,8 @@ def _csrf_refused(request: Request) -> HTMLResponse:
 
 
 def _available(task: TaskPublic) -> list[str]:
-    """The forms to offer in this state; the use cases still decide."""
-    state, channel = task.state, task.channel
-    disclosure = channel == Channel.DISCLOSURE_REQUEST.value
-    offered: list[str] = []
-    if state == "assigned":
-        offered.append("accept")
-    if state in ("assigned", "accepted", "third_party_consulted") or (
-        disclosure and state == "supplement_requested"
-    ):
-        offered.append("reply")
-    if state in ("assigned", "accepted"):
-        if disclosure:
-            offered += ["request-supplement", "consult-third-party"]
-        offered.append("return")
-    if state == "third_party_consulted":
-        offered.append("third-party-replied")
-    if state in OPEN_STATES and channel != Channel.CONSULTATION_COMMENT.value:
-        offered.append("extend")
-    if state == "replied":
-        offered.append("close")
-    return offered
+    """The forms to offer in this state: the state machine's (`services.routing.workflow`)."""
+    return [action.value for action in available(task.channel, task.state)]
 
 
 async def _case_page(
@@ -530,9 +418,7 @@ async def inbox(request: Request, runtime: RuntimeDep, channel: str = "", state:
     except Forbidden as exc:
         return _forbidden_page(request, exc)
     shown = [
-        task
-        for task in tasks
-        if (state or task.state in OPEN_STATES) and (not channel or task.channel == channel)
+        task for task in tasks if (state or task.state in OPEN) and (not channel or task.channel == channel)
     ]
     day = today()
     return _page(

@@ -17,15 +17,23 @@ from datetime import date
 from enum import StrEnum
 from typing import Literal
 
+from services.routing.labels import STATES
+
 __all__ = [
+    "ALLOWED",
+    "Action",
     "ActionRefused",
     "CaseFile",
     "CaseState",
     "ExtensionRules",
+    "ReplyDraft",
+    "allows",
+    "available",
     "check_accept",
     "check_close",
     "check_consult_third_party",
     "check_extend",
+    "check_reply",
     "check_request_supplement",
     "check_return",
     "check_third_party_replied",
@@ -35,17 +43,70 @@ __all__ = [
 
 
 class CaseState(StrEnum):
-    ASSIGNED = "assigned"  # 待签收
-    ACCEPTED = "accepted"  # 办理中
-    SUPPLEMENT_REQUESTED = "supplement_requested"  # 待补正
-    THIRD_PARTY_CONSULTED = "third_party_consulted"  # 征求第三方意见
-    REPLIED = "replied"  # 已答复
-    CLOSED = "closed"  # 已办结
+    ASSIGNED = "assigned"
+    ACCEPTED = "accepted"
+    SUPPLEMENT_REQUESTED = "supplement_requested"
+    THIRD_PARTY_CONSULTED = "third_party_consulted"
+    REPLIED = "replied"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        """The state's name on the workbench (`services.routing.labels`)."""
+        return STATES[self.value]
 
 
 OPEN = frozenset(
     {CaseState.ASSIGNED, CaseState.ACCEPTED, CaseState.SUPPLEMENT_REQUESTED, CaseState.THIRD_PARTY_CONSULTED}
 )
+
+
+class Action(StrEnum):
+    """What a handler does to a case (the workbench's forms, in the order it offers them)."""
+
+    ACCEPT = "accept"  # 签收
+    REPLY = "reply"  # 答复
+    REQUEST_SUPPLEMENT = "request-supplement"  # 补正告知
+    CONSULT_THIRD_PARTY = "consult-third-party"  # 征求第三方意见
+    RETURN = "return"  # 退回
+    THIRD_PARTY_REPLIED = "third-party-replied"  # 第三方答复
+    EXTEND = "extend"  # 延期
+    CLOSE = "close"  # 办结
+
+
+ALLOWED: dict[Action, frozenset[CaseState]] = {
+    Action.ACCEPT: frozenset({CaseState.ASSIGNED}),
+    Action.REPLY: frozenset({CaseState.ASSIGNED, CaseState.ACCEPTED, CaseState.THIRD_PARTY_CONSULTED}),
+    Action.REQUEST_SUPPLEMENT: frozenset({CaseState.ASSIGNED, CaseState.ACCEPTED}),
+    Action.CONSULT_THIRD_PARTY: frozenset({CaseState.ASSIGNED, CaseState.ACCEPTED}),
+    Action.RETURN: frozenset({CaseState.ASSIGNED, CaseState.ACCEPTED}),
+    Action.THIRD_PARTY_REPLIED: frozenset({CaseState.THIRD_PARTY_CONSULTED}),
+    Action.EXTEND: OPEN,
+    Action.CLOSE: frozenset({CaseState.REPLIED}),
+}
+"""The state machine: the states each action starts from (the channel rules below narrow it)."""
+
+DISCLOSURE_ONLY = frozenset({Action.REQUEST_SUPPLEMENT, Action.CONSULT_THIRD_PARTY})
+NO_SUPPLEMENT = "other.no_supplement"
+"""The outcome that replies to a request whose applicant let the supplement deadline pass."""
+
+
+def allows(action: Action, channel: str, state: str) -> bool:
+    """Whether the state machine allows ``action`` on a case of ``channel`` in ``state`` (the checks
+    below add the rules that depend on more than that: windows, roles, what the form says)."""
+    if action in DISCLOSURE_ONLY and channel != "disclosure_request":
+        return False
+    if action is Action.EXTEND and channel == "consultation_comment":
+        return False
+    if action is Action.REPLY and channel == "disclosure_request" and state == CaseState.SUPPLEMENT_REQUESTED:
+        return True  # only with the outcome NO_SUPPLEMENT (`check_reply`)
+    return state in ALLOWED[action]
+
+
+def available(channel: str, state: str) -> list[Action]:
+    """The actions to offer on a case (the use cases still decide)."""
+    return [action for action in Action if allows(action, channel, state)]
+
 
 Kind = Literal["state", "input", "role"]
 
@@ -78,19 +139,19 @@ class ExtensionRules:
     mailbox_max_days: int = 10
 
 
-def _require(case: CaseFile, *states: CaseState, doing: str) -> None:
-    if case.state not in states:
-        allowed = "、".join(states)
+def _require(case: CaseFile, action: Action, *, doing: str) -> None:
+    if case.state not in ALLOWED[action]:
+        allowed = "、".join(sorted(ALLOWED[action]))
         raise ActionRefused(f"cannot {doing} a case that is {case.state}; only one that is {allowed}")
 
 
 def check_accept(case: CaseFile) -> None:
-    _require(case, CaseState.ASSIGNED, doing="accept")
+    _require(case, Action.ACCEPT, doing="accept")
 
 
 def check_return(case: CaseFile, *, triage_department: str, today: date, return_deadline: date) -> None:
     """A department that is not responsible returns the case within its return window (2 working days)."""
-    _require(case, CaseState.ASSIGNED, CaseState.ACCEPTED, doing="return")
+    _require(case, Action.RETURN, doing="return")
     if case.department == triage_department:
         raise ActionRefused("a case in triage is dispatched by an admin, not returned")
     if today > return_deadline:
@@ -106,7 +167,7 @@ def check_request_supplement(case: CaseFile, *, today: date, window_end: date, w
     """One notice to supplement a disclosure request, within 7 working days of receipt (OGI Art. 30)."""
     if case.channel != "disclosure_request":
         raise ActionRefused("only a disclosure request can be sent back for a supplement")
-    _require(case, CaseState.ASSIGNED, CaseState.ACCEPTED, doing="request a supplement for")
+    _require(case, Action.REQUEST_SUPPLEMENT, doing="request a supplement for")
     if case.supplement_requested:
         raise ActionRefused("a supplement was already requested once; the rules allow one notice")
     if today > window_end:
@@ -120,11 +181,11 @@ def check_request_supplement(case: CaseFile, *, today: date, window_end: date, w
 def check_consult_third_party(case: CaseFile) -> None:
     if case.channel != "disclosure_request":
         raise ActionRefused("third parties are consulted on disclosure requests only (OGI Art. 32)")
-    _require(case, CaseState.ASSIGNED, CaseState.ACCEPTED, doing="consult a third party on")
+    _require(case, Action.CONSULT_THIRD_PARTY, doing="consult a third party on")
 
 
 def check_third_party_replied(case: CaseFile) -> None:
-    _require(case, CaseState.THIRD_PARTY_CONSULTED, doing="record a third party's answer on")
+    _require(case, Action.THIRD_PARTY_REPLIED, doing="record a third party's answer on")
 
 
 def check_extend(
@@ -135,7 +196,7 @@ def check_extend(
     is_department_head: bool,
     rules: ExtensionRules,
 ) -> None:
-    if case.state not in OPEN:
+    if case.state not in ALLOWED[Action.EXTEND]:
         raise ActionRefused(f"cannot extend a case that is {case.state}")
     if case.channel == "disclosure_request":
         if not is_disclosure_head:
@@ -157,9 +218,53 @@ def check_extend(
 
 
 def check_close(case: CaseFile) -> None:
-    _require(case, CaseState.REPLIED, doing="close")
+    _require(case, Action.CLOSE, doing="close")
 
 
 def reopens(case: CaseFile, rating: str) -> bool:
     """An unsatisfied rating sends a replied or closed case back for re-handling (发回重办)."""
     return rating == "unsatisfied" and case.state in (CaseState.REPLIED, CaseState.CLOSED)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyDraft:
+    channel: str
+    text: str
+    outcome: str | None
+    adoption: str | None
+    reason: str | None
+
+
+def check_reply(state: str, draft: ReplyDraft) -> None:
+    """A reply fits the case's state and its channel (答复).
+
+    Disclosure requests give one outcome of the annual-report taxonomy, with the reason and legal
+    basis whenever anything is withheld; comments give an adoption decision, with a reason unless
+    adopted; mailbox letters give text only.
+    """
+    if state == CaseState.SUPPLEMENT_REQUESTED and draft.outcome == NO_SUPPLEMENT:
+        return  # the applicant let the supplement deadline pass: the request is treated as abandoned
+    if state not in ALLOWED[Action.REPLY]:
+        raise ActionRefused(
+            f"the case is {state}; only an open case (assigned or accepted) can be replied to"
+        )
+    if draft.channel == "disclosure_request":
+        if draft.outcome is None:
+            raise _field("a disclosure reply states its outcome", "outcome")
+        if draft.outcome != "disclosed" and not draft.reason:
+            raise _field("an outcome that withholds anything states the reason and legal basis", "reason")
+        if draft.adoption is not None:
+            raise _field("adoption applies to consultation comments only", "adoption")
+    elif draft.channel == "consultation_comment":
+        if draft.adoption is None:
+            raise _field("a reply to a comment states whether it was adopted", "adoption")
+        if draft.adoption != "adopted" and not draft.reason:
+            raise _field("a comment not fully adopted needs the reason", "reason")
+        if draft.outcome is not None:
+            raise _field("outcome applies to disclosure requests only", "outcome")
+    elif draft.outcome is not None or draft.adoption is not None:
+        raise _field("a mailbox reply is text only", "outcome" if draft.outcome else "adoption")
+
+
+def _field(message: str, field: str) -> ActionRefused:
+    return ActionRefused(message, kind="input", field=field)

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from services.tracking import handlers
+from services.tracking import calendar_updates, supervision
 from services.tracking.schemas import (
     CalendarYearPublic,
     CalendarYearUpdate,
@@ -54,17 +54,17 @@ Year = Annotated[int, Path(ge=2000, le=2100, description="The calendar year, e.g
     summary="A case's clocks and how each date was counted",
 )
 async def case_deadlines(case_id: UUID, runtime: RuntimeDep, principal: PrincipalDep) -> CaseDeadlines:
-    return await handlers.case_deadlines(runtime, case_id, principal)
+    return await supervision.case_deadlines(runtime, case_id, principal)
 
 
 @router.get("/calendar", tags=["calendar"], summary="The stored years of the working-day calendar")
 async def calendar_years(runtime: RuntimeDep) -> list[CalendarYearPublic]:
-    return await handlers.calendar_years(runtime)
+    return await calendar_updates.calendar_years(runtime)
 
 
 @router.get("/calendar/{year}", tags=["calendar"], summary="One year: holidays, 调休 working days, status")
 async def calendar_year(year: Year, runtime: RuntimeDep) -> CalendarYearPublic:
-    return await handlers.calendar_year(runtime, year)
+    return await calendar_updates.calendar_year(runtime, year)
 
 
 @router.put(
@@ -76,7 +76,7 @@ async def calendar_year(year: Year, runtime: RuntimeDep) -> CalendarYearPublic:
 async def store_calendar_year(
     year: Year, body: CalendarYearUpdate, runtime: RuntimeDep, calendar: CalendarDep, principal: PrincipalDep
 ) -> CalendarYearPublic:
-    return await handlers.store_calendar_year(runtime, calendar, year, body, principal)
+    return await calendar_updates.store_calendar_year(runtime, calendar, year, body, principal)
 
 
 def stats_query(
@@ -106,4 +106,4 @@ StatsQueryDep = Annotated[StatsQuery, Depends(stats_query)]
 async def supervision_stats(
     query: StatsQueryDep, runtime: RuntimeDep, calendar: CalendarDep, principal: PrincipalDep
 ) -> SupervisionStats:
-    return await handlers.supervision_stats(runtime, calendar, principal, query)
+    return await supervision.supervision_stats(runtime, calendar, principal, query)

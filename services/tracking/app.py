@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.tracking import handlers
+from services.tracking import alarms, calendar_updates, handlers
 from services.tracking.api import router
 from services.tracking.config import TrackingSettings
 from services.tracking.db import SCHEMA
@@ -98,9 +98,9 @@ def consumers(calendar: LiveCalendar, settings: TrackingSettings) -> list[Consum
         session: AsyncSession, envelope: Envelope, payload: CalendarUpdated
     ) -> Sequence[EventPayload]:
         await keep_calendar_year(session, envelope, payload, calendar=calendar)
-        return await handlers.on_calendar_updated(session, envelope, payload, calendar=calendar)
+        return await calendar_updates.on_calendar_updated(session, envelope, payload, calendar=calendar)
 
-    on_calendar = partial(handlers.on_calendar_updated, calendar=calendar)
+    on_calendar = partial(calendar_updates.on_calendar_updated, calendar=calendar)
     return [
         ConsumerSpec(
             "tracking", CASE_EVENTS, on_current_calendar(calendar, case_event_handlers(calendar, settings))
@@ -123,7 +123,7 @@ def create_app(settings: TrackingSettings) -> FastAPI:
     runtime = ServiceRuntime(settings, SCHEMA, projector=project)
     calendar = LiveCalendar()
     runtime.consume_all(consumers(calendar, settings))
-    runtime.in_background(lambda: handlers.watch_deadlines(runtime, calendar, settings.alarm_check_seconds))
+    runtime.in_background(lambda: alarms.watch_deadlines(runtime, calendar, settings.alarm_check_seconds))
 
     async def seed() -> None:
         async with runtime.database.transaction() as session:

@@ -1,28 +1,19 @@
-"""Tracking's use cases: start and stop clocks from case events; show a case's deadlines."""
+"""Tracking's reactions to case events: start, pause, move and stop each case's clocks (计时)."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from collections.abc import Collection
+from datetime import date
 from uuid import UUID
 
-from sqlalchemy import Table, and_, bindparam, func, insert, update
-from sqlalchemy import case as when
-from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from sqlmodel.sql.expression import SelectOfScalar
 
 from services.tracking.clocks import (
     CLOCK_NAMES,
-    WINDOWS,
     ClockRules,
     ClockStart,
-    CountedClock,
     ReplyClock,
-    alarm_due,
     clock_on_consultation_closed,
     clocks_on_assignment,
     clocks_on_submission,
@@ -31,29 +22,13 @@ from services.tracking.clocks import (
     compute,
     describe_due_date,
     paused_working_days,
-    recount,
     reply_due,
 )
-from services.tracking.db import AlarmSent, CaseChannel, Clock, ClockLedgerEntry
-from services.tracking.schemas import (
-    CalendarYearPublic,
-    CalendarYearUpdate,
-    CaseDeadlines,
-    ClockPublic,
-    LedgerEntryPublic,
-    StatsQuery,
-    StatsRow,
-    SupervisionStats,
-)
-from shared.auth import Principal
-from shared.calendar_store import CalendarYear, LiveCalendar, store_year
-from shared.codes import Channel, ClockKind, ClockState, Role
-from shared.dates import local_date, today
-from shared.db import insert_ignoring_duplicates
-from shared.errors import Forbidden, InvalidInput, NotFound
+from services.tracking.db import CaseChannel, Clock, ClockLedgerEntry
+from shared.codes import Channel, ClockKind, ClockState
+from shared.dates import local_date
 from shared.events import (
     AdoptionReportPublished,
-    CalendarUpdated,
     CaseAccepted,
     CaseAssigned,
     CaseClosed,
@@ -61,11 +36,8 @@ from shared.events import (
     CaseReplied,
     CaseReturned,
     ConsultationClosed,
-    DeadlineBreached,
     DeadlineExtended,
-    DeadlineLapsed,
     DeadlineSet,
-    DeadlineWarning,
     Envelope,
     EventPayload,
     SubmissionReceived,
@@ -75,19 +47,12 @@ from shared.events import (
     ThirdPartyConsulted,
     ThirdPartyReplied,
 )
-from shared.failures import safe_traceback
-from shared.http import require_roles
-from shared.runtime import ServiceRuntime
-from shared.workdays import Calendar, provisional_year
+from shared.workdays import Calendar
 
-log = logging.getLogger(__name__)
-
-ALARM_TABLE: Table = AlarmSent.__table__  # type: ignore[attr-defined]
-CLOCK_TABLE: Table = Clock.__table__  # type: ignore[attr-defined]
-LEDGER_TABLE: Table = ClockLedgerEntry.__table__  # type: ignore[attr-defined]
-CASE_TABLE: Table = CaseChannel.__table__  # type: ignore[attr-defined]
-
-
+HANDLING_CLOCKS = frozenset(ClockKind) - {ClockKind.ADOPTION_REPORT}
+"""The clocks of a case's own handling, which its reply or close stops. A comment's adoption-report
+clock is the consultation's (采纳情况公布): it runs from the close until the report is published,
+whatever happens to the comment meanwhile — and so whichever of the two topics tracking reads first."""
 OPEN_STATES = (ClockState.RUNNING.value, ClockState.PAUSED.value, ClockState.BREACHED.value)
 
 
@@ -185,7 +150,51 @@ async def on_submission_received(
         )
     closes_on = payload.comment.consultation_closes_on if payload.comment else None
     starts = clocks_on_submission(payload.channel, payload.receipt_date, closes_on, rules)
-    return await _start_clocks(session, envelope, payload.case_id, payload.channel, starts, calendar)
+    emitted = await _start_clocks(session, envelope, payload.case_id, payload.channel, starts, calendar)
+    if payload.comment is not None:
+        emitted += await _catch_up_with_consultation(
+            session, envelope, payload.case_id, payload.comment.consultation_id, calendar, rules
+        )
+    return emitted
+
+
+async def _catch_up_with_consultation(
+    session: AsyncSession,
+    envelope: Envelope,
+    case_id: UUID,
+    consultation_id: UUID,
+    calendar: Calendar,
+    rules: ClockRules,
+) -> list[EventPayload]:
+    """A comment read after its consultation closed, or after its report was published — they travel
+    on two topics — goes through what those events did to the comments already there, with the same
+    causes and times (from the consultation's own ledger): the clocks and ledgers never depend on
+    which topic tracking read first, so a replay, which reads by time, rebuilds them as they were."""
+    consultation = await _clock(session, consultation_id, ClockKind.ADOPTION_REPORT)
+    if consultation is None:
+        return []
+    entries = (
+        await session.exec(
+            select(ClockLedgerEntry)
+            .where(ClockLedgerEntry.clock_id == consultation.id)
+            .order_by(col(ClockLedgerEntry.at), col(ClockLedgerEntry.id))
+        )
+    ).all()
+    emitted: list[EventPayload] = []
+    for entry in entries:
+        past = envelope.model_copy(update={"id": UUID(entry.event_id), "type": entry.cause, "time": entry.at})
+        comment = await _clock(session, case_id, ClockKind.ADOPTION_REPORT)
+        if entry.cause == ConsultationClosed.event_type:
+            start = clock_on_consultation_closed(consultation.start_date, rules)
+            if comment is not None and comment.state in OPEN_STATES and comment.start_date != start.start:
+                emitted += await _start_clocks(
+                    session, past, case_id, Channel.CONSULTATION_COMMENT, [start], calendar
+                )
+        elif entry.cause == AdoptionReportPublished.event_type:
+            day = local_date(entry.at)
+            note = f"{cn_md(day)}采纳情况已公布，计时停止"
+            await _stop(session, past, case_id, {ClockKind.ADOPTION_REPORT}, note, on=day, calendar=calendar)
+    return emitted
 
 
 async def on_case_assigned(
@@ -211,7 +220,7 @@ async def _stop(
     session: AsyncSession,
     envelope: Envelope,
     case_id: UUID | str,
-    kinds: set[ClockKind] | None,
+    kinds: Collection[ClockKind] | None,
     note: str,
     *,
     on: date,
@@ -253,11 +262,10 @@ async def on_case_returned(
 async def on_case_replied(
     session: AsyncSession, envelope: Envelope, payload: CaseReplied, *, calendar: Calendar
 ) -> list[EventPayload]:
-    """A reply stops every clock of the case; the reply clock keeps the working days it used."""
+    """A reply stops the case's own clocks; the reply clock keeps the working days it used."""
     day = payload.replied_on
-    await _stop(
-        session, envelope, payload.case_id, None, f"{cn_md(day)}已答复，计时停止", on=day, calendar=calendar
-    )
+    note = f"{cn_md(day)}已答复，计时停止"
+    await _stop(session, envelope, payload.case_id, HANDLING_CLOCKS, note, on=day, calendar=calendar)
     return []
 
 
@@ -280,7 +288,9 @@ async def on_case_reopened(
 async def on_case_closed(
     session: AsyncSession, envelope: Envelope, payload: CaseClosed
 ) -> list[EventPayload]:
-    await _stop(session, envelope, payload.case_id, None, "已办结，计时停止", on=local_date(envelope.time))
+    await _stop(
+        session, envelope, payload.case_id, HANDLING_CLOCKS, "已办结，计时停止", on=local_date(envelope.time)
+    )
     return []
 
 
@@ -338,58 +348,6 @@ async def on_adoption_report_published(
     for case_id in comments:
         await _stop(session, envelope, case_id, {ClockKind.ADOPTION_REPORT}, note, on=day, calendar=calendar)
     return []
-
-
-SUPERVISING_ROLES = (Role.ADMIN, Role.DISCLOSURE_HEAD)
-HANDLING_ROLES = (Role.HANDLER, Role.DEPARTMENT_HEAD)
-
-
-async def case_deadlines(runtime: ServiceRuntime, case_id: UUID, principal: Principal) -> CaseDeadlines:
-    """Supervisors see every case's clocks; handlers and department heads their department's only."""
-    require_roles(principal, *SUPERVISING_ROLES, *HANDLING_ROLES)
-    async with runtime.database.session() as session:
-        case = await session.get(CaseChannel, str(case_id))
-        if case is None:
-            raise NotFound(f"no clocks for case {case_id}")
-        if not principal.has_any(SUPERVISING_ROLES) and case.department_id != principal.department:
-            raise Forbidden("this case belongs to another department")
-        clocks = (
-            await session.exec(select(Clock).where(Clock.case_id == str(case_id)).order_by(col(Clock.id)))
-        ).all()
-        if not clocks:
-            raise NotFound(f"no clocks for case {case_id}")
-        ledger = (
-            await session.exec(
-                select(ClockLedgerEntry)
-                .where(col(ClockLedgerEntry.clock_id).in_([c.id for c in clocks]))
-                .order_by(col(ClockLedgerEntry.id))
-            )
-        ).all()
-    return CaseDeadlines(
-        case_id=str(case_id),
-        clocks=[
-            ClockPublic(
-                kind=ClockKind(clock.kind),
-                due_date=clock.due_date,
-                provisional=clock.provisional,
-                state=ClockState(clock.state),
-                ledger=[
-                    LedgerEntryPublic(
-                        cause=entry.cause,
-                        old_due_date=entry.old_due_date,
-                        new_due_date=entry.new_due_date,
-                        note=entry.note,
-                    )
-                    for entry in ledger
-                    if entry.clock_id == clock.id
-                ],
-            )
-            for clock in clocks
-        ],
-    )
-
-
-# --- what moves the reply clock -----------------------------------------------------------------
 
 
 async def _reply_clock(session: AsyncSession, case_id: UUID) -> Clock | None:
@@ -521,315 +479,3 @@ async def on_third_party_replied(
 
 
 # --- the calendar ---------------------------------------------------------------------------------
-
-
-async def store_calendar_year(
-    runtime: ServiceRuntime, calendar: LiveCalendar, year: int, body: CalendarYearUpdate, principal: Principal
-) -> CalendarYearPublic:
-    """An admin stores a year (the State Council's notice, or a correction); every open clock that
-    counts through it is recomputed when ``calendar.updated`` comes back."""
-    require_roles(principal, Role.ADMIN)
-    record = body.to_record(year, default_source=f"{principal.name} 录入")
-    async with runtime.unit_of_work() as session:
-        _previous, revision = await store_year(session, record)
-        await runtime.emit(
-            session,
-            [
-                CalendarUpdated(
-                    year=year,
-                    holidays=tuple(sorted(record.holidays)),
-                    extra_workdays=tuple(sorted(record.extra_workdays)),
-                    status=record.status,
-                )
-            ],
-        )
-        await calendar.refresh(session)
-    return CalendarYearPublic.of(record, revision)
-
-
-async def calendar_years(runtime: ServiceRuntime) -> list[CalendarYearPublic]:
-    async with runtime.database.session() as session:
-        rows = (await session.exec(select(CalendarYear).order_by(col(CalendarYear.year)))).all()
-    return [CalendarYearPublic.of(row.to_record(), row.revision) for row in rows]
-
-
-async def calendar_year(runtime: ServiceRuntime, year: int) -> CalendarYearPublic:
-    async with runtime.database.session() as session:
-        row = await session.get(CalendarYear, year)
-    if row is None:
-        return CalendarYearPublic.of(provisional_year(year), None)
-    return CalendarYearPublic.of(row.to_record(), row.revision)
-
-
-async def on_calendar_updated(
-    session: AsyncSession, envelope: Envelope, payload: CalendarUpdated, *, calendar: LiveCalendar
-) -> list[EventPayload]:
-    """Recount every open clock that counts through the year; announce each date that moved.
-
-    Only clocks whose span (start, due] reaches into the year can change: an indexed range query on
-    the due date finds them, and each distinct (start, days) pair is counted once (`recount`).
-    """
-    await calendar.refresh(session)
-    first, last = date(payload.year, 1, 1), date(payload.year, 12, 31)
-    c = CLOCK_TABLE.c
-    rows = (
-        await (await session.connection()).execute(
-            sa_select(
-                c.id,
-                c.case_id,
-                c.kind,
-                c.state,
-                c.start_date,
-                c.working_days + c.extension_days + c.paused_days,
-                c.due_date,
-                c.provisional,
-            )
-            .where(c.state.in_(OPEN_STATES), c.due_date >= first, c.start_date <= last)
-            .with_for_update()  # a reply committing meanwhile waits, then stops the recounted clock
-        )
-    ).all()
-    by_id = {row[0]: row for row in rows}
-    counted = (CountedClock(row[0], row[4], row[5], row[6], row[7]) for row in rows)
-    status = "节假日安排已公布" if payload.status == "announced" else "节假日安排暂按周末计算"
-    # The day and time of the announcement, not of its processing: a replay counts as it was counted.
-    today_ = local_date(envelope.time)
-    updates: list[dict[str, Any]] = []
-    ledger: list[dict[str, Any]] = []
-    emitted: list[EventPayload] = []
-    now = envelope.time
-    for clock, due in recount(calendar, counted):
-        _, case_id, kind, state, *_ = by_id[clock.id]
-        moved = due.due_date != clock.due_date
-        note = (
-            f"{payload.year}年{status}，{CLOCK_NAMES[ClockKind(kind)]}"
-            + (
-                f"由{cn_date(clock.due_date)}调整为{cn_date(due.due_date)}"
-                if moved
-                else f"确定为{cn_date(due.due_date)}"
-            )
-            + ("（暂定）" if due.provisional else "")
-        )
-        if state == ClockState.BREACHED and due.due_date >= today_:
-            state = ClockState.RUNNING.value  # the red card was for the old date
-        updates.append(
-            {"clock_id": clock.id, "due": due.due_date, "provisional": due.provisional, "new_state": state}
-        )
-        ledger.append(
-            {
-                "clock_id": clock.id,
-                "cause": envelope.type,
-                "event_id": str(envelope.id),
-                "old_due_date": clock.due_date,
-                "new_due_date": due.due_date,
-                "note": note,
-                "at": now,
-            }
-        )
-        emitted.append(
-            DeadlineSet(
-                case_id=UUID(case_id),
-                clock=ClockKind(kind),
-                due_date=due.due_date,
-                provisional=due.provisional,
-                old_due_date=clock.due_date,
-                cause=envelope.type,
-                note=note,
-            )
-        )
-    if updates:
-        await session.exec(
-            update(CLOCK_TABLE)
-            .where(c.id == bindparam("clock_id"))
-            .values(
-                due_date=bindparam("due"), provisional=bindparam("provisional"), state=bindparam("new_state")
-            ),
-            params=updates,
-        )
-        await session.exec(insert(LEDGER_TABLE), params=ledger)
-    log.info("calendar %s: %d open clocks counted again, %d changed", payload.year, len(rows), len(updates))
-    return emitted
-
-
-# --- cards ----------------------------------------------------------------------------------------
-
-ALARM_HORIZON_DAYS = 14
-"""Only clocks due within this many calendar days (or overdue) are read: an indexed range query."""
-
-
-def clocks_due_by(on: date) -> SelectOfScalar[Clock]:
-    """Running clocks due within the horizon or overdue: a range on ``ix_tracking_clock_due``.
-
-    A breached clock has had its red card (it runs again only if its date moves), and a window that
-    ran out is stopped, so a clock overdue for months is read once, not at every check."""
-    return select(Clock).where(
-        Clock.state == ClockState.RUNNING.value,
-        col(Clock.due_date) <= on + timedelta(days=ALARM_HORIZON_DAYS),
-    )
-
-
-def clocks_to_card(on: date) -> SelectOfScalar[Clock]:
-    """`clocks_due_by`, locked for the due check: a reply committing meanwhile waits for the cards and
-    then stops its clock, instead of a card overwriting the reply's stop with the state it read."""
-    return clocks_due_by(on).with_for_update()
-
-
-ALARM_CHUNK = 500
-"""Clocks carded per transaction: a due check over many clocks never holds the writer for long."""
-
-
-async def raise_alarms(
-    runtime: ServiceRuntime, calendar: Calendar, *, on: date, chunk: int = ALARM_CHUNK
-) -> int:
-    """Send each yellow and red card that is due on ``on``, exactly once per clock and due date.
-
-    A window (the supplement notice, the return) that runs out is stopped, without a card: it is
-    announced as ``deadline.lapsed``. The clocks are taken ``chunk`` at a time in id order, each chunk
-    in a transaction of its own (a reply meanwhile waits for one chunk, not for the whole check). The
-    number of cards sent is returned.
-    """
-    sent, after = 0, 0
-    while True:
-        async with runtime.unit_of_work() as session:
-            if isinstance(calendar, LiveCalendar):
-                await calendar.refresh(session)
-            clocks = (
-                await session.exec(
-                    clocks_to_card(on).where(col(Clock.id) > after).order_by(col(Clock.id)).limit(chunk)
-                )
-            ).all()
-            for clock in clocks:
-                sent += await _card(runtime, session, calendar, clock, on)
-        if len(clocks) < chunk:
-            return sent
-        after = clocks[-1].id or 0
-
-
-async def _card(
-    runtime: ServiceRuntime, session: AsyncSession, calendar: Calendar, clock: Clock, on: date
-) -> int:
-    """The card ``clock`` is due on ``on``, if any and not sent before; 1 when a card was sent."""
-    kind = alarm_due(calendar, clock.due_date, on)
-    if kind is None or (kind == "warning" and clock.state == ClockState.BREACHED):
-        return 0
-    lapsed = kind == "breached" and ClockKind(clock.kind) in WINDOWS
-    first_time = await insert_ignoring_duplicates(
-        session,
-        ALARM_TABLE,
-        {
-            "case_id": clock.case_id,
-            "clock": clock.kind,
-            "kind": "lapsed" if lapsed else kind,
-            "due_date": clock.due_date,
-            "sent_at": datetime.now(UTC),
-        },
-    )
-    if not first_time:  # sent before (another instance, or before a replay): keep the state in step
-        if lapsed:
-            clock.state, clock.stopped_on = ClockState.STOPPED.value, clock.due_date
-        elif clock.state == ClockState.RUNNING and kind == "breached":
-            clock.state = ClockState.BREACHED.value
-        session.add(clock)
-        return 0
-    # The events do the rest (`services.tracking.projection`): a lapse stops the window on its
-    # due date, a red card marks the clock breached — here, and in a replay of the log.
-    event_type = DeadlineLapsed if lapsed else DeadlineBreached if kind == "breached" else DeadlineWarning
-    await runtime.emit(
-        session,
-        [event_type(case_id=UUID(clock.case_id), clock=ClockKind(clock.kind), due_date=clock.due_date)],
-    )
-    return 0 if lapsed else 1  # a lapse is no card
-
-
-async def watch_deadlines(runtime: ServiceRuntime, calendar: Calendar, every_seconds: float) -> None:
-    """The periodic due check (督办提醒), until cancelled."""
-    while True:
-        await asyncio.sleep(every_seconds)
-        try:
-            await raise_alarms(runtime, calendar, on=today())
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.error("the due check failed; trying again at the next interval\n%s", safe_traceback(exc))
-
-
-# --- supervision (督办) ----------------------------------------------------------------------------
-
-DUE_SOON_WORKING_DAYS = 2
-
-
-async def supervision_stats(
-    runtime: ServiceRuntime,
-    calendar: Calendar,
-    principal: Principal,
-    query: StatsQuery,
-    *,
-    on: date | None = None,
-) -> SupervisionStats:
-    """Reply clocks per department and channel: open, due within 2 working days, overdue, replied,
-    replied on time and the average working days to reply. The period selects clocks by the day they
-    started (receipt, or assignment for a letter). Department heads see their own department only."""
-    require_roles(principal, *SUPERVISING_ROLES, Role.DEPARTMENT_HEAD)
-    if query.period_from and query.period_to and query.period_from > query.period_to:
-        raise InvalidInput("from", "the period starts after it ends")
-    department = query.department
-    if not principal.has_any(SUPERVISING_ROLES):
-        if department is not None and department != principal.department:
-            raise Forbidden("a department head sees their own department only")
-        department = principal.department
-    day = on or today()
-    soon = calendar.add_working_days(day, DUE_SOON_WORKING_DAYS).due_date
-    c, k = CLOCK_TABLE.c, CASE_TABLE.c
-    is_open = c.state.in_(OPEN_STATES)
-    running = c.state != ClockState.PAUSED.value
-    statement = (
-        sa_select(
-            k.department_id,
-            func.max(k.department_name),
-            c.channel,
-            func.count(),
-            func.sum(when((is_open, 1), else_=0)),
-            func.sum(when((and_(is_open, running, c.due_date >= day, c.due_date <= soon), 1), else_=0)),
-            func.sum(when((and_(is_open, running, c.due_date < day), 1), else_=0)),
-            func.sum(when((c.on_time.is_not(None), 1), else_=0)),
-            func.sum(when((c.on_time.is_(True), 1), else_=0)),
-            func.avg(c.days_used),
-        )
-        .join(CASE_TABLE, k.case_id == c.case_id)
-        .where(c.kind == ClockKind.REPLY.value)
-        .group_by(k.department_id, c.channel)
-        .order_by(k.department_id, c.channel)
-    )
-    if query.period_from:
-        statement = statement.where(c.start_date >= query.period_from)
-    if query.period_to:
-        statement = statement.where(c.start_date <= query.period_to)
-    if query.channel:
-        statement = statement.where(c.channel == query.channel.value)
-    if department:
-        statement = statement.where(k.department_id == department)
-    async with runtime.database.session() as session:
-        rows = (await (await session.connection()).execute(statement)).all()
-    lines = [
-        StatsRow(
-            department_id=dept_id,
-            department_name=dept_name,
-            channel=Channel(channel),
-            cases=int(cases),
-            open=int(open_ or 0),
-            due_soon=int(soon_ or 0),
-            overdue=int(overdue or 0),
-            replied=int(replied_ or 0),
-            replied_on_time=int(on_time or 0),
-            on_time_rate=round(int(on_time or 0) / int(replied_), 4) if replied_ else None,
-            average_working_days=round(float(avg), 1) if avg is not None else None,
-        )
-        for dept_id, dept_name, channel, cases, open_, soon_, overdue, replied_, on_time, avg in rows
-    ]
-    return SupervisionStats(
-        as_of=day,
-        due_soon_until=soon,
-        period_from=query.period_from,
-        period_to=query.period_to,
-        rows=lines,
-        total=StatsRow.total(lines),
-    )

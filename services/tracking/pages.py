@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from services.tracking import handlers
+from services.tracking import supervision
 from services.tracking.api import CalendarDep, stats_query
 from services.tracking.schemas import StatsQuery
 from shared.auth import SESSION_COOKIE, verify_token
@@ -57,7 +57,7 @@ async def supervision_page(
         return _render(request, {**context, "problem": "请先登录办理工作台，再查看督办统计。"}, 401)
     try:
         principal = verify_token(request.app.state.jwt_key, token)
-        stats = await handlers.supervision_stats(runtime, calendar, principal, query)
+        stats = await supervision.supervision_stats(runtime, calendar, principal, query)
     except Unauthorized:
         return _render(request, {**context, "problem": "登录已过期，请重新登录办理工作台。"}, 401)
     except Forbidden:

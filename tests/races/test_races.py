@@ -23,7 +23,7 @@ from services.publishing.config import PublishingSettings
 from services.publishing.db import PublishedReply
 from services.routing.app import create_app as routing_app
 from services.routing.config import RoutingSettings
-from services.tracking import handlers as tracking
+from services.tracking import alarms
 from services.tracking.app import create_app as tracking_app
 from services.tracking.config import TrackingSettings
 from services.tracking.db import Clock
@@ -244,7 +244,7 @@ async def test_a_reply_is_never_undone_by_the_due_check_running_at_the_same_mome
         async def checks() -> None:
             """The due check, again and again, until every reply is in (none left running)."""
             while True:
-                await tracking.raise_alarms(runtime, calendar, on=check_day)
+                await alarms.raise_alarms(runtime, calendar, on=check_day)
                 states = await _states(runtime, letters)
                 if replies_sent.is_set() and ClockState.RUNNING.value not in states.values():
                     return

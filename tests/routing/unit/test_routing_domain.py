@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.routing.domain import CaseFacts, ReplyDraft, Rule, RuleViolation, assign, check_reply
+from services.routing.domain import CaseFacts, Rule, assign
+from services.routing.workflow import ActionRefused, ReplyDraft, check_reply
 
 RULES = [
     Rule("disclosure", 10, "open-government", channel="disclosure_request"),
@@ -113,7 +114,7 @@ def test_a_department_that_returned_the_case_is_skipped() -> None:
     ],
 )
 def test_a_reply_that_breaks_the_rules_is_refused(state: str, draft: ReplyDraft, field: str | None) -> None:
-    with pytest.raises(RuleViolation) as raised:
+    with pytest.raises(ActionRefused) as raised:
         check_reply(state, draft)
     assert raised.value.field == field
 

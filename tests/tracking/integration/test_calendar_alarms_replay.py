@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 from sqlmodel import col, select
 
-from services.tracking import handlers
+from services.tracking import alarms
 from services.tracking.app import create_app
 from services.tracking.config import TrackingSettings
 from services.tracking.db import Clock
@@ -229,7 +229,7 @@ async def test_the_return_window_stops_on_acceptance_and_lapses_without_a_red_ca
     assert stopped["ledger"][-1]["note"].endswith("已签收，不再退回")
 
     # On Tue Nov 24 the idle letter's return window has run out: stopped, recorded, no card.
-    assert await handlers.raise_alarms(runtime, default_calendar(), on=date(2026, 11, 24)) == 0
+    assert await alarms.raise_alarms(runtime, default_calendar(), on=date(2026, 11, 24)) == 0
     clocks = await clocks_of(client, idle_letter.case_id)
     assert clocks["return_window"]["state"] == "stopped"
     assert clocks["return_window"]["ledger"][-1]["note"] == "退回期限已于2026年11月23日届满"
@@ -311,7 +311,7 @@ async def test_two_tracking_instances_send_each_card_once(
             await case_events.wait_for_event(str(case), "deadline.set", where=of_clock("reply"))
         sent = await asyncio.gather(
             *(
-                handlers.raise_alarms(runtime, calendar, on=date(2026, 11, 25))
+                alarms.raise_alarms(runtime, calendar, on=date(2026, 11, 25))
                 for runtime in (first, second, first)
             ),
             return_exceptions=True,
@@ -319,9 +319,7 @@ async def test_two_tracking_instances_send_each_card_once(
         counts = [n for n in sent if isinstance(n, int)]
         if len(counts) < len(sent):  # SQLite lets one writer through; the others fail and try next time
             assert "sqlite" in database_url, sent
-            counts.append(
-                await handlers.raise_alarms(runtime=second, calendar=calendar, on=date(2026, 11, 25))
-            )
+            counts.append(await alarms.raise_alarms(runtime=second, calendar=calendar, on=date(2026, 11, 25)))
         assert sum(counts) == 10, sent
     await case_events.settle(1.5)
     cards = [e for e in case_events.events() if e.type in ("deadline.warning", "deadline.breached")]
@@ -389,8 +387,8 @@ async def test_a_replay_from_offset_zero_gives_the_same_clocks_and_repeats_no_ca
         await case_events.wait_for_event(str(late.case_id), "deadline.set", where=of_clock("reply"))
         await case_events.wait_for_event(str(letter.case_id), "deadline.set", where=of_clock("reply"))
         # One clock per transaction: every chunk is carded, once.
-        assert await handlers.raise_alarms(runtime, calendar, on=date(2026, 11, 25), chunk=1) == 2
-        assert await handlers.raise_alarms(runtime, calendar, on=date(2026, 11, 25), chunk=1) == 0
+        assert await alarms.raise_alarms(runtime, calendar, on=date(2026, 11, 25), chunk=1) == 2
+        assert await alarms.raise_alarms(runtime, calendar, on=date(2026, 11, 25), chunk=1) == 0
         before = await snapshot(runtime)
     assert "breached" in {row[8] for row in before}
     assert "stopped" in {row[8] for row in before}
@@ -406,8 +404,8 @@ async def test_a_replay_from_offset_zero_gives_the_same_clocks_and_repeats_no_ca
 
     async with in_process(create_app, settings) as (_, runtime):
         assert await snapshot(runtime) == before
-        assert await handlers.raise_alarms(runtime, calendar, on=date(2026, 11, 25)) == 0
-        assert await handlers.raise_alarms(runtime, calendar, on=date(2026, 11, 26)) == 0, "yellow stays sent"
+        assert await alarms.raise_alarms(runtime, calendar, on=date(2026, 11, 25)) == 0
+        assert await alarms.raise_alarms(runtime, calendar, on=date(2026, 11, 26)) == 0, "yellow stays sent"
     await case_events.settle(1.5)
     assert len(case_events.events()) == published_before, "the replay published nothing"
     assert {

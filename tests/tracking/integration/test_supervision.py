@@ -10,7 +10,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from services.tracking import handlers
+from services.tracking import supervision
 from services.tracking.app import create_app
 from services.tracking.config import TrackingSettings
 from services.tracking.schemas import StatsQuery
@@ -137,7 +137,7 @@ async def test_due_soon_counts_open_clocks_due_within_two_working_days(
     _, runtime = tracking
     admin = _principal(Role.ADMIN)
     # On Friday 2025-03-07 the open letter (due Monday 03-10) is within two working days (Mon, Tue).
-    stats = await handlers.supervision_stats(
+    stats = await supervision.supervision_stats(
         runtime, default_calendar(), admin, StatsQuery.model_validate(YEAR_2025), on=date(2025, 3, 7)
     )
     assert stats.due_soon_until == date(2025, 3, 11)

@@ -283,7 +283,7 @@ async def test_a_supplement_restarts_the_reply_clock_from_the_day_it_arrives(
 async def test_yellow_and_red_cards_are_sent_exactly_once_even_across_a_restart(
     kafka_bootstrap: str, topics: Topics, database_url: str, producer: RawProducer, case_events: TopicReader
 ) -> None:
-    from services.tracking import handlers
+    from services.tracking import alarms
     from shared.calendar_data import default_calendar
 
     calendar = default_calendar()
@@ -296,15 +296,15 @@ async def test_yellow_and_red_cards_are_sent_exactly_once_even_across_a_restart(
         await producer.send_payloads(topics.case_events, [letter, assigned, overdue])
         await case_events.wait_for_event(str(letter_id), "deadline.set", where=REPLY)
         await case_events.wait_for_event(str(overdue.case_id), "deadline.set", where=REPLY)
-        assert await handlers.raise_alarms(runtime, calendar, on=date(2026, 11, 25)) == 2
-        assert await handlers.raise_alarms(runtime, calendar, on=date(2026, 11, 25)) == 0
+        assert await alarms.raise_alarms(runtime, calendar, on=date(2026, 11, 25)) == 2
+        assert await alarms.raise_alarms(runtime, calendar, on=date(2026, 11, 25)) == 0
     async with in_process(create_app, settings) as (_, runtime):  # restarted: the cards are remembered
-        assert await handlers.raise_alarms(runtime, calendar, on=date(2026, 11, 25)) == 0
-        assert await handlers.raise_alarms(runtime, calendar, on=date(2026, 11, 26)) == 0, (
+        assert await alarms.raise_alarms(runtime, calendar, on=date(2026, 11, 25)) == 0
+        assert await alarms.raise_alarms(runtime, calendar, on=date(2026, 11, 26)) == 0, (
             "yellow once per due date"
         )
         assert (
-            await handlers.raise_alarms(runtime, calendar, on=date(2026, 11, 27)) == 1
+            await alarms.raise_alarms(runtime, calendar, on=date(2026, 11, 27)) == 1
         )  # the letter is now late
     warning = (await case_events.wait_for_event(str(letter_id), "deadline.warning"))[0]
     assert warning.data["due_date"] == "2026-11-26"

@@ -1,0 +1,174 @@
+"""The working calendar (工作日历) as tracking keeps it: the admin's years, and every open clock recounted when a year changes."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import select as sa_select
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.tracking.clocks import (
+    CLOCK_NAMES,
+    CountedClock,
+    cn_date,
+    recount,
+)
+from services.tracking.db import Clock, ClockLedgerEntry
+from services.tracking.handlers import OPEN_STATES
+from services.tracking.schemas import (
+    CalendarYearPublic,
+    CalendarYearUpdate,
+)
+from shared.auth import Principal
+from shared.calendar_store import CalendarYear, LiveCalendar, store_year
+from shared.codes import ClockKind, ClockState, Role
+from shared.dates import local_date
+from shared.events import (
+    CalendarUpdated,
+    DeadlineSet,
+    Envelope,
+    EventPayload,
+)
+from shared.http import require_roles
+from shared.runtime import ServiceRuntime
+from shared.workdays import provisional_year
+
+log = logging.getLogger(__name__)
+
+CLOCK_TABLE: Table = Clock.__table__  # type: ignore[attr-defined]
+LEDGER_TABLE: Table = ClockLedgerEntry.__table__  # type: ignore[attr-defined]
+
+
+async def store_calendar_year(
+    runtime: ServiceRuntime, calendar: LiveCalendar, year: int, body: CalendarYearUpdate, principal: Principal
+) -> CalendarYearPublic:
+    """An admin stores a year (the State Council's notice, or a correction); every open clock that
+    counts through it is recomputed when ``calendar.updated`` comes back."""
+    require_roles(principal, Role.ADMIN)
+    record = body.to_record(year, default_source=f"{principal.name} 录入")
+    async with runtime.unit_of_work() as session:
+        _previous, revision = await store_year(session, record)
+        await runtime.emit(
+            session,
+            [
+                CalendarUpdated(
+                    year=year,
+                    holidays=tuple(sorted(record.holidays)),
+                    extra_workdays=tuple(sorted(record.extra_workdays)),
+                    status=record.status,
+                )
+            ],
+        )
+        await calendar.refresh(session)
+    return CalendarYearPublic.of(record, revision)
+
+
+async def calendar_years(runtime: ServiceRuntime) -> list[CalendarYearPublic]:
+    async with runtime.database.session() as session:
+        rows = (await session.exec(select(CalendarYear).order_by(col(CalendarYear.year)))).all()
+    return [CalendarYearPublic.of(row.to_record(), row.revision) for row in rows]
+
+
+async def calendar_year(runtime: ServiceRuntime, year: int) -> CalendarYearPublic:
+    async with runtime.database.session() as session:
+        row = await session.get(CalendarYear, year)
+    if row is None:
+        return CalendarYearPublic.of(provisional_year(year), None)
+    return CalendarYearPublic.of(row.to_record(), row.revision)
+
+
+async def on_calendar_updated(
+    session: AsyncSession, envelope: Envelope, payload: CalendarUpdated, *, calendar: LiveCalendar
+) -> list[EventPayload]:
+    """Recount every open clock that counts through the year; announce each date that moved.
+
+    Only clocks whose span (start, due] reaches into the year can change: an indexed range query on
+    the due date finds them, and each distinct (start, days) pair is counted once (`recount`).
+    """
+    await calendar.refresh(session)
+    first, last = date(payload.year, 1, 1), date(payload.year, 12, 31)
+    c = CLOCK_TABLE.c
+    rows = (
+        await (await session.connection()).execute(
+            sa_select(
+                c.id,
+                c.case_id,
+                c.kind,
+                c.state,
+                c.start_date,
+                c.working_days + c.extension_days + c.paused_days,
+                c.due_date,
+                c.provisional,
+            )
+            .where(c.state.in_(OPEN_STATES), c.due_date >= first, c.start_date <= last)
+            .with_for_update()  # a reply committing meanwhile waits, then stops the recounted clock
+        )
+    ).all()
+    by_id = {row[0]: row for row in rows}
+    counted = (CountedClock(row[0], row[4], row[5], row[6], row[7]) for row in rows)
+    status = "节假日安排已公布" if payload.status == "announced" else "节假日安排暂按周末计算"
+    # The day and time of the announcement, not of its processing: a replay counts as it was counted.
+    today_ = local_date(envelope.time)
+    updates: list[dict[str, Any]] = []
+    ledger: list[dict[str, Any]] = []
+    emitted: list[EventPayload] = []
+    now = envelope.time
+    for clock, due in recount(calendar, counted):
+        _, case_id, kind, state, *_ = by_id[clock.id]
+        moved = due.due_date != clock.due_date
+        note = (
+            f"{payload.year}年{status}，{CLOCK_NAMES[ClockKind(kind)]}"
+            + (
+                f"由{cn_date(clock.due_date)}调整为{cn_date(due.due_date)}"
+                if moved
+                else f"确定为{cn_date(due.due_date)}"
+            )
+            + ("（暂定）" if due.provisional else "")
+        )
+        if state == ClockState.BREACHED and due.due_date >= today_:
+            state = ClockState.RUNNING.value  # the red card was for the old date
+        updates.append(
+            {"clock_id": clock.id, "due": due.due_date, "provisional": due.provisional, "new_state": state}
+        )
+        ledger.append(
+            {
+                "clock_id": clock.id,
+                "cause": envelope.type,
+                "event_id": str(envelope.id),
+                "old_due_date": clock.due_date,
+                "new_due_date": due.due_date,
+                "note": note,
+                "at": now,
+            }
+        )
+        emitted.append(
+            DeadlineSet(
+                case_id=UUID(case_id),
+                clock=ClockKind(kind),
+                due_date=due.due_date,
+                provisional=due.provisional,
+                old_due_date=clock.due_date,
+                cause=envelope.type,
+                note=note,
+            )
+        )
+    if updates:
+        await session.exec(
+            update(CLOCK_TABLE)
+            .where(c.id == bindparam("clock_id"))
+            .values(
+                due_date=bindparam("due"), provisional=bindparam("provisional"), state=bindparam("new_state")
+            ),
+            params=updates,
+        )
+        await session.exec(insert(LEDGER_TABLE), params=ledger)
+    log.info("calendar %s: %d open clocks counted again, %d changed", payload.year, len(rows), len(updates))
+    return emitted
+
+
+# --- cards ----------------------------------------------------------------------------------------
