@@ -21,11 +21,13 @@ from services.intake.schemas import MailboxMessageCreate
 
 
 def create_app(bootstrap: str, topic: str) -> FastAPI:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
+    producers: list[AIOKafkaProducer] = []
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
         await producer.start()
+        producers.append(producer)
         try:
             yield
         finally:
@@ -41,7 +43,7 @@ def create_app(bootstrap: str, topic: str) -> FastAPI:
     async def post(body: MailboxMessageCreate) -> dict[str, str]:
         case_id = str(uuid.uuid4())
         value = json.dumps({"case_id": case_id, **body.model_dump(mode="json")}, ensure_ascii=False)
-        await producer.send_and_wait(topic, value.encode(), key=case_id.encode())
+        await producers[0].send_and_wait(topic, value.encode(), key=case_id.encode())
         return {"case_id": case_id}
 
     return app

@@ -66,12 +66,20 @@ class _Connection:
         head = await self.reader.readuntil(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         status = int(lines[0].split(" ", 2)[1])
-        length = 0
+        length, chunked = 0, False
         for line in lines[1:]:
             name, _, value = line.partition(":")
             if name.lower() == "content-length":
                 length = int(value)
-        return status, await self.reader.readexactly(length)
+            elif name.lower() == "transfer-encoding" and "chunked" in value.lower():
+                chunked = True
+        if not chunked:
+            return status, await self.reader.readexactly(length)
+        body = b""
+        while size := int((await self.reader.readuntil(b"\r\n")).strip(), 16):
+            body += (await self.reader.readexactly(size + 2))[:-2]
+        await self.reader.readuntil(b"\r\n")
+        return status, body
 
 
 class OpenLoop:
@@ -114,10 +122,17 @@ class OpenLoop:
             return
         sent.answered = time.perf_counter()
         sent.status = status
-        sent.body = json.loads(raw) if raw else {}
+        try:
+            sent.body = json.loads(raw) if raw else {}
+        except ValueError:
+            sent.body = {"unreadable": raw[:200].decode(errors="replace")}
         await self._give_back(connection)
 
-    async def run(self, rate: float, seconds: float, body: Callable[[int], dict[str, Any]]) -> list[Sent]:
+    async def run(
+        self, rate: float, seconds: float, body: Callable[[int], dict[str, Any]], grace: float = 15.0
+    ) -> list[Sent]:
+        """Requests still unanswered ``grace`` seconds after the last was due are given up (status 0):
+        a system that cannot keep up shows it as a rate, not as a benchmark that never ends."""
         count = int(rate * seconds)
         start = time.perf_counter() + 0.05
         sent = [Sent(due=start + i / rate) for i in range(count)]
@@ -128,7 +143,10 @@ class OpenLoop:
                 await asyncio.sleep(delay)
             payload = json.dumps(body(i), ensure_ascii=False).encode()
             tasks.append(asyncio.create_task(self.post_one(item, payload)))
-        await asyncio.gather(*tasks)
+        _, pending = await asyncio.wait(tasks, timeout=max(sent[-1].due - time.perf_counter(), 0) + grace)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
         return sent
 
     async def close(self) -> None:
@@ -139,11 +157,14 @@ class OpenLoop:
 
 class Follower:
     """Reads ``topic`` from its end and notes when each (case, type) first appears, by the record's
-    key and ``ce-type`` header — no decoding, so following costs the benchmark next to nothing."""
+    key and ``ce-type`` header; the wanted types' ids and clocks are read from the JSON (no model),
+    so following costs the benchmark little."""
 
     def __init__(self, bootstrap: str, topic: str, kinds: frozenset[str]) -> None:
         self.seen: dict[tuple[str, str], float] = {}
-        self.counts: dict[tuple[str, str], int] = {}
+        self.ids: dict[tuple[str, str, str], set[str]] = {}
+        """The distinct event ids of each (case, type, clock): more than one is a decision taken twice
+        (a redelivered record keeps its id and is not counted)."""
         self._kinds = kinds
         self._consumer = AIOKafkaConsumer(
             topic,
@@ -169,10 +190,17 @@ class Follower:
             for records in batches.values():
                 for record in records:
                     kind = next((v.decode() for k, v in record.headers or () if k == TYPE_HEADER), "")
-                    if kind in self._kinds and record.key is not None:
-                        pair = (record.key.decode(), kind)
-                        self.seen.setdefault(pair, now)
-                        self.counts[pair] = self.counts.get(pair, 0) + 1
+                    if kind in self._kinds and record.key is not None and record.value is not None:
+                        case = record.key.decode()
+                        self.seen.setdefault((case, kind), now)
+                        event = json.loads(record.value)
+                        clock = str((event.get("data") or {}).get("clock", ""))
+                        self.ids.setdefault((case, kind, clock), set()).add(str(event.get("id")))
+
+    def doubled(self, cases: Sequence[str]) -> int:
+        """How many of ``cases`` had a decision taken twice (two events for one case, type and clock)."""
+        wanted = set(cases)
+        return len({case for (case, _, _), ids in self.ids.items() if case in wanted and len(ids) > 1})
 
     async def wait_for(self, cases: Sequence[str], kinds: Sequence[str], timeout: float) -> bool:
         """Until every case has every kind; False at the timeout."""

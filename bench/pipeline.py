@@ -2,15 +2,17 @@
 measured in the same run, on the same machine and broker.
 
     python -m bench.pipeline                          # every section below, SQLite
-    python -m bench.pipeline --postgres URL           # and the sustained run again on PostgreSQL
+    python -m bench.pipeline --postgres URL           # and the sustained run on PostgreSQL too
     python -m bench.pipeline --only sustained --rate 300 --seconds 30
 
-Sections (``--only`` picks some):
+Sections (``--only`` picks some; ``postgres`` runs only with a URL, ``--postgres`` or
+``BENCH_POSTGRES_URL``):
 
 - ``sustained``: letters offered open-loop at ``--rate`` a second for ``--seconds``; the rate at which
   they come out as ``deadline.set``, their latencies from each letter's due time, and the seconds
   until every consumer group's lag is back to 0 once the last letter is answered. Baseline: the same
   payloads at the same rate through a bare aiokafka producer (idempotent, ``acks=all``) and consumer.
+- ``postgres``: the sustained run with each service on its own PostgreSQL database.
 - ``latency``: the same at ``--latency-rate`` (default 100/s): p50/p95/p99 POST → ``deadline.set``.
 - ``intake``: intake alone (no other service running), closed loop with ``--concurrency`` requests in
   flight, against a bare FastAPI endpoint that validates the same body and produces it to Kafka
@@ -158,20 +160,27 @@ class PipelineRun:
     offered: int
     accepted: int
     refused: int
+    unanswered: int
+    """Given up: still unanswered when the load's grace time ran out."""
+    through: int
+    """Accepted letters that came out with their deadline within the drain time."""
     seconds_to_last: float
-    """From the first letter's due time to the last ``deadline.set``."""
+    """From the first letter's due time to the last ``deadline.set`` seen."""
     latencies: dict[str, list[float]]
-    lost: int
+    missing: int
+    """Letters not through when the drain time ran out (lost, if the run drained)."""
     doubled: int
     lag_zero_after: float | None
-    """Seconds from the last answer until every group's lag is 0 (and every letter is through)."""
+    """Seconds from the last answer until every letter is through and every group's lag is 0."""
 
     @property
     def throughput(self) -> float:
-        return self.accepted / self.seconds_to_last if self.seconds_to_last else 0.0
+        return self.through / self.seconds_to_last if self.seconds_to_last else 0.0
 
 
-async def run_pipeline(installation: Installation, rate: float, seconds: float) -> PipelineRun:
+async def run_pipeline(
+    installation: Installation, rate: float, seconds: float, drain_seconds: float
+) -> PipelineRun:
     follower = Follower(installation.bootstrap, installation.topics.case_events, frozenset(KINDS))
     await follower.start()
     try:
@@ -182,9 +191,13 @@ async def run_pipeline(installation: Installation, rate: float, seconds: float) 
         answered = time.perf_counter()
         accepted = [s for s in sent if s.status == 201]
         cases = [s.body["case_id"] for s in accepted]
-        await follower.wait_for(cases, KINDS, timeout=max(120.0, 4 * seconds))
+        drained = await follower.wait_for(cases, KINDS, timeout=drain_seconds)
         through = time.perf_counter() - answered
-        lag_zero = await wait_for_no_lag(installation.bootstrap, await installation.groups(), timeout=120)
+        lag_zero = (
+            await wait_for_no_lag(installation.bootstrap, await installation.groups(), timeout=30)
+            if drained
+            else None
+        )
     finally:
         await follower.stop()
     seen = follower.seen
@@ -192,7 +205,9 @@ async def run_pipeline(installation: Installation, rate: float, seconds: float) 
     return PipelineRun(
         offered=len(sent),
         accepted=len(accepted),
-        refused=len(sent) - len(accepted),
+        refused=sum(1 for s in sent if s.status not in (0, 201)),
+        unanswered=sum(1 for s in sent if s.status == 0),
+        through=len(ends),
         seconds_to_last=(max(ends) - sent[0].due) if ends else 0.0,
         latencies={
             kind: [
@@ -202,8 +217,8 @@ async def run_pipeline(installation: Installation, rate: float, seconds: float) 
             ]
             for kind in KINDS
         },
-        lost=sum(1 for case in cases for kind in KINDS if (case, kind) not in seen),
-        doubled=sum(1 for case in cases for kind in KINDS if follower.counts.get((case, kind), 0) > 1),
+        missing=sum(1 for case in cases if any((case, kind) not in seen for kind in KINDS)),
+        doubled=follower.doubled(cases),
         lag_zero_after=None if lag_zero is None else through + lag_zero,
     )
 
@@ -284,17 +299,22 @@ async def closed_loop(port: int, seconds: float, concurrency: int) -> Row:
 async def section_intake(bootstrap: str, folder: Path, seconds: float, concurrency: int) -> list[str]:
     async with installed(bootstrap, folder / "intake-alone", services=("intake",)) as installation:
         civic = await closed_loop(installation.intake.port, seconds, concurrency)
-    port = free_port()
+    port, topic = free_port(), f"bench-bare-{uuid.uuid4().hex[:6]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    await admin.create_topics([NewTopic(topic, CASE_EVENTS.partitions, 1)])
+    await admin.close()
     bare = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "bench.bare_intake", "--port", str(port), "--bootstrap", bootstrap),
-        *("--topic", f"bench-bare-{uuid.uuid4().hex[:6]}"),
+        *("--topic", topic),
         start_new_session=True,
     )
     try:
         await ServiceProcess("bare", port, {}, folder / "bare.log").wait_healthy(timeout=60)
         baseline = await closed_loop(port, seconds, concurrency)
     finally:
-        bare.terminate()
+        if bare.returncode is None:
+            bare.terminate()
         await bare.wait()
     civic.name, baseline.name = "intake (outbox, durable commit)", "baseline: bare FastAPI → Kafka"
     return [
@@ -302,7 +322,7 @@ async def section_intake(bootstrap: str, folder: Path, seconds: float, concurren
         HEADER,
         civic.line(),
         baseline.line(),
-        f"intake / bare endpoint: {100 * civic.throughput / baseline.throughput:.0f} %",
+        f"intake / bare endpoint: {100 * civic.throughput / max(baseline.throughput, 1e-9):.0f} %",
     ]
 
 
@@ -317,18 +337,24 @@ def pipeline_lines(title: str, run: PipelineRun, baseline: Row | None) -> list[s
         lines.append(
             f"ratio baseline/civic throughput: {baseline.throughput / max(run.throughput, 1e-9):.1f}×"
         )
-    lag = "not within 120 s" if run.lag_zero_after is None else f"{run.lag_zero_after:.1f} s"
+    lag = "not within the drain time" if run.lag_zero_after is None else f"{run.lag_zero_after:.1f} s"
+    missing = "lost" if run.lag_zero_after is not None else "not through yet"
     lines.append(
-        f"offered {run.offered}, accepted {run.accepted}, refused {run.refused}, lost {run.lost}, "
-        f"doubled {run.doubled}; every group's lag 0 after the last answer: {lag}"
+        f"offered {run.offered}, accepted {run.accepted}, refused {run.refused}, unanswered "
+        f"{run.unanswered}, through {run.through}, "
+        f"{missing} {run.missing}, doubled {run.doubled}; every group's lag 0 after the last answer: {lag}"
     )
     return lines
 
 
 async def main_async(args: argparse.Namespace) -> None:
-    sections = set(args.only.split(",")) if args.only else {"sustained", "latency", "intake", "instances"}
+    every = {"sustained", "postgres", "latency", "intake", "instances"}
+    sections = set(args.only.split(",")) if args.only else every
     postgres = args.postgres or os.environ.get("BENCH_POSTGRES_URL")
-    out: list[str] = []
+
+    def say(lines: list[str]) -> None:
+        print("\n".join(lines), flush=True)
+
     with tempfile.TemporaryDirectory(prefix="civic-bench-") as tmp:
         folder = Path(tmp)
         broker: LocalKafka | None = None
@@ -339,49 +365,53 @@ async def main_async(args: argparse.Namespace) -> None:
             await broker.wait_ready()
             bootstrap = broker.bootstrap_servers
         try:
+            baseline: Row | None = None
             if "sustained" in sections:
                 async with installed(bootstrap, folder / "sustained") as installation:
-                    run = await run_pipeline(installation, args.rate, args.seconds)
+                    run = await run_pipeline(installation, args.rate, args.seconds, args.drain_seconds)
                 baseline = await run_kafka_baseline(bootstrap, args.rate, args.seconds)
-                out += pipeline_lines(
-                    f"sustained: {args.rate:g}/s offered for {args.seconds:g} s, SQLite", run, baseline
-                )
-                if postgres:
-                    async with installed(
-                        bootstrap, folder / "sustained-pg", postgres=postgres
-                    ) as installation:
-                        run = await run_pipeline(installation, args.rate, args.seconds)
-                    out += ["", *pipeline_lines("sustained: the same on PostgreSQL", run, baseline)]
-                out.append("")
+                title = f"sustained: {args.rate:g}/s offered for {args.seconds:g} s, SQLite"
+                say([*pipeline_lines(title, run, baseline), ""])
+            if "postgres" in sections and postgres:
+                async with installed(bootstrap, folder / "sustained-pg", postgres=postgres) as installation:
+                    run = await run_pipeline(installation, args.rate, args.seconds, args.drain_seconds)
+                baseline = baseline or await run_kafka_baseline(bootstrap, args.rate, args.seconds)
+                title = f"sustained: {args.rate:g}/s offered for {args.seconds:g} s, PostgreSQL"
+                say([*pipeline_lines(title, run, baseline), ""])
             if "latency" in sections:
                 async with installed(bootstrap, folder / "latency") as installation:
-                    run = await run_pipeline(installation, args.latency_rate, args.latency_seconds)
+                    run = await run_pipeline(
+                        installation, args.latency_rate, args.latency_seconds, args.drain_seconds
+                    )
                 baseline = await run_kafka_baseline(bootstrap, args.latency_rate, args.latency_seconds)
                 title = f"latency: {args.latency_rate:g}/s open loop for {args.latency_seconds:g} s, from each due time"
-                out += [*pipeline_lines(title, run, baseline), ""]
+                say([*pipeline_lines(title, run, baseline), ""])
             if "intake" in sections:
-                out += [*await section_intake(bootstrap, folder, args.intake_seconds, args.concurrency), ""]
+                say([*await section_intake(bootstrap, folder, args.intake_seconds, args.concurrency), ""])
             if "instances" in sections:
                 async with installed(
                     bootstrap, folder / "instances", second_instances=("routing", "tracking")
                 ) as installation:
-                    run = await run_pipeline(installation, args.instances_rate, args.instances_seconds)
+                    run = await run_pipeline(
+                        installation, args.instances_rate, args.instances_seconds, args.drain_seconds
+                    )
                 title = (
                     f"two instances of routing and of tracking: {args.instances_rate:g}/s for "
                     f"{args.instances_seconds:g} s"
                 )
-                out += [*pipeline_lines(title, run, None), ""]
+                say([*pipeline_lines(title, run, None), ""])
         finally:
             if broker is not None:
                 broker.stop()
-    print("\n".join(out))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--only", default="", help="comma-separated: sustained,latency,intake,instances")
+    parser.add_argument(
+        "--only", default="", help="comma-separated: sustained,postgres,latency,intake,instances"
+    )
     parser.add_argument("--rate", type=float, default=500.0, help="letters offered a second (sustained)")
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--latency-rate", type=float, default=100.0)
@@ -390,6 +420,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32, help="requests in flight (intake alone)")
     parser.add_argument("--instances-rate", type=float, default=100.0)
     parser.add_argument("--instances-seconds", type=float, default=30.0)
+    parser.add_argument(
+        "--drain-seconds", type=float, default=60.0, help="how long the letters may take after the load"
+    )
     parser.add_argument("--postgres", default=None, help="admin URL (postgresql+asyncpg://…/postgres)")
     asyncio.run(main_async(parser.parse_args()))
 

@@ -461,13 +461,22 @@ async def on_case_event(
     return []
 
 
+def _added(session: AsyncSession, case_id: str) -> Submission | None:
+    """The submission this transaction added, not yet written."""
+    return next((o for o in session.new if isinstance(o, Submission) and o.case_id == case_id), None)
+
+
 async def project(session: AsyncSession, envelope: Envelope, payload: Any) -> None:
     """Intake's own events on the citizen view (`shared.consumer.Projector`): the view a submission
     opens, the supplement sent, the reply rated — as they happen, and again in a replay."""
     if isinstance(payload, SubmissionReceived):
-        submission = await session.get(Submission, str(payload.case_id))
-        if submission is None or await session.get(CaseView, submission.case_id) is not None:
-            return  # another intake database's case, or seen already
+        # As it is accepted, the submission is new in this very transaction and has no view yet:
+        # found without a query. In a replay it is read.
+        submission = _added(session, str(payload.case_id))
+        if submission is None:
+            submission = await session.get(Submission, str(payload.case_id))
+            if submission is None or await session.get(CaseView, submission.case_id) is not None:
+                return  # another intake database's case, or seen already
         view = received_view(payload.received_at)
         session.add(
             CaseView(

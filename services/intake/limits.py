@@ -90,13 +90,18 @@ class SlidingWindow:
 class DatabaseWindow:
     """`SlidingWindow`'s rule over intake's database, so that every instance counts the same requests.
     Times are wall-clock seconds (instances share no monotonic clock); rows older than the window are
-    deleted as new ones are counted, in the transaction of the submissions beside them."""
+    deleted every few seconds as new ones are counted, in the transaction of the submissions beside
+    them (``wait`` counts only the rows within the window, so a row not yet deleted changes nothing)."""
+
+    SWEEP_EVERY = 10.0
+    """Seconds between two deletions of the rows the window has left (not one per request)."""
 
     def __init__(
         self, database: Database, commits: GroupCommit, bucket: str, limit: int, window: float
     ) -> None:
         self.database, self.commits = database, commits
         self.bucket, self.limit, self.window = bucket, limit, window
+        self._swept = 0.0
 
     async def wait(self, key: str, now: float) -> float | None:
         since = datetime.fromtimestamp(now - self.window, UTC)
@@ -114,16 +119,19 @@ class DatabaseWindow:
 
     async def count(self, key: str, now: float) -> None:
         at = datetime.fromtimestamp(now, UTC)
+        sweep = now - self._swept >= self.SWEEP_EVERY
+        if sweep:
+            self._swept = now
 
         async def counted(session: AsyncSession) -> None:
             session.add(RateEvent(bucket=self.bucket, client=key, at=at))
-            await session.exec(
-                delete(RateEvent).where(
-                    col(RateEvent.bucket) == self.bucket,
-                    col(RateEvent.client) == key,
-                    col(RateEvent.at) <= at - timedelta(seconds=self.window),
+            if sweep:  # every client's rows the window has left, now and then
+                await session.exec(
+                    delete(RateEvent).where(
+                        col(RateEvent.bucket) == self.bucket,
+                        col(RateEvent.at) <= at - timedelta(seconds=self.window),
+                    )
                 )
-            )
 
         await self.commits.run(counted)
 
