@@ -92,11 +92,11 @@ class OpenLoop:
         self._max = max_connections
         self._freed = asyncio.Condition()
 
-    async def _take(self) -> _Connection:
+    async def _take(self, *, fresh: bool = False) -> _Connection:
         async with self._freed:
             while not self._idle and self._open >= self._max:
                 await self._freed.wait()
-            if self._idle:
+            if self._idle and not fresh:
                 return self._idle.pop()
             self._open += 1
         reader, writer = await asyncio.open_connection(self.host, self.port)
@@ -111,15 +111,19 @@ class OpenLoop:
             self._freed.notify()
 
     async def post_one(self, sent: Sent, payload: bytes) -> None:
-        """Send one request on a free connection; its answer and status go into ``sent``."""
-        connection = await self._take()
-        try:
-            status, raw = await connection.post(f"{self.host}:{self.port}", self.path, payload)
-        except (OSError, asyncio.IncompleteReadError):
-            connection.writer.close()
-            await self._give_back(None)
-            sent.answered = time.perf_counter()
-            return
+        """Send one request on a free connection; its answer and status go into ``sent``. A kept-alive
+        connection the server closed while idle (uvicorn does after 5 s) is replaced once."""
+        for attempt in (1, 2):
+            connection = await self._take(fresh=attempt == 2)
+            try:
+                status, raw = await connection.post(f"{self.host}:{self.port}", self.path, payload)
+                break
+            except (OSError, asyncio.IncompleteReadError):
+                connection.writer.close()
+                await self._give_back(None)
+                if attempt == 2:
+                    sent.answered = time.perf_counter()
+                    return
         sent.answered = time.perf_counter()
         sent.status = status
         try:
