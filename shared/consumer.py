@@ -41,7 +41,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.db import Database, UTCDateTime, insert_new
 from shared.events import Envelope, EventPayload, decode_event
-from shared.failures import OwnMessage, describe_failure, is_infrastructure
+from shared.failures import OwnMessage, describe_failure, is_awaited, is_infrastructure
 from shared.outbox import OutboxRelay, add_events
 from shared.topics import Topics, TopicSpec
 
@@ -113,6 +113,10 @@ class InfrastructureUnavailable(OwnMessage):
 
 
 MAX_BACKOFF_SECONDS = 5.0
+AWAIT_STEP_SECONDS = 0.02
+AWAIT_SECONDS = 2.0
+"""How long a batch looks again every 20 ms for what another consumer is bringing (a case's key)
+before it waits like an outage, with backoff and then redelivery."""
 TYPE_HEADER = "ce-type"
 """The header the relay puts the event's type in (`shared.kafka.make_publisher`): a consumer skips the
 types it does not handle without decoding them. A record without it (another producer) is decoded."""
@@ -231,7 +235,7 @@ class EventConsumer:
         and dead-lettered when it keeps failing, and the events after it follow — in their order. A
         failure no event can be blamed for (at the commit) splits the batch in halves. If the database
         or network is down, the batch is retried whole, then left unacknowledged."""
-        attempt = tried
+        attempt, awaited = tried, 0.0
         while True:
             attempt += 1
             try:
@@ -239,6 +243,13 @@ class EventConsumer:
             except Exception as raised:
                 exc, culprit = (raised.cause, raised.index) if isinstance(raised, _Failed) else (raised, None)
                 first = deliveries[0].envelope
+                if is_awaited(exc) and awaited < AWAIT_SECONDS:
+                    # A case's key is on its way on another topic (read by another consumer of this
+                    # service): look again shortly, without spending an attempt or backing off.
+                    await asyncio.sleep(AWAIT_STEP_SECONDS)
+                    awaited += AWAIT_STEP_SECONDS
+                    attempt -= 1
+                    continue
                 if is_infrastructure(exc):
                     log.warning(
                         "%s: %s %s (+%d more): infrastructure failure (attempt %d): %s",

@@ -111,6 +111,11 @@ def sqlstates(error: BaseException) -> set[str]:
     return found
 
 
+def is_awaited(error: BaseException) -> bool:
+    """True when the failure is something on its way from another service (`Awaited`)."""
+    return any(isinstance(cause, Awaited) for cause in _causes(error))
+
+
 def is_infrastructure(error: BaseException) -> bool:
     """True when the failure is the database's, the network's or the broker's, not the work's."""
     for cause in _causes(error):
