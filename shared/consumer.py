@@ -41,7 +41,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.db import Database, UTCDateTime, insert_new
 from shared.events import Envelope, EventPayload, decode_event
-from shared.failures import OwnMessage, describe_failure, is_awaited, is_infrastructure
+from shared.failures import FailedAt, OwnMessage, describe_failure, is_awaited, is_infrastructure
 from shared.outbox import OutboxRelay, add_events
 from shared.topics import Topics, TopicSpec
 
@@ -241,7 +241,9 @@ class EventConsumer:
             try:
                 emitted = await self._apply_once(deliveries)
             except Exception as raised:
-                exc, culprit = (raised.cause, raised.index) if isinstance(raised, _Failed) else (raised, None)
+                exc, culprit = (
+                    (raised.cause, raised.index) if isinstance(raised, FailedAt) else (raised, None)
+                )
                 first = deliveries[0].envelope
                 if is_awaited(exc) and awaited < AWAIT_SECONDS:
                     # A case's key is on its way on another topic (read by another consumer of this
@@ -334,7 +336,7 @@ class EventConsumer:
                 try:
                     emitted_count += await self._apply_one(session, envelope, payload, delivery.handler)
                 except Exception as exc:
-                    raise _Failed(index, exc) from exc
+                    raise FailedAt(index, exc) from exc
             return emitted_count
 
     async def _apply_one(
@@ -377,15 +379,6 @@ class EventConsumer:
                 "x-dlq-offset": str(record.offset),
             },
         )
-
-
-class _Failed(Exception):
-    """The use case of the batch's ``index``-th event raised ``cause``."""
-
-    def __init__(self, index: int, cause: Exception) -> None:
-        super().__init__(index, cause)
-        self.index = index
-        self.cause = cause
 
 
 @dataclass(frozen=True, slots=True)

@@ -111,6 +111,16 @@ def sqlstates(error: BaseException) -> set[str]:
     return found
 
 
+class FailedAt(Exception):
+    """The ``index``-th of several units of work run in one transaction raised ``cause`` (a consumer's
+    batch, a group commit): the caller sets that one apart."""
+
+    def __init__(self, index: int, cause: Exception) -> None:
+        super().__init__(index, cause)
+        self.index = index
+        self.cause = cause
+
+
 def is_awaited(error: BaseException) -> bool:
     """True when the failure is something on its way from another service (`Awaited`)."""
     return any(isinstance(cause, Awaited) for cause in _causes(error))

@@ -25,19 +25,12 @@ from typing import Any, TypeVar
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.db import Database
-from shared.failures import is_infrastructure
+from shared.failures import FailedAt, is_infrastructure
 
 __all__ = ["GroupCommit", "Unit"]
 
 T = TypeVar("T")
 Unit = Callable[[AsyncSession], Awaitable[T]]
-
-
-class _Failed(Exception):
-    def __init__(self, index: int, cause: BaseException) -> None:
-        super().__init__(index, cause)
-        self.index = index
-        self.cause = cause
 
 
 _Waiting = tuple[Unit[Any], "asyncio.Future[Any]"]
@@ -70,7 +63,7 @@ class GroupCommit:
     async def _commit(self, group: list[_Waiting]) -> None:
         try:
             results = await self._run_together(group)
-        except _Failed as failed:
+        except FailedAt as failed:
             await self._set_apart(group, failed)
         except Exception as exc:  # nothing of the group was written
             if len(group) > 1 and not is_infrastructure(exc):
@@ -102,10 +95,10 @@ class GroupCommit:
                 try:
                     results.append(await unit(session))
                 except Exception as exc:
-                    raise _Failed(index, exc) from exc
+                    raise FailedAt(index, exc) from exc
         return results
 
-    async def _set_apart(self, group: list[_Waiting], failed: _Failed) -> None:
+    async def _set_apart(self, group: list[_Waiting], failed: FailedAt) -> None:
         if len(group) == 1:
             (_, future), cause = group[0], failed.cause
             if not future.done():
