@@ -244,11 +244,19 @@ async def lag(bootstrap: str, groups: Sequence[str]) -> dict[str, int]:
         await admin.close()
 
 
-async def wait_for_no_lag(bootstrap: str, groups: Sequence[str], timeout: float) -> float | None:
-    """Seconds until every group's lag is 0 (polled every 0.1 s), or None past ``timeout``."""
+async def wait_for_no_lag(bootstrap: str, groups: Sequence[str], timeout: float) -> dict[str, float] | None:
+    """For each group, the seconds until its lag was 0 and stayed 0 (polled every 0.1 s) until every
+    group's was: a group that follows another drains after it. None past ``timeout``."""
     start = time.perf_counter()
+    drained: dict[str, float] = {}
     while time.perf_counter() - start < timeout:
-        if not any((await lag(bootstrap, groups)).values()):
-            return time.perf_counter() - start
+        now = time.perf_counter() - start
+        for group, behind in (await lag(bootstrap, groups)).items():
+            if behind:
+                drained.pop(group, None)
+            else:
+                drained.setdefault(group, now)
+        if len(drained) == len(groups):
+            return drained
         await asyncio.sleep(0.1)
     return None

@@ -44,7 +44,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.chain import chain
+from bench.cpu import cpu_seconds, own_cpu_seconds
 from bench.load import Follower, OpenLoop, Sent, letter, percentile, wait_for_no_lag
+from bench.profile import Sampling
 from deploy.kafka.local import LocalKafka, create_topics, free_port
 from deploy.processes import ServiceProcess, start_services, stop_services
 from shared.topics import CASE_EVENTS, Topics
@@ -76,6 +79,11 @@ class Installation:
     bootstrap: str
     topics: Topics
     services: list[ServiceProcess]
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds so far of each service process, and of the benchmark itself (``client``)."""
+        spent = {s.label: cpu_seconds(s.process.pid) for s in self.services if s.process is not None}
+        return {**spent, "client": own_cpu_seconds()}
 
     @property
     def intake(self) -> ServiceProcess:
@@ -170,8 +178,14 @@ class PipelineRun:
     missing: int
     """Letters not through when the drain time ran out (lost, if the run drained)."""
     doubled: int
-    lag_zero_after: float | None
-    """Seconds from the last answer until every letter is through and every group's lag is 0."""
+    lag_zero_after: dict[str, float] | None
+    """For each consumer group (without the run's prefix), the seconds from the load's end (the last
+    letter's due time) until its lag was 0 for good; None if the letters did not all come through."""
+    profile: list[str]
+    """Where each service's time went during the load (`bench.profile`), when asked for."""
+    cpu: dict[str, float]
+    """CPU seconds each service process (and ``client``, the benchmark's own load and follower) spent
+    from the first letter until every group's lag was 0."""
 
     @property
     def throughput(self) -> float:
@@ -179,27 +193,36 @@ class PipelineRun:
 
 
 async def run_pipeline(
-    installation: Installation, rate: float, seconds: float, drain_seconds: float
+    installation: Installation,
+    rate: float,
+    seconds: float,
+    drain_seconds: float,
+    profile: Path | None = None,
 ) -> PipelineRun:
     follower = Follower(installation.bootstrap, installation.topics.case_events, frozenset(KINDS))
     await follower.start()
     try:
         await warm(installation, follower)
+        before = installation.cpu()
+        sampling = None
+        if profile is not None:
+            pids = {s.label: s.process.pid for s in installation.services if s.process is not None}
+            sampling = Sampling(profile, pids, seconds)
+            await sampling.start()
         loop = OpenLoop("127.0.0.1", installation.intake.port, MAILBOX_PATH)
         sent = await loop.run(rate, seconds, letter)
         await loop.close()
-        answered = time.perf_counter()
+        profiled = await sampling.stop() if sampling is not None else []
         accepted = [s for s in sent if s.status == 201]
         cases = [s.body["case_id"] for s in accepted]
         drained = await follower.wait_for(cases, KINDS, timeout=drain_seconds)
-        through = time.perf_counter() - answered
-        lag_zero = (
-            await wait_for_no_lag(installation.bootstrap, await installation.groups(), timeout=30)
-            if drained
-            else None
-        )
+        polled = time.perf_counter() - sent[-1].due
+        groups = await installation.groups()
+        lag_zero = await wait_for_no_lag(installation.bootstrap, groups, timeout=30) if drained else None
+        after = installation.cpu()
     finally:
         await follower.stop()
+    prefix = installation.topics.prefix
     seen = follower.seen
     ends = [seen[(case, "deadline.set")] for case in cases if (case, "deadline.set") in seen]
     return PipelineRun(
@@ -222,8 +245,63 @@ async def run_pipeline(
         },
         missing=sum(1 for case in cases if any((case, kind) not in seen for kind in KINDS)),
         doubled=follower.doubled(cases),
-        lag_zero_after=None if lag_zero is None else through + lag_zero,
+        lag_zero_after=None
+        if lag_zero is None
+        else {group.removeprefix(prefix): polled + seconds for group, seconds in lag_zero.items()},
+        cpu={name: after[name] - before[name] for name in after},
+        profile=profiled,
     )
+
+
+async def produce_and_follow(
+    bootstrap: str, first: str, last: str, rate: float, seconds: float
+) -> tuple[float, list[float]]:
+    """The letters' payloads produced open-loop to ``first`` (idempotent, ``acks=all``) and read from
+    ``last``: the throughput and each record's latency from its due time, in ms. One warm-up record
+    goes through first, so every consumer on the way has joined before timing starts."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
+    consumer = AIOKafkaConsumer(
+        last,
+        bootstrap_servers=bootstrap,
+        group_id=f"bench-{uuid.uuid4().hex[:6]}",
+        auto_offset_reset="earliest",
+    )
+    await producer.start()
+    await consumer.start()
+    received: dict[bytes, float] = {}
+    warmed = asyncio.Event()
+    count = int(rate * seconds)
+
+    async def consume() -> None:
+        while len(received) < count + 1:
+            batches = await consumer.getmany(timeout_ms=100)
+            now = time.perf_counter()
+            for records in batches.values():
+                for record in records:
+                    if record.key is not None:
+                        received.setdefault(record.key, now)
+            if b"warm-up" in received:
+                warmed.set()
+
+    try:
+        reader = asyncio.create_task(consume())
+        await producer.send_and_wait(first, json.dumps(letter(-1)).encode(), key=b"warm-up")
+        await asyncio.wait_for(warmed.wait(), timeout=120)
+        start = time.perf_counter() + 0.05
+        due = [start + i / rate for i in range(count)]
+        tasks = []
+        for i, when in enumerate(due):
+            if (delay := when - time.perf_counter()) > 0:
+                await asyncio.sleep(delay)
+            value = json.dumps(letter(i), ensure_ascii=False).encode()
+            tasks.append(asyncio.create_task(producer.send_and_wait(first, value, key=str(i).encode())))
+        await asyncio.gather(*tasks)
+        await asyncio.wait_for(reader, timeout=120)
+    finally:
+        await producer.stop()
+        await consumer.stop()
+    latencies = [(received[str(i).encode()] - when) * 1000 for i, when in enumerate(due)]
+    return count / (max(received.values()) - due[0]), latencies
 
 
 async def run_kafka_baseline(bootstrap: str, rate: float, seconds: float) -> Row:
@@ -233,46 +311,38 @@ async def run_kafka_baseline(bootstrap: str, rate: float, seconds: float) -> Row
     await admin.start()
     await admin.create_topics([NewTopic(topic, CASE_EVENTS.partitions, 1)])
     await admin.close()
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        group_id=f"bench-{uuid.uuid4().hex[:6]}",
-        auto_offset_reset="earliest",
-    )
-    await producer.start()
-    await consumer.start()
-    received: dict[bytes, float] = {}
-    count = int(rate * seconds)
+    throughput, latencies = await produce_and_follow(bootstrap, topic, topic, rate, seconds)
+    return Row("baseline: bare aiokafka produce → consume", throughput, latencies)
 
-    async def consume() -> None:
-        while len(received) < count:
-            batches = await consumer.getmany(timeout_ms=100)
-            now = time.perf_counter()
-            for records in batches.values():
-                for record in records:
-                    if record.key is not None:
-                        received.setdefault(record.key, now)
 
-    try:
-        reader = asyncio.create_task(consume())
-        start = time.perf_counter() + 0.05
-        due = [start + i / rate for i in range(count)]
-        tasks = []
-        for i, when in enumerate(due):
-            if (delay := when - time.perf_counter()) > 0:
-                await asyncio.sleep(delay)
-            value = json.dumps(letter(i), ensure_ascii=False).encode()
-            tasks.append(asyncio.create_task(producer.send_and_wait(topic, value, key=str(i).encode())))
-        await asyncio.gather(*tasks)
-        await asyncio.wait_for(reader, timeout=120)
-    finally:
-        await producer.stop()
-        await consumer.stop()
-    latencies = [(received[str(i).encode()] - when) * 1000 for i, when in enumerate(due)]
-    return Row(
-        "baseline: bare aiokafka produce → consume", count / (max(received.values()) - due[0]), latencies
-    )
+async def run_chain_baseline(
+    bootstrap: str, rate: float, seconds: float, *, folder: Path | None
+) -> tuple[Row, str]:
+    """The same load through the three-hop chain of `bench.chain` (with a SQLite inbox and outbox per
+    hop when ``folder`` is given): its row, and the CPU each hop spent per 1000 letters."""
+    async with chain(bootstrap, CASE_EVENTS.partitions, folder) as running:
+        before = running.cpu()
+        throughput, latencies = await produce_and_follow(
+            bootstrap, running.topics["in"], running.topics["out"], rate, seconds
+        )
+        await wait_for_no_lag(bootstrap, running.groups, timeout=30)
+        spent = {name: cpu - before[name] for name, cpu in running.cpu().items()}
+    name = "floor: chain, SQLite inbox+outbox" if folder is not None else "baseline: bare 3-hop chain"
+    return Row(name, throughput, latencies), cpu_line(spent, int(rate * seconds))
+
+
+def cpu_line(spent: dict[str, float], letters: int) -> str:
+    per = ", ".join(f"{name} {1000 * seconds / max(letters, 1):.1f}" for name, seconds in spent.items())
+    return f"CPU s per 1000 letters: {per}"
+
+
+async def baselines(bootstrap: str, rate: float, seconds: float, folder: Path) -> list[Row]:
+    """Kafka alone, the bare chain and the chain with the architecture's floor, one after the other."""
+    kafka = await run_kafka_baseline(bootstrap, rate, seconds)
+    bare, bare_cpu = await run_chain_baseline(bootstrap, rate, seconds, folder=None)
+    floor, floor_cpu = await run_chain_baseline(bootstrap, rate, seconds, folder=folder)
+    bare.note, floor.note = bare_cpu, floor_cpu
+    return [kafka, bare, floor]
 
 
 async def closed_loop(port: int, seconds: float, concurrency: int) -> Row:
@@ -329,7 +399,7 @@ async def section_intake(bootstrap: str, folder: Path, seconds: float, concurren
     ]
 
 
-def pipeline_lines(title: str, run: PipelineRun, baseline: Row | None) -> list[str]:
+def pipeline_lines(title: str, run: PipelineRun, compared: Sequence[Row]) -> list[str]:
     rows = [
         Row(
             "civic POST answered (201)",
@@ -339,26 +409,34 @@ def pipeline_lines(title: str, run: PipelineRun, baseline: Row | None) -> list[s
         Row("civic POST → case.assigned", run.throughput, run.latencies["case.assigned"]),
         Row("civic POST → deadline.set", run.throughput, run.latencies["deadline.set"]),
     ]
-    lines = [title, HEADER, *(row.line() for row in rows)]
-    if baseline is not None:
-        lines.append(baseline.line())
+    lines = [title, HEADER, *(row.line() for row in rows), *(row.line() for row in compared)]
+    for row in compared:
+        ratio = row.throughput / max(run.throughput, 1e-9)
+        p99 = percentile(run.latencies["deadline.set"], 99) / max(percentile(row.latencies_ms, 99), 1e-9)
         lines.append(
-            f"ratio baseline/civic throughput: {baseline.throughput / max(run.throughput, 1e-9):.1f}×"
+            f"  {row.name.split(':')[1].strip()}: {ratio:.1f}× civic's throughput; civic's p99 {p99:.0f}× its p99"
         )
-    lag = "not within the drain time" if run.lag_zero_after is None else f"{run.lag_zero_after:.1f} s"
     missing = "lost" if run.lag_zero_after is not None else "not through yet"
     lines.append(
         f"offered {run.offered}, accepted {run.accepted}, refused {run.refused}, unanswered "
-        f"{run.unanswered}, through {run.through}, "
-        f"{missing} {run.missing}, doubled {run.doubled}; every group's lag 0 after the last answer: {lag}"
+        f"{run.unanswered}, through {run.through}, {missing} {run.missing}, doubled {run.doubled}"
     )
-    return lines
+    if run.lag_zero_after is None:
+        lines.append("lag: the letters did not all come through within the drain time")
+    else:
+        drains = ", ".join(f"{group} {seconds:.1f}" for group, seconds in sorted(run.lag_zero_after.items()))
+        lines.append(f"s from the load's end until each group's lag stayed 0: {drains}")
+    lines.append(cpu_line(run.cpu, run.accepted))
+    return [*lines, *run.profile]
 
 
 async def main_async(args: argparse.Namespace) -> None:
     every = {"sustained", "postgres", "latency", "intake", "instances"}
     sections = set(args.only.split(",")) if args.only else every
     postgres = args.postgres or os.environ.get("BENCH_POSTGRES_URL")
+
+    def profiled(section: str) -> Path | None:
+        return args.profile / section if args.profile is not None else None
 
     def say(lines: list[str]) -> None:
         print("\n".join(lines), flush=True)
@@ -373,27 +451,35 @@ async def main_async(args: argparse.Namespace) -> None:
             await broker.wait_ready()
             bootstrap = broker.bootstrap_servers
         try:
-            baseline: Row | None = None
+            compared: list[Row] = []
             if "sustained" in sections:
                 async with installed(bootstrap, folder / "sustained") as installation:
-                    run = await run_pipeline(installation, args.rate, args.seconds, args.drain_seconds)
-                baseline = await run_kafka_baseline(bootstrap, args.rate, args.seconds)
+                    run = await run_pipeline(
+                        installation, args.rate, args.seconds, args.drain_seconds, profiled("sustained")
+                    )
+                compared = await baselines(bootstrap, args.rate, args.seconds, folder / "chain")
                 title = f"sustained: {args.rate:g}/s offered for {args.seconds:g} s, SQLite"
-                say([*pipeline_lines(title, run, baseline), ""])
+                say([*pipeline_lines(title, run, compared), ""])
             if "postgres" in sections and postgres:
                 async with installed(bootstrap, folder / "sustained-pg", postgres=postgres) as installation:
                     run = await run_pipeline(installation, args.rate, args.seconds, args.drain_seconds)
-                baseline = baseline or await run_kafka_baseline(bootstrap, args.rate, args.seconds)
+                compared = compared or await baselines(bootstrap, args.rate, args.seconds, folder / "chain")
                 title = f"sustained: {args.rate:g}/s offered for {args.seconds:g} s, PostgreSQL"
-                say([*pipeline_lines(title, run, baseline), ""])
+                say([*pipeline_lines(title, run, compared), ""])
             if "latency" in sections:
                 async with installed(bootstrap, folder / "latency") as installation:
                     run = await run_pipeline(
-                        installation, args.latency_rate, args.latency_seconds, args.drain_seconds
+                        installation,
+                        args.latency_rate,
+                        args.latency_seconds,
+                        args.drain_seconds,
+                        profiled("latency"),
                     )
-                baseline = await run_kafka_baseline(bootstrap, args.latency_rate, args.latency_seconds)
+                compared = await baselines(
+                    bootstrap, args.latency_rate, args.latency_seconds, folder / "chain-latency"
+                )
                 title = f"latency: {args.latency_rate:g}/s open loop for {args.latency_seconds:g} s, from each due time"
-                say([*pipeline_lines(title, run, baseline), ""])
+                say([*pipeline_lines(title, run, compared), ""])
             if "intake" in sections:
                 say([*await section_intake(bootstrap, folder, args.intake_seconds, args.concurrency), ""])
             if "instances" in sections:
@@ -407,7 +493,7 @@ async def main_async(args: argparse.Namespace) -> None:
                     f"two instances of routing and of tracking: {args.instances_rate:g}/s for "
                     f"{args.instances_seconds:g} s"
                 )
-                say([*pipeline_lines(title, run, None), ""])
+                say([*pipeline_lines(title, run, []), ""])
         finally:
             if broker is not None:
                 broker.stop()
@@ -430,6 +516,12 @@ def main() -> None:
     parser.add_argument("--instances-seconds", type=float, default=30.0)
     parser.add_argument(
         "--drain-seconds", type=float, default=60.0, help="how long the letters may take after the load"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="folder: sample every service with py-spy during the sustained and latency loads",
     )
     parser.add_argument("--postgres", default=None, help="admin URL (postgresql+asyncpg://…/postgres)")
     asyncio.run(main_async(parser.parse_args()))

@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 import jwt
 
 from shared.codes import Role
-from shared.errors import Unauthorized
+from shared.errors import Forbidden, Unauthorized
 
-__all__ = ["SESSION_COOKIE", "Principal", "mint_token", "verify_token"]
+__all__ = ["SESSION_COOKIE", "Principal", "mint_token", "require_roles", "verify_token"]
 
 SESSION_COOKIE = "civic_token"
 """The workbench's sign-in cookie (path ``/workbench``): the JWT, HttpOnly, SameSite=Strict."""
@@ -34,6 +34,12 @@ class Principal:
 
     def has_any(self, roles: Iterable[Role]) -> bool:
         return not self.roles.isdisjoint(roles)
+
+
+def require_roles(principal: Principal, *roles: Role) -> None:
+    """A use case's rule of who may call it: `Forbidden` (403 at the HTTP edge) for anyone else."""
+    if not principal.has_any(roles):
+        raise Forbidden(f"needs one of the roles: {', '.join(sorted(roles))}")
 
 
 def mint_token(

@@ -19,7 +19,7 @@ from faststream.specification import AsyncAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.auth import Principal, verify_token
+from shared.auth import Principal, require_roles, verify_token
 from shared.codes import Role
 from shared.errors import CivicError, Forbidden, Unauthorized, error_body
 from shared.failures import INFRASTRUCTURE_CANDIDATES, describe_failure, is_infrastructure, safe_traceback
@@ -35,7 +35,6 @@ __all__ = [
     "build_app",
     "guarded_by",
     "install_common",
-    "require_roles",
     "stylesheet",
     "unavailable",
 ]
@@ -303,11 +302,6 @@ def guarded_by(access: Access) -> Any:
             require_roles(_principal(request, await _bearer(request)), *roles)
 
     return Depends(check)
-
-
-def require_roles(principal: Principal, *roles: Role) -> None:
-    if not principal.has_any(roles):
-        raise Forbidden(f"needs one of the roles: {', '.join(sorted(roles))}")
 
 
 def _runtime(request: Request) -> ServiceRuntime:

@@ -15,10 +15,9 @@ from services.publishing.masking import Known, mask_name
 from services.publishing.redaction import Part, Source
 from services.publishing.review_queue import ADOPTION_REPORT, enqueue, review_public
 from services.publishing.schemas import AdoptionReport, AdoptionRow, MaskedItem, ReviewPublic
-from shared.auth import Principal
+from shared.auth import Principal, require_roles
 from shared.codes import Adoption, Role
 from shared.errors import Conflict, NotFound
-from shared.http import require_roles
 from shared.runtime import ServiceRuntime
 from shared.text import spreadsheet_safe
 

@@ -22,7 +22,7 @@ from services.publishing.schemas import (
     ReplyPage,
     ReplyPublic,
 )
-from shared.auth import Principal
+from shared.auth import Principal, require_roles
 from shared.codes import Channel, Role
 from shared.dates import today as shanghai_today
 from shared.errors import Conflict, InvalidInput, NotFound
@@ -35,7 +35,6 @@ from shared.events import (
     SubmissionReceived,
     SubmissionRefused,
 )
-from shared.http import require_roles
 from shared.runtime import ServiceRuntime
 from shared.sealing import ERASED
 from shared.workdays import Calendar

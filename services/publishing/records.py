@@ -27,7 +27,7 @@ from services.publishing.schemas import (
     PublicStats,
     PublicStatsRow,
 )
-from shared.auth import Principal
+from shared.auth import Principal, require_roles
 from shared.calendar_store import LiveCalendar
 from shared.codes import Channel, ClockKind, Rating, Role
 from shared.errors import InvalidInput
@@ -41,7 +41,6 @@ from shared.events import (
     EventPayload,
     SubmissionReceived,
 )
-from shared.http import require_roles
 from shared.runtime import ServiceRuntime
 from shared.sealing import ERASED
 from shared.workdays import Calendar

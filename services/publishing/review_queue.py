@@ -26,7 +26,7 @@ from services.publishing.schemas import (
     ReviewRejectionCreate,
     SuspectPublic,
 )
-from shared.auth import Principal
+from shared.auth import Principal, require_roles
 from shared.codes import Role
 from shared.dates import local_date
 from shared.db import insert_ignoring_duplicates
@@ -38,7 +38,6 @@ from shared.events import (
     EventPayload,
     ReviewRejected,
 )
-from shared.http import require_roles
 from shared.runtime import ServiceRuntime
 
 REPLY = "reply"

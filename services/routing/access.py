@@ -11,9 +11,8 @@ from sqlmodel import col, select
 
 from services.routing.db import PersonalDataAccess
 from services.routing.schemas import AccessPublic
-from shared.auth import Principal
+from shared.auth import Principal, require_roles
 from shared.codes import Role
-from shared.http import require_roles
 from shared.runtime import ServiceRuntime
 
 __all__ = ["access_log", "record_access"]

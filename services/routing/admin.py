@@ -30,12 +30,11 @@ from services.routing.schemas import (
     RuleIn,
     RulePublic,
 )
-from shared.auth import Principal
+from shared.auth import Principal, require_roles
 from shared.codes import Channel, Role
 from shared.dates import today
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events import CaseAssigned
-from shared.http import require_roles
 from shared.runtime import ServiceRuntime
 
 

@@ -25,7 +25,7 @@ from services.routing.schemas import (
 )
 from services.routing.similarity import ClusterIndex
 from services.routing.workflow import ActionRefused, CaseState, ReplyDraft, check_reply
-from shared.auth import Principal
+from shared.auth import Principal, require_roles
 from shared.codes import Channel, Role
 from shared.dates import local_date
 from shared.db import per_transaction
@@ -37,7 +37,6 @@ from shared.events import (
     EventPayload,
     SubmissionReceived,
 )
-from shared.http import require_roles
 from shared.runtime import ServiceRuntime
 from shared.sealing import ERASED
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
-from typing import Any
 
 from fastapi import FastAPI
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.tracking import alarms, calendar_updates, handlers
 from services.tracking.api import router
+from services.tracking.clock_book import SqlClockBook, TrackingUnitOfWork
 from services.tracking.config import TrackingSettings
 from services.tracking.db import SCHEMA
 from services.tracking.pages import pages
@@ -40,6 +40,7 @@ from shared.events import (
 from shared.http import build_app
 from shared.runtime import ServiceRuntime
 from shared.topics import CALENDAR_EVENTS, CASE_EVENTS, CONSULTATION_EVENTS
+from shared.uow import EventUseCase, consumed
 
 
 def case_event_handlers(
@@ -47,46 +48,50 @@ def case_event_handlers(
 ) -> dict[type[EventPayload], EventHandler]:
     """What tracking does with each case event — used by the consumer and by the replay command."""
     rules = settings.clock_rules
-    return {
-        SubmissionReceived: partial(handlers.on_submission_received, calendar=calendar, rules=rules),
-        CaseAssigned: partial(handlers.on_case_assigned, calendar=calendar, rules=rules),
-        CaseAccepted: handlers.on_case_accepted,
-        CaseReturned: handlers.on_case_returned,
-        CaseReplied: partial(handlers.on_case_replied, calendar=calendar),
-        CaseReopened: partial(handlers.on_case_reopened, calendar=calendar, rules=rules),
-        DeadlineExtended: partial(handlers.on_deadline_extended, calendar=calendar),
-        SupplementRequested: handlers.on_supplement_requested,
-        SupplementReceived: partial(handlers.on_supplement_received, calendar=calendar),
-        ThirdPartyConsulted: partial(handlers.on_third_party_consulted, calendar=calendar, rules=rules),
-        ThirdPartyReplied: partial(handlers.on_third_party_replied, calendar=calendar),
-        CaseClosed: handlers.on_case_closed,
-        SubmissionRefused: handlers.on_submission_refused,
-    }
+    return on_the_clock_book(
+        calendar,
+        {
+            SubmissionReceived: partial(handlers.on_submission_received, rules=rules),
+            CaseAssigned: partial(handlers.on_case_assigned, rules=rules),
+            CaseAccepted: handlers.on_case_accepted,
+            CaseReturned: handlers.on_case_returned,
+            CaseReplied: handlers.on_case_replied,
+            CaseReopened: partial(handlers.on_case_reopened, rules=rules),
+            DeadlineExtended: handlers.on_deadline_extended,
+            SupplementRequested: handlers.on_supplement_requested,
+            SupplementReceived: handlers.on_supplement_received,
+            ThirdPartyConsulted: partial(handlers.on_third_party_consulted, rules=rules),
+            ThirdPartyReplied: handlers.on_third_party_replied,
+            CaseClosed: handlers.on_case_closed,
+            SubmissionRefused: handlers.on_submission_refused,
+        },
+    )
 
 
 def consultation_event_handlers(
     calendar: LiveCalendar, settings: TrackingSettings
 ) -> dict[type[EventPayload], EventHandler]:
     rules = settings.clock_rules
-    return {
-        ConsultationClosed: partial(handlers.on_consultation_closed, calendar=calendar, rules=rules),
-        AdoptionReportPublished: partial(handlers.on_adoption_report_published, calendar=calendar),
-    }
+    return on_the_clock_book(
+        calendar,
+        {
+            ConsultationClosed: partial(handlers.on_consultation_closed, rules=rules),
+            AdoptionReportPublished: handlers.on_adoption_report_published,
+        },
+    )
 
 
-def on_current_calendar(
-    calendar: LiveCalendar, table: dict[type[EventPayload], EventHandler]
+def on_the_clock_book(
+    calendar: LiveCalendar, table: Mapping[type[EventPayload], EventUseCase[TrackingUnitOfWork]]
 ) -> dict[type[EventPayload], EventHandler]:
-    """Each handler first makes sure the calendar is the stored one (one indexed query)."""
+    """Each clock reaction on the clock book of the consumer's transaction, with the calendar made
+    current first (one indexed query a transaction)."""
 
-    def wrap(handler: EventHandler) -> EventHandler:
-        async def handle(session: AsyncSession, envelope: Envelope, payload: Any) -> Sequence[EventPayload]:
-            await calendar.refresh(session)
-            return await handler(session, envelope, payload)
+    async def unit_of_work(session: AsyncSession) -> TrackingUnitOfWork:
+        await calendar.refresh(session)
+        return TrackingUnitOfWork(SqlClockBook(session), calendar)
 
-        return handle
-
-    return {event: wrap(handler) for event, handler in table.items()}
+    return {event: consumed(use_case, unit_of_work) for event, use_case in table.items()}
 
 
 def consumers(calendar: LiveCalendar, settings: TrackingSettings) -> list[ConsumerSpec]:
@@ -102,13 +107,11 @@ def consumers(calendar: LiveCalendar, settings: TrackingSettings) -> list[Consum
 
     on_calendar = partial(calendar_updates.on_calendar_updated, calendar=calendar)
     return [
-        ConsumerSpec(
-            "tracking", CASE_EVENTS, on_current_calendar(calendar, case_event_handlers(calendar, settings))
-        ),
+        ConsumerSpec("tracking", CASE_EVENTS, case_event_handlers(calendar, settings)),
         ConsumerSpec(
             "tracking-consultations",
             CONSULTATION_EVENTS,
-            on_current_calendar(calendar, consultation_event_handlers(calendar, settings)),
+            consultation_event_handlers(calendar, settings),
         ),
         ConsumerSpec(
             "tracking-calendar",

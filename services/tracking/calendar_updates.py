@@ -24,7 +24,7 @@ from services.tracking.schemas import (
     CalendarYearPublic,
     CalendarYearUpdate,
 )
-from shared.auth import Principal
+from shared.auth import Principal, require_roles
 from shared.calendar_store import CalendarYear, LiveCalendar, store_year
 from shared.codes import ClockKind, ClockState, Role
 from shared.dates import local_date
@@ -34,7 +34,6 @@ from shared.events import (
     Envelope,
     EventPayload,
 )
-from shared.http import require_roles
 from shared.runtime import ServiceRuntime
 from shared.workdays import provisional_year
 

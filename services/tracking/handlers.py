@@ -1,4 +1,7 @@
-"""Tracking's reactions to case events: start, pause, move and stop each case's clocks (计时)."""
+"""Tracking's reactions to case events: start, pause, move and stop each case's clocks (计时).
+
+Each is a use case of the one shape (`shared.uow`): ``on_<event>(event, uow) -> events``, working
+through the clock book and the calendar of a `TrackingUnitOfWork`; the consumer commits."""
 
 from __future__ import annotations
 
@@ -6,9 +9,7 @@ from collections.abc import Collection
 from datetime import date
 from uuid import UUID
 
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
+from services.tracking.clock_book import ClockBook, TrackingUnitOfWork
 from services.tracking.clocks import (
     CLOCK_NAMES,
     ClockRules,
@@ -47,6 +48,7 @@ from shared.events import (
     ThirdPartyConsulted,
     ThirdPartyReplied,
 )
+from shared.uow import Delivered
 from shared.workdays import Calendar
 
 HANDLING_CLOCKS = frozenset(ClockKind) - {ClockKind.ADOPTION_REPORT}
@@ -54,14 +56,6 @@ HANDLING_CLOCKS = frozenset(ClockKind) - {ClockKind.ADOPTION_REPORT}
 clock is the consultation's (采纳情况公布): it runs from the close until the report is published,
 whatever happens to the comment meanwhile — and so whichever of the two topics tracking reads first."""
 OPEN_STATES = (ClockState.RUNNING.value, ClockState.PAUSED.value, ClockState.BREACHED.value)
-
-
-async def _clock(session: AsyncSession, case_id: UUID | str, kind: ClockKind) -> Clock | None:
-    return (
-        await session.exec(
-            select(Clock).where(Clock.case_id == str(case_id), Clock.kind == kind.value).with_for_update()
-        )
-    ).first()
 
 
 def _ledger(
@@ -80,7 +74,7 @@ def _ledger(
 
 
 async def _start_clocks(
-    session: AsyncSession,
+    book: ClockBook,
     envelope: Envelope,
     case_id: UUID,
     channel: Channel,
@@ -92,7 +86,7 @@ async def _start_clocks(
     for start in starts:
         due = compute(calendar, start)
         note = describe_due_date(start, due)
-        clock = await _clock(session, case_id, start.kind)
+        clock = await book.clock(case_id, start.kind)
         if (
             clock is not None
             and clock.state in OPEN_STATES
@@ -101,6 +95,7 @@ async def _start_clocks(
         ):
             continue  # started again from the same day: nothing changes
         old = clock.due_date if clock is not None and clock.state != ClockState.STOPPED else None
+        new = clock is None
         if clock is None:
             clock = Clock(case_id=str(case_id), kind=start.kind.value, channel=channel.value)  # type: ignore[call-arg]
         clock.start_date, clock.working_days, clock.counted_from = (
@@ -115,9 +110,8 @@ async def _start_clocks(
         )
         clock.extension_days, clock.paused_days, clock.paused_on = 0, 0, None
         clock.stopped_on, clock.days_used, clock.on_time = None, None, None
-        session.add(clock)
-        await session.flush()
-        session.add(_ledger(clock, envelope, old, due.due_date, note))
+        await (book.add_clock(clock) if new else book.record(clock))
+        await book.record(_ledger(clock, envelope, old, due.due_date, note))
         emitted.append(
             DeadlineSet(
                 case_id=case_id,
@@ -133,15 +127,11 @@ async def _start_clocks(
 
 
 async def on_submission_received(
-    session: AsyncSession,
-    envelope: Envelope,
-    payload: SubmissionReceived,
-    *,
-    calendar: Calendar,
-    rules: ClockRules,
+    event: Delivered[SubmissionReceived], uow: TrackingUnitOfWork, *, rules: ClockRules
 ) -> list[EventPayload]:
-    if await session.get(CaseChannel, str(payload.case_id)) is None:
-        session.add(
+    payload, book = event.payload, uow.clocks
+    if await book.case(payload.case_id) is None:
+        await book.record(
             CaseChannel(
                 case_id=str(payload.case_id),
                 channel=payload.channel.value,
@@ -150,74 +140,60 @@ async def on_submission_received(
         )
     closes_on = payload.comment.consultation_closes_on if payload.comment else None
     starts = clocks_on_submission(payload.channel, payload.receipt_date, closes_on, rules)
-    emitted = await _start_clocks(session, envelope, payload.case_id, payload.channel, starts, calendar)
+    emitted = await _start_clocks(
+        book, event.envelope, payload.case_id, payload.channel, starts, uow.calendar
+    )
     if payload.comment is not None:
         emitted += await _catch_up_with_consultation(
-            session, envelope, payload.case_id, payload.comment.consultation_id, calendar, rules
+            uow, event.envelope, payload.case_id, payload.comment.consultation_id, rules
         )
     return emitted
 
 
 async def _catch_up_with_consultation(
-    session: AsyncSession,
-    envelope: Envelope,
-    case_id: UUID,
-    consultation_id: UUID,
-    calendar: Calendar,
-    rules: ClockRules,
+    uow: TrackingUnitOfWork, envelope: Envelope, case_id: UUID, consultation_id: UUID, rules: ClockRules
 ) -> list[EventPayload]:
     """A comment read after its consultation closed, or after its report was published — they travel
     on two topics — goes through what those events did to the comments already there, with the same
     causes and times (from the consultation's own ledger): the clocks and ledgers never depend on
     which topic tracking read first, so a replay, which reads by time, rebuilds them as they were."""
-    consultation = await _clock(session, consultation_id, ClockKind.ADOPTION_REPORT)
-    if consultation is None:
+    book, calendar = uow.clocks, uow.calendar
+    consultation = await book.clock(consultation_id, ClockKind.ADOPTION_REPORT)
+    if consultation is None or consultation.id is None:
         return []
-    entries = (
-        await session.exec(
-            select(ClockLedgerEntry)
-            .where(ClockLedgerEntry.clock_id == consultation.id)
-            .order_by(col(ClockLedgerEntry.at), col(ClockLedgerEntry.id))
-        )
-    ).all()
     emitted: list[EventPayload] = []
-    for entry in entries:
+    for entry in await book.ledger(consultation.id):
         past = envelope.model_copy(update={"id": UUID(entry.event_id), "type": entry.cause, "time": entry.at})
-        comment = await _clock(session, case_id, ClockKind.ADOPTION_REPORT)
+        comment = await book.clock(case_id, ClockKind.ADOPTION_REPORT)
         if entry.cause == ConsultationClosed.event_type:
             start = clock_on_consultation_closed(consultation.start_date, rules)
             if comment is not None and comment.state in OPEN_STATES and comment.start_date != start.start:
                 emitted += await _start_clocks(
-                    session, past, case_id, Channel.CONSULTATION_COMMENT, [start], calendar
+                    book, past, case_id, Channel.CONSULTATION_COMMENT, [start], calendar
                 )
         elif entry.cause == AdoptionReportPublished.event_type:
             day = local_date(entry.at)
             note = f"{cn_md(day)}采纳情况已公布，计时停止"
-            await _stop(session, past, case_id, {ClockKind.ADOPTION_REPORT}, note, on=day, calendar=calendar)
+            await _stop(book, past, case_id, {ClockKind.ADOPTION_REPORT}, note, on=day, calendar=calendar)
     return emitted
 
 
 async def on_case_assigned(
-    session: AsyncSession,
-    envelope: Envelope,
-    payload: CaseAssigned,
-    *,
-    calendar: Calendar,
-    rules: ClockRules,
+    event: Delivered[CaseAssigned], uow: TrackingUnitOfWork, *, rules: ClockRules
 ) -> list[EventPayload]:
-    case = await session.get(CaseChannel, str(payload.case_id)) or CaseChannel(
+    payload, book = event.payload, uow.clocks
+    case = await book.case(payload.case_id) or CaseChannel(
         case_id=str(payload.case_id), channel=payload.channel.value
     )
     case.department_id, case.department_name = payload.department_id, payload.department_name
-    session.add(case)
-    existing = (await session.exec(select(Clock.kind).where(Clock.case_id == str(payload.case_id)))).all()
-    running = frozenset(ClockKind(kind) for kind in existing)
+    await book.record(case)
+    running = frozenset(ClockKind(clock.kind) for clock in await book.clocks(payload.case_id))
     starts = clocks_on_assignment(payload.channel, payload.assigned_on, running, rules)
-    return await _start_clocks(session, envelope, payload.case_id, payload.channel, starts, calendar)
+    return await _start_clocks(book, event.envelope, payload.case_id, payload.channel, starts, uow.calendar)
 
 
 async def _stop(
-    session: AsyncSession,
+    book: ClockBook,
     envelope: Envelope,
     case_id: UUID | str,
     kinds: Collection[ClockKind] | None,
@@ -228,8 +204,7 @@ async def _stop(
 ) -> None:
     """Stop the case's open clocks of ``kinds`` (all when None) on ``on``; with a calendar, record how
     many working days the clock used and whether it stopped in time."""
-    clocks = (await session.exec(select(Clock).where(Clock.case_id == str(case_id)).with_for_update())).all()
-    for clock in clocks:
+    for clock in await book.clocks(case_id):
         if (kinds is None or ClockKind(clock.kind) in kinds) and clock.state in OPEN_STATES:
             clock.state, clock.stopped_on = ClockState.STOPPED.value, on
             if calendar is not None:
@@ -237,125 +212,110 @@ async def _stop(
                     0, calendar.working_days_between(clock.start_date, on) - clock.paused_days
                 )
                 clock.on_time = on <= clock.due_date
-            session.add(clock)
-            session.add(_ledger(clock, envelope, clock.due_date, None, note))
+            await book.record(clock)
+            await book.record(_ledger(clock, envelope, clock.due_date, None, note))
 
 
-async def on_case_accepted(
-    session: AsyncSession, envelope: Envelope, payload: CaseAccepted
-) -> list[EventPayload]:
-    day = local_date(envelope.time)
+async def on_case_accepted(event: Delivered[CaseAccepted], uow: TrackingUnitOfWork) -> list[EventPayload]:
+    day = local_date(event.envelope.time)
+    note = f"{cn_md(day)}已签收，不再退回"
+    await _stop(uow.clocks, event.envelope, event.payload.case_id, {ClockKind.RETURN_WINDOW}, note, on=day)
+    return []
+
+
+async def on_case_returned(event: Delivered[CaseReturned], uow: TrackingUnitOfWork) -> list[EventPayload]:
+    day = local_date(event.envelope.time)
+    note = f"{cn_md(day)}已退回"
+    await _stop(uow.clocks, event.envelope, event.payload.case_id, {ClockKind.RETURN_WINDOW}, note, on=day)
+    return []
+
+
+async def on_case_replied(event: Delivered[CaseReplied], uow: TrackingUnitOfWork) -> list[EventPayload]:
+    """A reply stops the case's own clocks; the reply clock keeps the working days it used."""
+    day = event.payload.replied_on
+    note = f"{cn_md(day)}已答复，计时停止"
     await _stop(
-        session, envelope, payload.case_id, {ClockKind.RETURN_WINDOW}, f"{cn_md(day)}已签收，不再退回", on=day
+        uow.clocks,
+        event.envelope,
+        event.payload.case_id,
+        HANDLING_CLOCKS,
+        note,
+        on=day,
+        calendar=uow.calendar,
     )
     return []
 
 
-async def on_case_returned(
-    session: AsyncSession, envelope: Envelope, payload: CaseReturned
-) -> list[EventPayload]:
-    day = local_date(envelope.time)
-    await _stop(session, envelope, payload.case_id, {ClockKind.RETURN_WINDOW}, f"{cn_md(day)}已退回", on=day)
-    return []
-
-
-async def on_case_replied(
-    session: AsyncSession, envelope: Envelope, payload: CaseReplied, *, calendar: Calendar
-) -> list[EventPayload]:
-    """A reply stops the case's own clocks; the reply clock keeps the working days it used."""
-    day = payload.replied_on
-    note = f"{cn_md(day)}已答复，计时停止"
-    await _stop(session, envelope, payload.case_id, HANDLING_CLOCKS, note, on=day, calendar=calendar)
-    return []
-
-
 async def on_case_reopened(
-    session: AsyncSession,
-    envelope: Envelope,
-    payload: CaseReopened,
-    *,
-    calendar: Calendar,
-    rules: ClockRules,
+    event: Delivered[CaseReopened], uow: TrackingUnitOfWork, *, rules: ClockRules
 ) -> list[EventPayload]:
     """Sent back for re-handling (发回重办): a mailbox letter's reply period starts again that day."""
-    case = await session.get(CaseChannel, str(payload.case_id))
+    case_id = event.payload.case_id
+    case = await uow.clocks.case(case_id)
     if case is None or case.channel != Channel.MAILBOX.value:
         return []
-    start = ClockStart(ClockKind.REPLY, local_date(envelope.time), rules.mailbox_reply_days, "发回重办")
-    return await _start_clocks(session, envelope, payload.case_id, Channel.MAILBOX, [start], calendar)
+    start = ClockStart(ClockKind.REPLY, local_date(event.envelope.time), rules.mailbox_reply_days, "发回重办")
+    return await _start_clocks(uow.clocks, event.envelope, case_id, Channel.MAILBOX, [start], uow.calendar)
 
 
-async def on_case_closed(
-    session: AsyncSession, envelope: Envelope, payload: CaseClosed
-) -> list[EventPayload]:
+async def on_case_closed(event: Delivered[CaseClosed], uow: TrackingUnitOfWork) -> list[EventPayload]:
+    day = local_date(event.envelope.time)
     await _stop(
-        session, envelope, payload.case_id, HANDLING_CLOCKS, "已办结，计时停止", on=local_date(envelope.time)
+        uow.clocks, event.envelope, event.payload.case_id, HANDLING_CLOCKS, "已办结，计时停止", on=day
     )
     return []
 
 
 async def on_submission_refused(
-    session: AsyncSession, envelope: Envelope, payload: SubmissionRefused
+    event: Delivered[SubmissionRefused], uow: TrackingUnitOfWork
 ) -> list[EventPayload]:
     """Intake took back what it had accepted: nothing is owed, no clock runs (none counts as replied)."""
-    await _stop(session, envelope, payload.case_id, None, "不予受理，计时停止", on=payload.refused_on)
+    payload = event.payload
+    await _stop(
+        uow.clocks, event.envelope, payload.case_id, None, "不予受理，计时停止", on=payload.refused_on
+    )
     return []
 
 
 async def on_consultation_closed(
-    session: AsyncSession,
-    envelope: Envelope,
-    payload: ConsultationClosed,
-    *,
-    calendar: Calendar,
-    rules: ClockRules,
+    event: Delivered[ConsultationClosed], uow: TrackingUnitOfWork, *, rules: ClockRules
 ) -> list[EventPayload]:
     """The adoption report is due N working days after the close — for the consultation and for each
     of its comments (the close may differ from the date planned when the comment came in)."""
-    if await session.get(CaseChannel, str(payload.consultation_id)) is None:
-        session.add(
+    payload, book, envelope = event.payload, uow.clocks, event.envelope
+    if await book.case(payload.consultation_id) is None:
+        await book.record(
             CaseChannel(case_id=str(payload.consultation_id), channel=Channel.CONSULTATION_COMMENT.value)
         )
     start = clock_on_consultation_closed(payload.closed_on, rules)
     emitted = await _start_clocks(
-        session, envelope, payload.consultation_id, Channel.CONSULTATION_COMMENT, [start], calendar
+        book, envelope, payload.consultation_id, Channel.CONSULTATION_COMMENT, [start], uow.calendar
     )
-    comments = (
-        await session.exec(
-            select(CaseChannel).where(CaseChannel.consultation_id == str(payload.consultation_id))
-        )
-    ).all()
-    for comment in comments:
-        clock = await _clock(session, comment.case_id, ClockKind.ADOPTION_REPORT)
+    for comment in await book.comments(payload.consultation_id):
+        clock = await book.clock(comment.case_id, ClockKind.ADOPTION_REPORT)
         if clock is not None and clock.state in OPEN_STATES and clock.start_date != payload.closed_on:
             emitted += await _start_clocks(
-                session, envelope, UUID(comment.case_id), Channel.CONSULTATION_COMMENT, [start], calendar
+                book, envelope, UUID(comment.case_id), Channel.CONSULTATION_COMMENT, [start], uow.calendar
             )
     return emitted
 
 
 async def on_adoption_report_published(
-    session: AsyncSession, envelope: Envelope, payload: AdoptionReportPublished, *, calendar: Calendar
+    event: Delivered[AdoptionReportPublished], uow: TrackingUnitOfWork
 ) -> list[EventPayload]:
+    book, envelope, calendar = uow.clocks, event.envelope, uow.calendar
     day = local_date(envelope.time)
     note = f"{cn_md(day)}采纳情况已公布，计时停止"
-    await _stop(session, envelope, payload.consultation_id, None, note, on=day, calendar=calendar)
-    comments = (
-        await session.exec(
-            select(CaseChannel.case_id).where(CaseChannel.consultation_id == str(payload.consultation_id))
+    await _stop(book, envelope, event.payload.consultation_id, None, note, on=day, calendar=calendar)
+    for comment in await book.comments(event.payload.consultation_id):
+        await _stop(
+            book, envelope, comment.case_id, {ClockKind.ADOPTION_REPORT}, note, on=day, calendar=calendar
         )
-    ).all()
-    for case_id in comments:
-        await _stop(session, envelope, case_id, {ClockKind.ADOPTION_REPORT}, note, on=day, calendar=calendar)
     return []
 
 
-async def _reply_clock(session: AsyncSession, case_id: UUID) -> Clock | None:
-    return await _clock(session, case_id, ClockKind.REPLY)
-
-
-def _recompute(
-    session: AsyncSession, envelope: Envelope, clock: Clock, calendar: Calendar, note: str
+async def _recompute(
+    book: ClockBook, envelope: Envelope, clock: Clock, calendar: Calendar, note: str
 ) -> list[EventPayload]:
     """Count the clock's due date again; record and announce it (the old date and why it moved)."""
     kind = ClockKind(clock.kind)
@@ -371,11 +331,11 @@ def _recompute(
     )
     old = clock.due_date
     clock.due_date, clock.provisional = due.due_date, due.provisional
-    session.add(clock)
+    await book.record(clock)
     full_note = f"{note}，{CLOCK_NAMES[kind]}{cn_date(due.due_date)}" + (
         "（暂定）" if due.provisional else ""
     )
-    session.add(_ledger(clock, envelope, old, due.due_date, full_note))
+    await book.record(_ledger(clock, envelope, old, due.due_date, full_note))
     return [
         DeadlineSet(
             case_id=UUID(clock.case_id),
@@ -390,92 +350,86 @@ def _recompute(
 
 
 async def on_deadline_extended(
-    session: AsyncSession, envelope: Envelope, payload: DeadlineExtended, *, calendar: Calendar
+    event: Delivered[DeadlineExtended], uow: TrackingUnitOfWork
 ) -> list[EventPayload]:
-    clock = await _reply_clock(session, payload.case_id)
+    payload = event.payload
+    clock = await uow.clocks.clock(payload.case_id, ClockKind.REPLY)
     if clock is None or clock.state == ClockState.STOPPED:
         return []
     clock.extension_days += payload.working_days
-    return _recompute(
-        session, envelope, clock, calendar, f"经批准延期{payload.working_days}个工作日（{payload.reason}）"
-    )
+    note = f"经批准延期{payload.working_days}个工作日（{payload.reason}）"
+    return await _recompute(uow.clocks, event.envelope, clock, uow.calendar, note)
 
 
 async def on_supplement_requested(
-    session: AsyncSession, envelope: Envelope, payload: SupplementRequested
+    event: Delivered[SupplementRequested], uow: TrackingUnitOfWork
 ) -> list[EventPayload]:
     """Waiting for the applicant's supplement: the reply clock stands still until it arrives."""
+    payload, book = event.payload, uow.clocks
     day = payload.requested_on
     note = f"{cn_md(day)}已告知补正"
-    await _stop(session, envelope, payload.case_id, {ClockKind.SUPPLEMENT_WINDOW}, note, on=day)
-    clock = await _reply_clock(session, payload.case_id)
+    await _stop(book, event.envelope, payload.case_id, {ClockKind.SUPPLEMENT_WINDOW}, note, on=day)
+    clock = await book.clock(payload.case_id, ClockKind.REPLY)
     if clock is None or clock.state != ClockState.RUNNING:
         return []
     clock.state = ClockState.PAUSED.value
-    session.add(clock)
+    await book.record(clock)
     note = f"{cn_date(payload.requested_on)}告知补正，待申请人于{cn_date(payload.due_date)}前补正，答复期限自收到补正之日起重新计算"
-    session.add(_ledger(clock, envelope, clock.due_date, clock.due_date, note))
+    await book.record(_ledger(clock, event.envelope, clock.due_date, clock.due_date, note))
     return []
 
 
 async def on_supplement_received(
-    session: AsyncSession, envelope: Envelope, payload: SupplementReceived, *, calendar: Calendar
+    event: Delivered[SupplementReceived], uow: TrackingUnitOfWork
 ) -> list[EventPayload]:
     """The reply period starts again on the day the supplement arrives (OGI Art. 30)."""
-    clock = await _reply_clock(session, payload.case_id)
+    payload = event.payload
+    clock = await uow.clocks.clock(payload.case_id, ClockKind.REPLY)
     if clock is None or clock.state == ClockState.STOPPED:
         return []
     clock.state = ClockState.RUNNING.value
     clock.start_date, clock.counted_from, clock.paused_days = payload.receipt_date, "收到补正材料", 0
     day = payload.receipt_date
-    return _recompute(
-        session,
-        envelope,
-        clock,
-        calendar,
-        f"补正材料于{day.month}月{day.day}日收到，重新计算{clock.working_days}个工作日",
-    )
+    note = f"补正材料于{day.month}月{day.day}日收到，重新计算{clock.working_days}个工作日"
+    return await _recompute(uow.clocks, event.envelope, clock, uow.calendar, note)
 
 
 async def on_third_party_consulted(
-    session: AsyncSession,
-    envelope: Envelope,
-    payload: ThirdPartyConsulted,
-    *,
-    calendar: Calendar,
-    rules: ClockRules,
+    event: Delivered[ThirdPartyConsulted], uow: TrackingUnitOfWork, *, rules: ClockRules
 ) -> list[EventPayload]:
     """Waiting for a third party is not counted; the third party has its own 15 working days."""
-    clock = await _reply_clock(session, payload.case_id)
+    payload, book = event.payload, uow.clocks
+    clock = await book.clock(payload.case_id, ClockKind.REPLY)
     emitted: list[EventPayload] = []
     if clock is not None and clock.state == ClockState.RUNNING:
         clock.state, clock.paused_on = ClockState.PAUSED.value, payload.consulted_on
-        session.add(clock)
+        await book.record(clock)
         note = f"{cn_date(payload.consulted_on)}起征求第三方意见，期间不计入答复期限"
-        session.add(_ledger(clock, envelope, clock.due_date, clock.due_date, note))
-    if await session.get(CaseChannel, str(payload.case_id)) is not None:
+        await book.record(_ledger(clock, event.envelope, clock.due_date, clock.due_date, note))
+    if await book.case(payload.case_id) is not None:
         start = ClockStart(
             ClockKind.THIRD_PARTY, payload.consulted_on, rules.third_party_days, "征求第三方意见"
         )
         emitted += await _start_clocks(
-            session, envelope, payload.case_id, Channel.DISCLOSURE_REQUEST, [start], calendar
+            book, event.envelope, payload.case_id, Channel.DISCLOSURE_REQUEST, [start], uow.calendar
         )
     return emitted
 
 
 async def on_third_party_replied(
-    session: AsyncSession, envelope: Envelope, payload: ThirdPartyReplied, *, calendar: Calendar
+    event: Delivered[ThirdPartyReplied], uow: TrackingUnitOfWork
 ) -> list[EventPayload]:
+    payload, book, calendar = event.payload, uow.clocks, uow.calendar
     day = payload.replied_on
     note = f"{cn_md(day)}第三方已答复，计时停止"
-    await _stop(session, envelope, payload.case_id, {ClockKind.THIRD_PARTY}, note, on=day, calendar=calendar)
-    clock = await _reply_clock(session, payload.case_id)
+    await _stop(
+        book, event.envelope, payload.case_id, {ClockKind.THIRD_PARTY}, note, on=day, calendar=calendar
+    )
+    clock = await book.clock(payload.case_id, ClockKind.REPLY)
     if clock is None or clock.state != ClockState.PAUSED or clock.paused_on is None:
         return []
     paused = paused_working_days(calendar, clock.paused_on, payload.replied_on)
     clock.paused_days += paused
     clock.state, clock.paused_on = ClockState.RUNNING.value, None
-    return _recompute(session, envelope, clock, calendar, f"征求第三方意见用时{paused}个工作日不计入，顺延")
-
-
-# --- the calendar ---------------------------------------------------------------------------------
+    note = f"征求第三方意见用时{paused}个工作日不计入，顺延"
+    return await _recompute(book, event.envelope, clock, calendar, note)

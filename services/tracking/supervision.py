@@ -20,11 +20,10 @@ from services.tracking.schemas import (
     StatsRow,
     SupervisionStats,
 )
-from shared.auth import Principal
+from shared.auth import Principal, require_roles
 from shared.codes import Channel, ClockKind, ClockState, Role
 from shared.dates import today
 from shared.errors import Forbidden, InvalidInput, NotFound
-from shared.http import require_roles
 from shared.runtime import ServiceRuntime
 from shared.workdays import Calendar
 

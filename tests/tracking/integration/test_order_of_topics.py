@@ -12,6 +12,7 @@ from uuid import uuid4
 from sqlmodel import col, select
 
 from services.tracking import handlers
+from services.tracking.clock_book import SqlClockBook, TrackingUnitOfWork
 from services.tracking.config import TrackingSettings
 from services.tracking.db import SCHEMA, Clock, ClockLedgerEntry
 from shared.calendar_data import default_calendar
@@ -26,6 +27,7 @@ from shared.events import (
     SubmissionReceived,
     new_event,
 )
+from shared.uow import Delivered
 from tests.support import events as support
 
 Snapshot = tuple[list[dict[str, Any]], list[tuple[Any, ...]]]
@@ -38,19 +40,16 @@ async def _apply_in_order(url: str, order: list[tuple[Envelope, EventPayload]]) 
     try:
         for envelope, payload in order:
             async with database.transaction() as session:
+                uow = TrackingUnitOfWork(SqlClockBook(session), calendar)
                 if isinstance(payload, ConsultationClosed):
-                    await handlers.on_consultation_closed(
-                        session, envelope, payload, calendar=calendar, rules=rules
-                    )
+                    await handlers.on_consultation_closed(Delivered(envelope, payload), uow, rules=rules)
                 elif isinstance(payload, AdoptionReportPublished):
-                    await handlers.on_adoption_report_published(session, envelope, payload, calendar=calendar)
+                    await handlers.on_adoption_report_published(Delivered(envelope, payload), uow)
                 elif isinstance(payload, CaseReplied):
-                    await handlers.on_case_replied(session, envelope, payload, calendar=calendar)
+                    await handlers.on_case_replied(Delivered(envelope, payload), uow)
                 else:
                     assert isinstance(payload, SubmissionReceived)
-                    await handlers.on_submission_received(
-                        session, envelope, payload, calendar=calendar, rules=rules
-                    )
+                    await handlers.on_submission_received(Delivered(envelope, payload), uow, rules=rules)
         async with database.session() as session:
             clocks = (await session.exec(select(Clock).order_by(col(Clock.case_id), col(Clock.kind)))).all()
             kinds = {clock.id: (clock.case_id, clock.kind) for clock in clocks}
