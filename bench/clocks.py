@@ -48,16 +48,24 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from services.tracking.alarms import ALARM_HORIZON_DAYS, clocks_due_by
+from sqlalchemy import func
+from sqlalchemy.dialects.sqlite.base import SQLiteDialect as sqlite_dialect
+from sqlmodel import select
+
+from services.tracking.alarms import ALARM_HORIZON_DAYS, clocks_due_by, raise_alarms
 from services.tracking.calendar_updates import on_calendar_updated
 from services.tracking.clocks import WINDOWS, alarm_due
-from services.tracking.db import TABLES
+from services.tracking.config import TrackingSettings
+from services.tracking.db import SCHEMA, TABLES, Clock
 from services.tracking.handlers import OPEN_STATES
+from services.tracking.projection import project
 from shared.calendar_data import announced_years, default_calendar
 from shared.calendar_store import LiveCalendar, seed_calendar, store_year
 from shared.codes import Channel, ClockKind, ClockState
 from shared.db import Database
 from shared.events import CalendarUpdated, new_event
+from shared.outbox import OutboxMessage
+from shared.runtime import ServiceRuntime
 from shared.workdays import Calendar, DueDate, WorkingCalendar, YearCalendar
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -387,6 +395,44 @@ def due_check_baseline(path: Path, on: date, meter: Meter) -> tuple[dict[str, An
     return measured | {"rows": len(clocks)}, cards
 
 
+def due_check_floor(path: Path, on: date, meter: Meter) -> tuple[dict[str, Any], list[list[Any]]]:
+    """The honest floor of the read half: the same indexed query as ours (compiled from
+    `clocks_due_by`, the same range on ``ix_tracking_clock_due``) through the bare ``sqlite3`` module,
+    rows as tuples, and the same card for each."""
+    calendar = default_calendar()
+    table = Clock.__table__  # type: ignore[attr-defined]
+    query = clocks_due_by(on).with_only_columns(table.c.id, table.c.kind, table.c.state, table.c.due_date)
+    compiled = query.compile(dialect=sqlite_dialect(), compile_kwargs={"literal_binds": True})
+    meter.start()
+    with closing(sqlite3.connect(path)) as db:
+        rows = db.execute(str(compiled)).fetchall()
+    meter.lap("query and rows")
+    cards = [
+        [clock_id, verdict]
+        for clock_id, kind, state, due in rows
+        if (verdict := card(calendar, kind, state, date.fromisoformat(due), on)) is not None
+    ]
+    meter.lap("cards")
+    return meter.stop() | {"rows": len(rows)}, cards
+
+
+async def due_check_writes(path: Path, on: date, meter: Meter) -> tuple[dict[str, Any], list[list[Any]]]:
+    """The due check as the service runs it, writes included (`raise_alarms`: the clocks read for
+    update 500 at a time, each card's row, its event in the outbox, the clock marked breached or a
+    window stopped), on a copy of the file; no broker is started, the events stay in the outbox."""
+    settings = TrackingSettings(database_url=sqlite_url(path))
+    runtime = ServiceRuntime(settings, SCHEMA, projector=project)
+    await runtime.database.create_schema()
+    calendar = LiveCalendar()
+    meter.start()
+    cards = await raise_alarms(runtime, calendar, on=on)
+    measured = meter.stop()
+    async with runtime.database.session() as session:
+        events = (await session.exec(select(func.count()).select_from(OutboxMessage))).one()
+    await runtime.database.dispose()
+    return measured | {"cards": cards, "events": events}, []
+
+
 async def recount_ours(path: Path, meter: Meter) -> tuple[dict[str, Any], list[list[Any]]]:
     database = Database(sqlite_url(path), TABLES)
     calendar = LiveCalendar()
@@ -422,7 +468,14 @@ def recount_baseline(path: Path, meter: Meter) -> tuple[dict[str, Any], list[lis
     return meter.stop() | {"rows": len(clocks)}, changed
 
 
-OPERATIONS = ("due-check-ours", "due-check-baseline", "recount-ours", "recount-baseline")
+OPERATIONS = (
+    "due-check-ours",
+    "due-check-baseline",
+    "due-check-floor",
+    "due-check-writes",
+    "recount-ours",
+    "recount-baseline",
+)
 
 
 def run_one(name: str, path: Path, on: date, out: Path, python_peak: bool) -> None:
@@ -432,6 +485,10 @@ def run_one(name: str, path: Path, on: date, out: Path, python_peak: bool) -> No
         measured, found = asyncio.run(due_check_ours(path, on, meter))
     elif name == "due-check-baseline":
         measured, found = due_check_baseline(path, on, meter)
+    elif name == "due-check-floor":
+        measured, found = due_check_floor(path, on, meter)
+    elif name == "due-check-writes":
+        measured, found = asyncio.run(due_check_writes(path, on, meter))
     elif name == "recount-ours":
         measured, found = asyncio.run(recount_ours(path, meter))
     elif name == "recount-baseline":
@@ -517,8 +574,15 @@ def main_bench(n: int, seed: int, on: date, python_peak: bool) -> None:
 
         due_ours = measure("due-check-ours", seeded, on, work, python_peak)
         due_base = measure("due-check-baseline", seeded, on, work, python_peak)
-        assert due_ours.found == due_base.found, "the due checks found different cards"
-        assert due_ours.counts["rows"] == data.due_check_rows
+        due_floor = measure("due-check-floor", seeded, on, work, python_peak)
+        assert due_ours.found == due_base.found == due_floor.found, "the due checks found different cards"
+        assert due_ours.counts["rows"] == due_floor.counts["rows"] == data.due_check_rows
+        written = work / "due-check-writes.sqlite"
+        shutil.copyfile(seeded, written)
+        due_writes = measure("due-check-writes", written, on, work, python_peak)
+        carded = sum(1 for _, verdict in due_ours.found if verdict != "lapsed")
+        assert due_writes.counts["cards"] == carded, "the due check with its writes sent other cards"
+        assert due_writes.counts["events"] == len(due_ours.found), "one event per card or lapse"
 
         recounts: dict[str, Measured] = {}
         for name in ("recount-ours", "recount-baseline"):
@@ -548,10 +612,18 @@ def main_bench(n: int, seed: int, on: date, python_peak: bool) -> None:
     print()
     print(header)
     print(row("due check", due_ours, due_base, python_peak))
+    print(row("due check, floor as baseline", due_ours, due_floor, python_peak))
     print(row("recount after 2027 notice", recount_ours_, recount_base, python_peak))
     print()
+    print(
+        f"due check with its writes (raise_alarms): {due_writes.seconds:.2f} s for "
+        f"{due_writes.counts['events']:,} cards and lapses, each with its event in the outbox "
+        f"({due_writes.seconds - due_ours.seconds:.2f} s more than the read half); peak "
+        f"{due_writes.rss_mb:.1f} MB"
+    )
     for name, measured in (
         ("ours due check", due_ours),
+        ("floor due check (bare sqlite3, same query)", due_floor),
         ("baseline due check", due_base),
         ("baseline recount", recount_base),
     ):
