@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 __all__ = [
+    "ANSWER_CLOCKS",
     "Adoption",
     "ApplicantType",
     "Channel",
@@ -16,6 +17,7 @@ __all__ = [
     "Rating",
     "ReceivedVia",
     "Role",
+    "on_answer_clock",
 ]
 
 
@@ -109,6 +111,16 @@ class ClockKind(StrEnum):
     THIRD_PARTY = "third_party"
     RETURN_WINDOW = "return_window"
     ADOPTION_REPORT = "adoption_report"
+
+
+ANSWER_CLOCKS = frozenset({ClockKind.REPLY, ClockKind.ADOPTION_REPORT})
+"""The clocks of a case's answer — its reply, or a consultation's adoption report: the due date the
+citizen's page and the handler's inbox show. The others (windows, a third party's) show nowhere."""
+
+
+def on_answer_clock(payload: object) -> bool:
+    """Whether a deadline event (set, warning, breached) is about an answer's clock."""
+    return getattr(payload, "clock", None) in ANSWER_CLOCKS
 
 
 class ClockState(StrEnum):

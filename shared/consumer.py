@@ -1,7 +1,9 @@
 """The one Kafka consumer wrapper every service uses.
 
 Messages come in batches (``getmany``). The types a consumer does not handle are skipped by their
-``ce-type`` header; the others are decoded, and in ONE database transaction per batch their event ids
+``ce-type`` header; the others are decoded, and those its use case declares it changes nothing for
+(`only_when`: a deadline of a clock the service does not show) are skipped too — a batch of nothing
+else opens no transaction. The rest, in ONE database transaction per batch: their event ids
 are recorded as processed by this consumer (the inbox, 收件登记, one statement) and their use cases run
 in offset order, each adding events to the outbox; commit; only then are the Kafka offsets committed
 (FastStream ``AckPolicy.NACK_ON_ERROR`` with auto-commit off). A redelivered event finds its id
@@ -55,6 +57,8 @@ __all__ = [
     "PermanentFailure",
     "ProcessedEvent",
     "Projector",
+    "only_when",
+    "takes",
 ]
 
 log = logging.getLogger(__name__)
@@ -63,6 +67,31 @@ P = TypeVar("P", bound=EventPayload)
 
 EventHandler = Callable[[AsyncSession, Envelope, Any], Awaitable[Sequence[EventPayload]]]
 """A use case reacting to one event: it gets the open transaction, returns the events to emit."""
+
+
+class _Selective:
+    """A use case that changes nothing for some events of its type, which it says beforehand."""
+
+    def __init__(self, applies: Callable[[Any], bool], handler: EventHandler) -> None:
+        self.applies, self._handler = applies, handler
+        self.__name__ = getattr(handler, "__name__", "handler")
+
+    async def __call__(
+        self, session: AsyncSession, envelope: Envelope, payload: Any
+    ) -> Sequence[EventPayload]:
+        return await self._handler(session, envelope, payload)
+
+
+def only_when(applies: Callable[[Any], bool], handler: EventHandler) -> EventHandler:
+    """``handler`` for the events ``applies`` picks (it sees the decoded payload, personal fields still
+    sealed). Any other event of its type changes nothing, so the consumer skips it before opening a
+    transaction, and records nothing of it: skipped again when redelivered, it still changes nothing."""
+    return _Selective(applies, handler)
+
+
+def takes(handler: EventHandler, payload: Any) -> bool:
+    """Whether ``handler`` takes this event of its type (see `only_when`); a replay skips it alike."""
+    return not isinstance(handler, _Selective) or handler.applies(payload)
 
 
 class Opener(Protocol):
@@ -224,7 +253,7 @@ class EventConsumer:
                 await self._dead_letter(record, exc, attempts=1)
                 continue
             handler = self._handlers.get(type(payload)) if payload is not None else None
-            if handler is not None:
+            if handler is not None and takes(handler, payload):
                 deliveries.append(_Delivery(record, envelope, payload, handler))
         if deliveries:
             await self._apply(deliveries)

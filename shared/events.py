@@ -39,6 +39,7 @@ __all__ = [
     "CaseAccepted",
     "CaseAssigned",
     "CaseClosed",
+    "CaseClustered",
     "CaseKeyIssued",
     "CasePublished",
     "CaseRated",
@@ -251,7 +252,19 @@ class CaseAssigned(_StaffAction):
     rule_id: str | None = None
     reason: str
     assigned_on: date
-    cluster_id: str | None = Field(default=None, description="Similar submissions (相似诉求) share one.")
+    cluster_id: str | None = Field(
+        default=None,
+        description="Similar submissions (相似诉求) share one. Set by releases before 0.4; since, "
+        "``case.clustered`` says it, apart from the assignment.",
+    )
+
+
+class CaseClustered(_CaseEvent):
+    """Routing compared the submission with every case before it (相似诉求归并): it joins the cluster of
+    the most similar one at or above the threshold, or starts a cluster named after itself."""
+
+    event_type: ClassVar[str] = "case.clustered"
+    cluster_id: str
 
 
 class CaseReturned(_StaffAction):
@@ -457,6 +470,7 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         SupplementReceived,
         CaseRated,
         CaseAssigned,
+        CaseClustered,
         CaseReturned,
         CaseAccepted,
         SupplementRequested,

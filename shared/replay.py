@@ -47,7 +47,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared.consumer import PROCESSED_TABLE, ConsumerSpec, Opener, Projector
+from shared.consumer import PROCESSED_TABLE, ConsumerSpec, Opener, Projector, takes
 from shared.db import Database, insert_ignoring_duplicates
 from shared.events import decode_event
 from shared.kafka import group_members, partitions_of
@@ -328,7 +328,9 @@ class _Head:
     partition: int
     offset: int
     value: bytes = field(compare=False)
-    consumer: str = field(compare=False)
+    consumers: tuple[str, ...] = field(compare=False)
+    """The consumer groups that read the record's topic (a topic may have several: routing's
+    assignment and its similarity both read ``case-events``), in the plan's order."""
 
 
 async def _merged(
@@ -336,8 +338,10 @@ async def _merged(
 ) -> AsyncIterator[_Head]:
     """Every record below ``ends``, each partition in its order, partitions merged by record time."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, max_poll_records=BATCH)
-    owner = {topic: name for name, topic in topics.items()}
-    rank = {topic: n for n, topic in enumerate(topics.values())}
+    owners: dict[str, tuple[str, ...]] = {}
+    for name, topic in topics.items():
+        owners[topic] = (*owners.get(topic, ()), name)
+    rank = {topic: n for n, topic in enumerate(owners)}
     wanted = [tp for tp, end in ends.items() if end > 0]
     await consumer.start()
     try:
@@ -363,7 +367,7 @@ async def _merged(
                     tp.partition,
                     record.offset,
                     record.value,
-                    owner[tp.topic],
+                    owners[tp.topic],
                 )
                 heapq.heappush(heap, (head, tp))
 
@@ -414,15 +418,22 @@ async def _rebuild(
             return
         if plan.keyring is not None:
             payload = await plan.keyring.open(live_session, envelope, payload)
-        spec = specs[head.consumer]
-        handler = spec.rebuild_handler(type(payload))
-        if handler is not None:
+        handled = False
+        for name in head.consumers:
+            spec = specs[name]
+            handler = spec.rebuild_handler(type(payload))
+            if handler is None:
+                continue
+            handled = True
+            if not takes(spec.handlers[type(payload)], payload):
+                replayed_ends[spec.name][head.partition] = head.offset + 1
+                continue  # an event the use case changes nothing for: the consumer skipped it too
             processed = head.offset < committed[spec.name].get(head.partition, 0) or await _in_inbox(
                 live_session, spec.name, str(envelope.id)
             )
             if not processed:
                 result.left += 1  # the service processes it when it starts, as it would have
-                return
+                continue
             replayed_ends[spec.name][head.partition] = head.offset + 1
             first_time = await insert_ignoring_duplicates(
                 session,
@@ -432,7 +443,9 @@ async def _rebuild(
             if first_time:  # a record delivered twice is applied once, as the consumer did
                 await handler(session, envelope, payload)  # what it emits is in the log already
                 result.applied += 1
-        elif plan.projector is not None and envelope.source == own_source and envelope.id.int not in own_seen:
+        if handled:
+            return
+        if plan.projector is not None and envelope.source == own_source and envelope.id.int not in own_seen:
             own_seen.add(envelope.id.int)
             await plan.projector(session, envelope, payload)
             result.projected += 1

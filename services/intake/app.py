@@ -13,7 +13,8 @@ from services.intake.config import IntakeSettings
 from services.intake.db import SCHEMA
 from services.intake.limits import ClientLimits, DatabaseWindow
 from services.intake.pages import pages
-from shared.consumer import ConsumerSpec
+from shared.codes import on_answer_clock
+from shared.consumer import ConsumerSpec, only_when
 from shared.events import (
     CaseAccepted,
     CaseAssigned,
@@ -51,7 +52,14 @@ CITIZEN_VISIBLE = (
 applied as they are emitted (`handlers.project`)."""
 
 CONSUMERS = [
-    ConsumerSpec("intake-case-view", CASE_EVENTS, dict.fromkeys(CITIZEN_VISIBLE, handlers.on_case_event)),
+    ConsumerSpec(
+        "intake-case-view",
+        CASE_EVENTS,
+        {
+            **dict.fromkeys(CITIZEN_VISIBLE, handlers.on_case_event),
+            DeadlineSet: only_when(on_answer_clock, handlers.on_case_event),  # the due date shown
+        },
+    ),
     ConsumerSpec(
         "intake-consultations",
         CONSULTATION_EVENTS,

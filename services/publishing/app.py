@@ -17,7 +17,8 @@ from services.publishing.db import SCHEMA
 from services.publishing.erasure import scrub_case
 from services.publishing.pages import pages
 from shared.calendar_store import LiveCalendar, keep_calendar_year, seed_calendar
-from shared.consumer import ConsumerSpec, EventHandler
+from shared.codes import ClockKind
+from shared.consumer import ConsumerSpec, EventHandler, only_when
 from shared.events import (
     CalendarUpdated,
     CaseAssigned,
@@ -58,7 +59,7 @@ def consumers(settings: PublishingSettings, calendar: LiveCalendar) -> list[Cons
             partial(records.on_submission_received, secret=settings.jwt_key),
         ),
         CaseAssigned: records.on_case_assigned,
-        DeadlineSet: records.on_deadline_set,
+        DeadlineSet: only_when(lambda deadline: deadline.clock is ClockKind.REPLY, records.on_deadline_set),
         CaseReplied: each(handlers.on_comment_answered, records.on_case_replied),
         CaseReopened: records.on_case_reopened,
         CaseRated: records.on_case_rated,

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from services.routing import actions, handlers
 from services.routing.actions import Office
 from services.routing.api import router
+from services.routing.clustering import SharedClusters, note_submission, on_submission_clustered
 from services.routing.config import RoutingSettings
 from services.routing.db import SCHEMA
 from services.routing.erasure import scrub_case
@@ -18,7 +19,8 @@ from services.routing.projection import project
 from services.routing.similarity import ClusterIndex
 from services.routing.workflow import ExtensionRules
 from shared.calendar_store import LiveCalendar, keep_calendar_year, seed_calendar
-from shared.consumer import ConsumerSpec
+from shared.codes import on_answer_clock
+from shared.consumer import ConsumerSpec, only_when
 from shared.events import (
     CalendarUpdated,
     CaseRated,
@@ -35,10 +37,10 @@ from shared.keyring import Keyring, key_feed
 from shared.runtime import ServiceRuntime
 from shared.topics import CALENDAR_EVENTS, CASE_EVENTS
 
+DEADLINES = (DeadlineSet, DeadlineWarning, DeadlineBreached)
+"""Tracking's word on each clock: the task shows its answer's (`shared.codes.ANSWER_CLOCKS`) only."""
 FOLLOWED = (
-    DeadlineSet,
-    DeadlineWarning,
-    DeadlineBreached,
+    *DEADLINES,
     SupplementReceived,
     SubmissionRefused,
     ReviewRejected,
@@ -46,14 +48,22 @@ FOLLOWED = (
 """Other services' events the task follows, as they are (`services.routing.projection`)."""
 
 
+def shared_clusters(settings: RoutingSettings) -> SharedClusters:
+    return SharedClusters(
+        lambda: ClusterIndex(
+            settings.similarity_threshold,
+            max_candidates=settings.similarity_max_candidates,
+            max_cases=settings.similarity_max_cases,
+        )
+    )
+
+
 def consumers(
-    settings: RoutingSettings, calendar: LiveCalendar, clusters: ClusterIndex | None
+    settings: RoutingSettings, calendar: LiveCalendar, clusters: SharedClusters
 ) -> list[ConsumerSpec]:
     """Routing's consumer groups. In a replay a submission makes its task and no decision: the
     assignment the rules made then, and every change after it, are routing's own events in the log."""
-    on_submission = partial(
-        handlers.on_submission_received, triage_department=settings.triage_department, clusters=clusters
-    )
+    on_submission = partial(handlers.on_submission_received, triage_department=settings.triage_department)
     return [
         ConsumerSpec(
             "routing",
@@ -61,9 +71,16 @@ def consumers(
             {
                 SubmissionReceived: on_submission,
                 **dict.fromkeys(FOLLOWED, handlers.follow),
+                **dict.fromkeys(DEADLINES, only_when(on_answer_clock, handlers.follow)),
                 CaseRated: actions.on_case_rated,
             },
             rebuild={SubmissionReceived: handlers.follow, **dict.fromkeys(FOLLOWED, handlers.follow)},
+        ),
+        ConsumerSpec(
+            "routing-similarity",
+            CASE_EVENTS,
+            {SubmissionReceived: partial(on_submission_clustered, clusters=clusters)},
+            rebuild={SubmissionReceived: partial(note_submission, clusters=clusters)},
         ),
         ConsumerSpec(
             "routing-calendar",
@@ -76,11 +93,7 @@ def consumers(
 def create_app(settings: RoutingSettings) -> FastAPI:
     keyring = Keyring(settings.case_key_secret)
     runtime = ServiceRuntime(settings, SCHEMA, projector=project, keyring=keyring)
-    clusters = ClusterIndex(
-        settings.similarity_threshold,
-        max_candidates=settings.similarity_max_candidates,
-        max_cases=settings.similarity_max_cases,
-    )
+    clusters = shared_clusters(settings)
     office = Office(
         calendar=LiveCalendar(),
         triage_department=settings.triage_department,
@@ -101,7 +114,6 @@ def create_app(settings: RoutingSettings) -> FastAPI:
             await seed_calendar(session)
             await office.calendar.refresh(session)
         await handlers.seed_office(runtime, json.loads(settings.seed_file.read_text()))
-        await handlers.load_clusters(runtime, clusters)
 
     app = build_app(
         runtime,

@@ -60,10 +60,23 @@ class Task(SQLModel, table=True):
     returned_by: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     extended: bool = False
     supplement_requested: bool = False
-    cluster_id: str | None = Field(
-        default=None, index=True, description="Similar submissions (相似诉求) share one."
-    )
     card: str | None = Field(default=None, description="yellow (黄牌) or red (红牌), from tracking.")
+
+
+class SimilarCase(SQLModel, table=True):
+    """A case as the similarity index knows it (相似诉求归并), shared by every routing instance.
+
+    ``changed`` numbers the rows' changes in the order they were made — a new case, its cluster, its
+    words erased — under one lock, so each instance brings its index in memory up to date by reading
+    the rows changed since it last looked; every case is compared with every case before it, whichever
+    instance decided it. ``words`` is the normalised text the shingles are cut from ("" once erased)."""
+
+    __tablename__ = "routing_similar_case"
+
+    case_id: str = Field(primary_key=True)
+    cluster_id: str | None = Field(default=None, description="None until decided (only inside a replay).")
+    words: str
+    changed: int = Field(index=True, unique=True)
 
 
 class HistoryEntry(SQLModel, table=True):
@@ -125,6 +138,7 @@ TABLES: list[type[SQLModel]] = [
     Department,
     RoutingRule,
     Task,
+    SimilarCase,
     HistoryEntry,
     Handler,
     AuditEntry,

@@ -7,16 +7,18 @@ from __future__ import annotations
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.routing.clustering import SharedClusters
 from services.routing.db import HistoryEntry, Task
 from services.routing.projection import PERSONAL_LINES
-from services.routing.similarity import ClusterIndex
 from shared.events import SubmissionReceived
 from shared.sealing import ERASED, erase_fields
 
 __all__ = ["scrub_case"]
 
 
-async def scrub_case(session: AsyncSession, case_id: str, *, clusters: ClusterIndex | None) -> None:
+async def scrub_case(session: AsyncSession, case_id: str, *, clusters: SharedClusters | None) -> None:
+    if clusters is not None:  # first: the similarity lock before any row lock, as its consumer takes them
+        await clusters.forget(session, case_id)
     task = await session.get(Task, case_id)
     if task is not None:
         task.title = ERASED
@@ -30,5 +32,3 @@ async def scrub_case(session: AsyncSession, case_id: str, *, clusters: ClusterIn
     for line in lines.all():
         line.summary = PERSONAL_LINES[line.event] + ERASED
         session.add(line)
-    if clusters is not None:
-        clusters.forget_text(case_id)

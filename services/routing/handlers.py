@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.routing.access import record_access
+from services.routing.clustering import clusters_of, members_of
 from services.routing.db import Department, Handler, HistoryEntry, RoutingRule, Task
 from services.routing.domain import CaseFacts, Rule, assign
 from services.routing.projection import project
@@ -23,7 +24,6 @@ from services.routing.schemas import (
     ReplyCreate,
     TaskPublic,
 )
-from services.routing.similarity import ClusterIndex
 from services.routing.workflow import ActionRefused, CaseState, ReplyDraft, check_reply
 from shared.auth import Principal, require_roles
 from shared.codes import Channel, Role
@@ -38,7 +38,6 @@ from shared.events import (
     SubmissionReceived,
 )
 from shared.runtime import ServiceRuntime
-from shared.sealing import ERASED
 
 HANDLING_ROLES = (Role.HANDLER, Role.DEPARTMENT_HEAD)
 
@@ -112,7 +111,7 @@ async def case_detail(runtime: ServiceRuntime, case_id: UUID, principal: Princip
         ).all()
     await record_access(runtime, principal, [str(case_id)], "case")
     return CaseDetail(
-        task=TaskPublic.model_validate(task, from_attributes=True),
+        task=_public(task, (await _clusters(runtime, task.case_id)).get(task.case_id)),
         history=[HistoryPublic.model_validate(entry, from_attributes=True) for entry in history],
     )
 
@@ -149,35 +148,16 @@ async def _read_rules(session: AsyncSession) -> list[Rule]:
     ]
 
 
-def text_of(submission: SubmissionReceived) -> str:
-    """What the similarity of submissions is judged on: the citizen's own words."""
-    if submission.mailbox is not None:
-        return f"{submission.mailbox.subject}\n{submission.mailbox.body}"
-    if submission.comment is not None:
-        return submission.comment.body
-    assert submission.disclosure is not None
-    return submission.disclosure.description
-
-
-async def load_clusters(runtime: ServiceRuntime, index: ClusterIndex) -> None:
-    """Rebuild the in-memory similarity index from the stored tasks and the clusters they were given."""
-    async with runtime.database.session() as session:
-        tasks = (await session.exec(select(Task).order_by(col(Task.received_at), col(Task.case_id)))).all()
-    for task in tasks:
-        text = text_of(SubmissionReceived.model_validate(task.submission))
-        erased = task.title == ERASED  # its words are gone: it joins no later case
-        index.restore(task.case_id, "" if erased else text, task.cluster_id or task.case_id)
-
-
 async def on_submission_received(
     session: AsyncSession,
     envelope: Envelope,
     payload: SubmissionReceived,
     *,
     triage_department: str,
-    clusters: ClusterIndex | None = None,
 ) -> list[EventPayload]:
-    """Assign a new case by the rules (转办), saying which rule and why; the task follows the event."""
+    """Assign a new case by the rules (转办), saying which rule and why; the task follows the event.
+    Its similarity to other cases is decided apart, without holding the assignment up
+    (`services.routing.clustering`)."""
     if await session.get(Task, str(payload.case_id)) is not None:
         return []
     await project(session, envelope, payload)
@@ -195,7 +175,6 @@ async def on_submission_received(
             rule_id=assignment.rule_id,
             reason=assignment.reason,
             assigned_on=local_date(envelope.time),
-            cluster_id=clusters.add(str(payload.case_id), text_of(payload)) if clusters is not None else None,
         )
     ]
 
@@ -222,23 +201,21 @@ async def list_tasks(
     query = query.order_by(col(Task.due_date).is_(None), col(Task.due_date), col(Task.received_at))
     async with runtime.database.session() as session:
         rows = (await session.exec(query)).all()
-        cluster_ids = {row.cluster_id for row in rows if row.cluster_id}
-        sizes = dict(
-            (
-                await session.exec(
-                    select(Task.cluster_id, func.count())
-                    .where(col(Task.cluster_id).in_(cluster_ids))
-                    .group_by(col(Task.cluster_id))
-                )
-            ).all()
-        )
+        clusters = await clusters_of(session, [row.case_id for row in rows])
     await record_access(runtime, principal, [row.case_id for row in rows], "inbox")
-    return [
-        TaskPublic.model_validate(row, from_attributes=True).model_copy(
-            update={"cluster_size": sizes.get(row.cluster_id, 1) if row.cluster_id else 1}
-        )
-        for row in rows
-    ]
+    return [_public(row, clusters.get(row.case_id)) for row in rows]
+
+
+async def _clusters(runtime: ServiceRuntime, case_id: str) -> dict[str, tuple[str, int]]:
+    async with runtime.database.session() as session:
+        return await clusters_of(session, [case_id])
+
+
+def _public(task: Task, cluster: tuple[str, int] | None) -> TaskPublic:
+    public = TaskPublic.model_validate(task, from_attributes=True)
+    if cluster is None:
+        return public
+    return public.model_copy(update={"cluster_id": cluster[0], "cluster_size": cluster[1]})
 
 
 async def require_active(session: AsyncSession, principal: Principal) -> None:
@@ -318,7 +295,9 @@ async def reply_to_cluster(
     async with runtime.database.session() as session:
         members = (
             await session.exec(
-                select(Task).where(Task.cluster_id == cluster_id).order_by(col(Task.received_at))
+                select(Task)
+                .where(col(Task.case_id).in_(members_of(cluster_id)))
+                .order_by(col(Task.received_at))
             )
         ).all()
     if not members:

@@ -18,6 +18,7 @@ from uuid import UUID
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.routing.clustering import keep_cluster
 from services.routing.db import HistoryEntry, Task
 from services.routing.workflow import CaseState
 from shared.codes import ClockKind
@@ -25,6 +26,7 @@ from shared.events import (
     CaseAccepted,
     CaseAssigned,
     CaseClosed,
+    CaseClustered,
     CaseReopened,
     CaseReplied,
     CaseReturned,
@@ -81,6 +83,12 @@ def _history(session: AsyncSession, envelope: Envelope, case_id: UUID, actor: st
 
 
 async def project(session: AsyncSession, envelope: Envelope, payload: Any) -> None:
+    if isinstance(payload, CaseClustered | CaseAssigned) and payload.cluster_id is not None:
+        # Similarity, decided apart from the assignment (or with it, before release 0.4): the inbox
+        # reads it from the table of similar cases, which no other consumer group writes.
+        await keep_cluster(session, str(payload.case_id), payload.cluster_id)
+    if isinstance(payload, CaseClustered):
+        return
     if isinstance(payload, SubmissionReceived):
         if await session.get(Task, str(payload.case_id)) is None:
             session.add(
@@ -126,8 +134,6 @@ def _apply(task: Task, payload: Any) -> tuple[str, str] | None:
                 payload.reason,
             )
             task.assigned_on, task.state = payload.assigned_on, CaseState.ASSIGNED.value
-            if payload.cluster_id is not None:
-                task.cluster_id = payload.cluster_id
             return payload.by or RULES, f"转至{payload.department_name}：{payload.reason}"
         case CaseReturned():
             task.returned_by = [*task.returned_by, payload.department_id]

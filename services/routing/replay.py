@@ -9,9 +9,9 @@ Departments, handlers, rules, their audit trail and routing's copy of the calend
 
 from __future__ import annotations
 
-from services.routing.app import consumers
+from services.routing.app import consumers, shared_clusters
 from services.routing.config import RoutingSettings
-from services.routing.db import SCHEMA, HistoryEntry, Task
+from services.routing.db import SCHEMA, HistoryEntry, SimilarCase, Task
 from services.routing.projection import project
 from shared.calendar_store import LiveCalendar
 from shared.keyring import Keyring
@@ -24,7 +24,7 @@ def replay_plan(settings: RoutingSettings) -> ReplayPlan:
     return ReplayPlan(
         keyring=Keyring(settings.case_key_secret),
         schema=SCHEMA,
-        rebuilt=[Task, HistoryEntry],
-        consumers=consumers(settings, LiveCalendar(), clusters=None),
+        rebuilt=[Task, HistoryEntry, SimilarCase],
+        consumers=consumers(settings, LiveCalendar(), shared_clusters(settings)),
         projector=project,
     )

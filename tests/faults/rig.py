@@ -51,6 +51,7 @@ GROUPS = {
     "intake-case-view": "case-events",
     "intake-consultations": "consultation-events",
     "routing": "case-events",
+    "routing-similarity": "case-events",
     "routing-calendar": "calendar-events",
     "tracking": "case-events",
     "tracking-consultations": "consultation-events",

@@ -23,6 +23,7 @@ GROUPS = {
     "intake": {"intake-case-view": "case-events", "intake-consultations": "consultation-events"},
     "routing": {
         "routing": "case-events",
+        "routing-similarity": "case-events",
         "routing-calendar": "calendar-events",
         "routing-case-keys": "case-keys",
     },

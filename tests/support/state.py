@@ -78,7 +78,11 @@ async def _clock_keys(conn: Any) -> dict[Any, tuple[Any, ...]]:
 
 
 def _surrogate(table: Table, column: str) -> bool:
-    """An autoincrement id: which number a row got says nothing about the case."""
+    """An autoincrement id, or routing's numbering of the changes to its similar cases (the order its
+    instances made them in, which a replay, reading by time, numbers its own way): which number a row
+    got says nothing about the case."""
+    if (table.name, column) == ("routing_similar_case", "changed"):
+        return True
     return column == "id" and table.name in {
         "tracking_clock",
         "tracking_clock_ledger",

@@ -100,7 +100,10 @@ async def test_accept_reply_close_each_emit_their_event(
     assert closed.json()["state"] == "closed"
     await case_events.wait_for_event(str(submission.case_id), "case.closed")
     types = [e.type for e in case_events.events(str(submission.case_id))]
-    assert types == ["submission.received", "case.assigned", "case.accepted", "case.replied", "case.closed"]
+    # Its similarity is decided apart, once, whenever that consumer gets to it.
+    assert types.count("case.clustered") == 1
+    handled = [kind for kind in types if kind != "case.clustered"]
+    assert handled == ["submission.received", "case.assigned", "case.accepted", "case.replied", "case.closed"]
 
     detail = (await client.get(url, headers=ENGINEERING)).json()
     assert detail["task"]["state"] == "closed"

@@ -50,6 +50,7 @@ async def test_similar_submissions_share_a_cluster_and_one_reply_answers_each_of
         await producer.send_payloads(topics.case_events, [first, second, unrelated, comment])
         for submission in (first, second, unrelated, comment):
             await case_events.wait_for_event(str(submission.case_id), "case.assigned")
+            await case_events.wait_for_event(str(submission.case_id), "case.clustered")
 
         async def inbox() -> list[dict[str, object]] | None:
             tasks: list[dict[str, object]] = (await client.get("/api/v1/tasks", headers=COMMS)).json()
@@ -89,6 +90,8 @@ async def test_similar_submissions_share_a_cluster_and_one_reply_answers_each_of
         later = letter("防空警报试鸣声音太大，吵醒孩子了")
         await producer.send_payloads(topics.case_events, [later])
         await case_events.wait_for_event(str(later.case_id), "case.assigned")
+        (decided,) = await case_events.wait_for_event(str(later.case_id), "case.clustered")
+        assert decided.data["cluster_id"] == cluster
 
         async def clustered() -> dict[str, object] | None:
             tasks: list[dict[str, object]] = (await client.get("/api/v1/tasks", headers=COMMS)).json()

@@ -107,4 +107,7 @@ async def test_a_cases_events_keep_commit_order_across_two_instances(
             if envelope.source == "/civic/routing" and envelope.id not in ids:  # a re-send keeps its place
                 ids.add(envelope.id)
                 seen.append(envelope.type)
-        assert seen == expected, f"case {request.case_id}: {seen}"
+        # Similarity is decided apart from the actions (its own consumer group), once, at any point.
+        assert seen.count("case.clustered") == 1, f"case {request.case_id}: {seen}"
+        actions = [kind for kind in seen if kind != "case.clustered"]
+        assert actions == expected, f"case {request.case_id}: {seen}"

@@ -20,7 +20,7 @@ from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.codes import Channel
-from shared.consumer import PermanentFailure
+from shared.consumer import PermanentFailure, ProcessedEvent, only_when
 from shared.events import CaseAssigned, CaseClosed, Envelope, EventPayload, new_event
 from shared.failures import is_infrastructure
 from shared.migrations import ServiceSchema
@@ -174,6 +174,33 @@ async def test_a_type_the_consumer_does_not_handle_is_skipped_by_its_header_with
     finally:
         await dlq.stop()
     assert [r.value for r in dlq.records if r.key == str(case_id).encode()] == [b"{handled"]
+
+
+async def test_an_event_the_use_case_says_changes_nothing_is_skipped_before_any_transaction(
+    kafka_bootstrap: str, topics: Topics, database_url: str, producer: RawProducer
+) -> None:
+    case_id = uuid4()
+    to_engineering = only_when(lambda payload: payload.department_id == "engineering", count_event)
+    elsewhere = assigned(case_id).model_copy(update={"department_id": "triage"})
+    async with consumer_service(kafka_bootstrap, topics, database_url, handler=to_engineering) as runtime:
+        skipped, marker = await producer.send_payloads(topics.case_events, [elsewhere, closed(case_id)])
+        await eventually(lambda: tally(runtime, case_id), "the event behind the skipped one")
+        (taken,) = await producer.send_payloads(topics.case_events, [assigned(case_id)])
+        recorded = await eventually(
+            lambda: _recorded_with(runtime, str(taken.id)), "the event the use case takes, recorded"
+        )
+        applied = await tally(runtime, case_id)
+    assert str(skipped.id) not in recorded, "nothing of the skipped event is recorded"
+    assert str(marker.id) in recorded
+    assert applied == 2, "the closing and the assignment to engineering; not the skipped assignment"
+
+
+async def _recorded_with(runtime: ServiceRuntime, event_id: str) -> set[str] | None:
+    """The event ids the test consumer recorded, once ``event_id`` is among them."""
+    async with runtime.database.session() as session:
+        query = select(ProcessedEvent.event_id).where(ProcessedEvent.consumer == "test-consumer")
+        recorded = set((await session.exec(query)).all())
+    return recorded if event_id in recorded else None
 
 
 async def test_a_batch_is_one_transaction_and_a_poison_event_in_it_is_set_apart_keeping_the_order(

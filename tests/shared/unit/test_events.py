@@ -80,6 +80,8 @@ def test_every_event_of_the_architecture_has_a_contract() -> None:
         # each case's data key, and the erasure of its personal data (the compacted case-keys topic)
         "case_key.issued",
         "personal_data.erased",
+        # similarity decided apart from the assignment, by a consumer group of its own (issue 12)
+        "case.clustered",
     }
 
 
