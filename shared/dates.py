@@ -8,7 +8,18 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-__all__ = ["EARLIEST", "LATEST", "SHANGHAI", "BoundedDate", "end_of_day", "local_date", "today"]
+__all__ = [
+    "EARLIEST",
+    "LATEST",
+    "SHANGHAI",
+    "BoundedDate",
+    "cn_date",
+    "cn_datetime",
+    "cn_md",
+    "end_of_day",
+    "local_date",
+    "today",
+]
 
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 BoundedDate = Annotated[
@@ -31,3 +42,22 @@ def today() -> date:
 def end_of_day(day: date) -> datetime:
     """The first instant after ``day`` in Asia/Shanghai: what happens before it happened on or before ``day``."""
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=SHANGHAI)
+
+
+def cn_date(day: date | None) -> str:
+    """2026年3月5日 — how every page and notice writes a date ("" for none)."""
+    return "" if day is None else f"{day.year}年{day.month}月{day.day}日"
+
+
+def cn_md(day: date) -> str:
+    """3月5日 — a date within the year being told about."""
+    return f"{day.month}月{day.day}日"
+
+
+def cn_datetime(value: datetime | str | None) -> str:
+    """2026年3月5日 14:30, in Asia/Shanghai, of an instant (or its ISO text, as stored in JSON)."""
+    if value is None:
+        return ""
+    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
+    local = instant.astimezone(SHANGHAI)
+    return f"{cn_date(local.date())} {local:%H:%M}"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -27,6 +26,7 @@ from sqlmodel import col, select
 from services.intake import handlers
 from services.intake.db import ConsultationView
 from services.intake.domain import normalise_tracking_code
+from services.intake.labels import APPLICANT_TYPES, CHANNELS, DELIVERY_FORMS, DELIVERY_METHODS, STATUSES
 from services.intake.schemas import (
     CaseStatusPublic,
     CommentCreate,
@@ -35,7 +35,7 @@ from services.intake.schemas import (
     Receipt,
 )
 from shared.codes import ApplicantType, Channel, DeliveryForm, DeliveryMethod
-from shared.dates import SHANGHAI, today
+from shared.dates import cn_date, cn_datetime, today
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.http import BASE_STYLESHEET, FORMS_STYLESHEET, RuntimeDep, stylesheet
 from shared.runtime import ServiceRuntime
@@ -48,36 +48,6 @@ STYLESHEET = HERE / "static" / "portal.css"
 pages = APIRouter()
 templates = Jinja2Templates(directory=HERE / "templates")
 
-CHANNELS = {
-    Channel.MAILBOX: "领导信箱",
-    Channel.CONSULTATION_COMMENT: "意见征集",
-    Channel.DISCLOSURE_REQUEST: "依申请公开",
-}
-APPLICANT_TYPES = {
-    ApplicantType.NATURAL_PERSON: "自然人",
-    ApplicantType.BUSINESS: "商业企业",
-    ApplicantType.RESEARCH_INSTITUTION: "科研机构",
-    ApplicantType.PUBLIC_INTEREST_ORG: "社会公益组织",
-    ApplicantType.LEGAL_SERVICES_ORG: "法律服务机构",
-    ApplicantType.OTHER_ORG: "其他",
-}
-DELIVERY_FORMS = {DeliveryForm.PAPER: "纸质", DeliveryForm.ELECTRONIC: "电子"}
-DELIVERY_METHODS = {
-    DeliveryMethod.POST: "邮寄",
-    DeliveryMethod.EMAIL: "电子邮件",
-    DeliveryMethod.PICKUP: "当面领取",
-    DeliveryMethod.ONLINE: "网上获取",
-}
-STATUSES = {
-    "received": "已受理",
-    "assigned": "已转办",
-    "reassigning": "重新分办中",
-    "in_progress": "办理中",
-    "supplement_requested": "待补正",
-    "replied": "已答复",
-    "closed": "已办结",
-    "refused": "未予受理",
-}
 
 PHONE_MESSAGE = "格式不正确：手机号码为 11 位数字（以 13–19 开头），固定电话请带区号，如 0531-12345678"
 ID_NUMBER_MESSAGE = "不正确：请核对 18 位居民身份证号码或统一社会信用代码，最后一位校验码对不上"
@@ -193,31 +163,17 @@ def _closed_message(consultation: ConsultationView) -> str | None:
     """Why a consultation takes no comment today, for the page; the use case decides on a submission."""
     day = today()
     if consultation.closed or day > consultation.closes_on:
-        return f"“{consultation.title}”的意见征集已于{_cn_date(consultation.closes_on)}结束，不再接收意见。"
+        return f"“{consultation.title}”的意见征集已于{cn_date(consultation.closes_on)}结束，不再接收意见。"
     if day < consultation.opens_on:
-        return (
-            f"“{consultation.title}”的意见征集将于{_cn_date(consultation.opens_on)}开始，届时再来发表意见。"
-        )
+        return f"“{consultation.title}”的意见征集将于{cn_date(consultation.opens_on)}开始，届时再来发表意见。"
     return None
 
 
 # --- rendering ----------------------------------------------------------------------------------
 
 
-def _cn_date(value: date | None) -> str:
-    return "" if value is None else f"{value.year}年{value.month}月{value.day}日"
-
-
-def _cn_datetime(value: datetime | str | None) -> str:
-    if value is None:
-        return ""
-    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
-    local = instant.astimezone(SHANGHAI)
-    return f"{_cn_date(local.date())} {local:%H:%M}"
-
-
-templates.env.filters["cn_date"] = _cn_date
-templates.env.filters["cn_datetime"] = _cn_datetime
+templates.env.filters["cn_date"] = cn_date
+templates.env.filters["cn_datetime"] = cn_datetime
 templates.env.globals.update(
     channels=CHANNELS,
     applicant_types=APPLICANT_TYPES,

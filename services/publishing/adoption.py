@@ -11,6 +11,7 @@ from uuid import UUID
 from sqlmodel import col, select
 
 from services.publishing.db import Consultation, ConsultationComment, PublishedAdoptionReport
+from services.publishing.labels import DECISIONS
 from services.publishing.masking import Known, mask_name
 from services.publishing.redaction import Part, Source
 from services.publishing.review_queue import ADOPTION_REPORT, enqueue, review_public
@@ -20,12 +21,6 @@ from shared.codes import Adoption, Role
 from shared.errors import Conflict, NotFound
 from shared.runtime import ServiceRuntime
 from shared.text import spreadsheet_safe
-
-DECISIONS = {
-    Adoption.ADOPTED.value: "采纳",
-    Adoption.PARTIALLY_ADOPTED.value: "部分采纳",
-    Adoption.NOT_ADOPTED.value: "未采纳",
-}
 
 
 def summary(received: int, adopted: int, partially: int, not_adopted: int) -> str:

@@ -15,7 +15,7 @@ published now shows within five); error pages are not kept.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
@@ -27,9 +27,9 @@ from fastapi.templating import Jinja2Templates
 from services.publishing import adoption, handlers, records
 from services.publishing.annual_report import COLUMN_LABELS, COLUMNS
 from services.publishing.api import CalendarDep
+from services.publishing.labels import CHANNELS, CONSULTATION_STATES, DECISIONS, MASKED_KINDS
 from services.publishing.schemas import MaskedItem
-from shared.codes import Channel
-from shared.dates import SHANGHAI, today
+from shared.dates import cn_date, cn_datetime, today
 from shared.errors import InvalidInput, NotFound
 from shared.http import BASE_STYLESHEET, RuntimeDep, stylesheet
 
@@ -49,27 +49,6 @@ PUBLIC_CACHE = "public, max-age=300"
 pages = APIRouter()
 templates = Jinja2Templates(directory=HERE / "templates")
 
-CHANNELS = {
-    Channel.MAILBOX: "领导信箱",
-    Channel.CONSULTATION_COMMENT: "意见征集",
-    Channel.DISCLOSURE_REQUEST: "依申请公开",
-}
-MASKED_KINDS = {
-    "name": "姓名",
-    "mobile": "手机号码",
-    "landline": "固定电话",
-    "id_number": "身份证号码",
-    "email": "电子邮箱",
-    "licence_plate": "车牌号码",
-    "address": "详细地址",
-    "reviewer": "审核人员标注的个人信息",
-}
-CONSULTATION_STATES = {
-    "upcoming": "尚未开始",
-    "open": "正在征求意见",
-    "ended": "征求意见已截止",
-    "closed": "已结束",
-}
 TABLE_FOUR_GROUPS = (
     ("review", "行政复议", None),
     ("litigation_direct", "行政诉讼", "未经复议直接起诉"),
@@ -87,17 +66,6 @@ TABLE_FOUR_RESULTS = (
 # --- rendering ----------------------------------------------------------------------------------
 
 
-def _cn_date(value: date | None) -> str:
-    return "" if value is None else f"{value.year}年{value.month}月{value.day}日"
-
-
-def _cn_datetime(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    local = value.astimezone(SHANGHAI)
-    return f"{_cn_date(local.date())} {local:%H:%M}"
-
-
 def _percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.1f}%"
 
@@ -111,13 +79,13 @@ def _masked_summary(items: list[MaskedItem]) -> str:
     return "、".join(f"{label} {count} 处" for label, count in counts.items())
 
 
-templates.env.filters["cn_date"] = _cn_date
-templates.env.filters["cn_datetime"] = _cn_datetime
+templates.env.filters["cn_date"] = cn_date
+templates.env.filters["cn_datetime"] = cn_datetime
 templates.env.filters["percent"] = _percent
 templates.env.filters["masked_summary"] = _masked_summary
 templates.env.globals.update(
     channels=CHANNELS,
-    decisions=adoption.DECISIONS,
+    decisions=DECISIONS,
     columns=COLUMNS,
     column_labels=COLUMN_LABELS,
     table_four_groups=TABLE_FOUR_GROUPS,

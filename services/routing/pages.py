@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -49,7 +49,7 @@ from services.routing.schemas import (
 )
 from services.routing.workflow import OPEN, available
 from shared.auth import SESSION_COOKIE, Principal, verify_token
-from shared.dates import SHANGHAI, today
+from shared.dates import cn_date, cn_datetime, today
 from shared.errors import CivicError, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from shared.http import BASE_STYLESHEET, FORMS_STYLESHEET, RuntimeDep, stylesheet
 from shared.runtime import ServiceRuntime
@@ -91,18 +91,6 @@ Action = Callable[[ServiceRuntime, Office, UUID, dict[str, str], Principal], Awa
 # --- rendering ----------------------------------------------------------------------------------
 
 
-def _cn_date(value: date | None) -> str:
-    return "" if value is None else f"{value.year}年{value.month}月{value.day}日"
-
-
-def _cn_datetime(value: datetime | str | None) -> str:
-    if value is None:
-        return ""
-    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
-    local = instant.astimezone(SHANGHAI)
-    return f"{_cn_date(local.date())} {local:%H:%M}"
-
-
 def due_marker(task: TaskPublic, day: date) -> str | None:
     """``overdue`` past the due date, ``due_soon`` within two days of it; closed work has neither."""
     if task.due_date is None or task.state not in OPEN:
@@ -114,8 +102,8 @@ def due_marker(task: TaskPublic, day: date) -> str | None:
     return None
 
 
-templates.env.filters["cn_date"] = _cn_date
-templates.env.filters["cn_datetime"] = _cn_datetime
+templates.env.filters["cn_date"] = cn_date
+templates.env.filters["cn_datetime"] = cn_datetime
 templates.env.globals.update(
     channels=CHANNELS,
     states=STATES,

@@ -13,13 +13,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.tracking.clocks import (
-    CLOCK_NAMES,
     CountedClock,
-    cn_date,
     recount,
 )
 from services.tracking.db import Clock, ClockLedgerEntry
 from services.tracking.handlers import OPEN_STATES
+from services.tracking.labels import CLOCK_NAMES
 from services.tracking.schemas import (
     CalendarYearPublic,
     CalendarYearUpdate,
@@ -27,7 +26,7 @@ from services.tracking.schemas import (
 from shared.auth import Principal, require_roles
 from shared.calendar_store import CalendarYear, LiveCalendar, store_year
 from shared.codes import ClockKind, ClockState, Role
-from shared.dates import local_date
+from shared.dates import cn_date, local_date
 from shared.events import (
     CalendarUpdated,
     DeadlineSet,

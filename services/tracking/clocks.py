@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from services.tracking.labels import CLOCK_NAMES
 from shared.codes import Channel, ClockKind
 from shared.workdays import Calendar, DueDate
 
@@ -36,14 +37,6 @@ __all__ = [
 
 WINDOWS = frozenset({ClockKind.SUPPLEMENT_WINDOW, ClockKind.RETURN_WINDOW})
 """Clocks that lapse (stop) when they run out instead of earning a red card."""
-
-CLOCK_NAMES = {
-    ClockKind.REPLY: "答复期限",
-    ClockKind.SUPPLEMENT_WINDOW: "补正告知期限",
-    ClockKind.THIRD_PARTY: "第三方答复期限",
-    ClockKind.RETURN_WINDOW: "退回期限",
-    ClockKind.ADOPTION_REPORT: "采纳情况公布期限",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,14 +132,6 @@ def reply_due(calendar: Calendar, clock: ReplyClock) -> DueDate:
 def paused_working_days(calendar: Calendar, paused_on: date, resumed_on: date) -> int:
     """Working days after the pause began up to and including the day it ended: those are not counted."""
     return calendar.working_days_between(paused_on, resumed_on)
-
-
-def cn_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def cn_md(day: date) -> str:
-    return f"{day.month}月{day.day}日"
 
 
 def alarm_due(calendar: Calendar, due: date, today: date) -> str | None:

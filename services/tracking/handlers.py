@@ -11,23 +11,21 @@ from uuid import UUID
 
 from services.tracking.clock_book import ClockBook, TrackingUnitOfWork
 from services.tracking.clocks import (
-    CLOCK_NAMES,
     ClockRules,
     ClockStart,
     ReplyClock,
     clock_on_consultation_closed,
     clocks_on_assignment,
     clocks_on_submission,
-    cn_date,
-    cn_md,
     compute,
     describe_due_date,
     paused_working_days,
     reply_due,
 )
 from services.tracking.db import CaseChannel, Clock, ClockLedgerEntry
+from services.tracking.labels import CLOCK_NAMES
 from shared.codes import Channel, ClockKind, ClockState
-from shared.dates import local_date
+from shared.dates import cn_date, cn_md, local_date
 from shared.events import (
     AdoptionReportPublished,
     CaseAccepted,

@@ -7,7 +7,6 @@ sees this page without signing in again. Read-only, so no form posts and no CSRF
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -17,27 +16,18 @@ from fastapi.templating import Jinja2Templates
 
 from services.tracking import supervision
 from services.tracking.api import CalendarDep, stats_query
+from services.tracking.labels import CHANNELS
 from services.tracking.schemas import StatsQuery
 from shared.auth import SESSION_COOKIE, verify_token
-from shared.codes import Channel
+from shared.dates import cn_date
 from shared.errors import Forbidden, InvalidInput, Unauthorized
 from shared.http import RuntimeDep
 
 pages = APIRouter()
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
-CHANNELS = {
-    Channel.MAILBOX.value: "领导信箱",
-    Channel.CONSULTATION_COMMENT.value: "意见征集",
-    Channel.DISCLOSURE_REQUEST.value: "依申请公开",
-}
 
-
-def _cn(day: date | None) -> str:
-    return f"{day.year}年{day.month}月{day.day}日" if day else ""
-
-
-templates.env.filters["cn_date"] = _cn
+templates.env.filters["cn_date"] = cn_date
 
 
 @pages.get("/workbench/supervision", response_class=HTMLResponse)

@@ -12,9 +12,10 @@ from typing import Any
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.tracking.clocks import CLOCK_NAMES, cn_date
 from services.tracking.db import Clock, ClockLedgerEntry
+from services.tracking.labels import CLOCK_NAMES
 from shared.codes import ClockKind, ClockState
+from shared.dates import cn_date
 from shared.events import DeadlineBreached, DeadlineLapsed, Envelope
 
 __all__ = ["project"]

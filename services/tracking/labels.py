@@ -1,0 +1,19 @@
+"""Tracking's Chinese vocabulary (计时用语): the names of the clocks and the channels, as the
+supervision page and the ledger notes write them, spelled here once."""
+
+from __future__ import annotations
+
+from shared.codes import Channel, ClockKind
+
+CHANNELS = {
+    Channel.MAILBOX.value: "领导信箱",
+    Channel.CONSULTATION_COMMENT.value: "意见征集",
+    Channel.DISCLOSURE_REQUEST.value: "依申请公开",
+}
+CLOCK_NAMES = {
+    ClockKind.REPLY: "答复期限",
+    ClockKind.SUPPLEMENT_WINDOW: "补正告知期限",
+    ClockKind.THIRD_PARTY: "第三方答复期限",
+    ClockKind.RETURN_WINDOW: "退回期限",
+    ClockKind.ADOPTION_REPORT: "采纳情况公布期限",
+}
