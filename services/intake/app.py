@@ -13,6 +13,7 @@ from services.intake.config import IntakeSettings
 from services.intake.db import SCHEMA
 from services.intake.limits import ClientLimits, DatabaseWindow
 from services.intake.pages import pages
+from services.intake.view_book import views_unit_of_work
 from shared.codes import on_answer_clock
 from shared.consumer import ConsumerSpec, only_when
 from shared.events import (
@@ -33,6 +34,10 @@ from shared.http import build_app
 from shared.keyring import Keyring
 from shared.runtime import ServiceRuntime
 from shared.topics import CASE_EVENTS, CONSULTATION_EVENTS
+from shared.uow import consumed
+
+on_view = consumed(handlers.on_case_event, views_unit_of_work)
+"""The citizen view's reaction on the view book of the consumer's transaction."""
 
 CITIZEN_VISIBLE = (
     CaseAssigned,
@@ -56,8 +61,8 @@ CONSUMERS = [
         "intake-case-view",
         CASE_EVENTS,
         {
-            **dict.fromkeys(CITIZEN_VISIBLE, handlers.on_case_event),
-            DeadlineSet: only_when(on_answer_clock, handlers.on_case_event),  # the due date shown
+            **dict.fromkeys(CITIZEN_VISIBLE, on_view),
+            DeadlineSet: only_when(on_answer_clock, on_view),  # the due date shown
         },
     ),
     ConsumerSpec(

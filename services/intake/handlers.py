@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -17,8 +17,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.intake.db import CaseView, ConsultationView, IdempotencyRecord, Mailbox, Submission
 from services.intake.domain import (
-    CitizenView,
-    TimelineEntry,
     apply_case_event,
     comment_deadline,
     disclosure_request_problems,
@@ -42,6 +40,7 @@ from services.intake.schemas import (
     Receipt,
     SupplementCreate,
 )
+from services.intake.view_book import ViewsUnitOfWork, entry_json, view_of, views_unit_of_work
 from shared.auth import Principal
 from shared.codes import ApplicantType, Channel, ReceivedVia, Role
 from shared.dates import local_date
@@ -63,6 +62,7 @@ from shared.events import (
     SupplementReceived,
 )
 from shared.runtime import ServiceRuntime
+from shared.uow import Delivered
 
 IDEMPOTENCY_RETENTION = timedelta(hours=24)
 """How long a retry with the same Idempotency-Key gets the first receipt back."""
@@ -137,7 +137,7 @@ async def submit_supplement(
     """Answer a notice to supplement (补正); the reply clock starts again from today."""
     async with runtime.unit_of_work() as session:
         row = await _view_row(session, tracking_code)
-        refusal = supplement_refusal(_view_of(row))
+        refusal = supplement_refusal(view_of(row))
         if refusal:
             raise Conflict(refusal)
         claimed = await session.exec(
@@ -159,7 +159,7 @@ async def rate_reply(runtime: ServiceRuntime, tracking_code: str, body: RatingCr
     """Rate the reply (满意度评价), once per reply; unsatisfied sends the case back for re-handling."""
     async with runtime.unit_of_work() as session:
         row = await _view_row(session, tracking_code)
-        refusal = rating_refusal(_view_of(row))
+        refusal = rating_refusal(view_of(row))
         if refusal:
             raise Conflict(refusal)
         claimed = await session.exec(
@@ -403,61 +403,18 @@ async def _accept_once(runtime: ServiceRuntime, draft: Draft, idempotency: tuple
     return await runtime.group_commit.run(accept)
 
 
-def _entry_json(entry: TimelineEntry) -> dict[str, Any]:
-    data = asdict(entry)
-    data["at"] = entry.at.isoformat()
-    return data
-
-
-def _entry_from_json(data: dict[str, Any]) -> TimelineEntry:
-    return TimelineEntry(
-        at=datetime.fromisoformat(data["at"]),
-        event=data["event"],
-        title=data["title"],
-        detail=data.get("detail"),
-    )
-
-
 # --- reactions to events ----------------------------------------------------------------------
 
 
-def _view_of(row: CaseView) -> CitizenView:
-    return CitizenView(
-        status=row.status,
-        department=row.department,
-        due_date=row.due_date,
-        due_date_provisional=row.due_date_provisional,
-        reply=row.reply,
-        replied_on=row.replied_on,
-        timeline=tuple(_entry_from_json(item) for item in row.timeline),
-        supplement_pending=row.supplement_pending,
-        replies=row.replies,
-        rated_reply=row.rated_reply,
-    )
-
-
-async def on_case_event(
-    session: AsyncSession, envelope: Envelope, payload: EventPayload
-) -> list[EventPayload]:
+async def on_case_event(event: Delivered[EventPayload], uow: ViewsUnitOfWork) -> list[EventPayload]:
     """Keep the citizen view in step with what happens to the case."""
-    row = await session.get(CaseView, envelope.subject)
-    if row is None:
+    case_id = event.envelope.subject
+    before = await uow.views.view(case_id)
+    if before is None:
         return []  # a case another intake instance's database holds, or one from before a reset
-    before = _view_of(row)
-    after = apply_case_event(before, payload, envelope.time)
+    after = apply_case_event(before, event.payload, event.envelope.time)
     if after != before:
-        row.status = after.status
-        row.department = after.department
-        row.due_date = after.due_date
-        row.due_date_provisional = after.due_date_provisional
-        row.reply = after.reply
-        row.replied_on = after.replied_on
-        row.timeline = [_entry_json(entry) for entry in after.timeline]
-        row.supplement_pending = after.supplement_pending
-        row.replies = after.replies
-        row.rated_reply = after.rated_reply
-        row.updated_at = max(row.updated_at, envelope.time)  # in any order of arrival
-        session.add(row)
+        await uow.views.keep(case_id, after, event.envelope.time)
     return []
 
 
@@ -484,12 +441,12 @@ async def project(session: AsyncSession, envelope: Envelope, payload: Any) -> No
                 tracking_hash=submission.tracking_hash,
                 channel=submission.channel,
                 status=view.status,
-                timeline=[_entry_json(entry) for entry in view.timeline],
+                timeline=[entry_json(entry) for entry in view.timeline],
                 updated_at=envelope.time,
             )
         )
     elif isinstance(payload, SupplementReceived | CaseRated | SubmissionRefused):
-        await on_case_event(session, envelope, payload)
+        await on_case_event(Delivered(envelope, payload), await views_unit_of_work(session))
 
 
 async def on_consultation_opened(

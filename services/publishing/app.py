@@ -16,6 +16,7 @@ from services.publishing.config import PublishingSettings
 from services.publishing.db import SCHEMA
 from services.publishing.erasure import scrub_case
 from services.publishing.pages import pages
+from services.publishing.record_book import RecordsUnitOfWork, records_unit_of_work
 from shared.calendar_store import LiveCalendar, keep_calendar_year, seed_calendar
 from shared.codes import ClockKind
 from shared.consumer import ConsumerSpec, EventHandler, only_when
@@ -35,6 +36,7 @@ from shared.http import build_app
 from shared.keyring import Keyring, key_feed
 from shared.runtime import ServiceRuntime
 from shared.topics import CALENDAR_EVENTS, CASE_EVENTS
+from shared.uow import EventUseCase, consumed
 
 
 def each(*steps: EventHandler) -> EventHandler:
@@ -49,6 +51,11 @@ def each(*steps: EventHandler) -> EventHandler:
     return handle
 
 
+def on_records(use_case: EventUseCase[RecordsUnitOfWork]) -> EventHandler:
+    """A record reaction on the record book of the consumer's transaction."""
+    return consumed(use_case, records_unit_of_work)
+
+
 def consumers(settings: PublishingSettings, calendar: LiveCalendar) -> list[ConsumerSpec]:
     """Publishing's consumer groups. A replay rebuilds what follows from the events alone — the figures
     (`records`), the consented letters and the comments with their adoption decisions — and sends no
@@ -56,13 +63,15 @@ def consumers(settings: PublishingSettings, calendar: LiveCalendar) -> list[Cons
     projection: dict[type[EventPayload], EventHandler] = {
         SubmissionReceived: each(
             handlers.on_submission_received,
-            partial(records.on_submission_received, secret=settings.jwt_key),
+            on_records(partial(records.on_submission_received, secret=settings.jwt_key)),
         ),
-        CaseAssigned: records.on_case_assigned,
-        DeadlineSet: only_when(lambda deadline: deadline.clock is ClockKind.REPLY, records.on_deadline_set),
-        CaseReplied: each(handlers.on_comment_answered, records.on_case_replied),
-        CaseReopened: records.on_case_reopened,
-        CaseRated: records.on_case_rated,
+        CaseAssigned: on_records(records.on_case_assigned),
+        DeadlineSet: only_when(
+            lambda deadline: deadline.clock is ClockKind.REPLY, on_records(records.on_deadline_set)
+        ),
+        CaseReplied: each(handlers.on_comment_answered, on_records(records.on_case_replied)),
+        CaseReopened: on_records(records.on_case_reopened),
+        CaseRated: on_records(records.on_case_rated),
         SubmissionRefused: handlers.on_submission_refused,
     }
     to_review = partial(

@@ -1,5 +1,8 @@
 """The public figures: a projection of every case without personal data, the handling statistics
-and the annual disclosure report counted from it, and the appeals an admin records for table four."""
+and the annual disclosure report counted from it, and the appeals an admin records for table four.
+
+The projection's reactions have the one use-case shape (`shared.uow`): ``on_<event>(event, uow)``
+on the record book (`services.publishing.record_book`)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ from datetime import date
 from uuid import uuid4
 
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.publishing.annual_report import (
     AnnualReport,
@@ -20,6 +22,7 @@ from services.publishing.annual_report import (
 )
 from services.publishing.db import AppealRow, CaseRecord
 from services.publishing.proactive import RequestRecord, find_candidates
+from services.publishing.record_book import RecordsUnitOfWork
 from services.publishing.schemas import (
     AppealCreate,
     AppealPublic,
@@ -37,12 +40,12 @@ from shared.events import (
     CaseReopened,
     CaseReplied,
     DeadlineSet,
-    Envelope,
     EventPayload,
     SubmissionReceived,
 )
 from shared.runtime import ServiceRuntime
 from shared.sealing import ERASED
+from shared.uow import Delivered
 from shared.workdays import Calendar
 
 # --- the projection -------------------------------------------------------------------------------
@@ -60,11 +63,12 @@ def applicant_key(secret: str, payload: SubmissionReceived) -> str | None:
 
 
 async def on_submission_received(
-    session: AsyncSession, _envelope: Envelope, payload: SubmissionReceived, *, secret: str
+    event: Delivered[SubmissionReceived], uow: RecordsUnitOfWork, *, secret: str
 ) -> list[EventPayload]:
-    if await session.get(CaseRecord, str(payload.case_id)) is None:
+    payload = event.payload
+    if await uow.records.record(payload.case_id) is None:
         disclosure = payload.disclosure
-        session.add(
+        await uow.records.keep(
             CaseRecord(
                 case_id=str(payload.case_id),
                 channel=payload.channel.value,
@@ -77,61 +81,53 @@ async def on_submission_received(
     return []
 
 
-async def _record(session: AsyncSession, case_id: object) -> CaseRecord | None:
-    return await session.get(CaseRecord, str(case_id))
-
-
-async def on_case_assigned(
-    session: AsyncSession, _envelope: Envelope, payload: CaseAssigned
-) -> list[EventPayload]:
-    record = await _record(session, payload.case_id)
+async def on_case_assigned(event: Delivered[CaseAssigned], uow: RecordsUnitOfWork) -> list[EventPayload]:
+    payload = event.payload
+    record = await uow.records.record(payload.case_id)
     if record is not None:
         record.department_id, record.department_name = payload.department_id, payload.department_name
-        session.add(record)
+        await uow.records.keep(record)
     return []
 
 
-async def on_deadline_set(
-    session: AsyncSession, _envelope: Envelope, payload: DeadlineSet
-) -> list[EventPayload]:
-    record = await _record(session, payload.case_id)
+async def on_deadline_set(event: Delivered[DeadlineSet], uow: RecordsUnitOfWork) -> list[EventPayload]:
+    """The reply's due date, for the share answered in time (the consumer passes no other clock)."""
+    payload = event.payload
+    record = await uow.records.record(payload.case_id)
     if record is not None and payload.clock is ClockKind.REPLY:
         record.due_date = payload.due_date
-        session.add(record)
+        await uow.records.keep(record)
     return []
 
 
-async def on_case_replied(
-    session: AsyncSession, _envelope: Envelope, payload: CaseReplied
-) -> list[EventPayload]:
-    record = await _record(session, payload.case_id)
+async def on_case_replied(event: Delivered[CaseReplied], uow: RecordsUnitOfWork) -> list[EventPayload]:
+    payload = event.payload
+    record = await uow.records.record(payload.case_id)
     if record is not None:
         record.replied_on = payload.replied_on
         record.outcome = payload.outcome.value if payload.outcome else record.outcome
         record.department_id, record.department_name = payload.department_id, payload.department_name
-        session.add(record)
+        await uow.records.keep(record)
     return []
 
 
-async def on_case_reopened(
-    session: AsyncSession, _envelope: Envelope, payload: CaseReopened
-) -> list[EventPayload]:
+async def on_case_reopened(event: Delivered[CaseReopened], uow: RecordsUnitOfWork) -> list[EventPayload]:
     """Sent back for re-handling: open again until it is answered again. A disclosure request handled
     again is still one request: it counts once, with its final outcome, in the year it is finally
     concluded (the national template's rule), so its earlier outcome is forgotten here."""
-    record = await _record(session, payload.case_id)
+    record = await uow.records.record(event.payload.case_id)
     if record is not None:
         record.replied_on = None
         record.outcome = None
-        session.add(record)
+        await uow.records.keep(record)
     return []
 
 
-async def on_case_rated(session: AsyncSession, _envelope: Envelope, payload: CaseRated) -> list[EventPayload]:
-    record = await _record(session, payload.case_id)
+async def on_case_rated(event: Delivered[CaseRated], uow: RecordsUnitOfWork) -> list[EventPayload]:
+    record = await uow.records.record(event.payload.case_id)
     if record is not None:
-        record.rating = payload.rating.value
-        session.add(record)
+        record.rating = event.payload.rating.value
+        await uow.records.keep(record)
     return []
 
 

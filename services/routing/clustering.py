@@ -44,6 +44,8 @@ __all__ = [
 LOCK = "civic-routing-similarity"
 _CAUGHT_UP = "civic_routing_similarity"
 """``session.info`` key: the index already brought up to date in this transaction."""
+_LAST_CHANGE = "civic_routing_similarity_change"
+"""``session.info`` key: the last change number given in this transaction."""
 
 
 def text_of(submission: SubmissionReceived) -> str:
@@ -64,9 +66,13 @@ async def _lock(session: AsyncSession) -> None:
 
 
 async def next_change(session: AsyncSession) -> int:
-    """The number of the next change to the table; the caller holds the lock."""
-    last = (await session.exec(select(func.max(SimilarCase.changed)))).one()
-    return (last or 0) + 1
+    """The number of the next change to the table; the caller holds the lock, so the last number is
+    read once a transaction and counted on from there."""
+    last = session.info.get(_LAST_CHANGE)
+    if last is None:
+        last = (await session.exec(select(func.max(SimilarCase.changed)))).one() or 0
+    session.info[_LAST_CHANGE] = last + 1
+    return int(last) + 1
 
 
 async def keep_cluster(session: AsyncSession, case_id: str, cluster_id: str) -> None:
