@@ -160,10 +160,17 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._max_backoff = max_backoff_seconds
         self._wake = asyncio.Event()
+        self._stopping = False
         self._file_lock = _relay_file_lock(database)
 
     def notify(self) -> None:
         """Something was committed to the outbox: relay now rather than at the next poll."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Finish the pass under way, then return from `run`: a batch the broker took is marked sent
+        before the relay ends, instead of being rolled back by a cancel and sent again at shutdown."""
+        self._stopping = True
         self._wake.set()
 
     @property
@@ -228,7 +235,7 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         backoff = self._poll
-        while True:
+        while not self._stopping:
             # Cleared before draining, so a notify() that lands mid-drain triggers another pass.
             self._wake.clear()
             try:

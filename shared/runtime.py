@@ -40,6 +40,10 @@ __all__ = ["ServiceRuntime"]
 log = logging.getLogger(__name__)
 
 
+RELAY_STOP_SECONDS = 5.0
+"""How long shutdown lets the relay finish its pass (a broker that does not answer: it is cancelled)."""
+
+
 class ServiceRuntime:
     def __init__(
         self,
@@ -133,13 +137,22 @@ class ServiceRuntime:
         if prepare is not None:
             await prepare()
         await self.broker.start()
-        tasks = [asyncio.create_task(self.relay.run(), name=f"{self.source} outbox relay")]
-        tasks += [asyncio.create_task(job(), name=f"{self.source} {job}") for job in self._background]  # type: ignore[arg-type]
+        relay = asyncio.create_task(self.relay.run(), name=f"{self.source} outbox relay")
+        tasks: list[asyncio.Task[None]] = [
+            asyncio.create_task(job(), name=f"{self.source} {job}")  # type: ignore[arg-type]
+            for job in self._background
+        ]
         try:
             yield
         finally:
+            self.relay.stop()  # its pass under way ends marked sent; cancelled only if it hangs
             for task in tasks:
                 task.cancel()
+            with contextlib.suppress(Exception):  # it hangs (cancelled below) or failed (logged)
+                async with asyncio.timeout(RELAY_STOP_SECONDS):
+                    await asyncio.shield(relay)
+            tasks.append(relay)
+            relay.cancel()
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
