@@ -425,12 +425,14 @@ async def _rebuild(
             if handler is None:
                 continue
             handled = True
+            below_committed = head.offset < committed[spec.name].get(head.partition, 0)
             if not takes(spec.handlers[type(payload)], payload):
-                replayed_ends[spec.name][head.partition] = head.offset + 1
-                continue  # an event the use case changes nothing for: the consumer skipped it too
-            processed = head.offset < committed[spec.name].get(head.partition, 0) or await _in_inbox(
-                live_session, spec.name, str(envelope.id)
-            )
+                # An event the use case changes nothing for: skipped here as the consumer skipped it;
+                # the group's end moves past it only where the group had (never past one left).
+                if below_committed:
+                    replayed_ends[spec.name][head.partition] = head.offset + 1
+                continue
+            processed = below_committed or await _in_inbox(live_session, spec.name, str(envelope.id))
             if not processed:
                 result.left += 1  # the service processes it when it starts, as it would have
                 continue
