@@ -1,73 +1,77 @@
 """The handler's actions on a case (accept, return, request-supplement, consult-third-party,
-third-party-replied, extend, close) and routing's reactions to the citizen's follow-ups.
+third-party-replied, extend, reply, close), the admin's dispatch from triage, and routing's reaction to
+the citizen's rating — each a use case of the one shape, ``verb(action, uow) -> events``.
 
-Each use case loads the case, asks :mod:`services.routing.workflow` whether the action is allowed,
-claims the change with a compare-and-set on the task's state (so two racing actions cannot both pass),
-and emits the event, which changes the task and writes its history line
-(`services.routing.projection`) — all in one transaction.
+Each loads the case through the task book, asks :mod:`services.routing.workflow` whether the action is
+allowed, claims the change with a compare-and-set on the task's state (so two racing actions cannot both
+pass), and returns the event — which, once the edge (:func:`act`) emits it, changes the task and writes
+its history line (`services.routing.projection`) — all in one transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from sqlalchemy import update
-from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import col, select
 
-from services.routing.db import Department, Task
+from services.routing.clustering import members_of
+from services.routing.db import Task
 from services.routing.domain import assign
 from services.routing.handlers import (
+    HANDLING_ROLES,
     actor_of,
     as_error,
     facts_of,
     follow,
-    load_rules,
     own_task,
     require_active,
 )
 from services.routing.schemas import (
     ActionResult,
+    ClusterReplyResult,
+    DispatchCreate,
     ExtensionCreate,
+    ReplyCreate,
     ReturnCreate,
     SupplementRequestCreate,
     ThirdPartyConsultationCreate,
     ThirdPartyReplyCreate,
 )
+from services.routing.task_book import Office, RoutingUnitOfWork, routing_unit_of_work
 from services.routing.workflow import (
     ActionRefused,
     CaseFile,
     CaseState,
-    ExtensionRules,
+    ReplyDraft,
     check_accept,
     check_close,
     check_consult_third_party,
     check_extend,
+    check_reply,
     check_request_supplement,
     check_return,
     check_third_party_replied,
     reopens,
     returned_to,
 )
-from shared.auth import Principal
-from shared.calendar_store import LiveCalendar
+from shared.auth import Principal, require_roles
 from shared.codes import Channel, Role
 from shared.dates import today
-from shared.errors import Conflict, Forbidden, NotFound
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.events import (
     CaseAccepted,
     CaseAssigned,
     CaseClosed,
     CaseRated,
     CaseReopened,
+    CaseReplied,
     CaseReturned,
     DeadlineExtended,
-    Envelope,
     EventPayload,
     SubmissionReceived,
     SupplementRequested,
@@ -75,19 +79,39 @@ from shared.events import (
     ThirdPartyReplied,
 )
 from shared.runtime import ServiceRuntime
+from shared.uow import Delivered
+
+__all__ = [
+    "ActionUseCase",
+    "CaseAction",
+    "accept",
+    "act",
+    "close",
+    "consult_third_party",
+    "dispatch",
+    "extend",
+    "on_case_rated",
+    "reply",
+    "reply_to_cluster",
+    "request_supplement",
+    "return_case",
+    "third_party_replied",
+]
+
+B = TypeVar("B")
 
 
 @dataclass(frozen=True, slots=True)
-class Office:
-    """Routing's standing rules, from settings."""
+class CaseAction(Generic[B]):
+    """A member of staff's action on a case (办理): which case, who, what they sent, and on which day."""
 
-    calendar: LiveCalendar
-    """Follows the stored calendar (refresh it in the unit of work before counting)."""
-    triage_department: str
-    max_returns: int
-    return_window_days: int
-    supplement_window_days: int
-    extension: ExtensionRules
+    case_id: UUID
+    by: Principal
+    body: B
+    on: date = field(default_factory=today)
+
+
+ActionUseCase = Callable[[CaseAction[Any], RoutingUnitOfWork], Awaitable[Sequence[EventPayload]]]
 
 
 def _file(task: Task) -> CaseFile:
@@ -110,186 +134,266 @@ def _as_http_error() -> Iterator[None]:
         raise as_error(refusal) from refusal
 
 
-async def _move(session: AsyncSession, task: Task, to: CaseState, **values: Any) -> None:
+async def _claim(uow: RoutingUnitOfWork, task: Task, to: CaseState, **values: Any) -> None:
     """Compare-and-set: the task moves only if nobody moved it since it was read."""
-    result = await session.exec(
-        update(Task)
-        .where(
-            col(Task.case_id) == task.case_id,
-            col(Task.state) == task.state,
-            col(Task.department_id) == task.department_id,
-        )
-        .values(state=to.value, updated_at=datetime.now(UTC), **values)
-    )
-    if result.rowcount != 1:
+    if not await uow.tasks.move(task, state=to.value, **values):
         raise Conflict("the case changed while you were working on it; reload it")
 
 
-async def _act(
-    runtime: ServiceRuntime, case_id: UUID, events: Sequence[EventPayload], session: AsyncSession
-) -> ActionResult:
-    """Emit the action's events: the task and its history follow them."""
-    envelopes = await runtime.emit(session, events)
-    task = await session.get(Task, str(case_id))
-    assert task is not None
-    return ActionResult(case_id=str(case_id), state=task.state, event_id=str(envelopes[-1].id))
+async def _own(action: CaseAction[Any], uow: RoutingUnitOfWork) -> Task:
+    return await own_task(uow.tasks, uow.office, action.case_id, action.by, for_change=True)
 
 
-async def accept(runtime: ServiceRuntime, case_id: UUID, principal: Principal) -> ActionResult:
+async def accept(action: CaseAction[None], uow: RoutingUnitOfWork) -> list[EventPayload]:
     """签收: the department takes the case on."""
-    async with runtime.unit_of_work() as session:
-        task = await own_task(session, case_id, principal)
-        with _as_http_error():
-            check_accept(_file(task))
-        await _move(session, task, CaseState.ACCEPTED)
-        by = actor_of(principal)
-        return await _act(
-            runtime,
-            case_id,
-            [CaseAccepted(case_id=case_id, department_id=task.department_id, by=by)],
-            session,
-        )
+    task = await _own(action, uow)
+    check_accept(_file(task))
+    await _claim(uow, task, CaseState.ACCEPTED)
+    return [CaseAccepted(case_id=action.case_id, department_id=task.department_id, by=actor_of(action.by))]
 
 
-async def return_case(
-    runtime: ServiceRuntime, office: Office, case_id: UUID, body: ReturnCreate, principal: Principal
-) -> ActionResult:
+async def return_case(action: CaseAction[ReturnCreate], uow: RoutingUnitOfWork) -> list[EventPayload]:
     """退回: not this department's business; routing assigns the next matching department, or triage."""
-    async with runtime.unit_of_work() as session:
-        await office.calendar.refresh(session)
-        task = await own_task(session, case_id, principal)
-        day = today()
-        deadline = office.calendar.add_working_days(task.assigned_on, office.return_window_days).due_date
-        with _as_http_error():
-            check_return(
-                _file(task), triage_department=office.triage_department, today=day, return_deadline=deadline
-            )
-        returned_by = (*task.returned_by, task.department_id)
-        if returned_to(returned_by, max_returns=office.max_returns) == "triage":
-            department_id, rule_id = office.triage_department, None
-            reason = f"returned {len(returned_by)} times: waiting in triage for an admin to dispatch"
-        else:
-            submission = SubmissionReceived.model_validate(task.submission)
-            rules = await load_rules(session)
-            choice = assign(
-                facts_of(submission), rules, triage_department=office.triage_department, excluded=returned_by
-            )
-            department_id, rule_id, reason = choice.department, choice.rule_id, choice.reason
-        department = await session.get(Department, department_id)
-        if department is None:
-            raise NotFound(f"no department {department_id}")
-        await _move(session, task, CaseState.ASSIGNED)
-        events: list[EventPayload] = [
-            CaseReturned(
-                case_id=case_id, department_id=task.department_id, reason=body.reason, by=actor_of(principal)
-            ),
-            CaseAssigned(
-                case_id=case_id,
-                channel=Channel(task.channel),
-                department_id=department.id,
-                department_name=department.name,
-                rule_id=rule_id,
-                reason=reason,
-                assigned_on=day,
-            ),
-        ]
-        envelopes = await runtime.emit(session, events)
-    return ActionResult(case_id=str(case_id), state=CaseState.ASSIGNED.value, event_id=str(envelopes[0].id))
+    policy = uow.policy
+    task = await _own(action, uow)
+    deadline = uow.calendar.add_working_days(task.assigned_on, policy.return_window_days).due_date
+    check_return(
+        _file(task), triage_department=policy.triage_department, today=action.on, return_deadline=deadline
+    )
+    returned_by = (*task.returned_by, task.department_id)
+    if returned_to(returned_by, max_returns=policy.max_returns) == "triage":
+        department_id, rule_id = policy.triage_department, None
+        reason = f"returned {len(returned_by)} times: waiting in triage for an admin to dispatch"
+    else:
+        submission = SubmissionReceived.model_validate(task.submission)
+        choice = assign(
+            facts_of(submission),
+            await uow.office.rules(),
+            triage_department=policy.triage_department,
+            excluded=returned_by,
+        )
+        department_id, rule_id, reason = choice.department, choice.rule_id, choice.reason
+    department_name = await uow.office.department_name(department_id)
+    if department_name is None:
+        raise NotFound(f"no department {department_id}")
+    await _claim(uow, task, CaseState.ASSIGNED)
+    return [
+        CaseReturned(
+            case_id=action.case_id,
+            department_id=task.department_id,
+            reason=action.body.reason,
+            by=actor_of(action.by),
+        ),
+        CaseAssigned(
+            case_id=action.case_id,
+            channel=Channel(task.channel),
+            department_id=department_id,
+            department_name=department_name,
+            rule_id=rule_id,
+            reason=reason,
+            assigned_on=action.on,
+        ),
+    ]
 
 
 async def request_supplement(
-    runtime: ServiceRuntime,
-    office: Office,
-    case_id: UUID,
-    body: SupplementRequestCreate,
-    principal: Principal,
-) -> ActionResult:
+    action: CaseAction[SupplementRequestCreate], uow: RoutingUnitOfWork
+) -> list[EventPayload]:
     """补正告知: once, within 7 working days of receipt; the applicant has the working days given."""
-    async with runtime.unit_of_work() as session:
-        await office.calendar.refresh(session)
-        task = await own_task(session, case_id, principal)
-        day = today()
-        window_end = office.calendar.add_working_days(
-            task.receipt_date, office.supplement_window_days
-        ).due_date
-        with _as_http_error():
-            check_request_supplement(
-                _file(task), today=day, window_end=window_end, working_days=body.working_days
-            )
-        due = office.calendar.add_working_days(day, body.working_days).due_date
-        await _move(session, task, CaseState.SUPPLEMENT_REQUESTED)
-        event = SupplementRequested(
-            case_id=case_id, items=body.items, due_date=due, requested_on=day, by=actor_of(principal)
+    task = await _own(action, uow)
+    body = action.body
+    window_end = uow.calendar.add_working_days(task.receipt_date, uow.policy.supplement_window_days).due_date
+    check_request_supplement(
+        _file(task), today=action.on, window_end=window_end, working_days=body.working_days
+    )
+    due = uow.calendar.add_working_days(action.on, body.working_days).due_date
+    await _claim(uow, task, CaseState.SUPPLEMENT_REQUESTED)
+    return [
+        SupplementRequested(
+            case_id=action.case_id,
+            items=body.items,
+            due_date=due,
+            requested_on=action.on,
+            by=actor_of(action.by),
         )
-        return await _act(runtime, case_id, [event], session)
+    ]
 
 
 async def consult_third_party(
-    runtime: ServiceRuntime, case_id: UUID, body: ThirdPartyConsultationCreate, principal: Principal
-) -> ActionResult:
+    action: CaseAction[ThirdPartyConsultationCreate], uow: RoutingUnitOfWork
+) -> list[EventPayload]:
     """征求第三方意见 (OGI Art. 32): the reply clock pauses while the third party has its 15 days."""
-    async with runtime.unit_of_work() as session:
-        task = await own_task(session, case_id, principal)
-        with _as_http_error():
-            check_consult_third_party(_file(task))
-        await _move(session, task, CaseState.THIRD_PARTY_CONSULTED)
-        event = ThirdPartyConsulted(
-            case_id=case_id, party=body.party, consulted_on=today(), by=actor_of(principal)
+    task = await _own(action, uow)
+    check_consult_third_party(_file(task))
+    await _claim(uow, task, CaseState.THIRD_PARTY_CONSULTED)
+    return [
+        ThirdPartyConsulted(
+            case_id=action.case_id, party=action.body.party, consulted_on=action.on, by=actor_of(action.by)
         )
-        return await _act(runtime, case_id, [event], session)
+    ]
 
 
 async def third_party_replied(
-    runtime: ServiceRuntime, case_id: UUID, _body: ThirdPartyReplyCreate, principal: Principal
-) -> ActionResult:
-    async with runtime.unit_of_work() as session:
-        task = await own_task(session, case_id, principal)
-        with _as_http_error():
-            check_third_party_replied(_file(task))
-        await _move(session, task, CaseState.ACCEPTED)
-        event = ThirdPartyReplied(case_id=case_id, replied_on=today(), by=actor_of(principal))
-        return await _act(runtime, case_id, [event], session)
+    action: CaseAction[ThirdPartyReplyCreate], uow: RoutingUnitOfWork
+) -> list[EventPayload]:
+    task = await _own(action, uow)
+    check_third_party_replied(_file(task))
+    await _claim(uow, task, CaseState.ACCEPTED)
+    return [ThirdPartyReplied(case_id=action.case_id, replied_on=action.on, by=actor_of(action.by))]
 
 
-async def extend(
-    runtime: ServiceRuntime, office: Office, case_id: UUID, body: ExtensionCreate, principal: Principal
-) -> ActionResult:
+async def extend(action: CaseAction[ExtensionCreate], uow: RoutingUnitOfWork) -> list[EventPayload]:
     """延期: a disclosure request with the disclosure office head's approval; a letter by its department head."""
-    async with runtime.unit_of_work() as session:
-        await require_active(session, principal)
-        task = await session.get(Task, str(case_id), with_for_update=True)
-        if task is None:
-            raise NotFound(f"no case {case_id}")
-        is_disclosure_head = Role.DISCLOSURE_HEAD in principal.roles
-        is_department_head = (
-            Role.DEPARTMENT_HEAD in principal.roles and principal.department == task.department_id
+    principal = action.by
+    await require_active(uow.office, principal)
+    task = await uow.tasks.task(action.case_id, for_change=True)
+    if task is None:
+        raise NotFound(f"no case {action.case_id}")
+    is_disclosure_head = Role.DISCLOSURE_HEAD in principal.roles
+    is_department_head = (
+        Role.DEPARTMENT_HEAD in principal.roles and principal.department == task.department_id
+    )
+    if not (is_disclosure_head or principal.department == task.department_id):
+        raise Forbidden("this case belongs to another department")
+    check_extend(
+        _file(task),
+        working_days=action.body.working_days,
+        is_disclosure_head=is_disclosure_head,
+        is_department_head=is_department_head,
+        rules=uow.policy.extension,
+    )
+    await _claim(uow, task, CaseState(task.state), extended=True)
+    return [
+        DeadlineExtended(
+            case_id=action.case_id,
+            working_days=action.body.working_days,
+            reason=action.body.reason,
+            by=actor_of(principal),
         )
-        if not (is_disclosure_head or principal.department == task.department_id):
-            raise Forbidden("this case belongs to another department")
-        with _as_http_error():
-            check_extend(
-                _file(task),
-                working_days=body.working_days,
-                is_disclosure_head=is_disclosure_head,
-                is_department_head=is_department_head,
-                rules=office.extension,
-            )
-        await _move(session, task, CaseState(task.state), extended=True)
-        event = DeadlineExtended(
-            case_id=case_id, working_days=body.working_days, reason=body.reason, by=actor_of(principal)
-        )
-        return await _act(runtime, case_id, [event], session)
+    ]
 
 
-async def close(runtime: ServiceRuntime, case_id: UUID, principal: Principal) -> ActionResult:
+async def reply(action: CaseAction[ReplyCreate], uow: RoutingUnitOfWork) -> list[EventPayload]:
+    """答复: the department's answer; publishing reviews it before the public sees it."""
+    task = await _own(action, uow)
+    body = action.body
+    draft = ReplyDraft(
+        channel=task.channel,
+        text=body.text,
+        outcome=body.outcome.value if body.outcome else None,
+        adoption=body.adoption.value if body.adoption else None,
+        reason=body.reason,
+    )
+    check_reply(task.state, draft)
+    department_name = await uow.office.department_name(task.department_id)
+    # Compare-and-set: of two replies racing, exactly one finds the case still open.
+    await _claim(uow, task, CaseState.REPLIED)
+    return [
+        CaseReplied(
+            case_id=action.case_id,
+            channel=Channel(task.channel),
+            department_id=task.department_id,
+            department_name=department_name or task.department_id,
+            text=body.text,
+            replied_on=action.on,
+            outcome=body.outcome,
+            adoption=body.adoption,
+            reason=body.reason,
+            by=actor_of(action.by),
+        )
+    ]
+
+
+async def close(action: CaseAction[None], uow: RoutingUnitOfWork) -> list[EventPayload]:
     """办结."""
+    task = await _own(action, uow)
+    check_close(_file(task))
+    await _claim(uow, task, CaseState.CLOSED)
+    return [CaseClosed(case_id=action.case_id, closed_on=action.on, by=actor_of(action.by))]
+
+
+async def dispatch(action: CaseAction[DispatchCreate], uow: RoutingUnitOfWork) -> list[EventPayload]:
+    """An admin sends a case waiting in triage to the department that must handle it (人工分办)."""
+    require_roles(action.by, Role.ADMIN)
+    triage = uow.policy.triage_department
+    task = await uow.tasks.task(action.case_id, for_change=True)
+    if task is None:
+        raise NotFound(f"no case {action.case_id}")
+    if task.department_id != triage or task.state != CaseState.ASSIGNED:
+        raise Conflict("only a case waiting in triage is dispatched by hand")
+    department_id = action.body.department_id
+    department_name = await uow.office.department_name(department_id)
+    if department_name is None:
+        raise InvalidInput("department_id", f"no department {department_id!r}")
+    if department_id == triage:
+        raise InvalidInput("department_id", "dispatch to a department, not back to triage")
+    # Compare-and-set: of two admins dispatching at once, one finds the case still in triage.
+    if not await uow.tasks.move(task, department_id=department_id):
+        raise Conflict("the case was dispatched meanwhile")
+    note = action.body.note
+    return [
+        CaseAssigned(
+            case_id=action.case_id,
+            channel=Channel(task.channel),
+            department_id=department_id,
+            department_name=department_name,
+            rule_id=None,
+            reason="人工分办" + (f"：{note}" if note else ""),
+            assigned_on=action.on,
+            by=actor_of(action.by),
+        )
+    ]
+
+
+# --- the HTTP edge -------------------------------------------------------------------------------
+
+
+async def act(
+    runtime: ServiceRuntime, office: Office, use_case: ActionUseCase, action: CaseAction[Any]
+) -> ActionResult:
+    """An action in one transaction: the use case decides on the unit of work, its events go to the
+    outbox and into the task (the projection), and the transaction commits; a refusal of the state
+    machine is the error the HTTP edge maps to 409, 422 or 403."""
     async with runtime.unit_of_work() as session:
-        task = await own_task(session, case_id, principal)
+        uow = await routing_unit_of_work(session, office)
         with _as_http_error():
-            check_close(_file(task))
-        await _move(session, task, CaseState.CLOSED)
-        event = CaseClosed(case_id=case_id, closed_on=today(), by=actor_of(principal))
-        return await _act(runtime, case_id, [event], session)
+            events = await use_case(action, uow)
+        envelopes = await runtime.emit(session, events)
+        task = await uow.tasks.task(action.case_id)
+    assert task is not None, "an action's case has a task"
+    return ActionResult(case_id=str(action.case_id), state=task.state, event_id=str(envelopes[0].id))
+
+
+async def reply_to_cluster(
+    runtime: ServiceRuntime, office: Office, cluster_id: str, body: ReplyCreate, principal: Principal
+) -> ClusterReplyResult:
+    """One reply to every open case of a cluster in the caller's department; each case gets its own
+    ``case.replied`` (a transaction each) and keeps its own clock. Cases elsewhere, or not open, are
+    left and reported."""
+    require_roles(principal, *HANDLING_ROLES)
+    async with runtime.database.session() as session:
+        members = (
+            await session.exec(
+                select(Task)
+                .where(col(Task.case_id).in_(members_of(cluster_id)))
+                .order_by(col(Task.received_at))
+            )
+        ).all()
+    if not members:
+        raise NotFound(f"no cluster {cluster_id}")
+    replied: list[str] = []
+    skipped: dict[str, str] = {}
+    for task in members:
+        if task.department_id != principal.department:
+            skipped[task.case_id] = "another department's case"
+            continue
+        try:
+            await act(runtime, office, reply, CaseAction(UUID(task.case_id), principal, body))
+        except (Conflict, InvalidInput) as refusal:
+            skipped[task.case_id] = refusal.message
+        else:
+            replied.append(task.case_id)
+    return ClusterReplyResult(cluster_id=cluster_id, replied=replied, skipped=skipped)
 
 
 # --- reactions ---------------------------------------------------------------------------------
@@ -301,9 +405,10 @@ on_review_rejected = follow
 """A reviewer would not publish the reply as it is: the department sees why in the case history."""
 
 
-async def on_case_rated(session: AsyncSession, _envelope: Envelope, payload: CaseRated) -> list[EventPayload]:
+async def on_case_rated(event: Delivered[CaseRated], uow: RoutingUnitOfWork) -> list[EventPayload]:
     """An unsatisfied rating sends the case back to its department for re-handling (发回重办)."""
-    task = await session.get(Task, str(payload.case_id))
+    payload = event.payload
+    task = await uow.tasks.task(payload.case_id)
     if task is None or not reopens(_file(task), payload.rating.value):
         return []
     reason = "市民对答复不满意" + (f"：{payload.comment}" if payload.comment else "")

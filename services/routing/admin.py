@@ -7,23 +7,18 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
 
-from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.routing.actions import Office
 from services.routing.db import AuditEntry, Department, Handler, RoutingRule, Task
 from services.routing.handlers import actor_of
 from services.routing.schemas import (
-    ActionResult,
     AuditPublic,
     Bounces,
     DepartmentChange,
     DepartmentCreate,
     DepartmentPublic,
-    DispatchCreate,
     HandlerCreate,
     HandlerPublic,
     RuleCreate,
@@ -31,10 +26,8 @@ from services.routing.schemas import (
     RulePublic,
 )
 from shared.auth import Principal, require_roles
-from shared.codes import Channel, Role
-from shared.dates import today
+from shared.codes import Role
 from shared.errors import Conflict, InvalidInput, NotFound
-from shared.events import CaseAssigned
 from shared.runtime import ServiceRuntime
 
 
@@ -178,47 +171,6 @@ async def audit_trail(runtime: ServiceRuntime, principal: Principal, *, limit: i
 
 
 # --- triage and returns ---------------------------------------------------------------------------
-
-
-async def dispatch(
-    runtime: ServiceRuntime, office: Office, case_id: UUID, body: DispatchCreate, principal: Principal
-) -> ActionResult:
-    """An admin sends a case waiting in triage to the department that must handle it (人工分办)."""
-    require_roles(principal, Role.ADMIN)
-    async with runtime.unit_of_work() as session:
-        task = await session.get(Task, str(case_id))
-        if task is None:
-            raise NotFound(f"no case {case_id}")
-        if task.department_id != office.triage_department or task.state != "assigned":
-            raise Conflict("only a case waiting in triage is dispatched by hand")
-        department = await _department(session, body.department_id)
-        if department.id == office.triage_department:
-            raise InvalidInput("department_id", "dispatch to a department, not back to triage")
-        reason = "人工分办" + (f"：{body.note}" if body.note else "")
-        # Compare-and-set: of two admins dispatching at once, one finds the case still in triage.
-        moved = await session.exec(
-            update(Task)
-            .where(col(Task.case_id) == task.case_id, col(Task.department_id) == office.triage_department)
-            .values(department_id=department.id, updated_at=datetime.now(UTC))
-        )
-        if moved.rowcount != 1:
-            raise Conflict("the case was dispatched meanwhile")
-        (envelope,) = await runtime.emit(
-            session,
-            [
-                CaseAssigned(
-                    case_id=case_id,
-                    channel=Channel(task.channel),
-                    department_id=department.id,
-                    department_name=department.name,
-                    rule_id=None,
-                    reason=reason,
-                    assigned_on=today(),
-                    by=actor_of(principal),
-                )
-            ],
-        )
-    return ActionResult(case_id=str(case_id), state="assigned", event_id=str(envelope.id))
 
 
 async def bounces(runtime: ServiceRuntime, principal: Principal) -> list[Bounces]:

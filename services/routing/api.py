@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 
 from services.routing import access, actions, admin, handlers
-from services.routing.actions import Office
+from services.routing.actions import CaseAction, act
 from services.routing.schemas import (
     AccessPublic,
     ActionResult,
@@ -34,6 +34,7 @@ from services.routing.schemas import (
     ThirdPartyConsultationCreate,
     ThirdPartyReplyCreate,
 )
+from services.routing.task_book import Office
 from shared.codes import Channel, Role
 from shared.http import Access, PrincipalDep, RuntimeDep, guarded_by
 
@@ -99,13 +100,6 @@ async def case_detail(case_id: UUID, runtime: RuntimeDep, principal: PrincipalDe
     return await handlers.case_detail(runtime, case_id, principal)
 
 
-@router.post("/cases/{case_id}/reply", tags=["handlers"], summary="Reply to a case (答复)")
-async def reply(
-    case_id: UUID, body: ReplyCreate, runtime: RuntimeDep, principal: PrincipalDep
-) -> ActionResult:
-    return await handlers.reply(runtime, case_id, body, principal)
-
-
 def _office(request: Request) -> Office:
     office: Office = request.app.state.office
     return office
@@ -114,16 +108,25 @@ def _office(request: Request) -> Office:
 OfficeDep = Annotated[Office, Depends(_office)]
 
 
+@router.post("/cases/{case_id}/reply", tags=["handlers"], summary="Reply to a case (答复)")
+async def reply(
+    case_id: UUID, body: ReplyCreate, runtime: RuntimeDep, office: OfficeDep, principal: PrincipalDep
+) -> ActionResult:
+    return await act(runtime, office, actions.reply, CaseAction(case_id, principal, body))
+
+
 @router.post("/cases/{case_id}/accept", tags=["handlers"], summary="Take the case on (签收)")
-async def accept(case_id: UUID, _body: NoBody, runtime: RuntimeDep, principal: PrincipalDep) -> ActionResult:
-    return await actions.accept(runtime, case_id, principal)
+async def accept(
+    case_id: UUID, _body: NoBody, runtime: RuntimeDep, office: OfficeDep, principal: PrincipalDep
+) -> ActionResult:
+    return await act(runtime, office, actions.accept, CaseAction(case_id, principal, None))
 
 
 @router.post("/cases/{case_id}/return", tags=["handlers"], summary="Return a case that is not ours (退回)")
 async def return_case(
     case_id: UUID, body: ReturnCreate, runtime: RuntimeDep, office: OfficeDep, principal: PrincipalDep
 ) -> ActionResult:
-    return await actions.return_case(runtime, office, case_id, body, principal)
+    return await act(runtime, office, actions.return_case, CaseAction(case_id, principal, body))
 
 
 @router.post("/cases/{case_id}/request-supplement", tags=["handlers"], summary="Ask for a supplement (补正)")
@@ -134,23 +137,31 @@ async def request_supplement(
     office: OfficeDep,
     principal: PrincipalDep,
 ) -> ActionResult:
-    return await actions.request_supplement(runtime, office, case_id, body, principal)
+    return await act(runtime, office, actions.request_supplement, CaseAction(case_id, principal, body))
 
 
 @router.post("/cases/{case_id}/consult-third-party", tags=["handlers"], summary="Consult a third party")
 async def consult_third_party(
-    case_id: UUID, body: ThirdPartyConsultationCreate, runtime: RuntimeDep, principal: PrincipalDep
+    case_id: UUID,
+    body: ThirdPartyConsultationCreate,
+    runtime: RuntimeDep,
+    office: OfficeDep,
+    principal: PrincipalDep,
 ) -> ActionResult:
-    return await actions.consult_third_party(runtime, case_id, body, principal)
+    return await act(runtime, office, actions.consult_third_party, CaseAction(case_id, principal, body))
 
 
 @router.post(
     "/cases/{case_id}/third-party-replied", tags=["handlers"], summary="Record the third party's answer"
 )
 async def third_party_replied(
-    case_id: UUID, body: ThirdPartyReplyCreate, runtime: RuntimeDep, principal: PrincipalDep
+    case_id: UUID,
+    body: ThirdPartyReplyCreate,
+    runtime: RuntimeDep,
+    office: OfficeDep,
+    principal: PrincipalDep,
 ) -> ActionResult:
-    return await actions.third_party_replied(runtime, case_id, body, principal)
+    return await act(runtime, office, actions.third_party_replied, CaseAction(case_id, principal, body))
 
 
 @router.post(
@@ -159,12 +170,14 @@ async def third_party_replied(
 async def extend(
     case_id: UUID, body: ExtensionCreate, runtime: RuntimeDep, office: OfficeDep, principal: PrincipalDep
 ) -> ActionResult:
-    return await actions.extend(runtime, office, case_id, body, principal)
+    return await act(runtime, office, actions.extend, CaseAction(case_id, principal, body))
 
 
 @router.post("/cases/{case_id}/close", tags=["handlers"], summary="Conclude the case (办结)")
-async def close(case_id: UUID, _body: NoBody, runtime: RuntimeDep, principal: PrincipalDep) -> ActionResult:
-    return await actions.close(runtime, case_id, principal)
+async def close(
+    case_id: UUID, _body: NoBody, runtime: RuntimeDep, office: OfficeDep, principal: PrincipalDep
+) -> ActionResult:
+    return await act(runtime, office, actions.close, CaseAction(case_id, principal, None))
 
 
 # --- admin ------------------------------------------------------------------------------------
@@ -243,7 +256,7 @@ async def access_log(
 async def dispatch(
     case_id: UUID, body: DispatchCreate, runtime: RuntimeDep, office: OfficeDep, principal: PrincipalDep
 ) -> ActionResult:
-    return await admin.dispatch(runtime, office, case_id, body, principal)
+    return await act(runtime, office, actions.dispatch, CaseAction(case_id, principal, body))
 
 
 @router.get("/bounces", tags=["admin"], summary="How many cases each department has returned")
@@ -257,6 +270,6 @@ async def bounces(runtime: RuntimeDep, principal: PrincipalDep) -> list[Bounces]
     summary="One reply to every open case of a cluster of similar submissions (相似诉求) in your department",
 )
 async def reply_to_cluster(
-    cluster_id: str, body: ReplyCreate, runtime: RuntimeDep, principal: PrincipalDep
+    cluster_id: str, body: ReplyCreate, runtime: RuntimeDep, office: OfficeDep, principal: PrincipalDep
 ) -> ClusterReplyResult:
-    return await handlers.reply_to_cluster(runtime, cluster_id, body, principal)
+    return await actions.reply_to_cluster(runtime, office, cluster_id, body, principal)

@@ -6,21 +6,20 @@ import json
 from functools import partial
 
 from fastapi import FastAPI
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.routing import actions, handlers
-from services.routing.actions import Office
 from services.routing.api import router
 from services.routing.clustering import SharedClusters, note_submission, on_submission_clustered
 from services.routing.config import RoutingSettings
 from services.routing.db import SCHEMA
 from services.routing.erasure import scrub_case
 from services.routing.pages import pages
-from services.routing.projection import project
 from services.routing.similarity import ClusterIndex
-from services.routing.workflow import ExtensionRules
+from services.routing.task_book import Office, RoutingUnitOfWork, project_in, routing_unit_of_work
 from shared.calendar_store import LiveCalendar, keep_calendar_year, seed_calendar
 from shared.codes import on_answer_clock
-from shared.consumer import ConsumerSpec, only_when
+from shared.consumer import ConsumerSpec, EventHandler, only_when
 from shared.events import (
     CalendarUpdated,
     CaseRated,
@@ -36,6 +35,7 @@ from shared.http import build_app
 from shared.keyring import Keyring, key_feed
 from shared.runtime import ServiceRuntime
 from shared.topics import CALENDAR_EVENTS, CASE_EVENTS
+from shared.uow import EventUseCase, consumed
 
 DEADLINES = (DeadlineSet, DeadlineWarning, DeadlineBreached)
 """Tracking's word on each clock: the task shows its answer's (`shared.codes.ANSWER_CLOCKS`) only."""
@@ -58,23 +58,28 @@ def shared_clusters(settings: RoutingSettings) -> SharedClusters:
     )
 
 
-def consumers(
-    settings: RoutingSettings, calendar: LiveCalendar, clusters: SharedClusters
-) -> list[ConsumerSpec]:
+def consumers(settings: RoutingSettings, office: Office, clusters: SharedClusters) -> list[ConsumerSpec]:
     """Routing's consumer groups. In a replay a submission makes its task and no decision: the
     assignment the rules made then, and every change after it, are routing's own events in the log."""
-    on_submission = partial(handlers.on_submission_received, triage_department=settings.triage_department)
+
+    async def unit_of_work(session: AsyncSession) -> RoutingUnitOfWork:
+        return await routing_unit_of_work(session, office)
+
+    def on_tasks(use_case: EventUseCase[RoutingUnitOfWork]) -> EventHandler:
+        return consumed(use_case, unit_of_work)
+
+    follow = on_tasks(handlers.follow)
     return [
         ConsumerSpec(
             "routing",
             CASE_EVENTS,
             {
-                SubmissionReceived: on_submission,
-                **dict.fromkeys(FOLLOWED, handlers.follow),
-                **dict.fromkeys(DEADLINES, only_when(on_answer_clock, handlers.follow)),
-                CaseRated: actions.on_case_rated,
+                SubmissionReceived: on_tasks(handlers.on_submission_received),
+                **dict.fromkeys(FOLLOWED, follow),
+                **dict.fromkeys(DEADLINES, only_when(on_answer_clock, follow)),
+                CaseRated: on_tasks(actions.on_case_rated),
             },
-            rebuild={SubmissionReceived: handlers.follow, **dict.fromkeys(FOLLOWED, handlers.follow)},
+            rebuild={SubmissionReceived: follow, **dict.fromkeys(FOLLOWED, follow)},
         ),
         ConsumerSpec(
             "routing-similarity",
@@ -85,26 +90,19 @@ def consumers(
         ConsumerSpec(
             "routing-calendar",
             CALENDAR_EVENTS,
-            {CalendarUpdated: partial(keep_calendar_year, calendar=calendar)},
+            {CalendarUpdated: partial(keep_calendar_year, calendar=office.calendar)},
         ),
     ]
 
 
 def create_app(settings: RoutingSettings) -> FastAPI:
     keyring = Keyring(settings.case_key_secret)
-    runtime = ServiceRuntime(settings, SCHEMA, projector=project, keyring=keyring)
+    runtime = ServiceRuntime(settings, SCHEMA, projector=project_in, keyring=keyring)
     clusters = shared_clusters(settings)
-    office = Office(
-        calendar=LiveCalendar(),
-        triage_department=settings.triage_department,
-        max_returns=settings.max_returns,
-        return_window_days=settings.return_window_days,
-        supplement_window_days=settings.supplement_window_days,
-        extension=ExtensionRules(settings.disclosure_extension_days, settings.mailbox_extension_days),
-    )
+    office = Office(LiveCalendar(), settings.policy())
     runtime.consume_all(
         [
-            *consumers(settings, office.calendar, clusters),
+            *consumers(settings, office, clusters),
             key_feed("routing-case-keys", keyring, partial(scrub_case, clusters=clusters)),
         ]
     )

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from services.routing.workflow import ExtensionRules, OfficePolicy
 from shared.settings import ServiceSettings
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -41,3 +42,13 @@ class RoutingSettings(ServiceSettings):
     similarity_max_cases: int = Field(
         default=50_000, ge=1, description="How many of the most recent cases new ones are compared with."
     )
+
+    def policy(self) -> OfficePolicy:
+        """The office's standing handling rules these settings give."""
+        return OfficePolicy(
+            triage_department=self.triage_department,
+            max_returns=self.max_returns,
+            return_window_days=self.return_window_days,
+            supplement_window_days=self.supplement_window_days,
+            extension=ExtensionRules(self.disclosure_extension_days, self.mailbox_extension_days),
+        )

@@ -1,43 +1,28 @@
-"""Routing's use cases: seed the office, assign a case, list a department's tasks, reply."""
+"""Routing's reactions to the case's events (assign a new case by the rules, follow the others) in the
+one use-case shape, and its reads: the office's departments, a department's tasks, a case."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import update
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.routing.access import record_access
-from services.routing.clustering import clusters_of, members_of
+from services.routing.clustering import clusters_of
 from services.routing.db import Department, Handler, HistoryEntry, RoutingRule, Task
-from services.routing.domain import CaseFacts, Rule, assign
+from services.routing.domain import CaseFacts, assign
 from services.routing.projection import project
-from services.routing.schemas import (
-    ActionResult,
-    CaseDetail,
-    ClusterReplyResult,
-    DepartmentPublic,
-    HistoryPublic,
-    ReplyCreate,
-    TaskPublic,
-)
-from services.routing.workflow import ActionRefused, CaseState, ReplyDraft, check_reply
+from services.routing.schemas import CaseDetail, DepartmentPublic, HistoryPublic, TaskPublic
+from services.routing.task_book import OfficeBook, RoutingUnitOfWork, SqlOfficeBook, SqlTaskBook, TaskBook
+from services.routing.workflow import ActionRefused
 from shared.auth import Principal, require_roles
-from shared.codes import Channel, Role
+from shared.codes import Role
 from shared.dates import local_date
-from shared.db import per_transaction
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
-from shared.events import (
-    CaseAssigned,
-    CaseReplied,
-    Envelope,
-    EventPayload,
-    SubmissionReceived,
-)
+from shared.events import CaseAssigned, EventPayload, SubmissionReceived
 from shared.runtime import ServiceRuntime
+from shared.uow import Delivered
 
 HANDLING_ROLES = (Role.HANDLER, Role.DEPARTMENT_HEAD)
 
@@ -101,7 +86,7 @@ def actor_of(principal: Principal) -> str:
 
 async def case_detail(runtime: ServiceRuntime, case_id: UUID, principal: Principal) -> CaseDetail:
     async with runtime.database.session() as session:
-        task = await own_task(session, case_id, principal)
+        task = await own_task(SqlTaskBook(session), SqlOfficeBook(session), case_id, principal)
         history = (
             await session.exec(
                 select(HistoryEntry)
@@ -116,54 +101,20 @@ async def case_detail(runtime: ServiceRuntime, case_id: UUID, principal: Princip
     )
 
 
-async def load_rules(session: AsyncSession) -> list[Rule]:
-    """The routing rules as the transaction sees them, read once for all its events."""
-    return await per_transaction(session, "routing_rules", _read_rules)
-
-
-async def department_names(session: AsyncSession) -> dict[str, str]:
-    """Every department's name by id, read once per transaction."""
-
-    async def read(session: AsyncSession) -> dict[str, str]:
-        return {row.id: row.name for row in (await session.exec(select(Department))).all()}
-
-    return await per_transaction(session, "routing_departments", read)
-
-
-async def _read_rules(session: AsyncSession) -> list[Rule]:
-    return [
-        Rule(
-            id=r.id,
-            priority=r.priority,
-            department=r.department_id,
-            reason=r.reason,
-            channel=r.channel,
-            mailbox=r.mailbox,
-            category=r.category,
-            applicant_type=r.applicant_type,
-            keywords=tuple(r.keywords),
-            enabled=r.enabled,
-        )
-        for r in (await session.exec(select(RoutingRule))).all()
-    ]
-
-
 async def on_submission_received(
-    session: AsyncSession,
-    envelope: Envelope,
-    payload: SubmissionReceived,
-    *,
-    triage_department: str,
+    event: Delivered[SubmissionReceived], uow: RoutingUnitOfWork
 ) -> list[EventPayload]:
     """Assign a new case by the rules (转办), saying which rule and why; the task follows the event.
     Its similarity to other cases is decided apart, without holding the assignment up
     (`services.routing.clustering`)."""
-    if await session.get(Task, str(payload.case_id)) is not None:
+    payload = event.payload
+    if await uow.tasks.task(payload.case_id) is not None:
         return []
-    await project(session, envelope, payload)
-    rules = await load_rules(session)
-    assignment = assign(facts_of(payload), rules, triage_department=triage_department)
-    department_name = (await department_names(session)).get(assignment.department)
+    await project(uow.tasks, event.envelope, payload)
+    assignment = assign(
+        facts_of(payload), await uow.office.rules(), triage_department=uow.policy.triage_department
+    )
+    department_name = await uow.office.department_name(assignment.department)
     if department_name is None:
         raise LookupError(f"rule {assignment.rule_id} names unknown department {assignment.department}")
     return [
@@ -174,14 +125,14 @@ async def on_submission_received(
             department_name=department_name,
             rule_id=assignment.rule_id,
             reason=assignment.reason,
-            assigned_on=local_date(envelope.time),
+            assigned_on=local_date(event.envelope.time),
         )
     ]
 
 
-async def follow(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> list[EventPayload]:
+async def follow(event: Delivered[EventPayload], uow: RoutingUnitOfWork) -> list[EventPayload]:
     """Another service's event the task follows (the deadline, a card, a supplement, a rejection)."""
-    await project(session, envelope, payload)
+    await project(uow.tasks, event.envelope, event.payload)
     return []
 
 
@@ -192,7 +143,7 @@ async def list_tasks(
     if principal.department is None:
         raise Forbidden("the token names no department")
     async with runtime.database.session() as session:
-        await require_active(session, principal)
+        await require_active(SqlOfficeBook(session), principal)
     query = select(Task).where(Task.department_id == principal.department)
     if state is not None:
         query = query.where(Task.state == state)
@@ -218,100 +169,21 @@ def _public(task: Task, cluster: tuple[str, int] | None) -> TaskPublic:
     return public.model_copy(update={"cluster_id": cluster[0], "cluster_size": cluster[1]})
 
 
-async def require_active(session: AsyncSession, principal: Principal) -> None:
+async def require_active(office: OfficeBook, principal: Principal) -> None:
     """A handler an admin deactivated acts no more (the token they hold still verifies)."""
-    handler = await session.get(Handler, principal.sub)
-    if handler is not None and not handler.active:
+    if await office.is_deactivated(principal.sub):
         raise Forbidden(f"{principal.sub} is deactivated: an admin can activate them again")
 
 
-async def own_task(session: AsyncSession, case_id: UUID, principal: Principal) -> Task:
+async def own_task(
+    tasks: TaskBook, office: OfficeBook, case_id: UUID, principal: Principal, *, for_change: bool = False
+) -> Task:
+    """The case, if it is the caller's department's and the caller may handle it."""
     require_roles(principal, *HANDLING_ROLES)
-    await require_active(session, principal)
-    task = await session.get(Task, str(case_id), with_for_update=True)
+    await require_active(office, principal)
+    task = await tasks.task(case_id, for_change=for_change)
     if task is None:
         raise NotFound(f"no case {case_id}")
     if task.department_id != principal.department:
         raise Forbidden("this case belongs to another department")
     return task
-
-
-async def reply(
-    runtime: ServiceRuntime, case_id: UUID, body: ReplyCreate, principal: Principal
-) -> ActionResult:
-    async with runtime.unit_of_work() as session:
-        task = await own_task(session, case_id, principal)
-        draft = ReplyDraft(
-            channel=task.channel,
-            text=body.text,
-            outcome=body.outcome.value if body.outcome else None,
-            adoption=body.adoption.value if body.adoption else None,
-            reason=body.reason,
-        )
-        try:
-            check_reply(task.state, draft)
-        except ActionRefused as refusal:
-            raise as_error(refusal) from refusal
-        department = await session.get(Department, task.department_id)
-        now = datetime.now(UTC)
-        # Compare-and-set: of two replies racing, exactly one finds the case still open.
-        claimed = await session.exec(
-            update(Task)
-            .where(
-                col(Task.case_id) == task.case_id,
-                col(Task.state) == task.state,
-                col(Task.department_id) == task.department_id,  # not a case just returned elsewhere
-            )
-            .values(state=CaseState.REPLIED.value, updated_at=now)
-        )
-        if claimed.rowcount != 1:
-            raise Conflict("the case changed while you were replying; reload it")
-        (event,) = await runtime.emit(
-            session,
-            [
-                CaseReplied(
-                    case_id=case_id,
-                    channel=Channel(task.channel),
-                    department_id=task.department_id,
-                    department_name=department.name if department else task.department_id,
-                    text=body.text,
-                    replied_on=local_date(now),
-                    outcome=body.outcome,
-                    adoption=body.adoption,
-                    reason=body.reason,
-                    by=actor_of(principal),
-                )
-            ],
-        )
-    return ActionResult(case_id=str(case_id), state=CaseState.REPLIED.value, event_id=str(event.id))
-
-
-async def reply_to_cluster(
-    runtime: ServiceRuntime, cluster_id: str, body: ReplyCreate, principal: Principal
-) -> ClusterReplyResult:
-    """One reply to every open case of a cluster in the caller's department; each case gets its own
-    ``case.replied`` and keeps its own clock. Cases elsewhere, or not open, are left and reported."""
-    require_roles(principal, *HANDLING_ROLES)
-    async with runtime.database.session() as session:
-        members = (
-            await session.exec(
-                select(Task)
-                .where(col(Task.case_id).in_(members_of(cluster_id)))
-                .order_by(col(Task.received_at))
-            )
-        ).all()
-    if not members:
-        raise NotFound(f"no cluster {cluster_id}")
-    replied: list[str] = []
-    skipped: dict[str, str] = {}
-    for task in members:
-        if task.department_id != principal.department:
-            skipped[task.case_id] = "another department's case"
-            continue
-        try:
-            await reply(runtime, UUID(task.case_id), body, principal)
-        except (Conflict, InvalidInput) as refusal:
-            skipped[task.case_id] = refusal.message
-        else:
-            replied.append(task.case_id)
-    return ClusterReplyResult(cluster_id=cluster_id, replied=replied, skipped=skipped)

@@ -14,7 +14,7 @@ message at the top when the case's state does not allow it, 422 with the message
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from services.routing import actions, handlers
-from services.routing.actions import Office
+from services.routing.actions import ActionUseCase, CaseAction
 from services.routing.labels import (
     ADOPTIONS,
     APPLICANT_TYPES,
@@ -47,6 +47,7 @@ from services.routing.schemas import (
     ThirdPartyConsultationCreate,
     ThirdPartyReplyCreate,
 )
+from services.routing.task_book import Office
 from services.routing.workflow import OPEN, available
 from shared.auth import SESSION_COOKIE, Principal, verify_token
 from shared.dates import cn_date, cn_datetime, today
@@ -85,7 +86,7 @@ RULE_MESSAGES = (
 )
 
 FieldErrors = dict[str, list[str]]
-Action = Callable[[ServiceRuntime, Office, UUID, dict[str, str], Principal], Awaitable[object]]
+FormBody = Callable[[dict[str, str]], object]
 
 
 # --- rendering ----------------------------------------------------------------------------------
@@ -251,43 +252,34 @@ def _days(values: Mapping[str, str]) -> int | str:
     return int(raw) if raw.isdigit() else raw
 
 
-async def _accept(rt: ServiceRuntime, _o: Office, case_id: UUID, _v: dict[str, str], p: Principal) -> object:
-    return await actions.accept(rt, case_id, p)
+def _no_body(_v: dict[str, str]) -> None:
+    return None
 
 
-async def _return(rt: ServiceRuntime, o: Office, case_id: UUID, v: dict[str, str], p: Principal) -> object:
-    body = ReturnCreate.model_validate({"reason": v.get("reason", "")})
-    return await actions.return_case(rt, o, case_id, body, p)
+def _return(v: dict[str, str]) -> ReturnCreate:
+    return ReturnCreate.model_validate({"reason": v.get("reason", "")})
 
 
-async def _supplement(
-    rt: ServiceRuntime, o: Office, case_id: UUID, v: dict[str, str], p: Principal
-) -> object:
-    body = SupplementRequestCreate.model_validate({"items": v.get("items", ""), "working_days": _days(v)})
-    return await actions.request_supplement(rt, o, case_id, body, p)
+def _supplement(v: dict[str, str]) -> SupplementRequestCreate:
+    return SupplementRequestCreate.model_validate({"items": v.get("items", ""), "working_days": _days(v)})
 
 
-async def _consult(rt: ServiceRuntime, _o: Office, case_id: UUID, v: dict[str, str], p: Principal) -> object:
-    body = ThirdPartyConsultationCreate.model_validate(
+def _consult(v: dict[str, str]) -> ThirdPartyConsultationCreate:
+    return ThirdPartyConsultationCreate.model_validate(
         {"party": v.get("party", ""), "note": v.get("note") or None}
     )
-    return await actions.consult_third_party(rt, case_id, body, p)
 
 
-async def _third_party(
-    rt: ServiceRuntime, _o: Office, case_id: UUID, v: dict[str, str], p: Principal
-) -> object:
-    body = ThirdPartyReplyCreate.model_validate({"note": v.get("note") or None})
-    return await actions.third_party_replied(rt, case_id, body, p)
+def _third_party(v: dict[str, str]) -> ThirdPartyReplyCreate:
+    return ThirdPartyReplyCreate.model_validate({"note": v.get("note") or None})
 
 
-async def _extend(rt: ServiceRuntime, o: Office, case_id: UUID, v: dict[str, str], p: Principal) -> object:
-    body = ExtensionCreate.model_validate({"working_days": _days(v), "reason": v.get("reason", "")})
-    return await actions.extend(rt, o, case_id, body, p)
+def _extend(v: dict[str, str]) -> ExtensionCreate:
+    return ExtensionCreate.model_validate({"working_days": _days(v), "reason": v.get("reason", "")})
 
 
-async def _reply(rt: ServiceRuntime, _o: Office, case_id: UUID, v: dict[str, str], p: Principal) -> object:
-    body = ReplyCreate.model_validate(
+def _reply(v: dict[str, str]) -> ReplyCreate:
+    return ReplyCreate.model_validate(
         {
             "text": v.get("text", ""),
             "outcome": v.get("outcome") or None,
@@ -295,23 +287,19 @@ async def _reply(rt: ServiceRuntime, _o: Office, case_id: UUID, v: dict[str, str
             "reason": v.get("reason") or None,
         }
     )
-    return await handlers.reply(rt, case_id, body, p)
 
 
-async def _close(rt: ServiceRuntime, _o: Office, case_id: UUID, _v: dict[str, str], p: Principal) -> object:
-    return await actions.close(rt, case_id, p)
-
-
-ACTIONS: dict[str, Action] = {
-    "accept": _accept,
-    "return": _return,
-    "request-supplement": _supplement,
-    "consult-third-party": _consult,
-    "third-party-replied": _third_party,
-    "extend": _extend,
-    "reply": _reply,
-    "close": _close,
+ACTIONS: dict[str, tuple[ActionUseCase, FormBody]] = {
+    "accept": (actions.accept, _no_body),
+    "return": (actions.return_case, _return),
+    "request-supplement": (actions.request_supplement, _supplement),
+    "consult-third-party": (actions.consult_third_party, _consult),
+    "third-party-replied": (actions.third_party_replied, _third_party),
+    "extend": (actions.extend, _extend),
+    "reply": (actions.reply, _reply),
+    "close": (actions.close, _no_body),
 }
+"""Each form of the case page: its use case, and how the posted fields make its body."""
 
 
 def _field_errors(exc: ValidationError | InvalidInput) -> FieldErrors:
@@ -438,12 +426,12 @@ async def act(request: Request, case_id: str, action: str, runtime: RuntimeDep) 
     principal = _principal(request)
     if principal is None:
         return _to(LOGIN)
-    use_case = ACTIONS.get(action)
+    form = ACTIONS.get(action)
     try:
         parsed = UUID(case_id)
     except ValueError:
-        use_case = None
-    if use_case is None:
+        form = None
+    if form is None:
         return _not_found_page(request)
     values = await _posted(request)
     if values is None:
@@ -466,7 +454,8 @@ async def act(request: Request, case_id: str, action: str, runtime: RuntimeDep) 
         )
 
     try:
-        await use_case(runtime, office, parsed, values, principal)
+        use_case, body_of = form
+        await actions.act(runtime, office, use_case, CaseAction(parsed, principal, body_of(values)))
     except (ValidationError, InvalidInput) as exc:
         return await again(422, errors=_field_errors(exc))
     except Conflict as exc:

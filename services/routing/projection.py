@@ -13,12 +13,8 @@ the events exist.
 
 from __future__ import annotations
 
-from typing import Any
-from uuid import UUID
+from typing import TYPE_CHECKING, Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from services.routing.clustering import keep_cluster
 from services.routing.db import HistoryEntry, Task
 from services.routing.workflow import CaseState
 from shared.codes import ClockKind
@@ -43,6 +39,9 @@ from shared.events import (
     ThirdPartyConsulted,
     ThirdPartyReplied,
 )
+
+if TYPE_CHECKING:
+    from services.routing.task_book import TaskBook
 
 __all__ = ["PERSONAL_LINES", "RECEIVED", "RULES", "UNRECORDED", "project", "title_of"]
 
@@ -74,24 +73,17 @@ def title_of(payload: SubmissionReceived) -> str:
     return text if len(text) <= 40 else text[:40] + "…"
 
 
-def _history(session: AsyncSession, envelope: Envelope, case_id: UUID, actor: str, summary: str) -> None:
-    session.add(
-        HistoryEntry(
-            case_id=str(case_id), at=envelope.time, event=envelope.type, actor=actor, summary=summary
-        )
-    )
-
-
-async def project(session: AsyncSession, envelope: Envelope, payload: Any) -> None:
+async def project(book: TaskBook, envelope: Envelope, payload: Any) -> None:
+    """Apply one event to the task book: the event's case's task and a history line."""
     if isinstance(payload, CaseClustered | CaseAssigned) and payload.cluster_id is not None:
         # Similarity, decided apart from the assignment (or with it, before release 0.4): the inbox
         # reads it from the table of similar cases, which no other consumer group writes.
-        await keep_cluster(session, str(payload.case_id), payload.cluster_id)
+        await book.keep_cluster(str(payload.case_id), payload.cluster_id)
     if isinstance(payload, CaseClustered):
         return
     if isinstance(payload, SubmissionReceived):
-        if await session.get(Task, str(payload.case_id)) is None:
-            session.add(
+        if await book.task(payload.case_id) is None:
+            await book.add(
                 Task(
                     case_id=str(payload.case_id),
                     channel=payload.channel.value,
@@ -107,7 +99,7 @@ async def project(session: AsyncSession, envelope: Envelope, payload: Any) -> No
                 )
             )
         return
-    task = await session.get(Task, envelope.subject)
+    task = await book.task(envelope.subject)
     if task is None:
         return  # a case this routing never received
     summary = _apply(task, payload)
@@ -117,9 +109,13 @@ async def project(session: AsyncSession, envelope: Envelope, payload: Any) -> No
     # The latest event's time, whatever order two services' events were applied in (a replay reads
     # them in the log's order, which may differ from the order they were applied in live).
     task.updated_at = max(task.updated_at, envelope.time)
-    session.add(task)
+    await book.add(task)
     if text:
-        _history(session, envelope, UUID(task.case_id), actor, text)
+        await book.add(
+            HistoryEntry(
+                case_id=task.case_id, at=envelope.time, event=envelope.type, actor=actor, summary=text
+            )
+        )
 
 
 def _apply(task: Task, payload: Any) -> tuple[str, str] | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from services.routing.app import consumers, shared_clusters
 from services.routing.config import RoutingSettings
 from services.routing.db import SCHEMA, HistoryEntry, SimilarCase, Task
-from services.routing.projection import project
+from services.routing.task_book import Office, project_in
 from shared.calendar_store import LiveCalendar
 from shared.keyring import Keyring
 from shared.replay import ReplayPlan
@@ -25,6 +25,6 @@ def replay_plan(settings: RoutingSettings) -> ReplayPlan:
         keyring=Keyring(settings.case_key_secret),
         schema=SCHEMA,
         rebuilt=[Task, HistoryEntry, SimilarCase],
-        consumers=consumers(settings, LiveCalendar(), shared_clusters(settings)),
-        projector=project,
+        consumers=consumers(settings, Office(LiveCalendar(), settings.policy()), shared_clusters(settings)),
+        projector=project_in,
     )

@@ -26,6 +26,7 @@ __all__ = [
     "CaseFile",
     "CaseState",
     "ExtensionRules",
+    "OfficePolicy",
     "ReplyDraft",
     "allows",
     "available",
@@ -137,6 +138,19 @@ class ExtensionRules:
 
     disclosure_max_days: int = 20
     mailbox_max_days: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class OfficePolicy:
+    """The office's standing handling rules (办理规则), from settings: where an unmatched case waits
+    (待分办), how often a case may be returned and within how many working days of its assignment,
+    how long after receipt a supplement may be asked for, and how far a reply may be extended."""
+
+    triage_department: str = "triage"
+    max_returns: int = 2
+    return_window_days: int = 2
+    supplement_window_days: int = 7
+    extension: ExtensionRules = ExtensionRules()
 
 
 def _require(case: CaseFile, action: Action, *, doing: str) -> None:
