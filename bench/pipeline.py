@@ -47,6 +47,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bench.chain import chain
 from bench.cpu import cpu_seconds, own_cpu_seconds
 from bench.load import Follower, OpenLoop, Sent, letter, percentile, wait_for_no_lag
+from bench.plumbing import plumbing, run_load
 from bench.profile import Sampling
 from deploy.kafka.local import LocalKafka, create_topics, free_port
 from deploy.processes import ServiceProcess, start_services, stop_services
@@ -336,13 +337,34 @@ def cpu_line(spent: dict[str, float], letters: int) -> str:
     return f"CPU s per 1000 letters: {per}"
 
 
+async def run_plumbing_baseline(bootstrap: str, rate: float, seconds: float, folder: Path) -> Row:
+    """The same load through the chain built of civic's own plumbing with use cases that decide
+    nothing (`bench.plumbing`): what the delivery code costs before any use case runs."""
+    async with plumbing(bootstrap, folder) as running:
+        before = running.cpu()
+        through, latencies, elapsed = await run_load(
+            bootstrap, running.topic, rate, seconds, drain_seconds=PLUMBING_DRAIN_SECONDS
+        )
+        await wait_for_no_lag(bootstrap, running.groups, timeout=60)
+        spent = {name: cpu - before[name] for name, cpu in running.cpu().items()}
+    offered = int(rate * seconds)
+    note = f"{cpu_line(spent, offered)}; through {through} of {offered}"
+    return Row("plumbing: chain of civic's consumer+outbox", through / max(elapsed, 1e-9), latencies, note)
+
+
+PLUMBING_DRAIN_SECONDS = 300.0
+"""How long the plumbing's chain may take after its load (it may carry less than is offered)."""
+
+
 async def baselines(bootstrap: str, rate: float, seconds: float, folder: Path) -> list[Row]:
-    """Kafka alone, the bare chain and the chain with the architecture's floor, one after the other."""
+    """Kafka alone, the bare chain, the chain with the architecture's floor, and the chain through
+    civic's own plumbing, one after the other."""
     kafka = await run_kafka_baseline(bootstrap, rate, seconds)
     bare, bare_cpu = await run_chain_baseline(bootstrap, rate, seconds, folder=None)
     floor, floor_cpu = await run_chain_baseline(bootstrap, rate, seconds, folder=folder)
     bare.note, floor.note = bare_cpu, floor_cpu
-    return [kafka, bare, floor]
+    ours = await run_plumbing_baseline(bootstrap, rate, seconds, folder / "plumbing")
+    return [kafka, bare, floor, ours]
 
 
 async def closed_loop(port: int, seconds: float, concurrency: int) -> Row:
@@ -431,7 +453,7 @@ def pipeline_lines(title: str, run: PipelineRun, compared: Sequence[Row]) -> lis
 
 
 async def main_async(args: argparse.Namespace) -> None:
-    every = {"sustained", "postgres", "latency", "intake", "instances"}
+    every = {"sustained", "postgres", "latency", "intake", "instances"}  # plumbing: with --only
     sections = set(args.only.split(",")) if args.only else every
     postgres = args.postgres or os.environ.get("BENCH_POSTGRES_URL")
 
@@ -480,6 +502,16 @@ async def main_async(args: argparse.Namespace) -> None:
                 )
                 title = f"latency: {args.latency_rate:g}/s open loop for {args.latency_seconds:g} s, from each due time"
                 say([*pipeline_lines(title, run, compared), ""])
+            if "plumbing" in sections:  # the plumbing's row alone, at --rate (for work on the plumbing)
+                row = await run_plumbing_baseline(bootstrap, args.rate, args.seconds, folder / "plumbing")
+                say(
+                    [
+                        f"plumbing alone: {args.rate:g}/s offered for {args.seconds:g} s",
+                        HEADER,
+                        row.line(),
+                        "",
+                    ]
+                )
             if "intake" in sections:
                 say([*await section_intake(bootstrap, folder, args.intake_seconds, args.concurrency), ""])
             if "instances" in sections:
@@ -504,7 +536,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--only", default="", help="comma-separated: sustained,postgres,latency,intake,instances"
+        "--only",
+        default="",
+        help="comma-separated: sustained,postgres,latency,intake,instances (and plumbing: its row alone)",
     )
     parser.add_argument("--rate", type=float, default=500.0, help="letters offered a second (sustained)")
     parser.add_argument("--seconds", type=float, default=60.0)

@@ -126,7 +126,9 @@ async def get_case(tracking_code: str, runtime: RuntimeDep) -> CaseStatusPublic:
 async def post_supplement(
     tracking_code: str, body: SupplementCreate, runtime: RuntimeDep
 ) -> FollowUpAccepted:
-    return await handlers.submit_supplement(runtime, tracking_code, body)
+    return await handlers.followed_up(
+        runtime, handlers.send_supplement, handlers.FollowUp(tracking_code, body)
+    )
 
 
 @router.post(
@@ -136,7 +138,7 @@ async def post_supplement(
     summary="Rate the reply (满意度评价), once per reply",
 )
 async def post_rating(tracking_code: str, body: RatingCreate, runtime: RuntimeDep) -> FollowUpAccepted:
-    return await handlers.rate_reply(runtime, tracking_code, body)
+    return await handlers.followed_up(runtime, handlers.rate_reply, handlers.FollowUp(tracking_code, body))
 
 
 @router.post(

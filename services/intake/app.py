@@ -13,7 +13,7 @@ from services.intake.config import IntakeSettings
 from services.intake.db import SCHEMA
 from services.intake.limits import ClientLimits, DatabaseWindow
 from services.intake.pages import pages
-from services.intake.view_book import views_unit_of_work
+from services.intake.unit_of_work import intake_unit_of_work
 from shared.codes import on_answer_clock
 from shared.consumer import ConsumerSpec, only_when
 from shared.events import (
@@ -36,7 +36,7 @@ from shared.runtime import ServiceRuntime
 from shared.topics import CASE_EVENTS, CONSULTATION_EVENTS
 from shared.uow import consumed
 
-on_view = consumed(handlers.on_case_event, views_unit_of_work)
+on_view = consumed(handlers.on_case_event, intake_unit_of_work)
 """The citizen view's reaction on the view book of the consumer's transaction."""
 
 CITIZEN_VISIBLE = (

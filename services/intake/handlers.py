@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 from uuid import UUID, uuid4
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.intake.db import CaseView, ConsultationView, IdempotencyRecord, Mailbox, Submission
 from services.intake.domain import (
+    CitizenView,
     apply_case_event,
     comment_deadline,
     disclosure_request_problems,
@@ -40,7 +40,8 @@ from services.intake.schemas import (
     Receipt,
     SupplementCreate,
 )
-from services.intake.view_book import ViewsUnitOfWork, entry_json, view_of, views_unit_of_work
+from services.intake.unit_of_work import IntakeUnitOfWork, intake_unit_of_work
+from services.intake.view_book import entry_json
 from shared.auth import Principal
 from shared.codes import ApplicantType, Channel, ReceivedVia, Role
 from shared.dates import local_date
@@ -62,7 +63,9 @@ from shared.events import (
     SupplementReceived,
 )
 from shared.runtime import ServiceRuntime
-from shared.uow import Delivered
+from shared.uow import CommandUseCase, Delivered, performed
+
+B = TypeVar("B")
 
 IDEMPOTENCY_RETENTION = timedelta(hours=24)
 """How long a retry with the same Idempotency-Key gets the first receipt back."""
@@ -117,62 +120,63 @@ async def case_status(runtime: ServiceRuntime, tracking_code: str) -> CaseStatus
     )
 
 
-async def _view_row(session: AsyncSession, tracking_code: str) -> CaseView:
-    row = (
-        await session.exec(
-            select(CaseView).where(CaseView.tracking_hash == hash_tracking_code(tracking_code))
-        )
-    ).first()
-    if row is None:
-        raise NotFound("no case has this tracking code")
-    return row
-
-
 # --- the citizen's follow-ups -------------------------------------------------------------------
 
 
-async def submit_supplement(
-    runtime: ServiceRuntime, tracking_code: str, body: SupplementCreate
-) -> FollowUpAccepted:
+@dataclass(frozen=True, slots=True)
+class FollowUp(Generic[B]):
+    """A citizen's follow-up on their case: the tracking code they hold, what they sent, and when."""
+
+    tracking_code: str
+    body: B
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+async def _case(uow: IntakeUnitOfWork, tracking_code: str) -> tuple[str, CitizenView]:
+    found = await uow.views.by_code(hash_tracking_code(tracking_code))
+    if found is None:
+        raise NotFound("no case has this tracking code")
+    return found
+
+
+async def send_supplement(follow_up: FollowUp[SupplementCreate], uow: IntakeUnitOfWork) -> list[EventPayload]:
     """Answer a notice to supplement (补正); the reply clock starts again from today."""
-    async with runtime.unit_of_work() as session:
-        row = await _view_row(session, tracking_code)
-        refusal = supplement_refusal(view_of(row))
-        if refusal:
-            raise Conflict(refusal)
-        claimed = await session.exec(
-            update(CaseView)
-            .where(col(CaseView.case_id) == row.case_id, col(CaseView.supplement_pending).is_(True))
-            .values(supplement_pending=False)
+    case_id, view = await _case(uow, follow_up.tracking_code)
+    refusal = supplement_refusal(view)
+    if refusal:
+        raise Conflict(refusal)
+    if not await uow.views.claim_supplement(case_id):
+        raise Conflict("the supplement was already sent")
+    return [
+        SupplementReceived(
+            case_id=UUID(case_id), text=follow_up.body.text, receipt_date=local_date(follow_up.at)
         )
-        if claimed.rowcount != 1:
-            raise Conflict("the supplement was already sent")
-        now = datetime.now(UTC)
-        await runtime.emit(
-            session,
-            [SupplementReceived(case_id=UUID(row.case_id), text=body.text, receipt_date=local_date(now))],
-        )
-    return FollowUpAccepted(case_id=UUID(row.case_id), accepted_at=now)
+    ]
 
 
-async def rate_reply(runtime: ServiceRuntime, tracking_code: str, body: RatingCreate) -> FollowUpAccepted:
+async def rate_reply(follow_up: FollowUp[RatingCreate], uow: IntakeUnitOfWork) -> list[EventPayload]:
     """Rate the reply (满意度评价), once per reply; unsatisfied sends the case back for re-handling."""
-    async with runtime.unit_of_work() as session:
-        row = await _view_row(session, tracking_code)
-        refusal = rating_refusal(view_of(row))
-        if refusal:
-            raise Conflict(refusal)
-        claimed = await session.exec(
-            update(CaseView)
-            .where(col(CaseView.case_id) == row.case_id, col(CaseView.rated_reply) < row.replies)
-            .values(rated_reply=row.replies)
-        )
-        if claimed.rowcount != 1:
-            raise Conflict("this reply has already been rated")
-        await runtime.emit(
-            session, [CaseRated(case_id=UUID(row.case_id), rating=body.rating, comment=body.comment)]
-        )
-    return FollowUpAccepted(case_id=UUID(row.case_id), accepted_at=datetime.now(UTC))
+    case_id, view = await _case(uow, follow_up.tracking_code)
+    refusal = rating_refusal(view)
+    if refusal:
+        raise Conflict(refusal)
+    if not await uow.views.claim_rating(case_id, view.replies):
+        raise Conflict("this reply has already been rated")
+    body = follow_up.body
+    return [CaseRated(case_id=UUID(case_id), rating=body.rating, comment=body.comment)]
+
+
+async def followed_up(
+    runtime: ServiceRuntime,
+    use_case: CommandUseCase[FollowUp[Any], IntakeUnitOfWork],
+    follow_up: FollowUp[Any],
+) -> FollowUpAccepted:
+    """A follow-up behind the HTTP edge (`shared.uow.performed`)."""
+
+    async def answer(_uow: IntakeUnitOfWork, envelopes: list[Envelope]) -> FollowUpAccepted:
+        return FollowUpAccepted(case_id=UUID(envelopes[0].subject), accepted_at=follow_up.at)
+
+    return await performed(runtime, intake_unit_of_work, use_case, follow_up, answer)
 
 
 # --- accepting submissions ----------------------------------------------------------------------
@@ -328,85 +332,111 @@ class Draft:
     registration: Registration
 
 
+@dataclass(frozen=True, slots=True)
+class Submit:
+    """A submission to accept: the draft, the new case's id and tracking code and the time — drawn by
+    the edge, so that accepting draws nothing and a group commit that runs it again accepts the same —
+    and the request's Idempotency-Key (scoped) with the request, if it came with one."""
+
+    draft: Draft
+    case_id: UUID
+    tracking_code: str
+    at: datetime
+    idempotency: tuple[str, Any] | None = None
+
+
+async def accept(submit: Submit, uow: IntakeUnitOfWork) -> list[EventPayload]:
+    """Register the submission (收件登记) and issue its case's key: the key's event first (the others
+    need it to open the rest), then ``submission.received``. A retry of a request already accepted
+    changes nothing (the edge answers the first receipt); the same key with another body is refused."""
+    fingerprint = None
+    if submit.idempotency is not None:
+        key, request = submit.idempotency
+        fingerprint = request_fingerprint(key, request.model_dump(mode="json"))
+        earlier = await uow.submissions.earlier(record_id(key), kept_since=submit.at - IDEMPOTENCY_RETENTION)
+        if earlier is not None:
+            if earlier.request_hash != fingerprint:
+                raise Conflict("this Idempotency-Key was used with a different request body")
+            return []
+    draft, registered = submit.draft, submit.draft.registration
+    receipt_day = receipt_date(registered.received_via, submit.at, registered.registered_date)
+    await uow.submissions.add(
+        Submission(
+            case_id=str(submit.case_id),
+            tracking_hash=hash_tracking_code(submit.tracking_code),
+            channel=draft.channel.value,
+            received_at=submit.at,
+            receipt_date=receipt_day,
+            received_via=registered.received_via.value,
+            registered_by=registered.registered_by,
+            content=draft.stored,
+        )
+    )
+    if submit.idempotency is not None and fingerprint is not None:
+        key = submit.idempotency[0]
+        await uow.submissions.add(
+            IdempotencyRecord(
+                key=record_id(key),
+                request_hash=fingerprint,
+                sealed=seal_receipt(key, _receipt(submit, receipt_day).model_dump(mode="json")),
+                created_at=submit.at,
+            )
+        )
+    return [
+        await uow.submissions.issue_key(submit.case_id),
+        SubmissionReceived(
+            case_id=submit.case_id,
+            channel=draft.channel,
+            received_at=submit.at,
+            receipt_date=receipt_day,
+            received_via=registered.received_via,
+            contact=draft.contact,
+            **draft.content,
+        ),
+    ]
+
+
+def _receipt(submit: Submit, receipt_day: date) -> Receipt:
+    return Receipt(
+        case_id=submit.case_id,
+        tracking_code=submit.tracking_code,
+        received_at=submit.at,
+        receipt_date=receipt_day,
+    )
+
+
 async def _accept(runtime: ServiceRuntime, draft: Draft, idempotency: tuple[str, Any] | None) -> Receipt:
-    """Store the submission, its citizen view and ``submission.received`` in one transaction."""
+    """Accept in one transaction with the submissions arriving beside it (`shared.group_commit`): the
+    submission, its citizen view (the projection of ``submission.received``) and the events."""
+    submit = Submit(draft, uuid4(), new_tracking_code(), datetime.now(UTC), idempotency)
+
+    async def unit(session: AsyncSession) -> Receipt:
+        uow = await intake_unit_of_work(session, runtime.keyring)
+        events = await accept(submit, uow)
+        if not events:  # a retry: the first receipt
+            key = idempotency[0] if idempotency is not None else ""
+            earlier = await uow.submissions.earlier(
+                record_id(key), kept_since=submit.at - IDEMPOTENCY_RETENTION
+            )
+            assert earlier is not None, "accept() found it"
+            return Receipt.model_validate(open_receipt(key, earlier.sealed))
+        await runtime.emit(session, events)
+        received = next(e for e in events if isinstance(e, SubmissionReceived))
+        return _receipt(submit, received.receipt_date)
+
     try:
-        return await _accept_once(runtime, draft, idempotency)
+        return await runtime.group_commit.run(unit)
     except IntegrityError:
         if idempotency is None:
             raise
         # the same key raced in from a retry: the first won; answer as it did
-        return await _accept_once(runtime, draft, idempotency)
-
-
-async def _accept_once(runtime: ServiceRuntime, draft: Draft, idempotency: tuple[str, Any] | None) -> Receipt:
-    """Committed together with the submissions arriving beside it (`shared.group_commit`)."""
-
-    async def accept(session: AsyncSession) -> Receipt:
-        if idempotency is not None:
-            key, request = idempotency
-            fingerprint = request_fingerprint(key, request.model_dump(mode="json"))
-            await session.exec(
-                delete(IdempotencyRecord).where(
-                    col(IdempotencyRecord.created_at) < datetime.now(UTC) - IDEMPOTENCY_RETENTION
-                )
-            )
-            earlier = await session.get(IdempotencyRecord, record_id(key))
-            if earlier is not None:
-                if earlier.request_hash != fingerprint:
-                    raise Conflict("this Idempotency-Key was used with a different request body")
-                return Receipt.model_validate(open_receipt(key, earlier.sealed))
-        case_id = uuid4()
-        code = new_tracking_code()
-        now = datetime.now(UTC)
-        receipt_day = receipt_date(draft.registration.received_via, now, draft.registration.registered_date)
-        session.add(
-            Submission(
-                case_id=str(case_id),
-                tracking_hash=hash_tracking_code(code),
-                channel=draft.channel.value,
-                received_at=now,
-                receipt_date=receipt_day,
-                received_via=draft.registration.received_via.value,
-                registered_by=draft.registration.registered_by,
-                content=draft.stored,
-            )
-        )
-        assert runtime.keyring is not None, "intake runs with a keyring"
-        await runtime.emit(
-            session,
-            [
-                runtime.keyring.issue(session, case_id),  # first: the others need it to open the rest
-                SubmissionReceived(
-                    case_id=case_id,
-                    channel=draft.channel,
-                    received_at=now,
-                    receipt_date=receipt_day,
-                    received_via=draft.registration.received_via,
-                    contact=draft.contact,
-                    **draft.content,
-                ),
-            ],
-        )
-        receipt = Receipt(case_id=case_id, tracking_code=code, received_at=now, receipt_date=receipt_day)
-        if idempotency is not None:
-            session.add(
-                IdempotencyRecord(
-                    key=record_id(idempotency[0]),
-                    request_hash=fingerprint,
-                    sealed=seal_receipt(idempotency[0], receipt.model_dump(mode="json")),
-                    created_at=now,
-                )
-            )
-        return receipt
-
-    return await runtime.group_commit.run(accept)
+        return await runtime.group_commit.run(unit)
 
 
 # --- reactions to events ----------------------------------------------------------------------
 
 
-async def on_case_event(event: Delivered[EventPayload], uow: ViewsUnitOfWork) -> list[EventPayload]:
+async def on_case_event(event: Delivered[EventPayload], uow: IntakeUnitOfWork) -> list[EventPayload]:
     """Keep the citizen view in step with what happens to the case."""
     case_id = event.envelope.subject
     before = await uow.views.view(case_id)
@@ -446,7 +476,7 @@ async def project(session: AsyncSession, envelope: Envelope, payload: Any) -> No
             )
         )
     elif isinstance(payload, SupplementReceived | CaseRated | SubmissionRefused):
-        await on_case_event(Delivered(envelope, payload), await views_unit_of_work(session))
+        await on_case_event(Delivered(envelope, payload), await intake_unit_of_work(session))
 
 
 async def on_consultation_opened(

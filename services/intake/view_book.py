@@ -1,23 +1,25 @@
-"""Intake's unit of work for the citizen's view: the view book (办理进度) — each case as the citizen
-follows it with their tracking code.
+"""Intake's view book (办理进度): each case as the citizen follows it with their tracking code.
 
-`ViewBook` is what the view's reactions (`handlers.on_case_event`) may do with stored state: read a
-case's view as the domain's `CitizenView` and keep the one the event made of it; `SqlViewBook` does it
-in the consumer's transaction. The use-case tests use a fake in memory (`tests/intake/usecases`).
+`ViewBook` is what the view's reactions (`handlers.on_case_event`) and the citizen's follow-ups may do
+with stored state: read a case's view as the domain's `CitizenView`, keep the one an event made of it,
+claim a follow-up once; `SqlViewBook` does it in one transaction. The use-case tests use a fake in
+memory (`tests/intake/usecases`).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Protocol
 
+from sqlalchemy import update
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.intake.db import CaseView
 from services.intake.domain import CitizenView, TimelineEntry
 
-__all__ = ["SqlViewBook", "ViewBook", "ViewsUnitOfWork", "entry_json", "view_of", "views_unit_of_work"]
+__all__ = ["SqlViewBook", "ViewBook", "entry_json", "view_of"]
 
 
 class ViewBook(Protocol):
@@ -29,10 +31,17 @@ class ViewBook(Protocol):
         """Keep the view an event at ``at`` made of the case's."""
         ...
 
+    async def by_code(self, tracking_hash: str) -> tuple[str, CitizenView] | None:
+        """The case (its id and view) whose tracking code hashes to ``tracking_hash``."""
+        ...
 
-@dataclass(frozen=True, slots=True)
-class ViewsUnitOfWork:
-    views: ViewBook
+    async def claim_supplement(self, case_id: str) -> bool:
+        """Mark the asked-for supplement sent, unless it already was (two sends racing: one wins)."""
+        ...
+
+    async def claim_rating(self, case_id: str, replies: int) -> bool:
+        """Mark reply number ``replies`` rated, unless it already was (one rating per reply)."""
+        ...
 
 
 def entry_json(entry: TimelineEntry) -> dict[str, Any]:
@@ -89,7 +98,24 @@ class SqlViewBook:
         row.updated_at = max(row.updated_at, at)  # in any order of arrival
         self._session.add(row)
 
+    async def by_code(self, tracking_hash: str) -> tuple[str, CitizenView] | None:
+        row = (
+            await self._session.exec(select(CaseView).where(CaseView.tracking_hash == tracking_hash))
+        ).first()
+        return (row.case_id, view_of(row)) if row is not None else None
 
-async def views_unit_of_work(session: AsyncSession) -> ViewsUnitOfWork:
-    """The view book on the consumer's transaction (`shared.uow.consumed`)."""
-    return ViewsUnitOfWork(SqlViewBook(session))
+    async def claim_supplement(self, case_id: str) -> bool:
+        claimed = await self._session.exec(
+            update(CaseView)
+            .where(col(CaseView.case_id) == case_id, col(CaseView.supplement_pending).is_(True))
+            .values(supplement_pending=False)
+        )
+        return bool(claimed.rowcount == 1)
+
+    async def claim_rating(self, case_id: str, replies: int) -> bool:
+        claimed = await self._session.exec(
+            update(CaseView)
+            .where(col(CaseView.case_id) == case_id, col(CaseView.rated_reply) < replies)
+            .values(rated_reply=replies)
+        )
+        return bool(claimed.rowcount == 1)

@@ -10,17 +10,20 @@ from uuid import UUID
 
 from sqlmodel import col, select
 
-from services.publishing.db import Consultation, ConsultationComment, PublishedAdoptionReport
+from services.publishing.db import PublishedAdoptionReport
 from services.publishing.labels import DECISIONS
 from services.publishing.masking import Known, mask_name
 from services.publishing.redaction import Part, Source
 from services.publishing.review_queue import ADOPTION_REPORT, enqueue, review_public
 from services.publishing.schemas import AdoptionReport, AdoptionRow, MaskedItem, ReviewPublic
-from shared.auth import Principal, require_roles
+from services.publishing.unit_of_work import PublishingUnitOfWork
+from shared.auth import require_roles
 from shared.codes import Adoption, Role
 from shared.errors import Conflict, NotFound
+from shared.events import EventPayload
 from shared.runtime import ServiceRuntime
 from shared.text import spreadsheet_safe
+from shared.uow import Command
 
 
 def summary(received: int, adopted: int, partially: int, not_adopted: int) -> str:
@@ -28,75 +31,74 @@ def summary(received: int, adopted: int, partially: int, not_adopted: int) -> st
 
 
 async def compile_report(
-    runtime: ServiceRuntime,
-    consultation_id: UUID,
-    principal: Principal,
+    command: Command[None],
+    uow: PublishingUnitOfWork,
     *,
     required_reviewers: int,
     officials: Collection[str] = (),
-) -> ReviewPublic:
+) -> list[EventPayload]:
     """Build the report of a closed consultation whose every comment is decided and queue it, masked:
     each comment's text, clause and reason with what its case knows of the commenter, and any other
-    name they mention unless a reviewer releases it."""
-    require_roles(principal, Role.ADMIN)
-    async with runtime.unit_of_work() as session:
-        consultation = await session.get(Consultation, str(consultation_id))
-        if consultation is None:
-            raise NotFound(f"no consultation {consultation_id}")
-        if consultation.status != "closed":
-            raise Conflict("the consultation is still open: close it first")
-        comments = (
-            await session.exec(
-                select(ConsultationComment)
-                .where(ConsultationComment.consultation_id == str(consultation_id))
-                .order_by(col(ConsultationComment.received_on), col(ConsultationComment.case_id))
-            )
-        ).all()
-        undecided = [c for c in comments if c.adoption is None]
-        if undecided:
-            raise Conflict(f"{len(undecided)} of {len(comments)} comments have no adoption decision yet")
-        rows: list[dict[str, object]] = []
-        parts: dict[str, Part] = {}
-        for index, comment in enumerate(comments):
-            seq = index + 1
-            known = Known.of_contact(
-                comment.contact or ({"name": comment.commenter_name} if comment.commenter_name else None)
-            )
-            # the clause is free text on the form: scrubbed like the rest
-            texts = {"content": comment.body, "reason": comment.reason, "clause": comment.clause}
-            for field, text in texts.items():
-                if text:
-                    parts[f"comments.{index}.{field}"] = Part(f"comments[{seq}].{field}", text, known=known)
-            rows.append(
-                {
-                    "seq": seq,
-                    "commenter": mask_name(comment.commenter_name) if comment.commenter_name else "匿名",
-                    "clause": comment.clause or None,
-                    "content": comment.body,
-                    "decision": comment.adoption,
-                    "reason": comment.reason or None,
-                }
-            )
-        counts = {d: sum(1 for c in comments if c.adoption == d) for d in DECISIONS}
-        content = {
-            "title": consultation.title,
-            "received": len(comments),
-            "adopted": counts[Adoption.ADOPTED.value],
-            "partially_adopted": counts[Adoption.PARTIALLY_ADOPTED.value],
-            "not_adopted": counts[Adoption.NOT_ADOPTED.value],
-            "comments": rows,
-        }
-        item = await enqueue(
-            session,
-            kind=ADOPTION_REPORT,
-            subject_id=str(consultation_id),
-            title=f"《{consultation.title}》意见采纳情况",
-            content=content,
-            source=Source(parts),
-            officials=officials,
-            required=required_reviewers,
+    name they mention unless a reviewer releases it. It is announced once reviewers publish it."""
+    require_roles(command.by, Role.ADMIN)
+    consultation_id = command.about
+    consultation = await uow.sources.consultation(consultation_id or "")
+    if consultation is None:
+        raise NotFound(f"no consultation {consultation_id}")
+    if consultation.status != "closed":
+        raise Conflict("the consultation is still open: close it first")
+    comments = await uow.sources.comments(consultation.id)
+    undecided = [c for c in comments if c.adoption is None]
+    if undecided:
+        raise Conflict(f"{len(undecided)} of {len(comments)} comments have no adoption decision yet")
+    rows: list[dict[str, object]] = []
+    parts: dict[str, Part] = {}
+    for index, comment in enumerate(comments):
+        seq = index + 1
+        known = Known.of_contact(
+            comment.contact or ({"name": comment.commenter_name} if comment.commenter_name else None)
         )
-        return review_public(item, [])
+        # the clause is free text on the form: scrubbed like the rest
+        texts = {"content": comment.body, "reason": comment.reason, "clause": comment.clause}
+        for field, text in texts.items():
+            if text:
+                parts[f"comments.{index}.{field}"] = Part(f"comments[{seq}].{field}", text, known=known)
+        rows.append(
+            {
+                "seq": seq,
+                "commenter": mask_name(comment.commenter_name) if comment.commenter_name else "匿名",
+                "clause": comment.clause or None,
+                "content": comment.body,
+                "decision": comment.adoption,
+                "reason": comment.reason or None,
+            }
+        )
+    counts = {d: sum(1 for c in comments if c.adoption == d) for d in DECISIONS}
+    content = {
+        "title": consultation.title,
+        "received": len(comments),
+        "adopted": counts[Adoption.ADOPTED.value],
+        "partially_adopted": counts[Adoption.PARTIALLY_ADOPTED.value],
+        "not_adopted": counts[Adoption.NOT_ADOPTED.value],
+        "comments": rows,
+    }
+    await enqueue(
+        uow.reviews,
+        kind=ADOPTION_REPORT,
+        subject_id=consultation.id,
+        title=f"《{consultation.title}》意见采纳情况",
+        content=content,
+        source=Source(parts),
+        officials=officials,
+        required=required_reviewers,
+    )
+    return []
+
+
+async def queued_report(uow: PublishingUnitOfWork, consultation_id: UUID | None) -> ReviewPublic:
+    """What the HTTP edge answers once a report is compiled: the version now waiting for review."""
+    (item,) = await uow.reviews.pending(ADOPTION_REPORT, str(consultation_id))
+    return review_public(item, [])
 
 
 async def published_report(runtime: ServiceRuntime, consultation_id: UUID) -> AdoptionReport:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Annotated
 from uuid import UUID
 
@@ -29,10 +31,13 @@ from services.publishing.schemas import (
     ReviewPublic,
     ReviewRejectionCreate,
 )
+from services.publishing.unit_of_work import PublishingUnitOfWork, perform
 from shared.calendar_store import LiveCalendar
 from shared.codes import Role
 from shared.dates import EARLIEST, LATEST, today
+from shared.events import Envelope
 from shared.http import Access, PrincipalDep, RuntimeDep, guarded_by
+from shared.uow import Command
 
 OFFICE = (Role.ADMIN, Role.DISCLOSURE_HEAD)
 ACCESS: Access = {
@@ -114,15 +119,12 @@ async def open_consultation(
     calendar: CalendarDep,
     principal: PrincipalDep,
 ) -> ConsultationPublic:
-    await calendar.refresh_from(runtime.database)
-    return await handlers.open_consultation(
-        runtime,
-        body,
-        principal,
+    opening = partial(
+        handlers.open_consultation,
         min_days=settings.min_consultation_days,
         min_working_days=settings.min_consultation_working_days,
-        calendar=calendar,
     )
+    return await perform(runtime, calendar, opening, Command(None, principal, body), handlers.consultation_of)
 
 
 @router.post(
@@ -134,12 +136,12 @@ async def open_consultation(
 async def close_consultation(
     consultation_id: UUID,
     runtime: RuntimeDep,
+    calendar: CalendarDep,
     principal: PrincipalDep,
     body: ConsultationCloseCreate | None = None,
 ) -> ConsultationPublic:
-    return await handlers.close_consultation(
-        runtime, consultation_id, body or ConsultationCloseCreate(), principal
-    )
+    command = Command(consultation_id, principal, body or ConsultationCloseCreate())
+    return await perform(runtime, calendar, handlers.close_consultation, command, handlers.consultation_of)
 
 
 @router.post(
@@ -150,15 +152,22 @@ async def close_consultation(
     responses={409: {"description": "the consultation is open, or a comment has no decision yet"}},
 )
 async def compile_adoption_report(
-    consultation_id: UUID, runtime: RuntimeDep, settings: SettingsDep, principal: PrincipalDep
+    consultation_id: UUID,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    calendar: CalendarDep,
+    principal: PrincipalDep,
 ) -> ReviewPublic:
-    return await adoption.compile_report(
-        runtime,
-        consultation_id,
-        principal,
+    compiling = partial(
+        adoption.compile_report,
         required_reviewers=settings.required_reviewers,
         officials=settings.public_officials,
     )
+
+    async def queued(uow: PublishingUnitOfWork, _: list[Envelope]) -> ReviewPublic:
+        return await adoption.queued_report(uow, consultation_id)
+
+    return await perform(runtime, calendar, compiling, Command(consultation_id, principal, None), queued)
 
 
 @router.get(
@@ -209,12 +218,20 @@ async def approve_review(
     review_id: UUID,
     runtime: RuntimeDep,
     settings: SettingsDep,
+    calendar: CalendarDep,
     principal: PrincipalDep,
     body: ReviewDecisionCreate | None = None,
 ) -> ReviewPublic:
-    return await review_queue.approve(
-        runtime, review_id, body or ReviewDecisionCreate(), principal, officials=settings.public_officials
-    )
+    approving = partial(review_queue.approve, officials=settings.public_officials)
+    command = Command(review_id, principal, body or ReviewDecisionCreate())
+    return await perform(runtime, calendar, approving, command, _reviewed(review_id))
+
+
+def _reviewed(review_id: UUID) -> Callable[[PublishingUnitOfWork, list[Envelope]], Awaitable[ReviewPublic]]:
+    async def answer(uow: PublishingUnitOfWork, _: list[Envelope]) -> ReviewPublic:
+        return await review_queue.reviewed(uow, review_id)
+
+    return answer
 
 
 @router.post(
@@ -224,9 +241,14 @@ async def approve_review(
     responses={409: {"description": "already decided by this reviewer, or no longer pending"}},
 )
 async def reject_review(
-    review_id: UUID, body: ReviewRejectionCreate, runtime: RuntimeDep, principal: PrincipalDep
+    review_id: UUID,
+    body: ReviewRejectionCreate,
+    runtime: RuntimeDep,
+    calendar: CalendarDep,
+    principal: PrincipalDep,
 ) -> ReviewPublic:
-    return await review_queue.reject(runtime, review_id, body, principal)
+    command = Command(review_id, principal, body)
+    return await perform(runtime, calendar, review_queue.reject, command, _reviewed(review_id))
 
 
 Year = Annotated[int, Path(ge=2000, le=2100)]

@@ -16,7 +16,7 @@ from services.publishing.config import PublishingSettings
 from services.publishing.db import SCHEMA
 from services.publishing.erasure import scrub_case
 from services.publishing.pages import pages
-from services.publishing.record_book import RecordsUnitOfWork, records_unit_of_work
+from services.publishing.unit_of_work import PublishingUnitOfWork, publishing_unit_of_work
 from shared.calendar_store import LiveCalendar, keep_calendar_year, seed_calendar
 from shared.codes import ClockKind
 from shared.consumer import ConsumerSpec, EventHandler, only_when
@@ -27,7 +27,6 @@ from shared.events import (
     CaseReopened,
     CaseReplied,
     DeadlineSet,
-    Envelope,
     EventPayload,
     SubmissionReceived,
     SubmissionRefused,
@@ -36,42 +35,41 @@ from shared.http import build_app
 from shared.keyring import Keyring, key_feed
 from shared.runtime import ServiceRuntime
 from shared.topics import CALENDAR_EVENTS, CASE_EVENTS
-from shared.uow import EventUseCase, consumed
+from shared.uow import Delivered, EventUseCase, consumed
 
 
-def each(*steps: EventHandler) -> EventHandler:
-    """Several use cases reacting to the same event, in one transaction, in order."""
+def each(*use_cases: EventUseCase[PublishingUnitOfWork]) -> EventUseCase[PublishingUnitOfWork]:
+    """Several use cases reacting to the same event, on one unit of work, in order."""
 
-    async def handle(session: AsyncSession, envelope: Envelope, payload: Any) -> Sequence[EventPayload]:
+    async def react(event: Delivered[Any], uow: PublishingUnitOfWork) -> Sequence[EventPayload]:
         emitted: list[EventPayload] = []
-        for step in steps:
-            emitted += await step(session, envelope, payload)
+        for use_case in use_cases:
+            emitted += await use_case(event, uow)
         return emitted
 
-    return handle
-
-
-def on_records(use_case: EventUseCase[RecordsUnitOfWork]) -> EventHandler:
-    """A record reaction on the record book of the consumer's transaction."""
-    return consumed(use_case, records_unit_of_work)
+    return react
 
 
 def consumers(settings: PublishingSettings, calendar: LiveCalendar) -> list[ConsumerSpec]:
     """Publishing's consumer groups. A replay rebuilds what follows from the events alone — the figures
     (`records`), the consented letters and the comments with their adoption decisions — and sends no
     reply to review again: the review queue and what it published are publishing's own record."""
-    projection: dict[type[EventPayload], EventHandler] = {
+
+    async def unit_of_work(session: AsyncSession) -> PublishingUnitOfWork:
+        return await publishing_unit_of_work(session, calendar)
+
+    def on_books(use_case: EventUseCase[PublishingUnitOfWork]) -> EventHandler:
+        return consumed(use_case, unit_of_work)
+
+    projection: dict[type[EventPayload], EventUseCase[PublishingUnitOfWork]] = {
         SubmissionReceived: each(
-            handlers.on_submission_received,
-            on_records(partial(records.on_submission_received, secret=settings.jwt_key)),
+            handlers.on_submission_received, partial(records.on_submission_received, secret=settings.jwt_key)
         ),
-        CaseAssigned: on_records(records.on_case_assigned),
-        DeadlineSet: only_when(
-            lambda deadline: deadline.clock is ClockKind.REPLY, on_records(records.on_deadline_set)
-        ),
-        CaseReplied: each(handlers.on_comment_answered, on_records(records.on_case_replied)),
-        CaseReopened: on_records(records.on_case_reopened),
-        CaseRated: on_records(records.on_case_rated),
+        CaseAssigned: records.on_case_assigned,
+        DeadlineSet: records.on_deadline_set,
+        CaseReplied: each(handlers.on_comment_answered, records.on_case_replied),
+        CaseReopened: records.on_case_reopened,
+        CaseRated: records.on_case_rated,
         SubmissionRefused: handlers.on_submission_refused,
     }
     to_review = partial(
@@ -79,12 +77,14 @@ def consumers(settings: PublishingSettings, calendar: LiveCalendar) -> list[Cons
         required_reviewers=settings.required_reviewers,
         officials=settings.public_officials,
     )
+    rebuilt = {event: on_books(use_case) for event, use_case in projection.items()}
+    rebuilt[DeadlineSet] = only_when(lambda deadline: deadline.clock is ClockKind.REPLY, rebuilt[DeadlineSet])
     return [
         ConsumerSpec(
             "publishing",
             CASE_EVENTS,
-            {**projection, CaseReplied: each(projection[CaseReplied], to_review)},
-            rebuild=projection,
+            {**rebuilt, CaseReplied: on_books(each(projection[CaseReplied], to_review))},
+            rebuild=rebuilt,
         ),
         ConsumerSpec(
             "publishing-calendar",

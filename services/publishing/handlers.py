@@ -8,7 +8,6 @@ from uuid import UUID, uuid4
 
 from sqlalchemy import func, or_
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.publishing.db import ConsentedLetter, Consultation, ConsultationComment, PublishedReply
 from services.publishing.masking import Known, mask_text
@@ -22,9 +21,9 @@ from services.publishing.schemas import (
     ReplyPage,
     ReplyPublic,
 )
-from shared.auth import Principal, require_roles
+from services.publishing.unit_of_work import PublishingUnitOfWork
+from shared.auth import require_roles
 from shared.codes import Channel, Role
-from shared.dates import today as shanghai_today
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events import (
     CaseReplied,
@@ -37,7 +36,7 @@ from shared.events import (
 )
 from shared.runtime import ServiceRuntime
 from shared.sealing import ERASED
-from shared.workdays import Calendar
+from shared.uow import Command, Delivered
 
 # --- consultations (意见征集) -----------------------------------------------------------------
 
@@ -47,26 +46,21 @@ def _consultation_public(row: Consultation) -> ConsultationPublic:
 
 
 async def open_consultation(
-    runtime: ServiceRuntime,
-    body: ConsultationCreate,
-    principal: Principal,
-    *,
-    min_days: int,
-    min_working_days: int,
-    calendar: Calendar,
-) -> ConsultationPublic:
+    command: Command[ConsultationCreate], uow: PublishingUnitOfWork, *, min_days: int, min_working_days: int
+) -> list[EventPayload]:
     """Rules: 30 days at least for major decisions, draft rules and documents affecting businesses;
     7 working days for other normative documents; a shorter period must say why."""
-    require_roles(principal, Role.ADMIN)
+    require_roles(command.by, Role.ADMIN)
+    body = command.body
     if body.closes_on <= body.opens_on:
         raise InvalidInput("closes_on", "a consultation closes after it opens")
-    if body.closes_on < shanghai_today():
+    if body.closes_on < command.on:
         raise InvalidInput("closes_on", "a new consultation cannot close in the past")
     if not body.draft_text and not body.draft_url:
         raise InvalidInput("draft_text", "give the draft's text, or a draft_url where it can be read")
     if body.document_kind == "other_normative":
         # Both the first and the last day of the period count.
-        period = calendar.working_days_between(body.opens_on - timedelta(days=1), body.closes_on)
+        period = uow.calendar.working_days_between(body.opens_on - timedelta(days=1), body.closes_on)
         short, rule = period < min_working_days, f"{min_working_days} working days"
     else:
         short, rule = (body.closes_on - body.opens_on).days < min_days, f"{min_days} days"
@@ -88,49 +82,45 @@ async def open_consultation(
         draft_text=body.draft_text,
         draft_url=str(body.draft_url) if body.draft_url else None,
     )
-    async with runtime.unit_of_work() as session:
-        session.add(row)
-        await runtime.emit(
-            session,
-            [
-                ConsultationOpened(
-                    consultation_id=UUID(row.id),
-                    title=row.title,
-                    summary=row.summary,
-                    opens_on=row.opens_on,
-                    closes_on=row.closes_on,
-                    short_period_reason=row.short_period_reason,
-                )
-            ],
+    await uow.sources.keep(row)
+    return [
+        ConsultationOpened(
+            consultation_id=UUID(row.id),
+            title=row.title,
+            summary=row.summary,
+            opens_on=row.opens_on,
+            closes_on=row.closes_on,
+            short_period_reason=row.short_period_reason,
         )
-    return _consultation_public(row)
+    ]
 
 
 async def close_consultation(
-    runtime: ServiceRuntime, consultation_id: UUID, body: ConsultationCloseCreate, principal: Principal
-) -> ConsultationPublic:
+    command: Command[ConsultationCloseCreate], uow: PublishingUnitOfWork
+) -> list[EventPayload]:
     """Close the consultation; before the end it announced, only with a reason (it is published)."""
-    require_roles(principal, Role.ADMIN)
-    async with runtime.unit_of_work() as session:
-        row = await session.get(Consultation, str(consultation_id), with_for_update=True)
-        if row is None:
-            raise NotFound(f"no consultation {consultation_id}")
-        if row.status == "closed":
-            raise Conflict("the consultation is already closed")
-        if shanghai_today() < row.closes_on and not body.reason:
-            raise InvalidInput(
-                "reason", f"it was announced to close on {row.closes_on}: closing earlier needs a reason"
-            )
-        row.status, row.close_reason = "closed", body.reason
-        session.add(row)
-        await runtime.emit(
-            session,
-            [
-                ConsultationClosed(
-                    consultation_id=consultation_id, closed_on=shanghai_today(), closed_at=datetime.now(UTC)
-                )
-            ],
+    require_roles(command.by, Role.ADMIN)
+    row = await uow.sources.consultation(command.about or "", for_change=True)
+    if row is None:
+        raise NotFound(f"no consultation {command.about}")
+    if row.status == "closed":
+        raise Conflict("the consultation is already closed")
+    if command.on < row.closes_on and not command.body.reason:
+        raise InvalidInput(
+            "reason", f"it was announced to close on {row.closes_on}: closing earlier needs a reason"
         )
+    row.status, row.close_reason = "closed", command.body.reason
+    await uow.sources.keep(row)
+    return [
+        ConsultationClosed(consultation_id=UUID(row.id), closed_on=command.on, closed_at=datetime.now(UTC))
+    ]
+
+
+async def consultation_of(uow: PublishingUnitOfWork, envelopes: list[Envelope]) -> ConsultationPublic:
+    """What the HTTP edge answers after opening or closing a consultation: the consultation as now."""
+    (envelope,) = envelopes
+    row = await uow.sources.consultation(envelope.subject)
+    assert row is not None, "the consultation the event names"
     return _consultation_public(row)
 
 
@@ -154,13 +144,14 @@ def _contact(payload: SubmissionReceived) -> dict[str, str] | None:
 
 
 async def on_submission_received(
-    session: AsyncSession, _envelope: Envelope, payload: SubmissionReceived
+    event: Delivered[SubmissionReceived], uow: PublishingUnitOfWork
 ) -> list[EventPayload]:
     """Keep a letter only if its writer consented to publication (data minimisation); keep every
     consultation comment, whose adoption is always published (with the commenter masked)."""
+    payload = event.payload
     if payload.channel is Channel.CONSULTATION_COMMENT and payload.comment is not None:
-        if await session.get(ConsultationComment, str(payload.case_id)) is None:
-            session.add(
+        if await uow.sources.comment(payload.case_id) is None:
+            await uow.sources.keep(
                 ConsultationComment(
                     case_id=str(payload.case_id),
                     consultation_id=str(payload.comment.consultation_id),
@@ -175,8 +166,8 @@ async def on_submission_received(
     letter = payload.mailbox
     if payload.channel is not Channel.MAILBOX or letter is None or not letter.publish_consent:
         return []
-    if await session.get(ConsentedLetter, str(payload.case_id)) is None:
-        session.add(
+    if await uow.sources.letter(payload.case_id) is None:
+        await uow.sources.keep(
             ConsentedLetter(
                 case_id=str(payload.case_id),
                 mailbox=letter.mailbox,
@@ -192,31 +183,29 @@ async def on_submission_received(
 
 
 async def on_submission_refused(
-    session: AsyncSession, _envelope: Envelope, payload: SubmissionRefused
+    event: Delivered[SubmissionRefused], uow: PublishingUnitOfWork
 ) -> list[EventPayload]:
     """A comment intake took back (received after the close) is not part of its consultation's report."""
-    comment = await session.get(ConsultationComment, str(payload.case_id))
+    comment = await uow.sources.comment(event.payload.case_id)
     if comment is not None:
-        await session.delete(comment)
+        await uow.sources.drop(comment)
     return []
 
 
-async def on_comment_answered(
-    session: AsyncSession, _envelope: Envelope, payload: CaseReplied
-) -> list[EventPayload]:
+async def on_comment_answered(event: Delivered[CaseReplied], uow: PublishingUnitOfWork) -> list[EventPayload]:
     """A comment's adoption decision (采纳情况), kept for its consultation's report."""
-    comment = await session.get(ConsultationComment, str(payload.case_id))
+    payload = event.payload
+    comment = await uow.sources.comment(payload.case_id)
     if comment is not None:
         comment.adoption = payload.adoption.value if payload.adoption else None
         comment.reason, comment.decided_on = payload.reason, payload.replied_on
-        session.add(comment)
+        await uow.sources.keep(comment)
     return []
 
 
 async def on_case_replied(
-    session: AsyncSession,
-    _envelope: Envelope,
-    payload: CaseReplied,
+    event: Delivered[CaseReplied],
+    uow: PublishingUnitOfWork,
     *,
     required_reviewers: int,
     officials: Collection[str] = (),
@@ -225,7 +214,8 @@ async def on_case_replied(
     writer (name, phone, e-mail, ID number, address) is masked wherever the letter or the reply writes
     it, and so is a name the letter introduces (我叫…, 联系人：…), where the reply uses it without an
     introduction; any other name the texts mention is masked unless a reviewer releases it."""
-    letter = await session.get(ConsentedLetter, str(payload.case_id))
+    payload = event.payload
+    letter = await uow.sources.letter(payload.case_id)
     if letter is None:
         return []  # no consent, or not a mailbox letter
     if ERASED in (payload.text, letter.body):
@@ -245,7 +235,7 @@ async def on_case_replied(
         }
     )
     await enqueue(
-        session,
+        uow.reviews,
         kind=REPLY,
         subject_id=letter.case_id,
         title=letter.subject,

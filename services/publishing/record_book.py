@@ -2,13 +2,12 @@
 without personal data, that the statistics and the annual report are counted from.
 
 `RecordBook` is what the record reactions (`services.publishing.records`) may do with stored state;
-`SqlRecordBook` does it in the consumer's transaction. The use-case tests use a fake in memory
+`SqlRecordBook` does it in the consumer's transaction (`services.publishing.unit_of_work`). The use-case tests use a fake in memory
 (`tests/publishing/usecases`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
 
@@ -16,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.publishing.db import CaseRecord
 
-__all__ = ["RecordBook", "RecordsUnitOfWork", "SqlRecordBook", "records_unit_of_work"]
+__all__ = ["RecordBook", "SqlRecordBook"]
 
 
 class RecordBook(Protocol):
@@ -25,11 +24,6 @@ class RecordBook(Protocol):
     async def keep(self, record: CaseRecord) -> None:
         """Keep a new or changed record."""
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class RecordsUnitOfWork:
-    records: RecordBook
 
 
 class SqlRecordBook:
@@ -41,8 +35,3 @@ class SqlRecordBook:
 
     async def keep(self, record: CaseRecord) -> None:
         self._session.add(record)
-
-
-async def records_unit_of_work(session: AsyncSession) -> RecordsUnitOfWork:
-    """The record book on the consumer's transaction (`shared.uow.consumed`)."""
-    return RecordsUnitOfWork(SqlRecordBook(session))

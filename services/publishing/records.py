@@ -22,7 +22,6 @@ from services.publishing.annual_report import (
 )
 from services.publishing.db import AppealRow, CaseRecord
 from services.publishing.proactive import RequestRecord, find_candidates
-from services.publishing.record_book import RecordsUnitOfWork
 from services.publishing.schemas import (
     AppealCreate,
     AppealPublic,
@@ -30,6 +29,7 @@ from services.publishing.schemas import (
     PublicStats,
     PublicStatsRow,
 )
+from services.publishing.unit_of_work import PublishingUnitOfWork
 from shared.auth import Principal, require_roles
 from shared.calendar_store import LiveCalendar
 from shared.codes import Channel, ClockKind, Rating, Role
@@ -63,7 +63,7 @@ def applicant_key(secret: str, payload: SubmissionReceived) -> str | None:
 
 
 async def on_submission_received(
-    event: Delivered[SubmissionReceived], uow: RecordsUnitOfWork, *, secret: str
+    event: Delivered[SubmissionReceived], uow: PublishingUnitOfWork, *, secret: str
 ) -> list[EventPayload]:
     payload = event.payload
     if await uow.records.record(payload.case_id) is None:
@@ -81,7 +81,7 @@ async def on_submission_received(
     return []
 
 
-async def on_case_assigned(event: Delivered[CaseAssigned], uow: RecordsUnitOfWork) -> list[EventPayload]:
+async def on_case_assigned(event: Delivered[CaseAssigned], uow: PublishingUnitOfWork) -> list[EventPayload]:
     payload = event.payload
     record = await uow.records.record(payload.case_id)
     if record is not None:
@@ -90,7 +90,7 @@ async def on_case_assigned(event: Delivered[CaseAssigned], uow: RecordsUnitOfWor
     return []
 
 
-async def on_deadline_set(event: Delivered[DeadlineSet], uow: RecordsUnitOfWork) -> list[EventPayload]:
+async def on_deadline_set(event: Delivered[DeadlineSet], uow: PublishingUnitOfWork) -> list[EventPayload]:
     """The reply's due date, for the share answered in time (the consumer passes no other clock)."""
     payload = event.payload
     record = await uow.records.record(payload.case_id)
@@ -100,7 +100,7 @@ async def on_deadline_set(event: Delivered[DeadlineSet], uow: RecordsUnitOfWork)
     return []
 
 
-async def on_case_replied(event: Delivered[CaseReplied], uow: RecordsUnitOfWork) -> list[EventPayload]:
+async def on_case_replied(event: Delivered[CaseReplied], uow: PublishingUnitOfWork) -> list[EventPayload]:
     payload = event.payload
     record = await uow.records.record(payload.case_id)
     if record is not None:
@@ -111,7 +111,7 @@ async def on_case_replied(event: Delivered[CaseReplied], uow: RecordsUnitOfWork)
     return []
 
 
-async def on_case_reopened(event: Delivered[CaseReopened], uow: RecordsUnitOfWork) -> list[EventPayload]:
+async def on_case_reopened(event: Delivered[CaseReopened], uow: PublishingUnitOfWork) -> list[EventPayload]:
     """Sent back for re-handling: open again until it is answered again. A disclosure request handled
     again is still one request: it counts once, with its final outcome, in the year it is finally
     concluded (the national template's rule), so its earlier outcome is forgotten here."""
@@ -123,7 +123,7 @@ async def on_case_reopened(event: Delivered[CaseReopened], uow: RecordsUnitOfWor
     return []
 
 
-async def on_case_rated(event: Delivered[CaseRated], uow: RecordsUnitOfWork) -> list[EventPayload]:
+async def on_case_rated(event: Delivered[CaseRated], uow: PublishingUnitOfWork) -> list[EventPayload]:
     record = await uow.records.record(event.payload.case_id)
     if record is not None:
         record.rating = event.payload.rating.value

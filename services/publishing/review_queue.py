@@ -15,21 +15,21 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.publishing.db import PublishedAdoptionReport, PublishedReply, ReviewDecision, ReviewItem
 from services.publishing.redaction import Source, redact
 from services.publishing.review import ReviewStatus, mask_more, tally
+from services.publishing.review_book import ReviewBook, SqlReviewBook
 from services.publishing.schemas import (
     ReviewDecisionCreate,
     ReviewPublic,
     ReviewRejectionCreate,
     SuspectPublic,
 )
+from services.publishing.unit_of_work import PublishingUnitOfWork
 from shared.auth import Principal, require_roles
 from shared.codes import Role
 from shared.dates import local_date
-from shared.db import insert_ignoring_duplicates
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events import (
     AdoptionReportPublished,
@@ -39,14 +39,14 @@ from shared.events import (
     ReviewRejected,
 )
 from shared.runtime import ServiceRuntime
+from shared.uow import Command
 
 REPLY = "reply"
 ADOPTION_REPORT = "adoption_report"
-DECISION_TABLE = ReviewDecision.__table__  # type: ignore[attr-defined]
 
 
 async def enqueue(
-    session: AsyncSession,
+    reviews: ReviewBook,
     *,
     kind: str,
     subject_id: str,
@@ -59,18 +59,9 @@ async def enqueue(
 ) -> ReviewItem:
     """Queue a new version for review, its ``content`` masked from ``source``; a version still pending
     for the same subject is superseded."""
-    pending = (
-        await session.exec(
-            select(ReviewItem).where(
-                ReviewItem.kind == kind,
-                ReviewItem.subject_id == subject_id,
-                ReviewItem.status == ReviewStatus.PENDING.value,
-            )
-        )
-    ).all()
-    for old in pending:
+    for old in await reviews.pending(kind, subject_id):
         old.status, old.decided_at, old.source = ReviewStatus.SUPERSEDED.value, datetime.now(UTC), None
-        session.add(old)
+        await reviews.keep(old)
     item = ReviewItem(
         id=str(uuid4()),
         kind=kind,
@@ -85,7 +76,7 @@ async def enqueue(
         created_at=datetime.now(UTC),
     )
     _mask(item, source, officials)
-    session.add(item)
+    await reviews.keep(item)
     return item
 
 
@@ -121,18 +112,6 @@ def _put(content: dict[str, Any], key: str, text: str) -> None:
     for step in path:
         target = target[int(step)] if isinstance(target, list) else target[step]
     target[last] = text
-
-
-async def _decisions(session: AsyncSession, review_id: str) -> list[ReviewDecision]:
-    return list(
-        (
-            await session.exec(
-                select(ReviewDecision)
-                .where(ReviewDecision.review_id == review_id)
-                .order_by(col(ReviewDecision.at))
-            )
-        ).all()
-    )
 
 
 def review_public(item: ReviewItem, decisions: list[ReviewDecision]) -> ReviewPublic:
@@ -171,14 +150,13 @@ async def list_reviews(
                 .order_by(col(ReviewItem.created_at))
             )
         ).all()
-        return [review_public(item, await _decisions(session, item.id)) for item in items]
+        reviews = SqlReviewBook(session)
+        return [review_public(item, await reviews.decisions(item.id)) for item in items]
 
 
-async def _pending(session: AsyncSession, review_id: UUID) -> ReviewItem:
-    """The item, locked until the decision commits: of two reviewers deciding at once, the second
-    waits and then reads what the first decided (and masked). On SQLite the unit of work holds the
-    write lock from its start, to the same effect."""
-    item = await session.get(ReviewItem, str(review_id), with_for_update=True)
+async def _pending(reviews: ReviewBook, review_id: UUID | None) -> ReviewItem:
+    """The item, held until the decision commits (`ReviewBook.item`), if it still waits for review."""
+    item = await reviews.item(review_id or "", for_change=True)
     if item is None:
         raise NotFound(f"no review item {review_id}")
     if item.status != ReviewStatus.PENDING.value:
@@ -187,62 +165,49 @@ async def _pending(session: AsyncSession, review_id: UUID) -> ReviewItem:
 
 
 async def _decide(
-    session: AsyncSession,
-    item: ReviewItem,
-    principal: Principal,
-    decision: str,
-    reason: str | None,
-    masked: int,
+    reviews: ReviewBook, item: ReviewItem, by: Principal, decision: str, reason: str | None, masked: int
 ) -> None:
-    first = await insert_ignoring_duplicates(
-        session,
-        DECISION_TABLE,
-        {
-            "review_id": item.id,
-            "reviewer": principal.sub,
-            "reviewer_name": principal.name,
-            "decision": decision,
-            "reason": reason,
-            "masked_more": masked,
-            "at": datetime.now(UTC),
-        },
+    first = await reviews.decide(
+        ReviewDecision(
+            review_id=item.id,
+            reviewer=by.sub,
+            reviewer_name=by.name,
+            decision=decision,
+            reason=reason,
+            masked_more=masked,
+            at=datetime.now(UTC),
+        )
     )
     if not first:
         raise Conflict("you have already decided on this item; another reviewer must")
 
 
 async def approve(
-    runtime: ServiceRuntime,
-    review_id: UUID,
-    body: ReviewDecisionCreate,
-    principal: Principal,
-    *,
-    officials: Collection[str] = (),
-) -> ReviewPublic:
+    command: Command[ReviewDecisionCreate], uow: PublishingUnitOfWork, *, officials: Collection[str] = ()
+) -> list[EventPayload]:
     """Count one approval (after releasing the suspects and masking the values the reviewer names);
     publish at the required count."""
-    require_roles(principal, Role.REVIEWER)
-    async with runtime.unit_of_work() as session:
-        item = await _pending(session, review_id)
-        before = len(item.manifest)
-        if item.source is not None:
-            if body.mask or body.release:
-                _mask(item, _decided_source(item.source, body), officials)
-        elif body.mask:  # an item queued before release 0.3: masked as it was
-            texts = {k: v for k, v in item.content.items() if isinstance(v, str)}
-            texts, added = mask_more(texts, body.mask)
-            item.content = {**item.content, **texts, **_mask_rows(item.content, body.mask)}
-            item.manifest = [*item.manifest, *added]
-        session.add(item)
-        await _decide(session, item, principal, "approve", None, max(0, len(item.manifest) - before))
-        decisions = await _decisions(session, item.id)
-        count = tally([d.reviewer for d in decisions if d.decision == "approve"], item.required)
-        if count.publishable:
-            item.status, item.decided_at = ReviewStatus.PUBLISHED.value, datetime.now(UTC)
-            item.source = None  # published: only the masked form is kept
-            session.add(item)
-            await runtime.emit(session, await _publish(session, item))
-        return review_public(item, decisions)
+    require_roles(command.by, Role.REVIEWER)
+    body, reviews = command.body, uow.reviews
+    item = await _pending(reviews, command.about)
+    before = len(item.manifest)
+    if item.source is not None:
+        if body.mask or body.release:
+            _mask(item, _decided_source(item.source, body), officials)
+    elif body.mask:  # an item queued before release 0.3: masked as it was
+        texts = {k: v for k, v in item.content.items() if isinstance(v, str)}
+        texts, added = mask_more(texts, body.mask)
+        item.content = {**item.content, **texts, **_mask_rows(item.content, body.mask)}
+        item.manifest = [*item.manifest, *added]
+    await reviews.keep(item)
+    await _decide(reviews, item, command.by, "approve", None, max(0, len(item.manifest) - before))
+    decisions = await reviews.decisions(item.id)
+    if not tally([d.reviewer for d in decisions if d.decision == "approve"], item.required).publishable:
+        return []
+    item.status, item.decided_at = ReviewStatus.PUBLISHED.value, datetime.now(UTC)
+    item.source = None  # published: only the masked form is kept
+    await reviews.keep(item)
+    return await _publish(reviews, item)
 
 
 def _decided_source(kept: dict[str, Any], body: ReviewDecisionCreate) -> Source:
@@ -272,49 +237,51 @@ def _mask_rows(content: dict[str, Any], values: list[str]) -> dict[str, Any]:
     return {"comments": masked_rows}
 
 
-async def reject(
-    runtime: ServiceRuntime, review_id: UUID, body: ReviewRejectionCreate, principal: Principal
-) -> ReviewPublic:
+async def reject(command: Command[ReviewRejectionCreate], uow: PublishingUnitOfWork) -> list[EventPayload]:
     """One rejection, with its reason, sends the item back; nothing of it is published."""
-    require_roles(principal, Role.REVIEWER)
-    async with runtime.unit_of_work() as session:
-        item = await _pending(session, review_id)
-        await _decide(session, item, principal, "reject", body.reason, 0)
-        item.status, item.decided_at, item.reason, item.source = (
-            ReviewStatus.REJECTED.value,
-            datetime.now(UTC),
-            body.reason,
-            None,
-        )
-        session.add(item)
-        rejected: EventPayload
-        if item.kind == REPLY:
-            rejected = ReviewRejected(
+    require_roles(command.by, Role.REVIEWER)
+    reason, reviews = command.body.reason, uow.reviews
+    item = await _pending(reviews, command.about)
+    await _decide(reviews, item, command.by, "reject", reason, 0)
+    item.status, item.decided_at, item.reason, item.source = (
+        ReviewStatus.REJECTED.value,
+        datetime.now(UTC),
+        reason,
+        None,
+    )
+    await reviews.keep(item)
+    if item.kind == REPLY:
+        return [
+            ReviewRejected(
                 case_id=UUID(item.subject_id),
                 review_id=UUID(item.id),
                 department_id=item.department_id,
-                reviewer=principal.name,
-                reason=body.reason,
+                reviewer=command.by.name,
+                reason=reason,
             )
-        else:
-            rejected = AdoptionReportRejected(
-                consultation_id=UUID(item.subject_id),
-                review_id=UUID(item.id),
-                reviewer=principal.name,
-                reason=body.reason,
-            )
-        await runtime.emit(session, [rejected])
-        return review_public(item, await _decisions(session, item.id))
+        ]
+    return [
+        AdoptionReportRejected(
+            consultation_id=UUID(item.subject_id),
+            review_id=UUID(item.id),
+            reviewer=command.by.name,
+            reason=reason,
+        )
+    ]
 
 
-async def _publish(session: AsyncSession, item: ReviewItem) -> list[EventPayload]:
+async def reviewed(uow: PublishingUnitOfWork, review_id: UUID | None) -> ReviewPublic:
+    """What the HTTP edge answers after a decision: the item as it now stands, with its decisions."""
+    item = await uow.reviews.item(review_id or "")
+    assert item is not None, "the item just decided"
+    return review_public(item, await uow.reviews.decisions(item.id))
+
+
+async def _publish(reviews: ReviewBook, item: ReviewItem) -> list[EventPayload]:
     now = datetime.now(UTC)
     content = item.content
     if item.kind == REPLY:
-        row = (
-            await session.exec(select(PublishedReply).where(PublishedReply.case_id == item.subject_id))
-        ).first()
-        row = row or PublishedReply(
+        row = await reviews.published_reply(item.subject_id) or PublishedReply(
             id=str(uuid4()),
             case_id=item.subject_id,
             mailbox=content["mailbox"],
@@ -331,13 +298,13 @@ async def _publish(session: AsyncSession, item: ReviewItem) -> list[EventPayload
         row.subject, row.question, row.reply = content["subject"], content["question"], content["reply"]
         row.department, row.replied_on = content["department"], date.fromisoformat(content["replied_on"])
         row.published_at, row.manifest = now, item.manifest
-        session.add(row)
+        await reviews.keep(row)
         return [
             CasePublished(
                 case_id=UUID(item.subject_id), publication_id=UUID(row.id), published_on=local_date(now)
             )
         ]
-    report = await session.get(PublishedAdoptionReport, item.subject_id) or PublishedAdoptionReport(
+    report = await reviews.published_report(item.subject_id) or PublishedAdoptionReport(
         consultation_id=item.subject_id, review_id=item.id, content={}, manifest=[], published_at=now
     )
     report.review_id, report.content, report.manifest, report.published_at = (
@@ -346,7 +313,7 @@ async def _publish(session: AsyncSession, item: ReviewItem) -> list[EventPayload
         item.manifest,
         now,
     )
-    session.add(report)
+    await reviews.keep(report)
     return [
         AdoptionReportPublished(
             consultation_id=UUID(item.subject_id),

@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.routing.clustering import members_of
 from services.routing.db import Task
@@ -72,6 +73,7 @@ from shared.events import (
     CaseReplied,
     CaseReturned,
     DeadlineExtended,
+    Envelope,
     EventPayload,
     SubmissionReceived,
     SupplementRequested,
@@ -79,7 +81,7 @@ from shared.events import (
     ThirdPartyReplied,
 )
 from shared.runtime import ServiceRuntime
-from shared.uow import Delivered
+from shared.uow import Delivered, performed
 
 __all__ = [
     "ActionUseCase",
@@ -351,17 +353,21 @@ async def dispatch(action: CaseAction[DispatchCreate], uow: RoutingUnitOfWork) -
 async def act(
     runtime: ServiceRuntime, office: Office, use_case: ActionUseCase, action: CaseAction[Any]
 ) -> ActionResult:
-    """An action in one transaction: the use case decides on the unit of work, its events go to the
-    outbox and into the task (the projection), and the transaction commits; a refusal of the state
-    machine is the error the HTTP edge maps to 409, 422 or 403."""
-    async with runtime.unit_of_work() as session:
-        uow = await routing_unit_of_work(session, office)
-        with _as_http_error():
-            events = await use_case(action, uow)
-        envelopes = await runtime.emit(session, events)
+    """An action in one transaction (`shared.uow.performed`): the use case decides on the unit of
+    work, its events go to the outbox and into the task (the projection), and the answer shows the
+    task's state after them; a refusal of the state machine is the error the HTTP edge maps to 409,
+    422 or 403."""
+
+    async def unit_of_work(session: AsyncSession) -> RoutingUnitOfWork:
+        return await routing_unit_of_work(session, office)
+
+    async def answer(uow: RoutingUnitOfWork, envelopes: list[Envelope]) -> ActionResult:
         task = await uow.tasks.task(action.case_id)
-    assert task is not None, "an action's case has a task"
-    return ActionResult(case_id=str(action.case_id), state=task.state, event_id=str(envelopes[0].id))
+        assert task is not None, "an action's case has a task"
+        return ActionResult(case_id=str(action.case_id), state=task.state, event_id=str(envelopes[0].id))
+
+    with _as_http_error():
+        return await performed(runtime, unit_of_work, use_case, action, answer)
 
 
 async def reply_to_cluster(

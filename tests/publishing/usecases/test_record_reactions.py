@@ -21,7 +21,8 @@ def delivered(payload: EventPayload) -> Delivered[Any]:
 
 
 async def test_a_disclosure_request_is_recorded_with_a_key_for_its_applicant_not_their_data() -> None:
-    uow, book = fake_unit_of_work()
+    uow, books = fake_unit_of_work()
+    book = books.records
     contact = Contact(name="张三", phone="13812345678", id_number="110101199003074514")
     request = support.disclosure_request(on=date(2026, 3, 2), contact=contact)
     same_person = support.disclosure_request(on=date(2026, 3, 3), contact=contact)
@@ -42,7 +43,8 @@ async def test_a_disclosure_request_is_recorded_with_a_key_for_its_applicant_not
 
 
 async def test_a_letter_is_recorded_without_an_applicant_and_only_once() -> None:
-    uow, book = fake_unit_of_work()
+    uow, books = fake_unit_of_work()
+    book = books.records
     letter = support.letter(on=date(2026, 3, 2), contact=Contact(name="李四", phone="13912345678"))
     await records.on_submission_received(delivered(letter), uow, secret=SECRET)
     recorded = book.kept[str(letter.case_id)]
@@ -53,7 +55,8 @@ async def test_a_letter_is_recorded_without_an_applicant_and_only_once() -> None
 
 
 async def test_a_reply_in_time_a_reopening_and_a_rating_follow_the_case() -> None:
-    uow, book = fake_unit_of_work()
+    uow, books = fake_unit_of_work()
+    book = books.records
     request = support.disclosure_request(on=date(2026, 3, 2))
     await records.on_submission_received(delivered(request), uow, secret=SECRET)
     due = DeadlineSet(
@@ -81,7 +84,8 @@ async def test_a_reply_in_time_a_reopening_and_a_rating_follow_the_case() -> Non
 
 
 async def test_an_event_for_a_case_never_recorded_changes_nothing() -> None:
-    uow, book = fake_unit_of_work()
+    uow, books = fake_unit_of_work()
+    book = books.records
     letter = support.letter()
     assert await records.on_case_replied(delivered(support.replied(letter)), uow) == []
     assert book.kept == {}

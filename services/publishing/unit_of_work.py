@@ -1,0 +1,57 @@
+"""Publishing's unit of work: the record book (统计台账), what it keeps to publish from (底稿), the
+review queue (审核台账) and the working-day calendar in force — what every publishing use case works
+with, of the one shape `verb(event_or_command, uow) -> events` (`shared.uow`)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.publishing.record_book import RecordBook, SqlRecordBook
+from services.publishing.review_book import ReviewBook, SqlReviewBook
+from services.publishing.source_book import SourceBook, SqlSourceBook
+from shared.calendar_store import LiveCalendar
+from shared.events import Envelope
+from shared.runtime import ServiceRuntime
+from shared.uow import CommandUseCase, performed
+from shared.workdays import Calendar
+
+__all__ = ["PublishingUnitOfWork", "perform", "publishing_unit_of_work"]
+
+R = TypeVar("R")
+C = TypeVar("C")
+
+
+@dataclass(frozen=True, slots=True)
+class PublishingUnitOfWork:
+    records: RecordBook
+    sources: SourceBook
+    reviews: ReviewBook
+    calendar: Calendar
+
+
+async def publishing_unit_of_work(session: AsyncSession, calendar: LiveCalendar) -> PublishingUnitOfWork:
+    """The unit of work on ``session``'s transaction, with the calendar made current (one indexed query
+    a transaction)."""
+    await calendar.refresh(session)
+    return PublishingUnitOfWork(
+        SqlRecordBook(session), SqlSourceBook(session), SqlReviewBook(session), calendar
+    )
+
+
+async def perform(
+    runtime: ServiceRuntime,
+    calendar: LiveCalendar,
+    use_case: CommandUseCase[C, PublishingUnitOfWork],
+    command: C,
+    answer: Callable[[PublishingUnitOfWork, list[Envelope]], Awaitable[R]],
+) -> R:
+    """A publishing use case behind the HTTP edge (`shared.uow.performed`)."""
+
+    async def unit_of_work(session: AsyncSession) -> PublishingUnitOfWork:
+        return await publishing_unit_of_work(session, calendar)
+
+    return await performed(runtime, unit_of_work, use_case, command, answer)
