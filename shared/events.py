@@ -35,6 +35,7 @@ __all__ = [
     "EVENT_TYPES",
     "AdoptionReportPublished",
     "AdoptionReportRejected",
+    "CalendarRecountContinued",
     "CalendarUpdated",
     "CaseAccepted",
     "CaseAssigned",
@@ -387,6 +388,25 @@ class CalendarUpdated(EventPayload):
         return str(self.year)
 
 
+class CalendarRecountContinued(EventPayload):
+    """Tracking's bookmark in the recount a ``calendar.updated`` started: the open clocks are counted
+    again a bounded chunk at a time, each chunk in a transaction of its own (so no writer waits
+    seconds behind a recount), and this event carries the recount on from the clock after
+    ``after_clock_id``. It travels behind the notice on the year's partition, so a replay recounts
+    in the same chunks, in the same order. Other services skip it."""
+
+    event_type: ClassVar[str] = "calendar.recount_continued"
+    topic: ClassVar[TopicSpec] = CALENDAR_EVENTS
+    year: int
+    status: Literal["announced", "provisional"]
+    after_clock_id: int
+    cause_id: UUID = Field(description="The ``calendar.updated`` event the recount follows.")
+    cause_time: datetime = Field(description="That event's time: the day the recount counts from.")
+
+    def subject(self) -> str:
+        return str(self.year)
+
+
 # --- the public (publishing) ----------------------------------------------------------------
 
 
@@ -485,6 +505,7 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         DeadlineBreached,
         DeadlineLapsed,
         CalendarUpdated,
+        CalendarRecountContinued,
         ConsultationOpened,
         ConsultationClosed,
         CasePublished,

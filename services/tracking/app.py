@@ -19,6 +19,7 @@ from shared.calendar_store import LiveCalendar, keep_calendar_year, seed_calenda
 from shared.consumer import ConsumerSpec, EventHandler
 from shared.events import (
     AdoptionReportPublished,
+    CalendarRecountContinued,
     CalendarUpdated,
     CaseAccepted,
     CaseAssigned,
@@ -103,9 +104,9 @@ def consumers(calendar: LiveCalendar, settings: TrackingSettings) -> list[Consum
         session: AsyncSession, envelope: Envelope, payload: CalendarUpdated
     ) -> Sequence[EventPayload]:
         await keep_calendar_year(session, envelope, payload, calendar=calendar)
-        return await calendar_updates.on_calendar_updated(session, envelope, payload, calendar=calendar)
+        return await calendar_updates.recount_whole(session, envelope, payload, calendar=calendar)
 
-    on_calendar = partial(calendar_updates.on_calendar_updated, calendar=calendar)
+    chunk = settings.recount_chunk
     return [
         ConsumerSpec("tracking", CASE_EVENTS, case_event_handlers(calendar, settings)),
         ConsumerSpec(
@@ -116,7 +117,14 @@ def consumers(calendar: LiveCalendar, settings: TrackingSettings) -> list[Consum
         ConsumerSpec(
             "tracking-calendar",
             CALENDAR_EVENTS,
-            {CalendarUpdated: on_calendar},
+            {
+                CalendarUpdated: partial(
+                    calendar_updates.on_calendar_updated, calendar=calendar, chunk=chunk
+                ),
+                CalendarRecountContinued: partial(
+                    calendar_updates.on_recount_continued, calendar=calendar, chunk=chunk
+                ),
+            },
             rebuild={CalendarUpdated: store_then_recount},
         ),
     ]

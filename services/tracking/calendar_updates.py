@@ -28,6 +28,7 @@ from shared.calendar_store import CalendarYear, LiveCalendar, store_year
 from shared.codes import ClockKind, ClockState, Role
 from shared.dates import cn_date, local_date
 from shared.events import (
+    CalendarRecountContinued,
     CalendarUpdated,
     DeadlineSet,
     Envelope,
@@ -80,16 +81,75 @@ async def calendar_year(runtime: ServiceRuntime, year: int) -> CalendarYearPubli
     return CalendarYearPublic.of(row.to_record(), row.revision)
 
 
+RECOUNT_CHUNK = 2000
+"""Open clocks a recount reads in one transaction: each chunk holds the writer some tenths of a second."""
+
+
 async def on_calendar_updated(
+    session: AsyncSession,
+    envelope: Envelope,
+    payload: CalendarUpdated,
+    *,
+    calendar: LiveCalendar,
+    chunk: int = RECOUNT_CHUNK,
+) -> list[EventPayload]:
+    """Recount the open clocks that count through the year, the first ``chunk`` of them here; a
+    ``calendar.recount_continued`` carries the recount on (`on_recount_continued`)."""
+    return await _recount(
+        session,
+        calendar,
+        CalendarRecountContinued(
+            year=payload.year,
+            status=payload.status,
+            after_clock_id=0,
+            cause_id=envelope.id,
+            cause_time=envelope.time,
+        ),
+        chunk,
+    )
+
+
+async def on_recount_continued(
+    session: AsyncSession,
+    _envelope: Envelope,
+    payload: CalendarRecountContinued,
+    *,
+    calendar: LiveCalendar,
+    chunk: int = RECOUNT_CHUNK,
+) -> list[EventPayload]:
+    """The recount's next chunk, from the clock after the bookmark."""
+    return await _recount(session, calendar, payload, chunk)
+
+
+async def recount_whole(
     session: AsyncSession, envelope: Envelope, payload: CalendarUpdated, *, calendar: LiveCalendar
 ) -> list[EventPayload]:
-    """Recount every open clock that counts through the year; announce each date that moved.
+    """The whole recount in one transaction, chunk after chunk: what a replay does (offline, nobody
+    waits on it), whose tables are rebuilt with clock ids of their own — the bookmarks in the log are
+    the live run's and are passed over."""
+    emitted: list[EventPayload] = []
+    bookmark: CalendarRecountContinued | None = None
+    while True:
+        if bookmark is None:
+            found = await on_calendar_updated(session, envelope, payload, calendar=calendar)
+        else:
+            found = await on_recount_continued(session, envelope, bookmark, calendar=calendar)
+        bookmark = next((e for e in found if isinstance(e, CalendarRecountContinued)), None)
+        emitted += [e for e in found if not isinstance(e, CalendarRecountContinued)]
+        if bookmark is None:
+            return emitted
 
-    Only clocks whose span (start, due] reaches into the year can change: an indexed range query on
-    the due date finds them, and each distinct (start, days) pair is counted once (`recount`).
+
+async def _recount(
+    session: AsyncSession, calendar: LiveCalendar, at: CalendarRecountContinued, chunk: int
+) -> list[EventPayload]:
+    """Count again, on the calendar in force, the next ``chunk`` open clocks (in id order, after the
+    bookmark) whose span (start, due] reaches into the year; announce each date that moved, and the
+    bookmark after them if there may be more. A clock already counted on this calendar has not moved
+    and is passed over, so a chunk delivered again, or a clock opened since the notice, changes nothing.
     """
     await calendar.refresh(session)
-    first, last = date(payload.year, 1, 1), date(payload.year, 12, 31)
+    first, last = date(at.year, 1, 1), date(at.year, 12, 31)
     c = CLOCK_TABLE.c
     rows = (
         await (await session.connection()).execute(
@@ -103,24 +163,28 @@ async def on_calendar_updated(
                 c.due_date,
                 c.provisional,
             )
-            .where(c.state.in_(OPEN_STATES), c.due_date >= first, c.start_date <= last)
+            .where(
+                c.id > at.after_clock_id, c.state.in_(OPEN_STATES), c.due_date >= first, c.start_date <= last
+            )
+            .order_by(c.id)
+            .limit(chunk)
             .with_for_update()  # a reply committing meanwhile waits, then stops the recounted clock
         )
     ).all()
     by_id = {row[0]: row for row in rows}
     counted = (CountedClock(row[0], row[4], row[5], row[6], row[7]) for row in rows)
-    status = "节假日安排已公布" if payload.status == "announced" else "节假日安排暂按周末计算"
+    status = "节假日安排已公布" if at.status == "announced" else "节假日安排暂按周末计算"
     # The day and time of the announcement, not of its processing: a replay counts as it was counted.
-    today_ = local_date(envelope.time)
+    today_ = local_date(at.cause_time)
     updates: list[dict[str, Any]] = []
     ledger: list[dict[str, Any]] = []
     emitted: list[EventPayload] = []
-    now = envelope.time
+    now = at.cause_time
     for clock, due in recount(calendar, counted):
         _, case_id, kind, state, *_ = by_id[clock.id]
         moved = due.due_date != clock.due_date
         note = (
-            f"{payload.year}年{status}，{CLOCK_NAMES[ClockKind(kind)]}"
+            f"{at.year}年{status}，{CLOCK_NAMES[ClockKind(kind)]}"
             + (
                 f"由{cn_date(clock.due_date)}调整为{cn_date(due.due_date)}"
                 if moved
@@ -136,8 +200,8 @@ async def on_calendar_updated(
         ledger.append(
             {
                 "clock_id": clock.id,
-                "cause": envelope.type,
-                "event_id": str(envelope.id),
+                "cause": CalendarUpdated.event_type,
+                "event_id": str(at.cause_id),
                 "old_due_date": clock.due_date,
                 "new_due_date": due.due_date,
                 "note": note,
@@ -151,7 +215,7 @@ async def on_calendar_updated(
                 due_date=due.due_date,
                 provisional=due.provisional,
                 old_due_date=clock.due_date,
-                cause=envelope.type,
+                cause=CalendarUpdated.event_type,
                 note=note,
             )
         )
@@ -165,7 +229,15 @@ async def on_calendar_updated(
             params=updates,
         )
         await session.exec(insert(LEDGER_TABLE), params=ledger)
-    log.info("calendar %s: %d open clocks counted again, %d changed", payload.year, len(rows), len(updates))
+    log.info(
+        "calendar %s: %d open clocks after #%d counted again, %d changed",
+        at.year,
+        len(rows),
+        at.after_clock_id,
+        len(updates),
+    )
+    if len(rows) == chunk:
+        emitted.append(at.model_copy(update={"after_clock_id": rows[-1][0]}))
     return emitted
 
 

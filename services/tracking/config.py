@@ -24,6 +24,11 @@ class TrackingSettings(ServiceSettings):
         default="http://127.0.0.1:8002/workbench/login",
         description="Where the supervision page sends you to sign in.",
     )
+    recount_chunk: int = Field(
+        default=2000,
+        ge=1,
+        description="Open clocks a calendar recount counts in one transaction (then it carries on).",
+    )
     alarm_check_seconds: float = Field(
         default=300, gt=0, description="How often yellow and red cards are looked for."
     )

@@ -143,6 +143,54 @@ async def test_announcing_a_year_recounts_the_open_clocks_that_reach_into_it(
     assert (unknown["status"], unknown["revision"], unknown["holidays"]) == ("provisional", None, [])
 
 
+async def test_a_recount_goes_a_chunk_a_transaction_and_counts_every_clock_once(
+    kafka_bootstrap: str,
+    topics: Topics,
+    database_url: str,
+    producer: RawProducer,
+    case_events: TopicReader,
+    calendar_events: TopicReader,
+) -> None:
+    """Two open clocks a chunk: the notice recounts the first chunk and leaves a bookmark
+    (``calendar.recount_continued``) that carries the recount on, until every clock reaching into the
+    year is counted again — each once, however the chunks fall."""
+    settings = settings_for(
+        TrackingSettings, kafka_bootstrap, topics, database_url, alarm_check_seconds=3600, recount_chunk=2
+    )
+    requests = [disclosure(date(2026, 12, day)) for day in (21, 22, 23, 24, 25)]
+    async with in_process(create_app, settings) as (client, _):
+        await producer.send_payloads(topics.case_events, requests)
+        for request in requests:
+            await case_events.wait_for_event(str(request.case_id), "deadline.set", where=of_clock("reply"))
+        stored = await client.put("/api/v1/calendar/2027", json=NOTICE_2027, headers=ADMIN)
+        assert stored.status_code == 200, stored.text
+        # Every reply clock reaches into 2027; the 7-day supplement window of a request received on
+        # 23, 24 or 25 December too (those of the 21st and 22nd end on 30 and 31 December).
+        for request in requests:
+            await case_events.wait_for_event(
+                str(request.case_id), "deadline.set", where=of_clock("reply", "calendar.updated")
+            )
+        for request in requests[2:]:
+            await case_events.wait_for_event(
+                str(request.case_id), "deadline.set", where=of_clock("supplement_window", "calendar.updated")
+            )
+        # eight open clocks reach into 2027, two a chunk: four bookmarks (the fifth chunk finds none)
+        bookmarks = await calendar_events.wait_for_event("2027", "calendar.recount_continued", count=4)
+        after = [b.data["after_clock_id"] for b in bookmarks]
+        assert after == sorted(after)
+        assert len(set(after)) == 4
+        (announced,) = await calendar_events.wait_for_event("2027", "calendar.updated")
+        assert {b.data["cause_id"] for b in bookmarks} == {str(announced.id)}
+        for request in requests:
+            clocks = await clocks_of(client, request.case_id)
+            assert clocks["reply"]["provisional"] is False
+            assert [e["cause"] for e in clocks["reply"]["ledger"]].count("calendar.updated") == 1
+    recounted = [
+        e for e in case_events.events() if e.type == "deadline.set" and e.data["cause"] == "calendar.updated"
+    ]
+    assert len(recounted) == 8
+
+
 @pytest.mark.parametrize(
     ("year", "body", "headers", "status", "field"),
     [
