@@ -56,7 +56,7 @@ def clocks_to_card(on: date) -> SelectOfScalar[Clock]:
     return clocks_due_by(on).with_for_update()
 
 
-ALARM_CHUNK = 500
+ALARM_CHUNK = 100
 """Clocks carded per transaction: a due check over many clocks never holds the writer for long."""
 
 
