@@ -392,8 +392,8 @@ class CalendarRecountContinued(EventPayload):
     """Tracking's bookmark in the recount a ``calendar.updated`` started: the open clocks are counted
     again a bounded chunk at a time, each chunk in a transaction of its own (so no writer waits
     seconds behind a recount), and this event carries the recount on from the clock after
-    ``after_clock_id``. It travels behind the notice on the year's partition, so a replay recounts
-    in the same chunks, in the same order. Other services skip it."""
+    ``after_clock_id``. It travels behind the notice on the year's partition. A replay, whose clocks
+    are numbered anew, recounts whole at the notice and passes these over. Other services skip it."""
 
     event_type: ClassVar[str] = "calendar.recount_continued"
     topic: ClassVar[TopicSpec] = CALENDAR_EVENTS

@@ -42,7 +42,9 @@ async def compile_report(
     name they mention unless a reviewer releases it. It is announced once reviewers publish it."""
     require_roles(command.by, Role.ADMIN)
     consultation_id = command.about
-    consultation = await uow.sources.consultation(consultation_id or "")
+    # Held until the report is queued: of two admins compiling at once, the second waits, then
+    # supersedes the first's version, so one version waits for review.
+    consultation = await uow.sources.consultation(consultation_id or "", for_change=True)
     if consultation is None:
         raise NotFound(f"no consultation {consultation_id}")
     if consultation.status != "closed":
@@ -96,9 +98,10 @@ async def compile_report(
 
 
 async def queued_report(uow: PublishingUnitOfWork, consultation_id: UUID | None) -> ReviewPublic:
-    """What the HTTP edge answers once a report is compiled: the version now waiting for review."""
-    (item,) = await uow.reviews.pending(ADOPTION_REPORT, str(consultation_id))
-    return review_public(item, [])
+    """What the HTTP edge answers once a report is compiled: the version now waiting for review (the
+    newest, should another be pending beside it)."""
+    pending = await uow.reviews.pending(ADOPTION_REPORT, str(consultation_id))
+    return review_public(max(pending, key=lambda item: item.created_at), [])
 
 
 async def published_report(runtime: ServiceRuntime, consultation_id: UUID) -> AdoptionReport:

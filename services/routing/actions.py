@@ -136,10 +136,12 @@ def _as_http_error() -> Iterator[None]:
         raise as_error(refusal) from refusal
 
 
-async def _claim(uow: RoutingUnitOfWork, task: Task, to: CaseState, **values: Any) -> None:
+async def _claim(
+    uow: RoutingUnitOfWork, task: Task, to: CaseState, *, doing: str = "working on it", **values: Any
+) -> None:
     """Compare-and-set: the task moves only if nobody moved it since it was read."""
     if not await uow.tasks.move(task, state=to.value, **values):
-        raise Conflict("the case changed while you were working on it; reload it")
+        raise Conflict(f"the case changed while you were {doing}; reload it")
 
 
 async def _own(action: CaseAction[Any], uow: RoutingUnitOfWork) -> Task:
@@ -289,7 +291,7 @@ async def reply(action: CaseAction[ReplyCreate], uow: RoutingUnitOfWork) -> list
     check_reply(task.state, draft)
     department_name = await uow.office.department_name(task.department_id)
     # Compare-and-set: of two replies racing, exactly one finds the case still open.
-    await _claim(uow, task, CaseState.REPLIED)
+    await _claim(uow, task, CaseState.REPLIED, doing="replying")
     return [
         CaseReplied(
             case_id=action.case_id,
