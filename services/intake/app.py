@@ -69,8 +69,8 @@ CONSUMERS = [
         "intake-consultations",
         CONSULTATION_EVENTS,
         {
-            ConsultationOpened: handlers.on_consultation_opened,
-            ConsultationClosed: handlers.on_consultation_closed,
+            ConsultationOpened: consumed(handlers.on_consultation_opened, intake_unit_of_work),
+            ConsultationClosed: consumed(handlers.on_consultation_closed, intake_unit_of_work),
         },
     ),
 ]

@@ -480,9 +480,11 @@ async def project(session: AsyncSession, envelope: Envelope, payload: Any) -> No
 
 
 async def on_consultation_opened(
-    session: AsyncSession, _envelope: Envelope, payload: ConsultationOpened
+    event: Delivered[ConsultationOpened], uow: IntakeUnitOfWork
 ) -> list[EventPayload]:
-    row = await session.get(ConsultationView, str(payload.consultation_id))
+    """A consultation publishing opened (or corrected): comments on it are taken between its dates."""
+    payload = event.payload
+    row = await uow.consultations.consultation(str(payload.consultation_id))
     if row is None:
         row = ConsultationView(
             consultation_id=str(payload.consultation_id),
@@ -492,7 +494,7 @@ async def on_consultation_opened(
         )
     else:
         row.title, row.opens_on, row.closes_on = payload.title, payload.opens_on, payload.closes_on
-    session.add(row)
+    await uow.consultations.keep(row)
     return []
 
 
@@ -501,36 +503,29 @@ def _deadline(consultation: ConsultationView) -> datetime:
 
 
 async def on_consultation_closed(
-    session: AsyncSession, _envelope: Envelope, payload: ConsultationClosed
+    event: Delivered[ConsultationClosed], uow: IntakeUnitOfWork
 ) -> list[EventPayload]:
     """Closed for comments; those that came in after the close but before this event reached intake
-    are taken back (不予受理), each with the reason the citizen reads on the tracking page."""
-    row = await session.get(ConsultationView, str(payload.consultation_id))
+    are taken back (不予受理) on the day of the close, each with the reason the citizen reads on the
+    tracking page."""
+    payload = event.payload
+    row = await uow.consultations.consultation(str(payload.consultation_id))
     if row is None:
         return []
     row.closed, row.closed_on, row.closed_at = True, payload.closed_on, payload.closed_at
-    session.add(row)
+    await uow.consultations.keep(row)
     deadline = _deadline(row)
-    late = (
-        await session.exec(
-            select(Submission).where(
-                Submission.channel == Channel.CONSULTATION_COMMENT.value,
-                col(Submission.received_at) >= deadline,
-            )
-        )
-    ).all()
     refused: list[EventPayload] = []
-    for submission in late:
+    for submission in await uow.consultations.comments_since(deadline):
         reason = late_comment_reason(submission.received_at, deadline)
-        view = await session.get(CaseView, submission.case_id)
-        if (
-            reason is None
-            or submission.content.get("consultation_id") != row.consultation_id
-            or view is None
-            or view.status == "refused"
-        ):
+        if reason is None or submission.content.get("consultation_id") != row.consultation_id:
+            continue
+        view = await uow.views.view(submission.case_id)
+        if view is None or view.status == "refused":
             continue
         refused.append(
-            SubmissionRefused(case_id=UUID(submission.case_id), reason=reason, refused_on=shanghai_today())
+            SubmissionRefused(
+                case_id=UUID(submission.case_id), reason=reason, refused_on=local_date(event.envelope.time)
+            )
         )
     return refused

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
-from services.intake.db import IdempotencyRecord, Submission
+from services.intake.db import ConsultationView, IdempotencyRecord, Submission
 from services.intake.domain import CitizenView
 from services.intake.unit_of_work import IntakeUnitOfWork
 from shared.events import CaseKeyIssued
@@ -67,11 +68,31 @@ class FakeSubmissionBook:
         return CaseKeyIssued(case_id=case_id, wrapped_key="wrapped-" + str(case_id))
 
 
-def fake_intake() -> tuple[IntakeUnitOfWork, FakeViewBook, FakeSubmissionBook]:
+class FakeConsultationBook:
+    def __init__(self, submissions: FakeSubmissionBook) -> None:
+        self.rows: dict[str, ConsultationView] = {}
+        self._submissions = submissions
+
+    async def consultation(self, consultation_id: str) -> ConsultationView | None:
+        return self.rows.get(consultation_id)
+
+    async def keep(self, row: ConsultationView) -> None:
+        self.rows[row.consultation_id] = row
+
+    async def comments_since(self, moment: datetime) -> Sequence[Submission]:
+        return [
+            s
+            for s in self._submissions.submissions.values()
+            if s.channel == "consultation_comment" and s.received_at >= moment
+        ]
+
+
+def fake_intake() -> tuple[IntakeUnitOfWork, FakeViewBook, FakeSubmissionBook, FakeConsultationBook]:
     views, submissions = FakeViewBook(), FakeSubmissionBook()
-    return IntakeUnitOfWork(views, submissions), views, submissions
+    consultations = FakeConsultationBook(submissions)
+    return IntakeUnitOfWork(views, submissions, consultations), views, submissions, consultations
 
 
 def fake_unit_of_work() -> tuple[IntakeUnitOfWork, FakeViewBook]:
-    uow, views, _ = fake_intake()
+    uow, views, _, _ = fake_intake()
     return uow, views

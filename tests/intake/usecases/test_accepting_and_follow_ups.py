@@ -51,7 +51,7 @@ class Body:
 
 
 async def test_a_submission_is_registered_with_its_key_first_and_its_code_only_hashed() -> None:
-    uow, _, book = fake_intake()
+    uow, _, book, _ = fake_intake()
     submit = Submit(draft(), uuid4(), new_tracking_code(), AT)
     key, received = await handlers.accept(submit, uow)
     assert isinstance(key, CaseKeyIssued)
@@ -64,7 +64,7 @@ async def test_a_submission_is_registered_with_its_key_first_and_its_code_only_h
 
 
 async def test_a_letter_by_post_takes_the_receipt_date_registry_staff_enter() -> None:
-    uow, _, _ = fake_intake()
+    uow, _, _, _ = fake_intake()
     by_post = Registration(ReceivedVia.POST_SIGNED, date(2026, 10, 8), "registry-clerk")
     _, received = await handlers.accept(
         Submit(draft(registration=by_post), uuid4(), new_tracking_code(), AT), uow
@@ -74,7 +74,7 @@ async def test_a_letter_by_post_takes_the_receipt_date_registry_staff_enter() ->
 
 
 async def test_a_retry_with_the_same_key_gets_the_first_receipt_and_another_body_is_refused() -> None:
-    uow, _, book = fake_intake()
+    uow, _, book, _ = fake_intake()
     request = Body(subject="人防车位")
     first = Submit(draft(), uuid4(), new_tracking_code(), AT, ("mailbox:k-1", request))
     assert len(await handlers.accept(first, uow)) == 2
@@ -105,7 +105,7 @@ def a_case(views: FakeViewBook, *events: object) -> str:
 
 
 async def test_a_supplement_is_taken_only_when_one_was_asked_for_and_once() -> None:
-    uow, views, _ = fake_intake()
+    uow, views, _, _ = fake_intake()
     letter = support.letter()
     with pytest.raises(NotFound):
         await handlers.send_supplement(FollowUp("no-such-code", SupplementCreate(text="材料")), uow)
@@ -131,7 +131,7 @@ async def test_a_supplement_is_taken_only_when_one_was_asked_for_and_once() -> N
 
 
 async def test_a_reply_is_rated_once_and_only_after_it_came() -> None:
-    uow, views, _ = fake_intake()
+    uow, views, _, _ = fake_intake()
     letter = support.letter()
     waiting = a_case(views, support.assigned(letter))
     with pytest.raises(Conflict, match="not been replied to yet"):
