@@ -14,7 +14,7 @@ count with the same calendar within one cheap query of a change.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import JSON, Column, func
 from sqlmodel import Field, SQLModel, col, select
@@ -24,9 +24,18 @@ from shared.calendar_data import announced_years
 from shared.db import Database, UTCDateTime, insert_ignoring_duplicates
 from shared.events import CalendarUpdated, Envelope, EventPayload
 from shared.locks import xact_lock
-from shared.workdays import DueDate, WorkingCalendar, YearCalendar, YearStatus
+from shared.workdays import Calendar, DueDate, WorkingCalendar, YearCalendar, YearStatus
 
-__all__ = ["CalendarYear", "LiveCalendar", "keep_calendar_year", "load_years", "seed_calendar", "store_year"]
+__all__ = [
+    "CalendarBook",
+    "CalendarYear",
+    "LiveCalendar",
+    "SqlCalendarBook",
+    "keep_calendar_year",
+    "load_years",
+    "seed_calendar",
+    "store_year",
+]
 
 
 class CalendarYear(SQLModel, table=True):
@@ -178,3 +187,22 @@ async def keep_calendar_year(
     )
     await calendar.refresh(session)
     return []
+
+
+class CalendarBook(Protocol):
+    """The working-day calendar in force, as a unit of work sees it."""
+
+    async def current(self) -> Calendar: ...
+
+
+class SqlCalendarBook:
+    """The live calendar made current at the first ask in the session's transaction (one indexed query
+    a transaction), not before: a unit of work that counts no working days asks nothing."""
+
+    def __init__(self, session: AsyncSession, live: LiveCalendar) -> None:
+        self._session = session
+        self._live = live
+
+    async def current(self) -> Calendar:
+        await self._live.refresh(self._session)
+        return self._live

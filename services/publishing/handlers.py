@@ -60,7 +60,8 @@ async def open_consultation(
         raise InvalidInput("draft_text", "give the draft's text, or a draft_url where it can be read")
     if body.document_kind == "other_normative":
         # Both the first and the last day of the period count.
-        period = uow.calendar.working_days_between(body.opens_on - timedelta(days=1), body.closes_on)
+        calendar = await uow.calendar.current()
+        period = calendar.working_days_between(body.opens_on - timedelta(days=1), body.closes_on)
         short, rule = period < min_working_days, f"{min_working_days} working days"
     else:
         short, rule = (body.closes_on - body.opens_on).days < min_days, f"{min_days} days"

@@ -13,11 +13,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.publishing.record_book import RecordBook, SqlRecordBook
 from services.publishing.review_book import ReviewBook, SqlReviewBook
 from services.publishing.source_book import SourceBook, SqlSourceBook
-from shared.calendar_store import LiveCalendar
+from shared.calendar_store import CalendarBook, LiveCalendar, SqlCalendarBook
 from shared.events import Envelope
 from shared.runtime import ServiceRuntime
 from shared.uow import CommandUseCase, performed
-from shared.workdays import Calendar
 
 __all__ = ["PublishingUnitOfWork", "perform", "publishing_unit_of_work"]
 
@@ -30,15 +29,16 @@ class PublishingUnitOfWork:
     records: RecordBook
     sources: SourceBook
     reviews: ReviewBook
-    calendar: Calendar
+    calendar: CalendarBook
 
 
 async def publishing_unit_of_work(session: AsyncSession, calendar: LiveCalendar) -> PublishingUnitOfWork:
-    """The unit of work on ``session``'s transaction, with the calendar made current (one indexed query
-    a transaction)."""
-    await calendar.refresh(session)
+    """The unit of work on ``session``'s transaction."""
     return PublishingUnitOfWork(
-        SqlRecordBook(session), SqlSourceBook(session), SqlReviewBook(session), calendar
+        SqlRecordBook(session),
+        SqlSourceBook(session),
+        SqlReviewBook(session),
+        SqlCalendarBook(session, calendar),
     )
 
 

@@ -28,7 +28,6 @@ from services.routing.handlers import (
     actor_of,
     as_error,
     facts_of,
-    follow,
     own_task,
     require_active,
 )
@@ -160,7 +159,8 @@ async def return_case(action: CaseAction[ReturnCreate], uow: RoutingUnitOfWork) 
     """退回: not this department's business; routing assigns the next matching department, or triage."""
     policy = uow.policy
     task = await _own(action, uow)
-    deadline = uow.calendar.add_working_days(task.assigned_on, policy.return_window_days).due_date
+    calendar = await uow.calendar.current()
+    deadline = calendar.add_working_days(task.assigned_on, policy.return_window_days).due_date
     check_return(
         _file(task), triage_department=policy.triage_department, today=action.on, return_deadline=deadline
     )
@@ -206,11 +206,12 @@ async def request_supplement(
     """补正告知: once, within 7 working days of receipt; the applicant has the working days given."""
     task = await _own(action, uow)
     body = action.body
-    window_end = uow.calendar.add_working_days(task.receipt_date, uow.policy.supplement_window_days).due_date
+    calendar = await uow.calendar.current()
+    window_end = calendar.add_working_days(task.receipt_date, uow.policy.supplement_window_days).due_date
     check_request_supplement(
         _file(task), today=action.on, window_end=window_end, working_days=body.working_days
     )
-    due = uow.calendar.add_working_days(action.on, body.working_days).due_date
+    due = calendar.add_working_days(action.on, body.working_days).due_date
     await _claim(uow, task, CaseState.SUPPLEMENT_REQUESTED)
     return [
         SupplementRequested(
@@ -405,12 +406,6 @@ async def reply_to_cluster(
 
 
 # --- reactions ---------------------------------------------------------------------------------
-
-on_supplement_received = follow
-"""The applicant answered: the case is back in the department's hands (`services.routing.projection`)."""
-
-on_review_rejected = follow
-"""A reviewer would not publish the reply as it is: the department sees why in the case history."""
 
 
 async def on_case_rated(event: Delivered[CaseRated], uow: RoutingUnitOfWork) -> list[EventPayload]:

@@ -24,10 +24,9 @@ from services.routing.db import Department, Handler, HistoryEntry, RoutingRule, 
 from services.routing.domain import Rule
 from services.routing.projection import project
 from services.routing.workflow import OfficePolicy
-from shared.calendar_store import LiveCalendar
+from shared.calendar_store import CalendarBook, LiveCalendar, SqlCalendarBook
 from shared.db import per_transaction
 from shared.events import Envelope
-from shared.workdays import Calendar
 
 __all__ = [
     "Office",
@@ -82,7 +81,7 @@ class RoutingUnitOfWork:
     tasks: TaskBook
     office: OfficeBook
     policy: OfficePolicy
-    calendar: Calendar
+    calendar: CalendarBook
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,10 +163,10 @@ async def _read_departments(session: AsyncSession) -> dict[str, str]:
 
 
 async def routing_unit_of_work(session: AsyncSession, office: Office) -> RoutingUnitOfWork:
-    """The unit of work on ``session``'s transaction, with the calendar made current (one indexed query
-    a transaction)."""
-    await office.calendar.refresh(session)
-    return RoutingUnitOfWork(SqlTaskBook(session), SqlOfficeBook(session), office.policy, office.calendar)
+    """The unit of work on ``session``'s transaction."""
+    return RoutingUnitOfWork(
+        SqlTaskBook(session), SqlOfficeBook(session), office.policy, SqlCalendarBook(session, office.calendar)
+    )
 
 
 async def project_in(session: AsyncSession, envelope: Envelope, payload: Any) -> None:

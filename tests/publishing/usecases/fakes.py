@@ -18,6 +18,7 @@ from services.publishing.db import (
 )
 from services.publishing.unit_of_work import PublishingUnitOfWork
 from shared.calendar_data import default_calendar
+from tests.support.calendars import FixedCalendarBook
 
 
 class FakeRecordBook:
@@ -119,4 +120,5 @@ class FakeBooks:
 def fake_unit_of_work() -> tuple[PublishingUnitOfWork, FakeBooks]:
     """A unit of work on empty books and the 2026 calendar as announced, and the books."""
     books = FakeBooks()
-    return PublishingUnitOfWork(books.records, books.sources, books.reviews, default_calendar()), books
+    calendar = FixedCalendarBook(default_calendar())
+    return PublishingUnitOfWork(books.records, books.sources, books.reviews, calendar), books

@@ -19,6 +19,7 @@ from services.routing.task_book import RoutingUnitOfWork
 from shared.calendar_data import default_calendar
 from shared.events import CaseRated, Envelope, EventPayload, SubmissionReceived, new_event
 from shared.uow import Delivered
+from tests.support.calendars import FixedCalendarBook
 
 SETTINGS = RoutingSettings()
 SEED: dict[str, Any] = json.loads(SETTINGS.seed_file.read_text())
@@ -96,7 +97,11 @@ def fake_unit_of_work() -> tuple[RoutingUnitOfWork, FakeTaskBook, FakeOffice]:
     """A unit of work on an empty book, the demo office, its policy from the default settings and the
     2026 calendar as announced."""
     book, office = FakeTaskBook(), FakeOffice()
-    return RoutingUnitOfWork(book, office, SETTINGS.policy(), default_calendar()), book, office
+    return (
+        RoutingUnitOfWork(book, office, SETTINGS.policy(), FixedCalendarBook(default_calendar())),
+        book,
+        office,
+    )
 
 
 async def applied(uow: RoutingUnitOfWork, events: Sequence[EventPayload]) -> list[Envelope]:
