@@ -17,7 +17,14 @@ from pathlib import Path
 
 import httpx
 
-__all__ = ["DEFAULT_PORTS", "ServiceProcess", "start_services", "stop_services"]
+__all__ = [
+    "DEFAULT_PORTS",
+    "FRONT_DOOR_PORT",
+    "ServiceProcess",
+    "start_front_door",
+    "start_services",
+    "stop_services",
+]
 
 DEFAULT_PORTS = {"intake": 8001, "routing": 8002, "tracking": 8003, "publishing": 8004}
 
@@ -30,6 +37,9 @@ class ServiceProcess:
     log_path: Path
     instance: str = ""
     """Tells apart several instances of one service (their PID files), e.g. ``2``."""
+    module: str = ""
+    """The module to run (``services.<name>`` unless said)."""
+    health_path: str = "/health"
     process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -41,6 +51,10 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def runs(self) -> str:
+        return self.module or f"services.{self.name}"
+
+    @property
     def pid_file(self) -> Path:
         return self.log_path.parent.parent / "pids" / f"{self.label}.pid"
 
@@ -49,7 +63,7 @@ class ServiceProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", f"services.{self.name}"],
+                [sys.executable, "-m", self.runs],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -67,7 +81,7 @@ class ServiceProcess:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
             cmdline = []
-        if f"services.{self.name}".encode() in cmdline:
+        if self.runs.encode() in cmdline:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
             deadline = time.monotonic() + 10
@@ -84,7 +98,7 @@ class ServiceProcess:
                         f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}"
                     )
                 with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get(f"{self.url}/health")).status_code == 200:
+                    if (await client.get(f"{self.url}{self.health_path}")).status_code == 200:
                         return
                 await asyncio.sleep(0.3)
         raise TimeoutError(f"{self.name} not healthy after {timeout}s:\n{self.log_tail()}")
@@ -138,6 +152,30 @@ def start_services(
         service.start()
         services.append(service)
     return services
+
+
+FRONT_DOOR_PORT = 8000
+
+
+def start_front_door(
+    *, data_dir: Path, port: int = FRONT_DOOR_PORT, upstreams: Mapping[str, str]
+) -> ServiceProcess:
+    """The front door (`deploy.front_door`) before the services at ``upstreams`` (name → URL)."""
+    env = {
+        **os.environ,
+        "FRONT_DOOR_PORT": str(port),
+        **{f"FRONT_DOOR_{name.upper()}_URL": url for name, url in upstreams.items()},
+    }
+    door = ServiceProcess(
+        "front-door",
+        port,
+        env,
+        data_dir / "logs" / "front-door.log",
+        module="deploy.front_door",
+        health_path="/front-door/health",
+    )
+    door.start()
+    return door
 
 
 def stop_services(services: list[ServiceProcess]) -> None:

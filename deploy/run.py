@@ -1,8 +1,8 @@
 """``make run``: the whole system on this machine.
 
 Starts the local Kafka broker (unless ``KAFKA_BOOTSTRAP_SERVERS`` points at a cluster), creates the
-topics, starts the four services, seeds the demo consultation, prints where everything is, and on
-Ctrl-C stops what it started, by PID. State lives in ``CIVIC_DATA_DIR`` (default ``.run/``).
+topics, starts the four services and the front door before them, seeds the demo consultation and a
+demo account for every role, prints where everything is, and on Ctrl-C stops what it started, by PID. State lives in ``CIVIC_DATA_DIR`` (default ``.run/``).
 """
 
 from __future__ import annotations
@@ -13,58 +13,55 @@ import os
 import signal
 import sys
 import time
-from datetime import timedelta
 from types import FrameType
 
-import httpx
-
+from deploy.demo import DEMO_STAFF, seed_demo_consultation, seed_demo_staff
 from deploy.kafka.local import LocalKafka, wait_for_broker
 from deploy.kafka.topics import ensure_topics, plan_topics
-from deploy.processes import DEFAULT_PORTS, ServiceProcess, start_services, stop_services
+from deploy.processes import (
+    DEFAULT_PORTS,
+    FRONT_DOOR_PORT,
+    ServiceProcess,
+    start_front_door,
+    start_services,
+    stop_services,
+)
 from shared.auth import mint_token
 from shared.codes import Role
-from shared.dates import today as shanghai_today
 from shared.settings import ServiceSettings, TopicSettings
 from shared.topics import Topics
 
 log = logging.getLogger("civic.run")
 
 
-async def seed_demo(publishing: str, admin_token: str) -> None:
-    """One open consultation, created through publishing's API like an admin would."""
-    async with httpx.AsyncClient(base_url=publishing, timeout=10) as client:
-        if (await client.get("/api/v1/consultations")).json():
-            return
-        today = shanghai_today()
-        response = await client.post(
-            "/api/v1/consultations",
-            headers={"Authorization": f"Bearer {admin_token}"},
-            json={
-                "title": "《济南市人民防空工程维护管理办法（征求意见稿）》",
-                "summary": "为规范人防工程平时使用和维护管理，现公开征求社会各界意见。",
-                "draft_text": "第一条 为规范本市人民防空工程的维护管理，根据有关法律法规，制定本办法。\n"
-                "第二条 本市行政区域内人民防空工程的维护管理，适用本办法。",
-                "opens_on": today.isoformat(),
-                "closes_on": (today + timedelta(days=30)).isoformat(),
-            },
-        )
-        response.raise_for_status()
-
-
-def banner(services: list[ServiceProcess], bootstrap: str, handler_token: str) -> str:
+def banner(
+    services: list[ServiceProcess], door: ServiceProcess, bootstrap: str, passwords: dict[str, str]
+) -> str:
     urls = "\n".join(f"  {s.name:<11} {s.url}   (API docs: {s.url}/docs)" for s in services)
-    intake = services[0].url
+    accounts = "\n".join(
+        f"  {account.login:<16} {passwords.get(account.login, '?'):<18} {account.does}"
+        for account in DEMO_STAFF
+    )
+    front = door.url
     return f"""
 Civic Channels is running. Kafka: {bootstrap}
+
+One address for everything (统一入口): {front}/
+  citizen's portal (市民端)     {front}/
+  public pages (政务公开)       {front}/open/
+  staff workbench (办理工作台)  {front}/workbench   — sign in with a demo account below
+  each service's API            {front}/api/<intake|routing|tracking|publishing>/v1/…
+
+Demo accounts (登录名 / 密码, kept in {door.log_path.parent.parent / "demo-staff.txt"}):
+{accounts}
+
+The services on their own ports (operators; API docs):
 {urls}
 
-Citizen's portal (市民端): {intake}/
-
 Write to the director's mailbox:
-  curl -s -X POST {intake}/api/v1/mailbox-messages -H 'Content-Type: application/json' \\
+  curl -s -X POST {front}/api/intake/v1/mailbox-messages -H 'Content-Type: application/json' \\
     -d '{{"mailbox":"director","category":"咨询","subject":"小区人防工程能否停车","body":"请问小区地下人防工程平时可以作为停车场吗？","contact":{{"name":"张三丰","phone":"13812345678"}},"publish_consent":true}}'
-Follow it:   curl -s {intake}/api/v1/cases/<tracking_code>
-A handler token (人防工程管理处): {handler_token}
+Follow it:   curl -s {front}/api/intake/v1/cases/<tracking_code>
 
 Logs: {services[0].log_path.parent}    Ctrl-C stops everything.
 """
@@ -100,21 +97,32 @@ def main() -> None:
         ports = {
             name: int(os.environ.get(f"{name.upper()}_PORT", port)) for name, port in DEFAULT_PORTS.items()
         }
+        # Behind the front door every citizen comes from its address: intake counts each by the
+        # address the door forwards.
         services = start_services(
-            bootstrap_servers=bootstrap, data_dir=data_dir, ports=ports, topic_prefix=settings.topic_prefix
+            bootstrap_servers=bootstrap,
+            data_dir=data_dir,
+            ports=ports,
+            topic_prefix=settings.topic_prefix,
+            extra_env={"INTAKE_TRUSTED_PROXIES": '["127.0.0.1"]'},
         )
+        door = start_front_door(
+            data_dir=data_dir,
+            port=int(os.environ.get("FRONT_DOOR_PORT", FRONT_DOOR_PORT)),
+            upstreams={s.name: s.url for s in services},
+        )
+        services.append(door)
 
         async def ready() -> None:
             await asyncio.gather(*(s.wait_healthy() for s in services))
 
         asyncio.run(ready())
         key = settings.jwt_key
-        admin = mint_token(key, sub="demo-admin", name="系统管理员", roles=[Role.ADMIN])
-        asyncio.run(seed_demo(services[3].url, admin))
-        handler = mint_token(
-            key, sub="demo-handler", name="李四", roles=[Role.HANDLER], department="engineering"
-        )
-        print(banner(services, bootstrap, handler), flush=True)
+        admin = mint_token(key, sub="make-run", name="make run", roles=[Role.ADMIN])
+        by_name = {s.name: s.url for s in services}
+        asyncio.run(seed_demo_consultation(by_name["publishing"], admin))
+        passwords = asyncio.run(seed_demo_staff(by_name["routing"], admin, data_dir))
+        print(banner(services[:-1], door, bootstrap, passwords), flush=True)
         while all(s.process is not None and s.process.poll() is None for s in services):
             time.sleep(1)
         crashed = [s for s in services if s.process is not None and s.process.poll() is not None]

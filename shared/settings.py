@@ -8,12 +8,14 @@ Shared names have no service prefix (``KAFKA_BOOTSTRAP_SERVERS``, ``CIVIC_JWT_SE
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.auth import SessionPolicy
 from shared.topics import CALENDAR_EVENTS, CASE_EVENTS, CASE_KEYS, CONSULTATION_EVENTS, Topics, TopicSpec
 
 __all__ = ["DEVELOPMENT_JWT_SECRET", "DEVELOPMENT_KEY_SECRET", "ServiceSettings", "TopicSettings"]
@@ -72,6 +74,24 @@ class ServiceSettings(BaseSettings):
         description="Events between two progress lines of a replay.",
     )
 
+    session_idle_minutes: float = Field(
+        default=30,
+        gt=0,
+        validation_alias="CIVIC_SESSION_IDLE_MINUTES",
+        description="A staff sign-in ends after this long without a page.",
+    )
+    session_hours: float = Field(
+        default=8,
+        gt=0,
+        validation_alias="CIVIC_SESSION_HOURS",
+        description="A staff sign-in ends this long after it began, whatever.",
+    )
+    staff_sign_in_url: str = Field(
+        default="/workbench/login",
+        validation_alias="CIVIC_STAFF_SIGN_IN_URL",
+        description="Where a staff page sends someone not signed in: routing's sign-in, behind the front door.",
+    )
+
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> ServiceSettings:
         if self.environment == "production" and (
@@ -83,6 +103,11 @@ class ServiceSettings(BaseSettings):
         ):
             raise ValueError("CIVIC_KEY_SECRET must be set to a real secret when CIVIC_ENV=production")
         return self
+
+    def session_policy(self) -> SessionPolicy:
+        return SessionPolicy(
+            idle=timedelta(minutes=self.session_idle_minutes), absolute=timedelta(hours=self.session_hours)
+        )
 
     @property
     def topics(self) -> Topics:

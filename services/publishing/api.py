@@ -346,12 +346,12 @@ async def replies_feed(runtime: RuntimeDep, settings: SettingsDep) -> Response:
             id=f"urn:uuid:{item.id}",
             title=item.subject,
             updated=item.published_at,
-            link=f"{base}/replies/{item.id}",
+            link=f"{base}/open/replies/{item.id}",
             summary=item.reply,
         )
         for item in page.items
     ]
-    return _atom("已公开的答复", f"{base}/api/v1/feeds/replies.atom", entries)
+    return _atom("已公开的答复", f"{base}/open/feeds/replies.atom", entries)
 
 
 @router.get(
@@ -367,12 +367,12 @@ async def adoption_reports_feed(runtime: RuntimeDep, settings: SettingsDep) -> R
             id=f"urn:uuid:{report.consultation_id}",
             title=f"《{report.title}》意见采纳情况",
             updated=report.published_at or datetime.now(UTC),
-            link=f"{base}/consultations/{report.consultation_id}/adoption-report",
+            link=f"{base}/open/consultations/{report.consultation_id}/adoption-report",
             summary=report.summary,
         )
         for report in await adoption.published_reports(runtime)
     ]
-    return _atom("意见采纳情况", f"{base}/api/v1/feeds/adoption-reports.atom", entries)
+    return _atom("意见采纳情况", f"{base}/open/feeds/adoption-reports.atom", entries)
 
 
 def _atom(title: str, self_url: str, entries: list[FeedEntry]) -> Response:

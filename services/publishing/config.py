@@ -28,8 +28,8 @@ class PublishingSettings(ServiceSettings):
         description="Distinct reviewers who must approve an item before it is public (三审).",
     )
     public_base_url: str = Field(
-        default="http://127.0.0.1:8004",
-        description="Where the public pages are, for links in the Atom feeds.",
+        default="http://127.0.0.1:8000",
+        description="The front door's address, for links in the Atom feeds (the pages are under /open).",
     )
     public_officials: list[str] = Field(
         default_factory=list,

@@ -6,6 +6,9 @@ Each route parses its query, calls the use case that answers it and renders what
 stay in the use cases, and the pages need no JavaScript. They show only what those use cases return,
 which is reviewed and masked: no page reads a table of its own.
 
+They live under ``/open`` (the front door's 政务公开 section; ``/`` leads there), beside the Atom
+feeds and the CSV downloads the pages link to, so one prefix reaches the whole public side.
+
 Input the JSON API would refuse with a JSON error gets a page in Chinese instead: an id, year or page
 number that names nothing → 404; a search term or period the use case cannot take → 422 with the
 message next to its field. Public pages may be kept by browsers and proxies for five minutes (a reply
@@ -21,10 +24,10 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from services.publishing import adoption, handlers, records
+from services.publishing import adoption, api, handlers, records
 from services.publishing.annual_report import COLUMN_LABELS, COLUMNS
 from services.publishing.api import CalendarDep
 from services.publishing.labels import CHANNELS, CONSULTATION_STATES, DECISIONS, MASKED_KINDS
@@ -46,7 +49,9 @@ REPORT_YEARS_LISTED = 4
 
 PUBLIC_CACHE = "public, max-age=300"
 
+OPEN = "/open"
 pages = APIRouter()
+public = APIRouter(prefix=OPEN)
 templates = Jinja2Templates(directory=HERE / "templates")
 
 TABLE_FOUR_GROUPS = (
@@ -123,24 +128,29 @@ def _consultation_state(status: str, opens_on: date, closes_on: date, day: date)
 # --- routes ---------------------------------------------------------------------------------------
 
 
-@pages.get("/static/base.css")
+@pages.get("/", include_in_schema=False)
+async def to_the_public_pages() -> RedirectResponse:
+    return RedirectResponse(f"{OPEN}/", status_code=308)
+
+
+@public.get("/static/base.css")
 async def base_stylesheet() -> FileResponse:
     return stylesheet(BASE_STYLESHEET)
 
 
-@pages.get("/static/public.css")
+@public.get("/static/public.css")
 async def own_stylesheet() -> FileResponse:
     return stylesheet(STYLESHEET)
 
 
-@pages.get("/", response_class=HTMLResponse)
+@public.get("/", response_class=HTMLResponse)
 async def home(request: Request) -> HTMLResponse:
     this_year = today().year
     years = [this_year - n for n in range(REPORT_YEARS_LISTED)]
     return _page(request, "home.html", {"years": years, "this_year": this_year})
 
 
-@pages.get("/replies", response_class=HTMLResponse)
+@public.get("/replies", response_class=HTMLResponse)
 async def replies(
     request: Request,
     runtime: RuntimeDep,
@@ -170,7 +180,7 @@ async def replies(
 _NO_REPLY = ("没有找到这条答复", "您访问的答复不存在或尚未公开，请从“信箱答复选登”列表进入。")
 
 
-@pages.get("/replies/{reply_id}", response_class=HTMLResponse)
+@public.get("/replies/{reply_id}", response_class=HTMLResponse)
 async def reply(request: Request, reply_id: str, runtime: RuntimeDep) -> HTMLResponse:
     parsed = _uuid(reply_id)
     if parsed is None:
@@ -182,7 +192,7 @@ async def reply(request: Request, reply_id: str, runtime: RuntimeDep) -> HTMLRes
     return _page(request, "reply.html", {"reply": item})
 
 
-@pages.get("/consultations", response_class=HTMLResponse)
+@public.get("/consultations", response_class=HTMLResponse)
 async def consultations(request: Request, runtime: RuntimeDep) -> HTMLResponse:
     found = await handlers.list_consultations(runtime)
     # There cannot be more published reports than consultations: ask for all of them.
@@ -210,7 +220,7 @@ _NO_REPORT = (
 )
 
 
-@pages.get("/consultations/{consultation_id}/adoption-report", response_class=HTMLResponse)
+@public.get("/consultations/{consultation_id}/adoption-report", response_class=HTMLResponse)
 async def adoption_report(request: Request, consultation_id: str, runtime: RuntimeDep) -> HTMLResponse:
     parsed = _uuid(consultation_id)
     if parsed is None:
@@ -232,7 +242,7 @@ def _parse_date(raw: str | None, label: str, errors: dict[str, str]) -> date | N
         return None
 
 
-@pages.get("/stats", response_class=HTMLResponse)
+@public.get("/stats", response_class=HTMLResponse)
 async def stats(
     request: Request,
     runtime: RuntimeDep,
@@ -261,7 +271,7 @@ async def stats(
     return _page(request, "stats.html", {"values": values, "errors": {}, "stats": result})
 
 
-@pages.get("/reports/disclosure/{year}", response_class=HTMLResponse)
+@public.get("/reports/disclosure/{year}", response_class=HTMLResponse)
 async def disclosure_report(request: Request, year: str, runtime: RuntimeDep) -> HTMLResponse:
     number = int(year) if year.isascii() and year.isdigit() and len(year) == 4 else None
     if number is None or not FIRST_YEAR <= number <= LAST_YEAR:
@@ -282,3 +292,16 @@ async def disclosure_report(request: Request, year: str, runtime: RuntimeDep) ->
             "in_progress": number >= today().year,
         },
     )
+
+
+# --- what the pages link to: the feeds and the downloads, on the same prefix -------------------------
+
+public.add_api_route("/feeds/replies.atom", api.replies_feed, methods=["GET"])
+public.add_api_route("/feeds/adoption-reports.atom", api.adoption_reports_feed, methods=["GET"])
+public.add_api_route(
+    "/consultations/{consultation_id}/adoption-report.csv", api.adoption_report_csv, methods=["GET"]
+)
+public.add_api_route(
+    "/reports/disclosure/{year}/table-{table}.csv", api.disclosure_report_csv, methods=["GET"]
+)
+pages.include_router(public)

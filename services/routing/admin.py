@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.routing.accounts import end_sessions
 from services.routing.db import AuditEntry, Department, Handler, RoutingRule, Task
 from services.routing.handlers import actor_of
 from services.routing.schemas import (
@@ -94,7 +95,18 @@ async def list_handlers(runtime: ServiceRuntime, principal: Principal) -> list[H
         rows = (
             await session.exec(select(Handler).order_by(col(Handler.department_id), col(Handler.id)))
         ).all()
-    return [HandlerPublic.model_validate(row, from_attributes=True) for row in rows]
+    return [handler_public(row) for row in rows]
+
+
+def handler_public(row: Handler) -> HandlerPublic:
+    return HandlerPublic(
+        id=row.id,
+        name=row.name,
+        department_id=row.department_id,
+        roles=list(row.roles),
+        active=row.active,
+        password_set=row.password_hash is not None,
+    )
 
 
 async def put_handler(runtime: ServiceRuntime, body: HandlerCreate, principal: Principal) -> HandlerPublic:
@@ -109,10 +121,22 @@ async def put_handler(runtime: ServiceRuntime, body: HandlerCreate, principal: P
         for key, value in values.items():
             setattr(handler, key, value)
         session.add(handler)
+        if not handler.active:
+            await end_sessions(session, [handler.id], datetime.now(UTC))  # signed out everywhere it checks
         _audit(
-            session, principal, "handler.changed" if existing else "handler.added", body.id, before, values
+            session,
+            principal,
+            "handler.changed" if existing else "handler.added",
+            body.id,
+            _without_secrets(before),
+            values,
         )
-    return HandlerPublic(**values)
+    return handler_public(handler)
+
+
+def _without_secrets(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the audit trail keeps of an account: never its password's hash."""
+    return None if row is None else {k: v for k, v in row.items() if k != "password_hash"}
 
 
 # --- rules ----------------------------------------------------------------------------------------

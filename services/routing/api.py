@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from services.routing import access, actions, admin, handlers
+from services.routing import access, accounts, actions, admin, handlers
 from services.routing.actions import CaseAction, act
 from services.routing.schemas import (
     AccessPublic,
@@ -24,6 +25,7 @@ from services.routing.schemas import (
     HandlerCreate,
     HandlerPublic,
     NoBody,
+    PasswordSet,
     ReplyCreate,
     ReturnCreate,
     RuleCreate,
@@ -62,6 +64,7 @@ ACCESS: Access = {
     "PUT /api/v1/departments/{department_id}": ADMIN,
     "GET /api/v1/handlers": ADMIN,
     "PUT /api/v1/handlers": ADMIN,
+    "POST /api/v1/handlers/{handler_id}/password": ADMIN,
     "GET /api/v1/rules": ADMIN,
     "POST /api/v1/rules": ADMIN,
     "PUT /api/v1/rules/{rule_id}": ADMIN,
@@ -205,6 +208,26 @@ async def list_handlers(runtime: RuntimeDep, principal: PrincipalDep) -> list[Ha
 @router.put("/handlers", tags=["admin"], summary="Add or change a handler")
 async def put_handler(body: HandlerCreate, runtime: RuntimeDep, principal: PrincipalDep) -> HandlerPublic:
     return await admin.put_handler(runtime, body, principal)
+
+
+@router.post(
+    "/handlers/{handler_id}/password",
+    status_code=204,
+    tags=["admin"],
+    summary="Set a member of staff's sign-in password (temporary unless said otherwise)",
+)
+async def set_password(
+    handler_id: str, body: PasswordSet, request: Request, runtime: RuntimeDep, principal: PrincipalDep
+) -> None:
+    await accounts.set_password(
+        runtime,
+        request.app.state.passwords,
+        principal,
+        handler_id,
+        body.password,
+        temporary=body.temporary,
+        now=datetime.now(UTC),
+    )
 
 
 @router.get("/rules", tags=["admin"], summary="Routing rules by priority")

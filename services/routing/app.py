@@ -15,6 +15,7 @@ from services.routing.config import RoutingSettings
 from services.routing.db import SCHEMA
 from services.routing.erasure import scrub_case
 from services.routing.pages import pages
+from services.routing.passwords import Passwords
 from services.routing.similarity import ClusterIndex
 from services.routing.task_book import Office, RoutingUnitOfWork, project_in, routing_unit_of_work
 from shared.calendar_store import LiveCalendar, keep_calendar_year, seed_calendar
@@ -122,4 +123,6 @@ def create_app(settings: RoutingSettings) -> FastAPI:
         prepare=seed,
     )
     app.state.office = office
+    app.state.passwords = Passwords()
+    app.state.identity_provider = None
     return app

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from services.routing.passwords import LockoutPolicy
 from services.routing.workflow import ExtensionRules, OfficePolicy
 from shared.settings import ServiceSettings
 
@@ -42,6 +44,16 @@ class RoutingSettings(ServiceSettings):
     similarity_max_cases: int = Field(
         default=50_000, ge=1, description="How many of the most recent cases new ones are compared with."
     )
+
+    sign_in_failures: int = Field(
+        default=5, ge=1, description="Wrong passwords in a row that lock a sign-in name."
+    )
+    sign_in_lock_minutes: float = Field(default=15, gt=0, description="How long a locked name stays locked.")
+
+    def lockout(self) -> LockoutPolicy:
+        return LockoutPolicy(
+            failures=self.sign_in_failures, lock=timedelta(minutes=self.sign_in_lock_minutes)
+        )
 
     def policy(self) -> OfficePolicy:
         """The office's standing handling rules these settings give."""

@@ -93,7 +93,8 @@ class HistoryEntry(SQLModel, table=True):
 
 
 class Handler(SQLModel, table=True):
-    """A person who works cases (承办人), for the directory; identity itself comes from the token."""
+    """A member of staff (工作人员) — a handler (承办人), a reviewer, an admin: the office's directory
+    and its sign-in accounts. ``id`` is the sign-in name (登录名) and every token's ``sub``."""
 
     __tablename__ = "routing_handler"
 
@@ -102,6 +103,36 @@ class Handler(SQLModel, table=True):
     department_id: str = Field(foreign_key="routing_department.id", index=True)
     roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     active: bool = True
+    password_hash: str | None = Field(default=None, description="argon2id; None: no password sign-in.")
+    must_change_password: bool = Field(default=False, description="A password an admin set: change it first.")
+    oidc_subject: str | None = Field(
+        default=None, unique=True, index=True, description="The identity provider's ``sub`` for this person."
+    )
+
+
+class SignInAttempts(SQLModel, table=True):
+    """Failed sign-ins in a row under one sign-in name (existing or not: the answer never tells which),
+    and until when it is locked (锁定)."""
+
+    __tablename__ = "routing_sign_in_attempts"
+
+    login: str = Field(primary_key=True)
+    failures: int = 0
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class StaffSessionRecord(SQLModel, table=True):
+    """A sign-in (登录会话): from the password, the identity provider or a pasted token; ended at
+    sign-out. The cookie carries its id; routing refuses an ended one."""
+
+    __tablename__ = "routing_staff_session"
+
+    id: str = Field(primary_key=True)
+    staff_id: str = Field(index=True)
+    via: str
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class PersonalDataAccess(SQLModel, table=True):
@@ -141,6 +172,8 @@ TABLES: list[type[SQLModel]] = [
     SimilarCase,
     HistoryEntry,
     Handler,
+    SignInAttempts,
+    StaffSessionRecord,
     AuditEntry,
     PersonalDataAccess,
     CalendarYear,

@@ -3,10 +3,11 @@ one use-case shape, and its reads: the office's departments, a department's task
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from services.routing.access import record_access
 from services.routing.clustering import clusters_of
@@ -15,7 +16,7 @@ from services.routing.domain import CaseFacts, assign
 from services.routing.projection import project
 from services.routing.schemas import CaseDetail, DepartmentPublic, HistoryPublic, TaskPublic
 from services.routing.task_book import OfficeBook, RoutingUnitOfWork, SqlOfficeBook, SqlTaskBook, TaskBook
-from services.routing.workflow import ActionRefused
+from services.routing.workflow import OPEN, ActionRefused
 from shared.auth import Principal, require_roles
 from shared.codes import Role
 from shared.dates import local_date
@@ -139,6 +140,51 @@ async def follow(event: Delivered[EventPayload], uow: RoutingUnitOfWork) -> list
 async def list_tasks(
     runtime: ServiceRuntime, principal: Principal, *, state: str | None = None, channel: str | None = None
 ) -> list[TaskPublic]:
+    query = await _inbox_query(runtime, principal, state=state, channel=channel)
+    return await _listed(runtime, principal, query)
+
+
+@dataclass(frozen=True, slots=True)
+class InboxPage:
+    """A page of the department's inbox, with how many cases match in all."""
+
+    tasks: list[TaskPublic]
+    total: int
+    page: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+
+async def inbox_page(
+    runtime: ServiceRuntime,
+    principal: Principal,
+    *,
+    state: str | None = None,
+    channel: str | None = None,
+    page: int = 1,
+    size: int = 50,
+) -> InboxPage:
+    """The department's inbox a page at a time, soonest due first: its open work unless a state is
+    asked for. Only the cases shown count as read (个人信息查阅记录)."""
+    query = await _inbox_query(runtime, principal, state=state, channel=channel, open_only=state is None)
+    async with runtime.database.session() as session:
+        total = (await session.exec(select(func.count()).select_from(query.subquery()))).one()
+    page = min(max(page, 1), max(1, -(-total // size)))
+    tasks = await _listed(runtime, principal, query.limit(size).offset((page - 1) * size))
+    return InboxPage(tasks, total, page, size)
+
+
+async def _inbox_query(
+    runtime: ServiceRuntime,
+    principal: Principal,
+    *,
+    state: str | None,
+    channel: str | None,
+    open_only: bool = False,
+) -> Any:
     require_roles(principal, *HANDLING_ROLES)
     if principal.department is None:
         raise Forbidden("the token names no department")
@@ -147,9 +193,16 @@ async def list_tasks(
     query = select(Task).where(Task.department_id == principal.department)
     if state is not None:
         query = query.where(Task.state == state)
+    elif open_only:
+        query = query.where(col(Task.state).in_(sorted(state.value for state in OPEN)))
     if channel is not None:
         query = query.where(Task.channel == channel)
-    query = query.order_by(col(Task.due_date).is_(None), col(Task.due_date), col(Task.received_at))
+    return query.order_by(
+        col(Task.due_date).is_(None), col(Task.due_date), col(Task.received_at), col(Task.case_id)
+    )
+
+
+async def _listed(runtime: ServiceRuntime, principal: Principal, query: Any) -> list[TaskPublic]:
     async with runtime.database.session() as session:
         rows = (await session.exec(query)).all()
         clusters = await clusters_of(session, [row.case_id for row in rows])

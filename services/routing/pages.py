@@ -5,24 +5,19 @@ Each route reads the form, calls one use case in :mod:`services.routing.handlers
 :mod:`services.routing.actions` and renders what it returns; the rules stay in the use cases, which
 also decide who may see and act on a case. The pages need no JavaScript.
 
-The handler signs in by pasting a token (``make token ROLE=handler DEPT=...``); it is kept in an
-HttpOnly, SameSite=Strict cookie. Every form that changes something carries a CSRF token compared
-with a second cookie (double submit). A refused action comes back on the case page: 409 with the
-message at the top when the case's state does not allow it, 422 with the message next to its field.
+Signing in is `services.routing.sign_in_pages`; the session, the CSRF token of every form and the
+layout are `shared.staff_pages`. A refused action comes back on the case page: 409 with the message
+at the top when the case's state does not allow it, 422 with the message next to its field.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Mapping
 from datetime import date
-from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from services.routing import actions, handlers
@@ -47,25 +42,24 @@ from services.routing.schemas import (
     ThirdPartyConsultationCreate,
     ThirdPartyReplyCreate,
 )
+from services.routing.sign_in_pages import STAFF, sign_in_pages
 from services.routing.task_book import Office
 from services.routing.workflow import OPEN, available
-from shared.auth import SESSION_COOKIE, Principal, verify_token
-from shared.dates import cn_date, cn_datetime, today
-from shared.errors import CivicError, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
-from shared.http import BASE_STYLESHEET, FORMS_STYLESHEET, RuntimeDep, stylesheet
+from shared.auth import StaffSession
+from shared.dates import today
+from shared.errors import CivicError, Conflict, Forbidden, InvalidInput, NotFound
+from shared.http import RuntimeDep
 from shared.runtime import ServiceRuntime
+from shared.staff_pages import STAFF_PATH, home_of
 
 __all__ = ["pages"]
 
-HERE = Path(__file__).resolve().parent
-STYLESHEET = HERE / "static" / "workbench.css"
-LOGIN = "/workbench/login"
-TOKEN_COOKIE = SESSION_COOKIE
-CSRF_COOKIE = "civic_csrf"
-CSRF_FIELD = "csrf_token"
+PAGE_SIZE = 50
+"""Cases a page of the inbox lists."""
 
 pages = APIRouter()
-templates = Jinja2Templates(directory=HERE / "templates")
+pages.include_router(sign_in_pages)
+templates = STAFF.templates
 
 DUE_SOON_DAYS = 2
 # What the use cases' rules (InvalidInput) say, in the handler's language: (field, words in the
@@ -103,8 +97,6 @@ def due_marker(task: TaskPublic, day: date) -> str | None:
     return None
 
 
-templates.env.filters["cn_date"] = cn_date
-templates.env.filters["cn_datetime"] = cn_datetime
 templates.env.globals.update(
     channels=CHANNELS,
     states=STATES,
@@ -114,88 +106,27 @@ templates.env.globals.update(
     applicant_types=APPLICANT_TYPES,
     delivery_forms=DELIVERY_FORMS,
     delivery_methods=DELIVERY_METHODS,
-    csrf_field=CSRF_FIELD,
 )
 
 
-def _csrf(request: Request) -> str:
-    token = request.cookies.get(CSRF_COOKIE, "")
-    return token if len(token) == 43 else secrets.token_urlsafe(32)
-
-
-def _page(
-    request: Request, template: str, context: Mapping[str, Any], status_code: int = 200
-) -> HTMLResponse:
-    csrf = _csrf(request)
-    response = templates.TemplateResponse(
-        request, template, {"csrf": csrf, **context}, status_code=status_code
-    )
-    # Case pages hold citizens' personal data: keep no copy.
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "same-origin"
-    if request.cookies.get(CSRF_COOKIE) != csrf:
-        _set_cookie(request, response, CSRF_COOKIE, csrf)
-    return response
-
-
-def _set_cookie(request: Request, response: Response, name: str, value: str) -> None:
-    response.set_cookie(
-        name,
-        value,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        path="/workbench",
-    )
-
-
-def _problem_page(request: Request, status_code: int, title: str, message: str) -> HTMLResponse:
-    return _page(request, "problem.html", {"title": title, "message": message}, status_code)
-
-
-def _forbidden_page(request: Request, exc: Forbidden) -> HTMLResponse:
-    return _problem_page(
+def _forbidden_page(request: Request, session: StaffSession, exc: Forbidden) -> HTMLResponse:
+    return STAFF.problem(
         request,
         403,
         "无权办理",
         f"您没有办理这件事项的权限：它不属于您所在的部门，或需要其他角色。（{exc.message}）",
+        session=session,
     )
 
 
-def _not_found_page(request: Request) -> HTMLResponse:
-    return _problem_page(request, 404, "没有找到这件事项", "本部门没有这件事项，它可能已转到其他部门。")
+def _not_found_page(request: Request, session: StaffSession) -> HTMLResponse:
+    return STAFF.problem(
+        request, 404, "没有找到这件事项", "本部门没有这件事项，它可能已转到其他部门。", session=session
+    )
 
 
 def _to(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
-
-
-# --- who is signed in ---------------------------------------------------------------------------
-
-
-def _principal(request: Request) -> Principal | None:
-    token = request.cookies.get(TOKEN_COOKIE)
-    if not token:
-        return None
-    try:
-        return verify_token(request.app.state.jwt_key, token)
-    except Unauthorized:
-        return None
-
-
-async def _posted(request: Request) -> dict[str, str] | None:
-    """The posted text fields, or None when the CSRF token does not match its cookie."""
-    form = await request.form()
-    values = {name: value.strip() for name, value in form.items() if isinstance(value, str)}
-    cookie = request.cookies.get(CSRF_COOKIE, "")
-    # compare_digest takes only ASCII str; bytes accept whatever was posted.
-    if not cookie or not secrets.compare_digest(cookie.encode(), values.get(CSRF_FIELD, "").encode()):
-        return None
-    return values
-
-
-def _csrf_refused(request: Request) -> HTMLResponse:
-    return _problem_page(request, 403, "表单已过期", "表单的安全校验没有通过，请返回上一页刷新后重新提交。")
 
 
 # --- the case page ------------------------------------------------------------------------------------
@@ -210,7 +141,7 @@ async def _case_page(
     request: Request,
     runtime: ServiceRuntime,
     case_id: UUID,
-    principal: Principal,
+    session: StaffSession,
     *,
     action: str | None = None,
     values: Mapping[str, str] | None = None,
@@ -219,17 +150,16 @@ async def _case_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     try:
-        detail = await handlers.case_detail(runtime, case_id, principal)
+        detail = await handlers.case_detail(runtime, case_id, session.principal)
     except Forbidden as exc:
-        return _forbidden_page(request, exc)
+        return _forbidden_page(request, session, exc)
     except NotFound:
-        return _not_found_page(request)
+        return _not_found_page(request, session)
     flash = DONE.get(request.query_params.get("done", "")) if action is None else None
-    return _page(
+    return STAFF.render(
         request,
         "case.html",
         {
-            "principal": principal,
             "task": detail.task,
             "history": detail.history,
             "marker": due_marker(detail.task, today()),
@@ -241,6 +171,7 @@ async def _case_page(
             "flash": flash,
         },
         status_code,
+        session=session,
     )
 
 
@@ -337,105 +268,71 @@ def _rule_message(name: str, message: str) -> str:
 # --- routes -------------------------------------------------------------------------------------
 
 
-@pages.get("/workbench/static/base.css")
-async def base_stylesheet() -> FileResponse:
-    return stylesheet(BASE_STYLESHEET)
-
-
-@pages.get("/workbench/static/forms.css")
-async def forms_stylesheet() -> FileResponse:
-    return stylesheet(FORMS_STYLESHEET)
-
-
-@pages.get("/workbench/static/workbench.css")
-async def own_stylesheet() -> FileResponse:
-    return stylesheet(STYLESHEET)
-
-
-@pages.get("/workbench/login", response_class=HTMLResponse)
-async def login_form(request: Request) -> HTMLResponse:
-    return _page(request, "login.html", {"errors": {}})
-
-
-@pages.post("/workbench/login", response_class=HTMLResponse)
-async def login(request: Request) -> Response:
-    values = await _posted(request)
-    if values is None:
-        return _csrf_refused(request)
-    token = "".join(values.get("token", "").split())
-    try:
-        verify_token(request.app.state.jwt_key, token)
-    except Unauthorized:
-        message = "请粘贴令牌" if not token else "令牌无效或已过期，请重新生成"
-        return _page(request, "login.html", {"errors": {"token": [message]}}, 422)
-    response = _to("/workbench")
-    _set_cookie(request, response, TOKEN_COOKIE, token)
-    return response
-
-
-@pages.post("/workbench/logout")
-async def logout(request: Request) -> Response:
-    if await _posted(request) is None:
-        return _csrf_refused(request)
-    response = _to(LOGIN)
-    response.delete_cookie(TOKEN_COOKIE, path="/workbench")
-    return response
-
-
 @pages.get("/workbench", response_class=HTMLResponse)
-async def inbox(request: Request, runtime: RuntimeDep, channel: str = "", state: str = "") -> Response:
-    principal = _principal(request)
-    if principal is None:
-        return _to(LOGIN)
+async def inbox(
+    request: Request, runtime: RuntimeDep, channel: str = "", state: str = "", page: str = "1"
+) -> Response:
+    session = await STAFF.session(request)
+    if session is None:
+        return STAFF.sign_in(request)
     channel = channel if channel in CHANNELS else ""
     state = state if state in STATES else ""
     try:
-        tasks = await handlers.list_tasks(runtime, principal, state=state or None)
+        listed = await handlers.inbox_page(
+            runtime,
+            session.principal,
+            state=state or None,
+            channel=channel or None,
+            page=int(page) if page.isdigit() else 1,
+            size=PAGE_SIZE,
+        )
     except Forbidden as exc:
-        return _forbidden_page(request, exc)
-    shown = [
-        task for task in tasks if (state or task.state in OPEN) and (not channel or task.channel == channel)
-    ]
+        home = home_of(session.principal)
+        if home != STAFF_PATH:
+            return _to(home)  # a reviewer, a clerk, an admin: their own part of the workbench
+        return _forbidden_page(request, session, exc)
     day = today()
-    return _page(
+    return STAFF.render(
         request,
         "inbox.html",
         {
-            "principal": principal,
-            "rows": [(task, due_marker(task, day)) for task in shown],
+            "rows": [(task, due_marker(task, day)) for task in listed.tasks],
+            "listed": listed,
             "channel": channel,
             "state": state,
+            "query": {"channel": channel, "state": state},
         },
+        session=session,
     )
 
 
 @pages.get("/workbench/cases/{case_id}", response_class=HTMLResponse)
 async def case_page(request: Request, case_id: str, runtime: RuntimeDep) -> Response:
-    principal = _principal(request)
-    if principal is None:
-        return _to(LOGIN)
+    session = await STAFF.session(request)
+    if session is None:
+        return STAFF.sign_in(request)
     try:
         parsed = UUID(case_id)
     except ValueError:
-        return _not_found_page(request)
-    return await _case_page(request, runtime, parsed, principal)
+        return _not_found_page(request, session)
+    return await _case_page(request, runtime, parsed, session)
 
 
 @pages.post("/workbench/cases/{case_id}/{action}", response_class=HTMLResponse)
 async def act(request: Request, case_id: str, action: str, runtime: RuntimeDep) -> Response:
-    principal = _principal(request)
-    if principal is None:
-        return _to(LOGIN)
+    session = await STAFF.session(request)
+    if session is None:
+        return STAFF.sign_in(request)
     form = ACTIONS.get(action)
     try:
         parsed = UUID(case_id)
     except ValueError:
         form = None
     if form is None:
-        return _not_found_page(request)
-    values = await _posted(request)
+        return _not_found_page(request, session)
+    values = await STAFF.posted(request)
     if values is None:
-        return _csrf_refused(request)
+        return STAFF.csrf_refused(request, session)
     office: Office = request.app.state.office
 
     async def again(
@@ -445,7 +342,7 @@ async def act(request: Request, case_id: str, action: str, runtime: RuntimeDep) 
             request,
             runtime,
             parsed,
-            principal,
+            session,
             action=action,
             values=values,
             errors=errors,
@@ -455,7 +352,7 @@ async def act(request: Request, case_id: str, action: str, runtime: RuntimeDep) 
 
     try:
         use_case, body_of = form
-        await actions.act(runtime, office, use_case, CaseAction(parsed, principal, body_of(values)))
+        await actions.act(runtime, office, use_case, CaseAction(parsed, session.principal, body_of(values)))
     except (ValidationError, InvalidInput) as exc:
         return await again(422, errors=_field_errors(exc))
     except Conflict as exc:
@@ -464,7 +361,7 @@ async def act(request: Request, case_id: str, action: str, runtime: RuntimeDep) 
         # A missing role shows the case page with the reason; another department's case, the 403 page.
         return await again(403, problem=f"您没有这项操作的权限。（{exc.message}）")
     except NotFound:
-        return _not_found_page(request)
+        return _not_found_page(request, session)
     except CivicError as exc:
         return await again(exc.status_code, problem=exc.message)
     return _to(f"/workbench/cases/{parsed}?done={action}")

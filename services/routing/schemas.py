@@ -128,6 +128,15 @@ class HandlerPublic(BaseModel):
     department_id: str
     roles: list[str]
     active: bool
+    password_set: bool = Field(default=False, description="Whether the account can sign in with a password.")
+
+
+class PasswordSet(_Admin):
+    """An admin sets a member of staff's password (登录密码): temporary unless said otherwise — the holder
+    must change it at the first sign-in."""
+
+    password: str = Field(min_length=1, max_length=128)
+    temporary: bool = True
 
 
 class RuleIn(_Admin):

@@ -20,10 +20,6 @@ class TrackingSettings(ServiceSettings):
     third_party_days: int = Field(default=15, gt=0, description="OGI Art. 32")
     supplement_window_days: int = Field(default=7, gt=0, description="OGI Art. 30")
     return_window_days: int = Field(default=2, gt=0)
-    workbench_login_url: str = Field(
-        default="http://127.0.0.1:8002/workbench/login",
-        description="Where the supervision page sends you to sign in.",
-    )
     recount_chunk: int = Field(
         default=2000,
         ge=1,

@@ -139,7 +139,20 @@ BOOTSTRAP = "kafka-1:9092,kafka-2:9092,kafka-3:9092"
 
 
 def test_the_expected_services_are_there() -> None:
-    assert set(services()) == {*KAFKA_NODES, "postgres", "topics", *APP_PORTS}
+    assert set(services()) == {*KAFKA_NODES, "postgres", "topics", *APP_PORTS, "front-door"}
+
+
+def test_the_front_door_reaches_each_service_and_is_the_proxy_intake_trusts() -> None:
+    door = services()["front-door"]
+    assert command(door) == ["python", "-m", "deploy.front_door"]
+    assert door["ports"] == ["127.0.0.1:8000:8000"]
+    env = environment(door)
+    for name, port in APP_PORTS.items():
+        assert env[f"FRONT_DOOR_{name.upper()}_URL"] == f"http://{name}:{port}"
+        assert door["depends_on"][name]["condition"] == "service_healthy"
+    address = door["networks"]["default"]["ipv4_address"]
+    assert json.loads(environment(services()["intake"])["INTAKE_TRUSTED_PROXIES"]) == [address]
+    assert "/front-door/health" in door["healthcheck"]["test"][3]
 
 
 def test_named_volumes_hold_kafka_and_postgres_data() -> None:

@@ -30,6 +30,7 @@ from shared.topics import Topics
 from tests.support.databases import Databases
 from tests.support.legacy import LEGACY, backend_of, load_legacy, manifest
 from tests.support.services import bearer, in_process, settings_for
+from tests.support.staff import sign_in_with_password
 
 pytestmark = pytest.mark.kafka
 
@@ -137,8 +138,19 @@ async def test_routing_reads_back_every_task_history_and_setting(
         await _plumbing_kept(runtime, rows)
         assert len((await client.get("/api/v1/departments")).json()) == rows["routing_department"]
         assert len((await client.get("/api/v1/rules", headers=ADMIN)).json()) == rows["routing_rule"]
-        assert len((await client.get("/api/v1/handlers", headers=ADMIN)).json()) == rows["routing_handler"]
+        staff = (await client.get("/api/v1/handlers", headers=ADMIN)).json()
+        assert len(staff) == rows["routing_handler"]
         assert len((await client.get("/api/v1/audit", headers=ADMIN)).json()) == rows["routing_audit"]
+        # Every member of staff of release 0.1 became an account without a password (routing's
+        # migration 0005); an admin gives one, and its holder signs in to the workbench.
+        assert {person["password_set"] for person in staff} == {False}
+        first = staff[0]["id"]
+        given = await client.post(
+            f"/api/v1/handlers/{first}/password", headers=ADMIN, json={"password": "Upgraded-2026-pass"}
+        )
+        assert given.status_code == 204
+        signed_in = await sign_in_with_password(client, first, "Upgraded-2026-pass")
+        assert signed_in.headers["location"] == "/workbench/password?first=1"
         assert (await client.get("/api/v1/bounces", headers=ADMIN)).json() == [
             {"department_id": "command-comms", "returned": 1}
         ]

@@ -19,13 +19,14 @@ from sqlalchemy import Table
 
 from deploy.processes import stop_services
 from shared.consumer import PROCESSED_TABLE
+from shared.events import decode_event
 from shared.outbox import OUTBOX_TABLE
 from shared.replay import ReplayPlan, replay
 from tests.support.databases import Databases
 from tests.support.installation import Installation, install, running
 from tests.support.kafka import TopicReader
 from tests.support.office import SERVICES, Office, Staff, drive
-from tests.support.state import end_offsets, snapshot
+from tests.support.state import differences, end_offsets, snapshot
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
 
@@ -88,6 +89,25 @@ async def _wipe(url: str, tables: list[Table]) -> None:
         await database.dispose()
 
 
+async def _events_of(bootstrap: str, topics: list[str], told: str) -> str:
+    """The log's events of every case a failure names, in their partitions' order: what to read it by."""
+    lines = []
+    for topic in topics:
+        reader = await TopicReader(bootstrap, topic).start()
+        try:
+            await reader.settle(1.0)
+            for record in reader.records:
+                envelope, _ = decode_event(record.value)
+                if envelope.subject in told:
+                    lines.append(
+                        f"{topic}[{record.partition}]@{record.offset} {envelope.time.isoformat()} "
+                        f"{envelope.source} {envelope.type} {envelope.subject} id={envelope.id}"
+                    )
+        finally:
+            await reader.stop()
+    return "the log of those cases:\n" + "\n".join(lines)
+
+
 def _tables(plan: ReplayPlan) -> list[Table]:
     return [t if isinstance(t, Table) else t.__table__ for t in plan.rebuilt]  # type: ignore[attr-defined]
 
@@ -112,8 +132,14 @@ async def test_every_service_rebuilds_the_state_it_had_from_the_log(office: Inst
         assert (result.left, result.applied > 0) == (0, True), result
         assert lines[-1] == result.summary()
         after = await snapshot(office.urls[service], compared)
-        for table in compared:
-            assert after[table.name] == before[service][table.name], f"{service}: {table.name} differs"
+        differ = {
+            table.name: differences(before[service][table.name], after[table.name])
+            for table in compared
+            if after[table.name] != before[service][table.name]
+        }
+        assert not differ, f"{service}: " + "\n".join(
+            f"{name} differs\n{how}" for name, how in differ.items()
+        )
     assert await end_offsets(office.bootstrap, topics) == published, "the replays published nothing"
 
     # The services go on from where they were: nothing applied twice, the next letter handled as usual.

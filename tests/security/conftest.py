@@ -57,7 +57,7 @@ async def service(
 
 @dataclass
 class RoutingCase:
-    """Routing in-process with one letter assigned to engineering (人防工程管理处)."""
+    """Routing in-process with one letter assigned to engineering (人防工程管理处) and its similarity decided."""
 
     client: httpx.AsyncClient
     case_id: str
@@ -72,4 +72,6 @@ async def routing_case(
         letter = support.letter("人防车位", "车位能否出租？", mailbox="civil-air-defence")
         await producer.send_payloads(topics.case_events, [letter])
         await case_events.wait_for_event(str(letter.case_id), "case.assigned")
+        # Similarity is decided apart from the assignment: the case is as it stays once both are out.
+        await case_events.wait_for_event(str(letter.case_id), "case.clustered")
         yield RoutingCase(client, str(letter.case_id))

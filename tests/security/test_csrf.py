@@ -9,11 +9,13 @@ import re
 
 import pytest
 
-from services.routing.pages import ACTIONS, CSRF_COOKIE, CSRF_FIELD
+from services.routing.pages import ACTIONS
 from shared.auth import SESSION_COOKIE, mint_token
 from shared.codes import Role
+from shared.staff_pages import CSRF_COOKIE, CSRF_FIELD
 from tests.security.conftest import RoutingCase
 from tests.support.services import JWT_SECRET, bearer
+from tests.support.staff import hidden_csrf, sign_in_with_token
 
 pytestmark = pytest.mark.kafka
 
@@ -36,17 +38,15 @@ def test_the_forms_tested_are_every_form_the_workbench_has() -> None:
     assert set(FORMS) == set(ACTIONS)
 
 
-def hidden_token(page: str) -> str:
-    found = re.search(rf'name="{CSRF_FIELD}" value="([^"]+)"', page)
-    assert found, "the page carries its CSRF token"
-    return found.group(1)
+hidden_token = hidden_csrf
 
 
 async def test_every_workbench_form_needs_its_csrf_token(routing_case: RoutingCase) -> None:
     client, case_id = routing_case.client, routing_case.case_id
     handler = bearer(Role.HANDLER, department="engineering", sub="li-si")
     before = (await client.get(f"/api/v1/cases/{case_id}", headers=handler)).json()
-    session = mint_token(JWT_SECRET, sub="li-si", name="李四", roles=[Role.HANDLER], department="engineering")
+    token = mint_token(JWT_SECRET, sub="li-si", name="李四", roles=[Role.HANDLER], department="engineering")
+    session = await sign_in_with_token(client, token)
 
     def sign_in(csrf_cookie: str | None) -> None:
         client.cookies.clear()
@@ -62,7 +62,16 @@ async def test_every_workbench_form_needs_its_csrf_token(routing_case: RoutingCa
         "empty field and cookie": ("", {CSRF_FIELD: ""}),
     }
     urls = {f"/workbench/cases/{case_id}/{action}": body for action, body in FORMS.items()}
-    urls |= {"/workbench/login": {"token": session}, "/workbench/logout": {}}
+    urls |= {
+        "/workbench/login": {"login": "li-si", "password": "a-password-of-li-si"},
+        "/workbench/login/token": {"token": token},
+        "/workbench/logout": {},
+        "/workbench/password": {
+            "current_password": "a-password-of-li-si",
+            "new_password": "another-password-1",
+            "confirm_password": "another-password-1",
+        },
+    }
     for url, body in urls.items():
         for name, (cookie, field) in attempts.items():
             sign_in(cookie)

@@ -18,8 +18,10 @@ from fastapi import APIRouter, FastAPI
 from shared.auth import SESSION_COOKIE, mint_token
 from shared.codes import Role
 from shared.http import guarded_by, install_common
+from shared.staff_pages import CSRF_FIELD
 from tests.security.conftest import RoutingCase
 from tests.support.services import JWT_SECRET, assert_error, bearer
+from tests.support.staff import hidden_csrf, sign_in_with_token
 
 pytestmark = pytest.mark.kafka
 
@@ -76,7 +78,7 @@ async def test_every_bad_token_is_refused_by_the_api_and_the_workbench(routing_c
     client = routing_case.client
     good = jwt.encode(GOOD, JWT_SECRET)
     assert (await client.get("/api/v1/tasks", headers={"Authorization": f"Bearer {good}"})).status_code == 200
-    client.cookies.set(SESSION_COOKIE, good, path="/workbench")
+    await sign_in_with_token(client, good)
     assert (await client.get("/workbench")).status_code == 200, "the good token signs in"
     client.cookies.clear()
 
@@ -89,7 +91,19 @@ async def test_every_bad_token_is_refused_by_the_api_and_the_workbench(routing_c
         client.cookies.set(SESSION_COOKIE, token, path="/workbench")
         page = await client.get("/workbench")
         client.cookies.clear()
-        assert (page.status_code, page.headers.get("location")) == (303, "/workbench/login"), name
+        assert (page.status_code, page.headers.get("location")) == (
+            303,
+            "/workbench/login?next=/workbench",
+        ), name
+        refused = await client.post("/workbench/login/token", data={"token": token})
+        assert refused.status_code == 403, "no sign-in without the form's CSRF token"
+        form = await client.get("/workbench/login")
+        refused = await client.post(
+            "/workbench/login/token", data={"token": token, CSRF_FIELD: hidden_csrf(form.text)}
+        )
+        assert refused.status_code == 422, name
+        assert SESSION_COOKIE not in refused.cookies, name
+        client.cookies.clear()
 
 
 async def test_a_handler_of_another_department_neither_reads_nor_acts_on_a_case(

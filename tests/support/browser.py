@@ -14,8 +14,8 @@ import httpx
 import pytest
 import uvicorn
 from axe_playwright_python.async_playwright import Axe
-from fastapi import FastAPI
 from playwright.async_api import Browser, Page, async_playwright
+from starlette.applications import Starlette
 
 from deploy.kafka.local import free_port
 from tests.support.polling import eventually
@@ -36,7 +36,7 @@ _AXE = Axe()
 
 
 @asynccontextmanager
-async def served(app: FastAPI, name: str) -> AsyncIterator[str]:
+async def served(app: Starlette, name: str) -> AsyncIterator[str]:
     """``app`` under uvicorn on a free loopback port in a thread, as ``make run`` serves it; its URL."""
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning"))
     thread = threading.Thread(target=server.run, name=name, daemon=True)

@@ -72,6 +72,32 @@ async def snapshot(url: str, tables: Sequence[type[SQLModel] | Table]) -> Snapsh
     return found
 
 
+def differences(before: list[tuple[Any, ...]], after: list[tuple[Any, ...]]) -> str:
+    """What differs between two snapshots of a table, row by row and field by field — the rows paired by
+    their first field (a case's or clock's id), so a failure names the case and the fields that moved."""
+    old: dict[Any, list[dict[str, Any]]] = {}
+    new: dict[Any, list[dict[str, Any]]] = {}
+    for rows, into in ((before, old), (after, new)):
+        for row in rows:
+            record = dict(row)
+            key = next((record[k] for k in ("case_id", "clock_id", "id", "event_id") if k in record), row[0])
+            into.setdefault(json.dumps(key, default=str), []).append(record)
+    lines = []
+    for key in sorted(old.keys() | new.keys()):
+        was, now = old.get(key, []), new.get(key, [])
+        if was == now:
+            continue
+        if len(was) != len(now):
+            lines.append(f"{key}: {len(was)} rows before, {len(now)} after")
+        for a, b in zip(was, now, strict=False):
+            changed = {k: (a.get(k), b.get(k)) for k in a.keys() | b.keys() if a.get(k) != b.get(k)}
+            if changed:
+                lines.append(
+                    f"{key}: " + ", ".join(f"{k} {v[0]!r} -> {v[1]!r}" for k, v in sorted(changed.items()))
+                )
+    return "\n".join(lines)
+
+
 async def _clock_keys(conn: Any) -> dict[Any, tuple[Any, ...]]:
     rows = (await conn.exec_driver_sql("SELECT id, case_id, kind FROM tracking_clock")).all()
     return {row[0]: (row[1], row[2]) for row in rows}

@@ -219,19 +219,19 @@ async def download(site: Site, href: str | None) -> httpx.Response:
 
 
 async def test_the_home_page_leads_to_every_public_page_and_the_feeds(page: Page, site: Site) -> None:
-    await visit(page, "/")
+    await visit(page, "/open/")
     await expect(page.get_by_role("heading", level=1)).to_have_text("政务公开")
     main = page.get_by_role("main")
     for name, href in [
-        ("信箱答复选登", "/replies"),
-        ("意见征集", "/consultations"),
-        ("办理情况统计", "/stats"),
-        (f"{today().year - 1}年度", f"/reports/disclosure/{today().year - 1}"),
-        ("信箱答复选登（Atom 订阅）", "/api/v1/feeds/replies.atom"),
-        ("意见采纳情况（Atom 订阅）", "/api/v1/feeds/adoption-reports.atom"),
+        ("信箱答复选登", "/open/replies"),
+        ("意见征集", "/open/consultations"),
+        ("办理情况统计", "/open/stats"),
+        (f"{today().year - 1}年度", f"/open/reports/disclosure/{today().year - 1}"),
+        ("信箱答复选登（Atom 订阅）", "/open/feeds/replies.atom"),
+        ("意见采纳情况（Atom 订阅）", "/open/feeds/adoption-reports.atom"),
     ]:
         await expect(main.get_by_role("link", name=name, exact=True)).to_have_attribute("href", href)
-    feed = await download(site, "/api/v1/feeds/replies.atom")
+    feed = await download(site, "/open/feeds/replies.atom")
     assert PARKING in feed.text
     await assert_accessible(page, "home")
 
@@ -243,7 +243,7 @@ async def test_the_home_page_leads_to_every_public_page_and_the_feeds(page: Page
 
 
 async def test_replies_are_paged_searched_and_read_one_by_one(page: Page, site: Site) -> None:
-    await visit(page, "/replies")
+    await visit(page, "/open/replies")
     await expect(page.locator("#result-count")).to_contain_text(f"共 {LETTERS} 条答复，第 1 页，共 2 页")
     items = page.locator("ol.reply-list > li")
     await expect(items).to_have_count(20)
@@ -255,11 +255,11 @@ async def test_replies_are_paged_searched_and_read_one_by_one(page: Page, site: 
     await expect(items).to_have_count(1)
     await expect(items.get_by_role("link")).to_have_text(PARKING)
     await expect(page.get_by_role("link", name="下一页")).to_have_count(0)
-    await expect(page.get_by_role("link", name="上一页")).to_have_attribute("href", "/replies?page=1")
-    await visit(page, "/replies?page=3", 404)
+    await expect(page.get_by_role("link", name="上一页")).to_have_attribute("href", "/open/replies?page=1")
+    await visit(page, "/open/replies?page=3", 404)
     await expect(page.get_by_role("heading", level=1)).to_have_text("没有这一页")
 
-    await visit(page, "/replies")
+    await visit(page, "/open/replies")
     await page.get_by_label("搜索答复").fill("车位 出租")
     await page.get_by_role("button", name="搜索").click()
     await page.wait_for_url("**/replies?q=*")
@@ -287,23 +287,23 @@ async def test_replies_are_paged_searched_and_read_one_by_one(page: Page, site: 
     assert "周晓明" not in await page.content()
     await assert_accessible(page, "one reply")
 
-    await visit(page, "/replies?q=周晓明")
+    await visit(page, "/open/replies?q=周晓明")
     await expect(page.locator("#result-count")).to_contain_text("找到 0 条答复")
     await expect(page.get_by_text("没有找到包含“周晓明”的答复")).to_be_visible()
 
-    await visit(page, "/replies?q=" + "长" * 101, 422)
+    await visit(page, "/open/replies?q=" + "长" * 101, 422)
     await expect(page.get_by_label("搜索答复")).to_have_attribute("aria-invalid", "true")
     await expect(page.locator("#q-error")).to_contain_text("搜索词不能超过 100 个字")
     await assert_accessible(page, "replies, search term too long")
 
-    await visit(page, f"/replies/{uuid.uuid4()}", 404)
+    await visit(page, f"/open/replies/{uuid.uuid4()}", 404)
     await expect(page.get_by_role("heading", level=1)).to_have_text("没有找到这条答复")
-    await visit(page, "/replies/not-an-id", 404)
+    await visit(page, "/open/replies/not-an-id", 404)
     await assert_accessible(page, "reply not found")
 
 
 async def test_the_adoption_report_lists_each_comment_with_its_decision(page: Page, site: Site) -> None:
-    await visit(page, "/consultations")
+    await visit(page, "/open/consultations")
     reported = page.get_by_role("listitem").filter(has=page.get_by_role("heading", name=CONSULTATION))
     await expect(reported).to_contain_text("已结束")
     waiting = page.get_by_role("listitem").filter(has=page.get_by_role("heading", name=STILL_OPEN))
@@ -338,14 +338,14 @@ async def test_the_adoption_report_lists_each_comment_with_its_decision(page: Pa
     assert "王建国" not in await page.content()
     await assert_accessible(page, "adoption report")
 
-    await visit(page, f"/consultations/{site.open_consultation_id}/adoption-report", 404)
+    await visit(page, f"/open/consultations/{site.open_consultation_id}/adoption-report", 404)
     await expect(page.get_by_role("heading", level=1)).to_have_text("没有找到意见采纳情况")
     await assert_accessible(page, "adoption report not published")
-    await visit(page, f"/consultations/{uuid.uuid4()}/adoption-report", 404)
+    await visit(page, f"/open/consultations/{uuid.uuid4()}/adoption-report", 404)
 
 
 async def test_statistics_per_channel_and_department_for_a_period(page: Page, site: Site) -> None:
-    await visit(page, "/stats")
+    await visit(page, "/open/stats")
     await expect(page.get_by_label("开始日期")).to_have_value(f"{today().year}-01-01")
     await expect(page.get_by_label("结束日期")).to_have_value(str(today()))
 
@@ -388,7 +388,7 @@ async def test_statistics_per_channel_and_department_for_a_period(page: Page, si
 async def test_the_annual_report_shows_tables_three_and_four_as_the_template_does(
     page: Page, site: Site
 ) -> None:
-    await visit(page, "/reports/disclosure/2025")
+    await visit(page, "/open/reports/disclosure/2025")
     await expect(page.get_by_role("heading", level=1)).to_have_text("2025年度政府信息公开工作年度报告")
     three = "表三　收到和处理政府信息公开申请情况（单位：件）"
     header = await page.get_by_role("table", name=three).locator("thead th").all_inner_texts()
@@ -440,11 +440,11 @@ async def test_the_annual_report_shows_tables_three_and_four_as_the_template_doe
         assert response.headers["content-type"].startswith("text/csv")
         assert f"table-{table}.csv" in response.headers["content-disposition"]
     await expect(page.get_by_role("link", name="上一年度（2024年）")).to_have_attribute(
-        "href", "/reports/disclosure/2024"
+        "href", "/open/reports/disclosure/2024"
     )
     await assert_accessible(page, "annual report 2025")
 
-    await visit(page, "/reports/disclosure/1999", 404)
+    await visit(page, "/open/reports/disclosure/1999", 404)
     await expect(page.get_by_role("heading", level=1)).to_have_text("没有这一年度的报告")
-    await visit(page, "/reports/disclosure/twenty", 404)
+    await visit(page, "/open/reports/disclosure/twenty", 404)
     await assert_accessible(page, "annual report, no such year")

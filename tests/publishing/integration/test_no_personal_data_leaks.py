@@ -266,17 +266,27 @@ def public_urls(reply_id: str, consultation_id: str, year: int) -> dict[str, lis
         ],
         "/api/v1/feeds/replies.atom": ["/api/v1/feeds/replies.atom"],
         "/api/v1/feeds/adoption-reports.atom": ["/api/v1/feeds/adoption-reports.atom"],
-        "/static/base.css": ["/static/base.css"],
-        "/static/public.css": ["/static/public.css"],
         "/": ["/"],
-        "/replies": ["/replies", "/replies?q=车位"],
-        "/replies/{reply_id}": [f"/replies/{reply_id}"],
-        "/consultations": ["/consultations"],
-        "/consultations/{consultation_id}/adoption-report": [
-            f"/consultations/{consultation_id}/adoption-report"
+        "/open/static/base.css": ["/open/static/base.css"],
+        "/open/static/public.css": ["/open/static/public.css"],
+        "/open/": ["/open/"],
+        "/open/replies": ["/open/replies", "/open/replies?q=车位"],
+        "/open/replies/{reply_id}": [f"/open/replies/{reply_id}"],
+        "/open/consultations": ["/open/consultations"],
+        "/open/consultations/{consultation_id}/adoption-report": [
+            f"/open/consultations/{consultation_id}/adoption-report"
         ],
-        "/stats": ["/stats", f"/stats?from={year - 1}-01-01&to={year}-12-31"],
-        "/reports/disclosure/{year}": [f"/reports/disclosure/{year}"],
+        "/open/consultations/{consultation_id}/adoption-report.csv": [
+            f"/open/consultations/{consultation_id}/adoption-report.csv"
+        ],
+        "/open/stats": ["/open/stats", f"/open/stats?from={year - 1}-01-01&to={year}-12-31"],
+        "/open/reports/disclosure/{year}": [f"/open/reports/disclosure/{year}"],
+        "/open/reports/disclosure/{year}/table-{table}.csv": [
+            f"/open/reports/disclosure/{year}/table-3.csv",
+            f"/open/reports/disclosure/{year}/table-4.csv",
+        ],
+        "/open/feeds/replies.atom": ["/open/feeds/replies.atom"],
+        "/open/feeds/adoption-reports.atom": ["/open/feeds/adoption-reports.atom"],
     }
 
 
@@ -342,24 +352,24 @@ async def test_no_public_route_shows_the_personal_data_that_went_in(
 
     bodies: dict[str, str] = {}
     for url in (url for route in sorted(urls) for url in urls[route]):
-        response = await client.get(url)
+        response = await client.get(url, follow_redirects=True)
         assert response.status_code == 200, f"{url}: {response.status_code} {response.text[:200]}"
         bodies[url] = response.text
         found = leaks(response.text) + leaks(str(response.headers))
         assert not found, f"{url} shows personal data: {found}"
 
     # The seeded data was there to leak: the pages show it masked.
-    assert "王*国" in bodies[f"/replies/{reply_id}"]
+    assert "王*国" in bodies[f"/open/replies/{reply_id}"]
     assert "139****5678" in bodies[f"/api/v1/replies/{reply_id}"]
-    assert "济南市历下区泉城路街道***" in bodies[f"/replies/{reply_id}"]
-    assert "李*英" in bodies[f"/consultations/{consultation_id}/adoption-report"]
+    assert "济南市历下区泉城路街道***" in bodies[f"/open/replies/{reply_id}"]
+    assert "李*英" in bodies[f"/open/consultations/{consultation_id}/adoption-report"]
     assert "137****3344" in bodies[f"/api/v1/consultations/{consultation_id}/adoption-report.csv"]
 
     # Search is an oracle too: a seeded value finds nothing (the body echoes the query, so only the count).
     for value in (*NAMES, MOBILES[0], "13987654321", ID_NUMBER, EMAIL, PLATE, BELOW_STREET):
         found = (await client.get("/api/v1/replies", params={"q": value})).json()
         assert found["total"] == 0, f"searching {value!r} finds a published reply"
-        page = await client.get(f"/replies?q={quote(value)}")
+        page = await client.get(f"/open/replies?q={quote(value)}")
         assert "找到 0 条答复" in page.text
 
     # The routes left out need a token: without one they answer 401 and nothing else.
@@ -388,7 +398,7 @@ async def test_a_clause_written_with_personal_data_is_masked_too(
         [comment(consultation_id, "建议增加维护责任。", contact=commenter(COMMENTER), clause=clause)],
     )
     for url in (
-        f"/consultations/{consultation_id}/adoption-report",
+        f"/open/consultations/{consultation_id}/adoption-report",
         f"/api/v1/consultations/{consultation_id}/adoption-report",
         f"/api/v1/consultations/{consultation_id}/adoption-report.csv",
     ):

@@ -94,7 +94,7 @@ async def test_published_replies_are_listed_searched_paged_and_shown_one_by_one(
     assert "周晓明" not in feed.text
     link = root.find("a:entry/a:link", ns)
     assert link is not None
-    assert link.get("href", "").startswith("http://127.0.0.1:8004/replies/")
+    assert link.get("href", "").startswith("http://127.0.0.1:8000/open/replies/")
     reports = ET.fromstring((await client.get("/api/v1/feeds/adoption-reports.atom")).text)  # noqa: S314
     assert reports.findall("a:entry", ns) == []
 
@@ -268,7 +268,7 @@ async def test_a_record_the_report_cannot_place_is_left_out_with_a_note(
     ).json()
     assert note["case_id"] == str(bad.case_id)
     assert "before it was received" in note["problem"]
-    page = await client.get("/reports/disclosure/2025")
+    page = await client.get("/open/reports/disclosure/2025")
     assert page.status_code == 200
     assert "有 1 条记录暂未计入" in page.text
 

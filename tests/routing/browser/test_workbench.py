@@ -21,7 +21,7 @@ from playwright.async_api import Browser, Page, Response
 from deploy.kafka.local import create_topics
 from services.routing.app import create_app
 from services.routing.config import RoutingSettings
-from shared.auth import mint_token
+from shared.auth import SESSION_COOKIE, mint_token
 from shared.codes import ApplicantType, Channel, ClockKind, DeliveryForm, DeliveryMethod, Role
 from shared.dates import today
 from shared.events import (
@@ -38,6 +38,7 @@ from tests.support.browser import assert_accessible, chromium, served
 from tests.support.kafka import RawProducer
 from tests.support.polling import eventually
 from tests.support.services import JWT_SECRET, settings_for
+from tests.support.staff import sign_in_with_token
 
 pytestmark = [pytest.mark.kafka, pytest.mark.browser]
 
@@ -124,9 +125,10 @@ def disclosure(description: str) -> SubmissionReceived:
 
 
 async def log_in(page: Page, department: str, *roles: Role) -> None:
+    """Sign in with a pasted token: the development sign-in (password sign-in: test_sign_in.py)."""
     await page.goto("/workbench/login")
     await page.get_by_label("访问令牌").fill(token(department, *(roles or (Role.HANDLER,))))
-    response = await submit(page, "登录")
+    response = await submit(page, "用令牌登录")
     assert response.status == 303
     assert page.url.endswith("/workbench")
 
@@ -149,12 +151,15 @@ async def open_from_inbox(page: Page, subject: str) -> None:
 async def test_without_a_token_the_workbench_sends_you_to_log_in(page: Page) -> None:
     response = await page.goto("/workbench")
     assert response is not None
-    assert page.url.endswith("/workbench/login")
+    assert page.url.endswith("/workbench/login?next=/workbench")
     await assert_accessible(page, "login")
 
     # Keyboard only: the skip link comes first, then the form.
     await page.keyboard.press("Tab")
     assert await page.evaluate("document.activeElement.textContent") == "跳到主要内容"
+    await page.keyboard.press("Tab")  # the site's name
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.id") == "login-login", "then the sign-in name"
     await page.get_by_label("访问令牌").fill("not-a-token")
     async with page.expect_response(lambda r: r.request.method == "POST") as posted:
         await page.keyboard.press("Tab")
@@ -228,17 +233,12 @@ async def test_a_refused_action_says_why(page: Page, producer: RawProducer, work
     assert "没有这项操作的权限" in await page.get_by_role("alert").inner_text()
     await assert_accessible(page, "case page, action refused")
 
-    # The form is still on the page when another department's handler posts it: the 403 page.
+    # The form is still on the page when another department's handler, signed in meanwhile in
+    # another tab of the same browser, posts it: the 403 page.
     await page.goto(case_url)
-    await page.context.add_cookies(
-        [
-            {
-                "name": "civic_token",
-                "value": token("open-government", Role.HANDLER),
-                "url": workbench.url + "/workbench",
-            }
-        ]
-    )
+    other = await page.context.new_page()
+    await log_in(other, "open-government")
+    await other.close()
     response = await submit(page, "签收")
     assert response.status == 403
     assert await page.get_by_role("heading", level=1).inner_text() == "无权办理"
@@ -255,9 +255,10 @@ async def test_a_form_without_its_csrf_token_is_refused(workbench: Workbench) ->
     async with httpx.AsyncClient(base_url=workbench.url) as client:
         signed_out = await client.post(url, data={})
         assert signed_out.status_code == 303
-        assert signed_out.headers["location"] == "/workbench/login"
+        assert signed_out.headers["location"] == "/workbench/login?next=/workbench"
 
-        client.cookies.set("civic_token", token("engineering", Role.HANDLER), path="/workbench")
+        await sign_in_with_token(client, token("engineering", Role.HANDLER))
+        client.cookies.delete("civic_csrf")
         missing = await client.post(url, data={})
         client.cookies.set("civic_csrf", "a" * 43, path="/workbench")
         wrong = await client.post(url, data={"csrf_token": "令牌"})
@@ -355,11 +356,19 @@ async def test_the_inbox_puts_the_soonest_due_first_and_marks_overdue_and_due_so
 
 async def test_logging_out_clears_the_token(page: Page) -> None:
     await log_in(page, "engineering")
+    cookie = next(c for c in await page.context.cookies() if c["name"] == SESSION_COOKIE)
     await page.get_by_role("button", name="退出").click()
     await page.wait_for_load_state()
-    assert page.url.endswith("/workbench/login")
+    assert page.url.endswith("/workbench/login?done=logout")
+    assert "您已退出登录" in await page.get_by_role("status").inner_text()
     await page.goto("/workbench")
-    assert page.url.endswith("/workbench/login")
+    assert page.url.endswith("/workbench/login?next=/workbench")
+    # The session ended where it was issued: its cookie, kept by someone, no longer signs in.
+    await page.context.add_cookies(
+        [{"name": SESSION_COOKIE, "value": cookie["value"], "url": page.url, "sameSite": "Lax"}]
+    )
+    await page.goto("/workbench")
+    assert page.url.endswith("/workbench/login?next=/workbench")
 
 
 async def test_a_comment_reply_states_its_adoption(

@@ -61,6 +61,7 @@ async def test_only_an_admin_manages_the_office(routing: tuple[httpx.AsyncClient
         "department_id": "engineering",
         "roles": ["handler"],
         "active": True,
+        "password_set": False,
     } in handlers
 
 

@@ -61,9 +61,8 @@ async def test_a_supervisor_filters_the_statistics_by_period_and_channel(
         context = await browser.new_context(base_url=url, locale="zh-CN")
         page = await context.new_page()
 
-        await page.goto("/workbench/supervision")
-        await page.get_by_role("link", name="前往办理工作台登录").wait_for()
-        await assert_accessible(page, "supervision page, signed out")
+        signed_out = await page.request.get("/workbench/supervision", max_redirects=0)
+        assert signed_out.status == 303, "signed out: to routing's sign-in (behind the front door)"
 
         await context.add_cookies(
             [
@@ -72,7 +71,7 @@ async def test_a_supervisor_filters_the_statistics_by_period_and_channel(
                     "value": token,
                     "url": f"{url}/workbench",
                     "httpOnly": True,
-                    "sameSite": "Strict",
+                    "sameSite": "Lax",
                 }
             ]
         )
