@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from pydantic import ValidationError
 
 from shared.auth import SESSION_COOKIE, Principal, StaffSession, mint_session, read_session
 from shared.codes import Role
 from shared.dates import cn_date, cn_datetime
-from shared.errors import InvalidInput, Unauthorized
+from shared.errors import CivicError, InvalidInput, Unauthorized
 from shared.http import BASE_STYLESHEET, FORMS_STYLESHEET, stylesheet
 
 __all__ = [
@@ -34,10 +36,13 @@ __all__ = [
     "CSRF_FIELD",
     "STAFF_PATH",
     "SessionCheck",
+    "Shown",
     "StaffPages",
     "errors_of",
     "home_of",
+    "invalid_fields",
     "navigation",
+    "refused",
     "set_session_cookie",
 ]
 
@@ -56,12 +61,12 @@ NAVIGATION: tuple[tuple[str, str, frozenset[Role]], ...] = (
     ("/workbench", "待办", frozenset({Role.HANDLER, Role.DEPARTMENT_HEAD, Role.DISCLOSURE_HEAD})),
     ("/workbench/registry", "来件登记", frozenset({Role.STAFF})),
     ("/workbench/reviews", "审核", frozenset({Role.REVIEWER})),
+    ("/workbench/admin", "管理", frozenset({Role.ADMIN})),
     (
         "/workbench/supervision",
         "督办统计",
         frozenset({Role.ADMIN, Role.DEPARTMENT_HEAD, Role.DISCLOSURE_HEAD}),
     ),
-    ("/workbench/admin", "管理", frozenset({Role.ADMIN})),
 )
 """Each part of the workbench, and the roles it is for: the navigation shows a person their own."""
 
@@ -229,6 +234,59 @@ class StaffPages:
             if isinstance(value, str):
                 lists.setdefault(name, []).append(value.strip())
         return lists
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """A form as a page shows it: first empty (or with defaults), then again after a refusal — what was
+    typed, the messages by input, one at the top, and the status the page answers with."""
+
+    values: Mapping[str, str] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    problem: str | None = None
+    status_code: int = 200
+
+    def context(self) -> dict[str, Any]:
+        return {"values": self.values, "errors": self.errors, "problem": self.problem}
+
+
+def refused(
+    exc: Exception,
+    values: Mapping[str, str],
+    labels: Mapping[str, str],
+    in_words: Callable[[str], str] = lambda message: message,
+) -> Shown:
+    """The form shown again after a use case or its schema refused it: by field (422), or at the top."""
+    if isinstance(exc, ValidationError):
+        return Shown(values, invalid_fields(exc, labels), None, 422)
+    if isinstance(exc, InvalidInput):
+        errors = {name: [in_words(m) for m in messages] for name, messages in errors_of(exc).items()}
+        return Shown(values, errors, None, 422)
+    assert isinstance(exc, CivicError), exc
+    return Shown(values, {}, in_words(exc.message), exc.status_code)
+
+
+def invalid_fields(exc: ValidationError, labels: Mapping[str, str]) -> dict[str, list[str]]:
+    """A form the schema refused, as messages next to its inputs, in the staff's language."""
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else "form"
+        label = labels.get(name, name)
+        kind = error["type"]
+        if kind in ("missing", "string_too_short"):
+            message = f"请填写{label}"
+        elif kind == "string_too_long":
+            message = f"{label}不能超过 {error.get('ctx', {}).get('max_length')} 个字"
+        elif kind in ("int_parsing", "int_type", "greater_than_equal", "less_than_equal"):
+            message = f"{label}请填写规定范围内的整数"
+        elif kind in ("enum", "literal_error"):
+            message = f"请选择{label}"
+        elif kind == "string_pattern_mismatch":
+            message = f"{label}只能使用小写字母、数字和连字符，以字母或数字开头"
+        else:
+            message = f"{label}填写有误：{error['msg']}"
+        errors.setdefault(name, []).append(message)
+    return errors
 
 
 def errors_of(exc: InvalidInput) -> dict[str, list[str]]:

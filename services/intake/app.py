@@ -13,6 +13,7 @@ from services.intake.config import IntakeSettings
 from services.intake.db import SCHEMA
 from services.intake.limits import ClientLimits, DatabaseWindow
 from services.intake.pages import pages
+from services.intake.staff_pages import staff_pages
 from services.intake.unit_of_work import intake_unit_of_work
 from shared.codes import on_answer_clock
 from shared.consumer import ConsumerSpec, only_when
@@ -102,6 +103,7 @@ def create_app(settings: IntakeSettings) -> FastAPI:
         pages=pages,
         prepare=seed,
     )
+    app.include_router(staff_pages, include_in_schema=False)
     app.state.retention_days = settings.retention_days
     app.add_middleware(
         ClientLimits,

@@ -3,7 +3,7 @@ keyed by the codes the submissions and the events carry."""
 
 from __future__ import annotations
 
-from shared.codes import ApplicantType, Channel, DeliveryForm, DeliveryMethod
+from shared.codes import ApplicantType, Channel, DeliveryForm, DeliveryMethod, ReceivedVia
 
 CHANNELS = {
     Channel.MAILBOX: "领导信箱",
@@ -35,3 +35,10 @@ STATUSES = {
     "closed": "已办结",
     "refused": "未予受理",
 }
+RECEIVED_VIA = {
+    ReceivedVia.POST_SIGNED: "邮寄（签收）",
+    ReceivedVia.LETTER: "平信（无需签收）",
+    ReceivedVia.IN_PERSON: "当面提交",
+    ReceivedVia.FAX: "传真",
+}
+"""How a registry clerk says a submission came (its receipt date follows, OGI Art. 31); online is the portal's."""

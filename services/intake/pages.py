@@ -40,7 +40,15 @@ from shared.errors import Conflict, InvalidInput, NotFound
 from shared.http import BASE_STYLESHEET, FORMS_STYLESHEET, RuntimeDep, stylesheet
 from shared.runtime import ServiceRuntime
 
-__all__ = ["open_consultations", "pages"]
+__all__ = [
+    "FormSpec",
+    "application_of",
+    "field_errors",
+    "form_key",
+    "letter_of",
+    "open_consultations",
+    "pages",
+]
 
 HERE = Path(__file__).resolve().parent
 STYLESHEET = HERE / "static" / "portal.css"
@@ -66,6 +74,8 @@ RULE_MESSAGES = (
     ("applicant.phone", "at least one way", "请至少填写一种联系方式：联系电话、电子邮箱或通信地址"),
     ("applicant.address", "by post", "选择邮寄时须填写通信地址"),
     ("applicant.email", "by email", "选择电子邮件时须填写电子邮箱"),
+    ("received_at", "needs the receipt date", "请填写收件日期"),
+    ("received_at", "in the future", "收件日期不能晚于今天"),
 )
 
 _FORM_KEY = re.compile(r"[0-9a-f]{32}")
@@ -251,17 +261,56 @@ def _optional(values: Mapping[str, str], name: str) -> str | None:
     return values.get(name, "").strip() or None
 
 
+def letter_of(values: Mapping[str, str], **registered: Any) -> MailboxMessageCreate:
+    """The letter a mailbox form holds (the portal's, or the registry's with how and when it came)."""
+    mailbox, _, category = values.get("mailbox_category", "").partition("|")
+    contact = _contact(values, "contact")
+    if "contact_address" in values:
+        contact["address"] = _optional(values, "contact_address")
+    return MailboxMessageCreate.model_validate(
+        {
+            **registered,
+            "mailbox": mailbox,
+            "category": category,
+            "subject": values.get("subject", ""),
+            "body": values.get("body", ""),
+            "contact": contact,
+            "publish_consent": values.get("publish_consent") == "yes",
+        }
+    )
+
+
+def application_of(values: Mapping[str, str], **registered: Any) -> DisclosureRequestCreate:
+    """The application a disclosure form holds (the portal's, or the registry's)."""
+    return DisclosureRequestCreate.model_validate(
+        {
+            **registered,
+            "applicant": {
+                "type": values.get("applicant_type", ""),
+                **{
+                    part: _optional(values, f"applicant_{part}")
+                    for part in ("name", "id_number", "phone", "email", "address", "organisation")
+                },
+            },
+            "description": values.get("description", ""),
+            "purpose": _optional(values, "purpose"),
+            "delivery_form": values.get("delivery_form", ""),
+            "delivery_method": values.get("delivery_method", ""),
+        }
+    )
+
+
 def _contact(values: Mapping[str, str], prefix: str) -> dict[str, str | None]:
     return {part: _optional(values, f"{prefix}_{part}") for part in ("name", "phone", "email")}
 
 
-def _form_key(values: Mapping[str, str]) -> str | None:
+def form_key(values: Mapping[str, str]) -> str | None:
     """The hidden key each rendered form carries: sending the same form twice gives one case."""
     key = values.get("form_key", "")
     return key if _FORM_KEY.fullmatch(key) else None
 
 
-def _field_errors(exc: ValidationError | InvalidInput, spec: FormSpec) -> FieldErrors:
+def field_errors(exc: ValidationError | InvalidInput, spec: FormSpec) -> FieldErrors:
     found: list[tuple[str, str]] = []
     if isinstance(exc, ValidationError):
         for error in exc.errors():
@@ -317,7 +366,7 @@ async def _submit_form(
     try:
         receipt = await submit(values)
     except (ValidationError, InvalidInput) as exc:
-        return _form_page(request, spec, context, values, _field_errors(exc, spec))
+        return _form_page(request, spec, context, values, field_errors(exc, spec))
     return _receipt_page(request, receipt, channel, about)
 
 
@@ -370,18 +419,9 @@ async def mailbox_form(request: Request, runtime: RuntimeDep) -> HTMLResponse:
 @pages.post("/mailbox", response_class=HTMLResponse)
 async def mailbox_submit(request: Request, runtime: RuntimeDep) -> HTMLResponse:
     async def submit(values: dict[str, str]) -> Receipt:
-        mailbox, _, category = values.get("mailbox_category", "").partition("|")
-        letter = MailboxMessageCreate.model_validate(
-            {
-                "mailbox": mailbox,
-                "category": category,
-                "subject": values.get("subject", ""),
-                "body": values.get("body", ""),
-                "contact": _contact(values, "contact"),
-                "publish_consent": values.get("publish_consent") == "yes",
-            }
+        return await handlers.submit_mailbox_message(
+            runtime, letter_of(values), idempotency_key=form_key(values)
         )
-        return await handlers.submit_mailbox_message(runtime, letter, idempotency_key=_form_key(values))
 
     context = {"mailboxes": await handlers.list_mailboxes(runtime)}
     try:
@@ -428,7 +468,7 @@ async def comment_submit(request: Request, consultation_id: str, runtime: Runtim
                 "contact": contact if any(contact.values()) else None,
             }
         )
-        return await handlers.submit_comment(runtime, parsed, comment, idempotency_key=_form_key(values))
+        return await handlers.submit_comment(runtime, parsed, comment, idempotency_key=form_key(values))
 
     try:
         return await _submit_form(
@@ -456,23 +496,8 @@ async def disclosure_form(request: Request) -> HTMLResponse:
 @pages.post("/disclosure", response_class=HTMLResponse)
 async def disclosure_submit(request: Request, runtime: RuntimeDep) -> HTMLResponse:
     async def submit(values: dict[str, str]) -> Receipt:
-        application = DisclosureRequestCreate.model_validate(
-            {
-                "applicant": {
-                    "type": values.get("applicant_type", ""),
-                    **{
-                        part: _optional(values, f"applicant_{part}")
-                        for part in ("name", "id_number", "phone", "email", "address", "organisation")
-                    },
-                },
-                "description": values.get("description", ""),
-                "purpose": _optional(values, "purpose"),
-                "delivery_form": values.get("delivery_form", ""),
-                "delivery_method": values.get("delivery_method", ""),
-            }
-        )
         return await handlers.submit_disclosure_request(
-            runtime, application, principal=None, idempotency_key=_form_key(values)
+            runtime, application_of(values), principal=None, idempotency_key=form_key(values)
         )
 
     try:

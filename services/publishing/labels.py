@@ -31,3 +31,38 @@ DECISIONS = {
     Adoption.PARTIALLY_ADOPTED.value: "部分采纳",
     Adoption.NOT_ADOPTED.value: "未采纳",
 }
+MASK_REASONS = {
+    "case": "案件登记的个人信息",
+    "introduced": "文中自我介绍的姓名",
+    "suspected": "疑似姓名",
+    "pattern": "按格式识别",
+    "reviewer": "审核人员补充遮盖",
+}
+REVIEW_KINDS = {"reply": "信箱答复", "adoption_report": "意见采纳情况"}
+REVIEW_STATES = {
+    "pending": "待审核",
+    "published": "已公开",
+    "rejected": "已退回",
+    "superseded": "已被新版本取代",
+}
+REPLY_FIELDS = {
+    "subject": "标题",
+    "question": "来信内容",
+    "reply": "答复内容",
+    "title": "标题",
+    "content": "意见内容",
+    "reason": "理由",
+    "clause": "条款",
+}
+DOCUMENT_KINDS = {
+    "major_decision": "重大行政决策",
+    "draft_rule": "规章草案",
+    "business_related": "涉企政策文件",
+    "other_normative": "其他行政规范性文件",
+}
+APPEAL_KINDS = {
+    "reconsideration": "行政复议",
+    "litigation_direct": "行政诉讼（未经复议直接起诉）",
+    "litigation_after_reconsideration": "行政诉讼（复议后起诉）",
+}
+APPEAL_RESULTS = {"pending": "尚未审结", "upheld": "结果维持", "corrected": "结果纠正", "other": "其他结果"}

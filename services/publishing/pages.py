@@ -28,10 +28,12 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from services.publishing import adoption, api, handlers, records
+from services.publishing.admin_pages import admin_pages
 from services.publishing.annual_report import COLUMN_LABELS, COLUMNS
 from services.publishing.api import CalendarDep
 from services.publishing.labels import CHANNELS, CONSULTATION_STATES, DECISIONS, MASKED_KINDS
 from services.publishing.schemas import MaskedItem
+from services.publishing.staff_pages import staff_pages
 from shared.dates import cn_date, cn_datetime, today
 from shared.errors import InvalidInput, NotFound
 from shared.http import BASE_STYLESHEET, RuntimeDep, stylesheet
@@ -305,3 +307,5 @@ public.add_api_route(
     "/reports/disclosure/{year}/table-{table}.csv", api.disclosure_report_csv, methods=["GET"]
 )
 pages.include_router(public)
+pages.include_router(staff_pages)
+pages.include_router(admin_pages)

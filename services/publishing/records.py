@@ -258,6 +258,16 @@ async def excluded_records(runtime: ServiceRuntime, year: int, principal: Princi
     return list((await annual_report(runtime, year)).excluded)
 
 
+async def list_appeals(runtime: ServiceRuntime, principal: Principal) -> list[AppealPublic]:
+    """Every reconsideration and lawsuit recorded, the latest filed first."""
+    require_roles(principal, Role.ADMIN, Role.DISCLOSURE_HEAD)
+    async with runtime.database.session() as session:
+        rows = (
+            await session.exec(select(AppealRow).order_by(col(AppealRow.filed_on).desc(), col(AppealRow.id)))
+        ).all()
+    return [AppealPublic.model_validate(row, from_attributes=True) for row in rows]
+
+
 async def record_appeal(runtime: ServiceRuntime, body: AppealCreate, principal: Principal) -> AppealPublic:
     """An admin records a reconsideration or lawsuit over a disclosure decision (for table four)."""
     require_roles(principal, Role.ADMIN, Role.DISCLOSURE_HEAD)

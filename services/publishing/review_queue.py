@@ -154,6 +154,21 @@ async def list_reviews(
         return [review_public(item, await reviews.decisions(item.id)) for item in items]
 
 
+async def review_item(
+    runtime: ServiceRuntime, principal: Principal, review_id: UUID
+) -> tuple[ReviewPublic, str | None]:
+    """One item as a reviewer sees it, and this reviewer's decision on it so far (approve, reject)."""
+    require_roles(principal, Role.REVIEWER)
+    async with runtime.database.session() as session:
+        reviews = SqlReviewBook(session)
+        item = await reviews.item(str(review_id))
+        if item is None:
+            raise NotFound(f"no review item {review_id}")
+        decisions = await reviews.decisions(item.id)
+    mine = next((d.decision for d in decisions if d.reviewer == principal.sub), None)
+    return review_public(item, decisions), mine
+
+
 async def _pending(reviews: ReviewBook, review_id: UUID | None) -> ReviewItem:
     """The item, held until the decision commits (`ReviewBook.item`), if it still waits for review."""
     item = await reviews.item(review_id or "", for_change=True)

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import col, update
+from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.routing.db import AuditEntry, Handler, SignInAttempts, StaffSessionRecord
@@ -34,6 +34,7 @@ __all__ = [
     "set_password",
     "sign_in",
     "sign_in_as",
+    "sign_in_with_identity",
     "sign_out",
 ]
 
@@ -169,6 +170,24 @@ async def sign_in_as(
         if staff is None and via == VIA_TOKEN:
             return await _open_session(session, principal, via, now, sessions)
     raise SignInRefused("no active account of that name")
+
+
+async def sign_in_with_identity(
+    runtime: ServiceRuntime, subject: str, username: str | None, *, now: datetime, sessions: SessionPolicy
+) -> SignedIn:
+    """A session for the account the identity provider's subject is linked to; the first time, for the
+    account its sign-in name claim names, not linked to another subject yet (the link is audited)."""
+    async with runtime.database.transaction() as session:
+        staff = (await session.exec(select(Handler).where(Handler.oidc_subject == subject))).first()
+        if staff is None and username:
+            named = await session.get(Handler, _normalised(username))
+            if named is not None and named.oidc_subject is None:
+                staff, named.oidc_subject = named, subject
+                session.add(named)
+                _audit(session, now, f"{named.name}（{named.id}）", "staff.identity_linked", named.id)
+        if staff is None or not staff.active:
+            raise SignInRefused("the identity provider's subject names no active account")
+        return await _open_session(session, principal_of_staff(staff), VIA_IDENTITY_PROVIDER, now, sessions)
 
 
 async def sign_out(runtime: ServiceRuntime, session_id: str, *, now: datetime) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.routing.access import record_access
 from services.routing.accounts import end_sessions
 from services.routing.db import AuditEntry, Department, Handler, RoutingRule, Task
 from services.routing.handlers import actor_of
@@ -25,7 +26,9 @@ from services.routing.schemas import (
     RuleCreate,
     RuleIn,
     RulePublic,
+    TaskPublic,
 )
+from services.routing.workflow import OPEN
 from shared.auth import Principal, require_roles
 from shared.codes import Role
 from shared.errors import Conflict, InvalidInput, NotFound
@@ -204,3 +207,20 @@ async def bounces(runtime: ServiceRuntime, principal: Principal) -> list[Bounces
         returned = (await session.exec(select(Task.returned_by))).all()
     counts = Counter(department for departments in returned for department in departments)
     return [Bounces(department_id=d, returned=n) for d, n in counts.most_common()]
+
+
+async def triage_cases(runtime: ServiceRuntime, principal: Principal, triage: str) -> list[TaskPublic]:
+    """The cases waiting in triage (待分办) for an admin to dispatch, oldest first."""
+    require_roles(principal, Role.ADMIN)
+    async with runtime.database.session() as session:
+        rows = (
+            await session.exec(
+                select(Task)
+                .where(
+                    Task.department_id == triage, col(Task.state).in_(sorted(state.value for state in OPEN))
+                )
+                .order_by(col(Task.received_at))
+            )
+        ).all()
+    await record_access(runtime, principal, [row.case_id for row in rows], "inbox")
+    return [TaskPublic.model_validate(row, from_attributes=True) for row in rows]

@@ -14,6 +14,7 @@ from services.routing.clustering import SharedClusters, note_submission, on_subm
 from services.routing.config import RoutingSettings
 from services.routing.db import SCHEMA
 from services.routing.erasure import scrub_case
+from services.routing.identity_provider import IdentityProvider
 from services.routing.pages import pages
 from services.routing.passwords import Passwords
 from services.routing.similarity import ClusterIndex
@@ -124,5 +125,6 @@ def create_app(settings: RoutingSettings) -> FastAPI:
     )
     app.state.office = office
     app.state.passwords = Passwords()
-    app.state.identity_provider = None
+    provider = settings.identity_provider()
+    app.state.identity_provider = IdentityProvider(provider) if provider is not None else None
     return app

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from services.routing.identity_provider import IdentityProviderSettings
 from services.routing.passwords import LockoutPolicy
 from services.routing.workflow import ExtensionRules, OfficePolicy
 from shared.settings import ServiceSettings
@@ -49,6 +50,33 @@ class RoutingSettings(ServiceSettings):
         default=5, ge=1, description="Wrong passwords in a row that lock a sign-in name."
     )
     sign_in_lock_minutes: float = Field(default=15, gt=0, description="How long a locked name stays locked.")
+
+    oidc_issuer: str | None = Field(
+        default=None, description="The identity provider's issuer URL; unset: no 统一身份认证 sign-in."
+    )
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr | None = None
+    oidc_redirect_url: str = Field(
+        default="http://127.0.0.1:8000/workbench/login/oidc/callback",
+        description="This sign-in's callback as the provider knows it (the front door's address).",
+    )
+    oidc_scopes: str = "openid profile"
+    oidc_username_claim: str = Field(
+        default="preferred_username",
+        description="The ID token's claim that names the directory's account the first time.",
+    )
+
+    def identity_provider(self) -> IdentityProviderSettings | None:
+        if not self.oidc_issuer:
+            return None
+        return IdentityProviderSettings(
+            issuer=self.oidc_issuer,
+            client_id=self.oidc_client_id,
+            client_secret=self.oidc_client_secret.get_secret_value() if self.oidc_client_secret else "",
+            redirect_url=self.oidc_redirect_url,
+            scopes=self.oidc_scopes,
+            username_claim=self.oidc_username_claim,
+        )
 
     def lockout(self) -> LockoutPolicy:
         return LockoutPolicy(

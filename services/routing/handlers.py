@@ -49,7 +49,7 @@ async def seed_office(runtime: ServiceRuntime, seed: dict[str, Any]) -> None:
 async def list_departments(runtime: ServiceRuntime) -> list[DepartmentPublic]:
     async with runtime.database.session() as session:
         rows = (await session.exec(select(Department).order_by(col(Department.id)))).all()
-    return [DepartmentPublic(id=d.id, name=d.name) for d in rows]
+    return [DepartmentPublic(id=d.id, name=d.name, description=d.description) for d in rows]
 
 
 def facts_of(payload: SubmissionReceived) -> CaseFacts:

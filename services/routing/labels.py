@@ -6,7 +6,7 @@ pages, the state machine and the messages say the same thing the same way.
 
 from __future__ import annotations
 
-from shared.codes import Adoption, ApplicantType, Channel, DeliveryForm, DeliveryMethod, Outcome
+from shared.codes import Adoption, ApplicantType, Channel, DeliveryForm, DeliveryMethod, Outcome, Role
 
 CHANNELS = {
     Channel.MAILBOX.value: "领导信箱",
@@ -87,6 +87,18 @@ DONE = {
 }
 # Input labels, by the use cases' field names (the inputs carry the same names).
 LABELS = {
+    "id": "编号",
+    "name": "名称",
+    "description": "说明",
+    "department_id": "部门",
+    "roles": "角色",
+    "password": "密码",
+    "priority": "优先级",
+    "channel": "渠道",
+    "mailbox": "信箱",
+    "category": "类别",
+    "applicant_type": "申请人类型",
+    "keywords": "关键词",
     "reason": "理由",
     "items": "需补正的内容",
     "working_days": "工作日数",
@@ -110,4 +122,29 @@ DELIVERY_METHODS = {
     DeliveryMethod.EMAIL.value: "电子邮件",
     DeliveryMethod.PICKUP.value: "当面领取",
     DeliveryMethod.ONLINE.value: "网上获取",
+}
+ROLES = {
+    Role.HANDLER.value: "承办人",
+    Role.DEPARTMENT_HEAD.value: "部门负责人",
+    Role.DISCLOSURE_HEAD.value: "依申请公开负责人",
+    Role.REVIEWER.value: "审核员",
+    Role.STAFF.value: "登记员",
+    Role.ADMIN.value: "系统管理员",
+}
+AUDIT_ACTIONS = {
+    "department.added": "新增部门",
+    "department.changed": "修改部门",
+    "handler.added": "新增人员",
+    "handler.changed": "修改人员",
+    "rule.added": "新增分办规则",
+    "rule.changed": "修改分办规则",
+    "rule.disabled": "停用分办规则",
+    "staff.password_set": "设置密码",
+    "staff.password_changed": "本人修改密码",
+    "staff.signed_in": "登录",
+    "staff.sign_in_failed": "登录失败",
+    "staff.locked": "登录名锁定",
+    "staff.signed_out": "退出登录",
+    "dead_letters.replayed": "重新投递死信",
+    "staff.identity_linked": "关联统一身份认证账户",
 }

@@ -22,6 +22,8 @@ from pydantic import ValidationError
 
 from services.routing import actions, handlers
 from services.routing.actions import ActionUseCase, CaseAction
+from services.routing.admin_pages import admin_pages
+from services.routing.dead_letter_pages import dead_letter_pages
 from services.routing.labels import (
     ADOPTIONS,
     APPLICANT_TYPES,
@@ -59,6 +61,8 @@ PAGE_SIZE = 50
 
 pages = APIRouter()
 pages.include_router(sign_in_pages)
+pages.include_router(admin_pages)
+pages.include_router(dead_letter_pages)
 templates = STAFF.templates
 
 DUE_SOON_DAYS = 2

@@ -14,6 +14,7 @@ from shared.text import CleanInput
 class DepartmentPublic(BaseModel):
     id: str
     name: str
+    description: str = ""
 
 
 class TaskPublic(BaseModel):

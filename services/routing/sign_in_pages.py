@@ -7,20 +7,27 @@ token is a development convenience: the form and its route exist only outside pr
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import logging
+import secrets
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
+import jwt
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.routing import accounts
 from services.routing.accounts import VIA_TOKEN, SignedIn, SignInRefused
+from services.routing.identity_provider import IdentityProvider, Pkce, TokenRefused
 from shared.auth import SESSION_COOKIE, StaffSession, mint_session, verify_token
 from shared.dates import cn_datetime
 from shared.errors import InvalidInput, Unauthorized
 from shared.staff_pages import STAFF_PATH, StaffPages, errors_of, home_of, set_session_cookie
 
 __all__ = ["LOGIN", "STAFF", "sign_in_pages"]
+
+log = logging.getLogger(__name__)
 
 LOGIN = f"{STAFF_PATH}/login"
 PASSWORD = f"{STAFF_PATH}/password"
@@ -153,6 +160,96 @@ async def login_with_token(request: Request) -> Response:
         message = "请粘贴令牌" if not token else "令牌无效或已过期，请重新生成"
         return _login_page(request, errors={"token": [message]}, status_code=422)
     return _signed_in(request, signed_in, _next(values.get("next")) or home_of(signed_in.principal))
+
+
+# --- the identity provider (统一身份认证) -----------------------------------------------------------
+
+OIDC = f"{LOGIN}/oidc"
+OIDC_COOKIE = "civic_oidc"
+OIDC_LIFETIME = timedelta(minutes=10)
+PROVIDER_PROBLEM = "统一身份认证未通过，请重新登录；如仍不能登录，请联系系统管理员。"
+
+
+@sign_in_pages.get(OIDC)
+async def oidc_start(request: Request) -> Response:
+    """To the provider's sign-in, holding this sign-in's state, nonce and PKCE verifier in a short cookie."""
+    provider: IdentityProvider | None = request.app.state.identity_provider
+    if provider is None:
+        return STAFF.problem(request, 404, "没有配置统一身份认证", "请使用登录名和密码登录。")
+    pkce = Pkce()
+    try:
+        url = await provider.authorization_url(pkce)
+    except (httpx.HTTPError, TokenRefused, KeyError, ValueError) as exc:
+        log.warning("the identity provider is not reachable: %s", type(exc).__name__)
+        return _provider_down(request)
+    held = {
+        "state": pkce.state,
+        "nonce": pkce.nonce,
+        "verifier": pkce.verifier,
+        "next": _next(request.query_params.get("next")) or "",
+        "exp": datetime.now(UTC) + OIDC_LIFETIME,
+    }
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(
+        OIDC_COOKIE,
+        jwt.encode(held, request.app.state.jwt_key, algorithm="HS256"),
+        max_age=int(OIDC_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="lax",  # the provider's redirect back is a top-level navigation from its site
+        secure=request.url.scheme == "https",
+        path=OIDC,
+    )
+    return response
+
+
+def _provider_down(request: Request) -> HTMLResponse:
+    response = STAFF.problem(request, 503, "统一身份认证暂时不可用", "请稍后重试，或使用登录名和密码登录。")
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+@sign_in_pages.get(f"{OIDC}/callback")
+async def oidc_callback(request: Request, code: str = "", state: str = "", error: str = "") -> Response:
+    provider: IdentityProvider | None = request.app.state.identity_provider
+    if provider is None:
+        return STAFF.problem(request, 404, "没有配置统一身份认证", "请使用登录名和密码登录。")
+    try:
+        held = jwt.decode(
+            request.cookies.get(OIDC_COOKIE, ""), request.app.state.jwt_key, algorithms=["HS256"]
+        )
+    except jwt.PyJWTError:
+        held = {}
+    if error or not code or not held or not secrets.compare_digest(str(held.get("state", "")), state):
+        reason = error or ("no code" if not code else "no sign-in under way, or another one's state")
+        log.info("an identity provider sign-in was refused: %s", reason)
+        return _refused(request)
+    pkce = Pkce(state=held["state"], nonce=held["nonce"], verifier=held["verifier"])
+    settings = request.app.state.settings
+    try:
+        claims = await provider.claims(code, pkce)
+        username = claims.get(provider.settings.username_claim)
+        signed_in = await accounts.sign_in_with_identity(
+            request.app.state.runtime,
+            str(claims["sub"]),
+            username if isinstance(username, str) else None,
+            now=datetime.now(UTC),
+            sessions=settings.session_policy(),
+        )
+    except (TokenRefused, SignInRefused) as exc:
+        log.info("an identity provider sign-in was refused: %s", exc)
+        return _refused(request)
+    except httpx.HTTPError as exc:
+        log.warning("the identity provider is not reachable: %s", type(exc).__name__)
+        return _provider_down(request)
+    response = _signed_in(request, signed_in, _next(held.get("next")) or home_of(signed_in.principal))
+    response.delete_cookie(OIDC_COOKIE, path=OIDC)
+    return response
+
+
+def _refused(request: Request) -> HTMLResponse:
+    response = _login_page(request, problem=PROVIDER_PROBLEM, status_code=401)
+    response.delete_cookie(OIDC_COOKIE, path=OIDC)
+    return response
 
 
 @sign_in_pages.post(f"{STAFF_PATH}/logout")

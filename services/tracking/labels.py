@@ -3,7 +3,7 @@ supervision page and the ledger notes write them, spelled here once."""
 
 from __future__ import annotations
 
-from shared.codes import Channel, ClockKind
+from shared.codes import Channel, ClockKind, ClockState
 
 CHANNELS = {
     Channel.MAILBOX.value: "领导信箱",
@@ -16,4 +16,11 @@ CLOCK_NAMES = {
     ClockKind.THIRD_PARTY: "第三方答复期限",
     ClockKind.RETURN_WINDOW: "退回期限",
     ClockKind.ADOPTION_REPORT: "采纳情况公布期限",
+}
+CALENDAR_STATUSES = {"announced": "已公布", "provisional": "暂定（仅周末休息）"}
+CLOCK_STATES = {
+    ClockState.RUNNING: "计时中",
+    ClockState.PAUSED: "暂停",
+    ClockState.STOPPED: "已停止",
+    ClockState.BREACHED: "已超期",
 }

@@ -14,11 +14,14 @@ import httpx
 import pytest
 import uvicorn
 from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from starlette.applications import Starlette
 
 from deploy.kafka.local import free_port
+from shared.auth import SESSION_COOKIE
+from shared.codes import Role
 from tests.support.polling import eventually
+from tests.support.staff import session_cookie
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -87,3 +90,30 @@ async def assert_accessible(page: Page, what: str) -> None:
         print(f"axe [{what}] {violation['impact']} {violation['id']}: {violation['help']} — {targets}")
     blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
     assert not blocking, f"axe found serious or critical violations on {what}:\n" + results.generate_report()
+
+
+async def posted(page: Page, button: str) -> int:
+    """Click the button (by its accessible name) and wait for the page the POST leads to: its status."""
+    async with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        await page.get_by_role("button", name=button, exact=True).click()
+    response = await answer.value
+    await page.wait_for_load_state()
+    return response.status
+
+
+async def signed_in_as(
+    browser: Browser,
+    url: str,
+    *roles: Role,
+    department: str | None = "general-office",
+    sub: str = "staff-1",
+    name: str = "工作人员",
+) -> BrowserContext:
+    """A browser of its own for a member of staff, holding the session routing would have issued them
+    (for another service's staff pages, which read it without asking routing)."""
+    context = await browser.new_context(base_url=url, locale="zh-CN")
+    cookie = session_cookie(*roles, department=department, sub=sub, name=name)
+    await context.add_cookies(
+        [{"name": SESSION_COOKIE, "value": cookie, "url": f"{url}/workbench", "sameSite": "Lax"}]
+    )
+    return context

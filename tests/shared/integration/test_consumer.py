@@ -479,7 +479,7 @@ async def _tallied(runtime: ServiceRuntime, cases: list[UUID]) -> bool:
 async def test_a_dead_letter_is_replayed_once_its_cause_is_fixed(
     kafka_bootstrap: str, topics: Topics, database_url: str, producer: RawProducer
 ) -> None:
-    from deploy.dlq import replay_dead_letters
+    from shared.dead_letters import replay_dead_letters
 
     case_id, later = uuid4(), uuid4()
     bug = {"present": True}
