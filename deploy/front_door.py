@@ -37,6 +37,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/workbench/reviews", "publishing"),
     ("/workbench/consultations", "publishing"),
     ("/workbench/appeals", "publishing"),
+    ("/workbench/reports", "publishing"),
     ("/workbench/calendar", "tracking"),
     ("/workbench/supervision", "tracking"),
     ("/workbench/deadlines", "tracking"),

@@ -257,3 +257,30 @@ async def record_appeal(request: Request, runtime: RuntimeDep) -> Response:
     except (ValidationError, CivicError) as exc:
         return await _appeals_page(request, runtime, session, refused(exc, values, LABELS, _in_chinese))
     return _done(APPEALS, "appeal")
+
+
+# --- the annual report's checks, and what to publish proactively ----------------------------------------
+
+REPORTS = "/workbench/reports"
+
+
+@admin_pages.get(REPORTS, response_class=HTMLResponse)
+async def reports_page(request: Request, runtime: RuntimeDep, year: str = "") -> Response:
+    """Records the annual report of a year left out, with why (to correct at the source), and disclosure
+    requests for similar information from several applicants (依申请公开转主动公开的候选)."""
+    session = await _staff(request, Role.ADMIN, Role.DISCLOSURE_HEAD)
+    if isinstance(session, Response):
+        return session
+    this_year = today().year
+    chosen = int(year) if year.isdigit() and 2000 <= int(year) <= this_year else this_year
+    excluded = await records.excluded_records(runtime, chosen, session.principal)
+    candidates = await records.proactive_candidates(
+        runtime, session.principal, min_applicants=3, window_days=180, threshold=0.5
+    )
+    context = {
+        "year": chosen,
+        "years": list(range(this_year, this_year - 5, -1)),
+        "excluded": excluded,
+        "candidates": candidates,
+    }
+    return STAFF.render(request, "reports.html", context, session=session)

@@ -372,7 +372,14 @@ async def _triage_page(
     triage = request.app.state.office.policy.triage_department
     cases = await admin.triage_cases(runtime, session.principal, triage)
     departments = {d.id: d.name for d in await handlers.list_departments(runtime) if d.id != triage}
-    context = {"cases": cases, "departments": departments, "failed": failed, **shown.context()}
+    bounces = await admin.bounces(runtime, session.principal)
+    context = {
+        "cases": cases,
+        "departments": departments,
+        "bounces": bounces,
+        "failed": failed,
+        **shown.context(),
+    }
     return _render(request, session, "admin/triage.html", context, shown.status_code)
 
 

@@ -10,7 +10,7 @@ from uuid import UUID
 from sqlmodel import col, func, select
 
 from services.routing.access import record_access
-from services.routing.clustering import clusters_of
+from services.routing.clustering import clusters_of, members_of
 from services.routing.db import Department, Handler, HistoryEntry, RoutingRule, Task
 from services.routing.domain import CaseFacts, assign
 from services.routing.projection import project
@@ -208,6 +208,16 @@ async def _listed(runtime: ServiceRuntime, principal: Principal, query: Any) -> 
         clusters = await clusters_of(session, [row.case_id for row in rows])
     await record_access(runtime, principal, [row.case_id for row in rows], "inbox")
     return [_public(row, clusters.get(row.case_id)) for row in rows]
+
+
+async def cluster_cases(runtime: ServiceRuntime, principal: Principal, cluster_id: str) -> list[TaskPublic]:
+    """The caller's department's cases among a cluster of similar submissions (相似诉求), oldest first."""
+    query = await _inbox_query(runtime, principal, state=None, channel=None)
+    rows = query.where(col(Task.case_id).in_(members_of(cluster_id)))
+    tasks = await _listed(runtime, principal, rows.order_by(None).order_by(col(Task.received_at)))
+    if not tasks:
+        raise NotFound(f"no cluster {cluster_id} in {principal.department}")
+    return tasks
 
 
 async def _clusters(runtime: ServiceRuntime, case_id: str) -> dict[str, tuple[str, int]]:

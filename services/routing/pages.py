@@ -36,6 +36,7 @@ from services.routing.labels import (
     STATES,
 )
 from services.routing.schemas import (
+    ClusterReplyResult,
     ExtensionCreate,
     ReplyCreate,
     ReturnCreate,
@@ -369,3 +370,67 @@ async def act(request: Request, case_id: str, action: str, runtime: RuntimeDep) 
     except CivicError as exc:
         return await again(exc.status_code, problem=exc.message)
     return _to(f"/workbench/cases/{parsed}?done={action}")
+
+
+# --- similar submissions (相似诉求) -------------------------------------------------------------------
+
+
+async def _cluster_page(
+    request: Request,
+    runtime: ServiceRuntime,
+    session: StaffSession,
+    cluster_id: str,
+    *,
+    values: Mapping[str, str] | None = None,
+    errors: FieldErrors | None = None,
+    result: ClusterReplyResult | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    try:
+        tasks = await handlers.cluster_cases(runtime, session.principal, cluster_id)
+    except Forbidden as exc:
+        return _forbidden_page(request, session, exc)
+    except NotFound:
+        return STAFF.problem(request, 404, "没有找到这组相似诉求", "本部门没有这组事项。", session=session)
+    context = {
+        "cluster_id": cluster_id,
+        "tasks": tasks,
+        "open_count": sum(1 for task in tasks if task.state in OPEN),
+        "values": values or {},
+        "errors": errors or {},
+        "result": result,
+    }
+    return STAFF.render(request, "cluster.html", context, status_code, session=session)
+
+
+@pages.get("/workbench/clusters/{cluster_id}", response_class=HTMLResponse)
+async def cluster_page(request: Request, cluster_id: str, runtime: RuntimeDep) -> Response:
+    session = await STAFF.session(request)
+    if session is None:
+        return STAFF.sign_in(request)
+    return await _cluster_page(request, runtime, session, cluster_id)
+
+
+@pages.post("/workbench/clusters/{cluster_id}", response_class=HTMLResponse)
+async def reply_to_cluster(request: Request, cluster_id: str, runtime: RuntimeDep) -> Response:
+    """One reply to each open case of the cluster in the department, each with its own case.replied."""
+    session = await STAFF.session(request)
+    if session is None:
+        return STAFF.sign_in(request)
+    values = await STAFF.posted(request)
+    if values is None:
+        return STAFF.csrf_refused(request, session)
+    try:
+        body = _reply(values)
+        result = await actions.reply_to_cluster(
+            runtime, request.app.state.office, cluster_id, body, session.principal
+        )
+    except (ValidationError, InvalidInput) as exc:
+        return await _cluster_page(
+            request, runtime, session, cluster_id, values=values, errors=_field_errors(exc), status_code=422
+        )
+    except Forbidden as exc:
+        return _forbidden_page(request, session, exc)
+    except NotFound:
+        return STAFF.problem(request, 404, "没有找到这组相似诉求", "本部门没有这组事项。", session=session)
+    return await _cluster_page(request, runtime, session, cluster_id, result=result)

@@ -99,7 +99,10 @@ async def project(book: TaskBook, envelope: Envelope, payload: Any) -> None:
                 )
             )
         return
-    task = await book.task(envelope.subject)
+    # Held until the transaction ends: an action on the case at the same moment (its own transaction,
+    # which holds the task too) is applied wholly before or after this event — never this event's
+    # change written over the action's from a copy read before it (updated_at would go back in time).
+    task = await book.task(envelope.subject, for_change=True)
     if task is None:
         return  # a case this routing never received
     summary = _apply(task, payload)

@@ -11,7 +11,6 @@ calendar in force.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -113,7 +112,7 @@ class SqlTaskBook:
                 col(Task.state) == task.state,
                 col(Task.department_id) == task.department_id,  # not a case just sent elsewhere
             )
-            .values(updated_at=datetime.now(UTC), **values)
+            .values(**values)  # its time is its event's, set as the event is projected
         )
         return bool(result.rowcount == 1)
 

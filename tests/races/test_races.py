@@ -23,13 +23,14 @@ from services.publishing.config import PublishingSettings
 from services.publishing.db import PublishedReply
 from services.routing.app import create_app as routing_app
 from services.routing.config import RoutingSettings
+from services.routing.db import Task
 from services.tracking import alarms
 from services.tracking.app import create_app as tracking_app
 from services.tracking.config import TrackingSettings
 from services.tracking.db import Clock
 from shared.calendar_data import default_calendar
 from shared.codes import ClockKind, ClockState, Role
-from shared.events import CaseReplied, SubmissionReceived
+from shared.events import CaseReplied, DeadlineSet, SubmissionReceived
 from shared.runtime import ServiceRuntime
 from shared.topics import Topics
 from tests.support import events as support
@@ -167,6 +168,50 @@ async def test_a_reply_and_a_return_at_once_have_one_outcome(
             else:
                 again = await client.post(f"{url}/reply", json={"text": "迟到的答复"}, headers=handler)
                 assert again.status_code == 403, "returned: the department answers it no more"
+
+
+async def test_a_deadline_and_a_reply_at_once_leave_the_task_as_a_replay_would(
+    kafka_bootstrap: str, topics: Topics, database_url: str, producer: RawProducer, case_events: TopicReader
+) -> None:
+    """Tracking's word on the due date reaches routing while a handler replies: whichever transaction
+    comes second reads what the first wrote (the task is held), so the task keeps the reply's state and
+    the deadline's date, and its time is its latest event's — what a replay of the log rebuilds."""
+    settings = settings_for(RoutingSettings, kafka_bootstrap, topics, database_url)
+    handler = bearer(Role.HANDLER, department="command-comms")
+    async with in_process(routing_app, settings) as (client, runtime):
+        letters = [
+            support.letter("防空警报", "警报试鸣声音太小", mailbox="director") for _ in range(ROUNDS * 2)
+        ]
+        await producer.send_payloads(topics.case_events, letters)
+        for n, letter in enumerate(letters):
+            await case_events.wait_for_event(str(letter.case_id), "case.assigned")
+            due = date(2027, 1, 4) + timedelta(days=n)
+            deadline = DeadlineSet(
+                case_id=letter.case_id,
+                clock=ClockKind.REPLY,
+                due_date=due,
+                provisional=False,
+                cause="case.assigned",
+                note="自转办之日起5个工作日",
+            )
+            reply, _ = await asyncio.gather(
+                client.post(
+                    f"/api/v1/cases/{letter.case_id}/reply", json={"text": "已安排检修。"}, headers=handler
+                ),
+                producer.send_payloads(topics.case_events, [deadline]),
+            )
+            assert reply.status_code == 200, reply.text
+            (replied,) = await case_events.wait_for_event(str(letter.case_id), "case.replied")
+            (set_,) = await case_events.wait_for_event(str(letter.case_id), "deadline.set")
+
+            async def both_applied(case: SubmissionReceived = letter, day: date = due) -> Task | None:
+                async with runtime.database.session() as session:
+                    task = await session.get(Task, str(case.case_id))
+                return task if task is not None and task.due_date == day else None
+
+            task = await eventually(both_applied, "the deadline applied to the task")
+            assert task.state == "replied", "the reply is not undone by the deadline's copy of the task"
+            assert task.updated_at == max(replied.time, set_.time), "its time is its latest event's"
 
 
 # --- tracking: a reply against a recount and against the due check ---------------------------------

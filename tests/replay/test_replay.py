@@ -137,9 +137,9 @@ async def test_every_service_rebuilds_the_state_it_had_from_the_log(office: Inst
             for table in compared
             if after[table.name] != before[service][table.name]
         }
-        assert not differ, f"{service}: " + "\n".join(
-            f"{name} differs\n{how}" for name, how in differ.items()
-        )
+        if differ:
+            told = "\n".join(f"{name} differs\n{how}" for name, how in differ.items())
+            raise AssertionError(f"{service}: {told}\n{await _events_of(office.bootstrap, topics, told)}")
     assert await end_offsets(office.bootstrap, topics) == published, "the replays published nothing"
 
     # The services go on from where they were: nothing applied twice, the next letter handled as usual.

@@ -126,6 +126,12 @@ async def test_a_disclosure_head_records_an_appeal(browser: Browser, site: Site)
     assert "结果维持" in row
     await page.context.close()
 
+    head = await (await signed_in_as(browser, site.url, Role.DISCLOSURE_HEAD)).new_page()
+    await head.goto("/workbench/reports")
+    assert "全部记录均已计入" in await head.get_by_role("table").first.inner_text()
+    await assert_accessible(head, "annual report checks and proactive candidates")
+    await head.context.close()
+
     handler = await (await signed_in_as(browser, site.url, Role.HANDLER)).new_page()
     response = await handler.goto("/workbench/appeals")
     assert response is not None

@@ -229,13 +229,19 @@ def needs_token(route: Any) -> bool:
     return dependant is not None and secured(dependant)
 
 
+STAFF_PAGES = "/workbench/"
+
+
 def get_routes(app: FastAPI) -> tuple[set[str], set[str]]:
-    """The GET routes' paths: (public, needing a token)."""
+    """The GET routes' paths: (public, needing a token or a staff sign-in)."""
     public: set[str] = set()
     secured: set[str] = set()
     for route in iter_route_contexts(app.routes):
         if route.path is not None and "GET" in (route.methods or ()):
-            (secured if needs_token(route) else public).add(route.path)
+            staff_page = route.path.startswith(STAFF_PAGES) and not route.path.startswith(
+                "/workbench/static/"
+            )
+            (secured if needs_token(route) or staff_page else public).add(route.path)
     return public, secured
 
 
@@ -249,6 +255,9 @@ def public_urls(reply_id: str, consultation_id: str, year: int) -> dict[str, lis
         "/redoc": ["/redoc"],
         "/health": ["/health"],
         "/asyncapi.json": ["/asyncapi.json"],
+        "/workbench/static/base.css": ["/workbench/static/base.css"],
+        "/workbench/static/forms.css": ["/workbench/static/forms.css"],
+        "/workbench/static/workbench.css": ["/workbench/static/workbench.css"],
         "/api/v1/replies": ["/api/v1/replies", "/api/v1/replies?q=车位", "/api/v1/replies?limit=100"],
         "/api/v1/replies/{reply_id}": [f"/api/v1/replies/{reply_id}"],
         "/api/v1/consultations": ["/api/v1/consultations"],
@@ -376,7 +385,11 @@ async def test_no_public_route_shows_the_personal_data_that_went_in(
     assert secured, "the review queue and the proactive-disclosure candidates need a token"
     for path in sorted(secured):
         response = await client.get(with_dummy_ids(path))
-        assert response.status_code == 401, f"{path} answers {response.status_code} without a token"
+        if path.startswith(STAFF_PAGES):  # a staff page: to the sign-in, showing nothing
+            assert response.status_code == 303, f"{path} answers {response.status_code} signed out"
+            assert response.headers["location"].startswith("/workbench/login?next=")
+        else:
+            assert response.status_code == 401, f"{path} answers {response.status_code} without a token"
         assert not leaks(response.text)
 
 

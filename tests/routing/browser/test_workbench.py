@@ -451,3 +451,16 @@ async def test_the_inbox_shows_similar_submissions_and_trackings_yellow_card(
     rows = await eventually(shown, "both letters, as similar submissions, one with a yellow card")
     assert sum("黄牌" in row for row in rows) == 1, rows
     await assert_accessible(page, "inbox with a cluster and a card")
+
+    # The two are answered together: each gets its own reply (and keeps its own clock).
+    await page.get_by_role("link", name=f"相似诉求 2 件：防空警报试鸣扰民 {tag}").first.click()
+    await page.wait_for_load_state()
+    assert await page.get_by_role("heading", level=1).inner_text() == "相似诉求（2 件）"
+    await assert_accessible(page, "a cluster of similar submissions")
+    response = await submit(page, "一并答复")
+    assert response.status == 422, "a reply says something"
+    await page.get_by_label("答复内容").fill("每年9月第三个星期六试鸣，请谅解。")
+    response = await submit(page, "一并答复")
+    assert response.status == 200
+    assert "已答复 2 件" in await page.get_by_role("status").inner_text()
+    assert await page.get_by_text("已答复", exact=True).count() == 2

@@ -76,6 +76,8 @@ async def through_the_provider(office: Office, *, state: str | None = None) -> h
 
 
 async def test_the_provider_signs_in_the_directory_account(office: Office) -> None:
+    login = await office.client.get("/workbench/login")
+    assert "使用统一身份认证登录" in login.text, "the sign-in page offers the provider once it is set"
     signed_in = await through_the_provider(office)
     assert signed_in.status_code == 303, signed_in.text
     assert signed_in.headers["location"] == "/workbench"

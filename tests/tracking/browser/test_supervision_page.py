@@ -99,4 +99,14 @@ async def test_a_supervisor_filters_the_statistics_by_period_and_channel(
         await page.get_by_role("button", name="查询").click()
         await page.wait_for_load_state()
         assert await page.get_by_text("这一期间没有事项。").count() == 1
+
+        # How the letter's deadline was counted, from its case page's link.
+        await page.goto(f"/workbench/deadlines/{case_id}")
+        headings = await page.get_by_role("heading", level=2).all_inner_texts()
+        assert any(heading.startswith("答复期限") for heading in headings), headings
+        assert await page.get_by_role("table").first.locator("tbody tr").count() >= 1
+        await assert_accessible(page, "a case's deadlines")
+        missing = await page.goto(f"/workbench/deadlines/{uuid.uuid4()}")
+        assert missing is not None
+        assert missing.status == 404
         await context.close()
