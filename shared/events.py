@@ -11,6 +11,7 @@ their (older) copy of the contract does not know yet, so a rolling deploy of a n
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, Literal, Self
 from uuid import UUID, uuid4
@@ -518,8 +519,16 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
 }
 
 
+EXTENSION_NAME = re.compile(r"^[a-z0-9]+$")
+"""A CloudEvents attribute's name: lowercase letters and digits only (CloudEvents 1.0, §3.1.1)."""
+
+
 class Envelope(_Frozen):
-    """CloudEvents 1.0 attributes plus the ``schemaversion`` and ``correlationid`` extensions."""
+    """CloudEvents 1.0 attributes plus the ``schemaversion`` and ``correlationid`` extensions. Other
+    extension attributes a producer adds (``traceparent``, ``dataschema``, ``partitionkey`` …) are kept
+    as they are and travel on — a valid CloudEvent is never refused for carrying one."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
 
     specversion: Literal["1.0"] = "1.0"
     id: UUID
@@ -536,6 +545,15 @@ class Envelope(_Frozen):
         description="Extension attribute: the payload's personal fields, sealed with the case's key "
         "(`shared.sealing`); absent when the event carries none (or was sent before release 0.3).",
     )
+
+    @model_validator(mode="after")
+    def _extensions_are_cloudevents_attributes(self) -> Envelope:
+        for name, value in (self.model_extra or {}).items():
+            if not EXTENSION_NAME.match(name):
+                raise ValueError(f"{name!r} is no CloudEvents attribute name (lowercase letters and digits)")
+            if value is not None and not isinstance(value, str | int | bool):
+                raise ValueError(f"extension attribute {name!r} must be a string, a number or a boolean")
+        return self
 
 
 def new_event(payload: EventPayload, *, source: str, correlation_id: str | None = None) -> Envelope:

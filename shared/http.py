@@ -113,7 +113,7 @@ def install_common(
     health_checks: Callable[[], Sequence[HealthCheck]],
     service: str,
 ) -> None:
-    """Error handlers, ``GET /health`` and ``GET /asyncapi.json``."""
+    """Error handlers, ``GET /health/live``, ``GET /health/ready`` (and ``/health``) and ``GET /asyncapi.json``."""
 
     @app.exception_handler(CivicError)
     async def civic_error(_request: Request, exc: CivicError) -> JSONResponse:
@@ -144,17 +144,37 @@ def install_common(
         code = _STATUS_CODES.get(exc.status_code, "error")
         return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers)
 
-    @app.get("/health", tags=["operations"], summary="200 once the broker and database connections work")
-    async def health() -> JSONResponse:
-        problems = []
+    async def readiness() -> JSONResponse:
+        """200 once every check passes; else 503 naming the failing parts — their errors go to the log,
+        never into the public body (no addresses, no exception text)."""
+        failing = []
         for check in health_checks():
+            name = getattr(check, "__name__", "check").removeprefix("check_")
             try:
                 await check()
             except Exception as exc:  # each failed check is reported, none stops the others
-                problems.append(f"{getattr(check, '__name__', 'check')}: {exc}")
-        if problems:
-            return JSONResponse({"status": "unavailable", "service": service, "problems": problems}, 503)
+                log.warning("%s not ready: %s is unavailable (%s)", service, name, describe_failure(exc))
+                failing.append(name)
+        if failing:
+            body = {"status": "unavailable", "service": service, "failing": failing}
+            return JSONResponse(body, 503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         return JSONResponse({"status": "ok", "service": service})
+
+    @app.get("/health/live", tags=["operations"], summary="200 while the process serves requests (liveness)")
+    async def live() -> JSONResponse:
+        return JSONResponse({"status": "ok", "service": service})
+
+    @app.get(
+        "/health/ready",
+        tags=["operations"],
+        summary="200 once the broker and database connections work (readiness); 503 naming what fails",
+    )
+    async def ready() -> JSONResponse:
+        return await readiness()
+
+    @app.get("/health", tags=["operations"], summary="The same as /health/ready (kept for existing probes)")
+    async def health() -> JSONResponse:
+        return await readiness()
 
     @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI 3.0 document of the Kafka side")
     async def asyncapi() -> JSONResponse:

@@ -19,6 +19,7 @@ import pytest
 import yaml
 from jsonschema import Draft7Validator
 
+from deploy.kafka.local import KAFKA_VERSION
 from shared.settings import TopicSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -167,7 +168,7 @@ def test_named_volumes_hold_kafka_and_postgres_data() -> None:
 @pytest.mark.parametrize(("node_id", "node"), list(enumerate(KAFKA_NODES, start=1)))
 def test_kafka_runs_a_three_node_kraft_cluster_from_the_official_image(node_id: int, node: str) -> None:
     kafka = services()[node]
-    assert kafka["image"] == "apache/kafka:4.1.1"
+    assert kafka["image"] == f"apache/kafka:{KAFKA_VERSION}", "compose runs the Kafka the tests run"
     env = environment(kafka)
     assert env["KAFKA_NODE_ID"] == str(node_id)
     assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}

@@ -39,7 +39,16 @@ APPS: dict[str, tuple[Any, Any]] = {
     "tracking": (tracking_app, TrackingSettings),
     "publishing": (publishing_app, PublishingSettings),
 }
-OWN_PATHS = ("/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/asyncapi.json")
+OWN_PATHS = (
+    "/health",
+    "/health/live",
+    "/health/ready",
+    "/openapi.json",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/redoc",
+    "/asyncapi.json",
+)
 """Each service's own: reached on its own port by operators, not through the front door."""
 
 

@@ -44,6 +44,8 @@ DOCS = {
     "GET /docs/oauth2-redirect": EVERYONE,
     "GET /redoc": EVERYONE,
     "GET /health": EVERYONE,
+    "GET /health/live": EVERYONE,
+    "GET /health/ready": EVERYONE,
     "GET /asyncapi.json": EVERYONE,
 }
 

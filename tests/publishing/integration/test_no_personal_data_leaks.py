@@ -254,6 +254,8 @@ def public_urls(reply_id: str, consultation_id: str, year: int) -> dict[str, lis
         "/docs/oauth2-redirect": ["/docs/oauth2-redirect"],
         "/redoc": ["/redoc"],
         "/health": ["/health"],
+        "/health/live": ["/health/live"],
+        "/health/ready": ["/health/ready"],
         "/asyncapi.json": ["/asyncapi.json"],
         "/workbench/static/base.css": ["/workbench/static/base.css"],
         "/workbench/static/forms.css": ["/workbench/static/forms.css"],

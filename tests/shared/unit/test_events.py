@@ -158,3 +158,31 @@ def test_topic_names_take_the_deployment_prefix() -> None:
     assert topics.dlq(CASE_EVENTS) == "staging-case-events.dlq"
     assert topics.layout()["staging-case-events"] == CASE_EVENTS.partitions
     assert topics.layout()["staging-calendar-events.dlq"] == 1
+
+
+def test_a_cloudevent_with_extension_attributes_is_an_event_and_keeps_them() -> None:
+    """Another producer's valid CloudEvent (a trace context, a data schema, its own attribute) is
+    applied, not dead-lettered, and the attributes travel on when it is encoded again."""
+    original = assigned()
+    document = json.loads(encode_event(new_event(original, source="/elsewhere")))
+    document |= {
+        "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        "dataschema": "https://civic.example/schemas/case.assigned.json",
+        "partitionkey": document["subject"],
+        "priority": 3,
+    }
+    envelope, payload = decode_event(json.dumps(document).encode())
+    assert payload == original
+    again = json.loads(encode_event(envelope))
+    assert again["traceparent"] == document["traceparent"]
+    assert again["priority"] == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("Trace-Parent", "00-x"), ("trace_parent", "00-x"), ("nested", {"a": 1}), ("many", [1, 2])],
+)
+def test_an_attribute_no_cloudevent_may_carry_is_invalid(name: str, value: object) -> None:
+    document = json.loads(encode_event(new_event(assigned(), source="/x"))) | {name: value}
+    with pytest.raises(InvalidEvent, match="not a CloudEvents envelope"):
+        decode_event(json.dumps(document).encode())
