@@ -18,12 +18,14 @@ import contextlib
 import json
 import logging
 import os
+import re
 import secrets
 import shutil
 import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,6 +71,52 @@ def cache_dir() -> Path:
     return Path(configured) if configured else Path.home() / ".cache" / "civic-channels"
 
 
+@dataclass
+class FetchProgress:
+    """What Maven has done so far, from its output: files downloaded (and their size), jars copied."""
+
+    downloaded: int = 0
+    kilobytes: float = 0.0
+    copied: int = 0
+
+    def read(self, line: str) -> bool:
+        """Count one line of Maven's output; whether it moved anything."""
+        if line.startswith("[INFO] Downloaded from"):
+            self.downloaded += 1
+            size = re.search(r"\(([\d.]+) (kB|MB|B)", line)
+            if size:
+                factor = {"B": 1 / 1024, "kB": 1.0, "MB": 1024.0}[size.group(2)]
+                self.kilobytes += float(size.group(1)) * factor
+            return True
+        if line.startswith("[INFO] Copying "):
+            self.copied += 1
+            return True
+        return False
+
+    def __str__(self) -> str:
+        return f"{self.downloaded} files downloaded ({self.kilobytes / 1024:.1f} MB), {self.copied} jars in place"
+
+
+def report_progress(
+    lines: Iterable[str],
+    report: Callable[[str], None],
+    *,
+    every: float = 3.0,
+    clock: Callable[[], float] = time.monotonic,
+) -> list[str]:
+    """Read Maven's output, telling ``report`` how far it got at most every ``every`` seconds and once
+    at the end, so a first ``make run`` is not silent while the broker comes down; the lines, for an error."""
+    progress, seen, last = FetchProgress(), [], clock()
+    for raw in lines:
+        line = raw.rstrip()
+        seen.append(line)
+        if progress.read(line) and clock() - last >= every:
+            report(str(progress))
+            last = clock()
+    report(f"done: {progress}")
+    return seen
+
+
 def fetch(version: str = KAFKA_VERSION) -> Path:
     """The folder of the broker's runtime jars, fetched with Maven the first time."""
     libs = cache_dir() / f"kafka-{version}" / "libs"
@@ -77,11 +125,10 @@ def fetch(version: str = KAFKA_VERSION) -> Path:
         return libs
     staging = libs.with_name(f"libs.partial-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
-    log.info("fetching Apache Kafka %s from Maven Central into %s", version, libs)
-    subprocess.run(
+    log.info("fetching Apache Kafka %s from Maven Central into %s (the first run only)", version, libs)
+    maven = subprocess.Popen(
         [
             "mvn",
-            "-q",
             "-B",
             "-f",
             str(HERE / "pom.xml"),
@@ -90,8 +137,14 @@ def fetch(version: str = KAFKA_VERSION) -> Path:
             "-DincludeScope=runtime",
             f"-DoutputDirectory={staging}",
         ],
-        check=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
+    assert maven.stdout is not None
+    output = report_progress(maven.stdout, lambda line: log.info("Kafka %s: %s", version, line))
+    if maven.wait() != 0:
+        raise RuntimeError(f"Maven could not fetch Kafka {version}:\n" + "\n".join(output[-20:]))
     if not any(staging.glob("kafka_2.13-*.jar")):
         raise RuntimeError(f"Maven fetched no kafka_2.13 jar into {staging}")
     (staging / ".complete").write_text(version)
