@@ -50,7 +50,7 @@ bench-log: setup  ## bench/log_size.py: disk per million cases of the log kept f
 	$(UV) run --frozen python -m bench.log_size $(BENCH_LOG_ARGS)
 
 token: .venv/.synced  ## make token ROLE=handler DEPT=engineering (SUB=reviewer-2 for a second reviewer)
-	@$(UV) run --frozen python -m shared.auth --role $(or $(ROLE),handler) $(if $(DEPT),--department $(DEPT)) $(if $(SUB),--sub $(SUB))
+	@$(UV) run --frozen civic token --role $(or $(ROLE),handler) $(if $(DEPT),--department $(DEPT)) $(if $(SUB),--sub $(SUB))
 
 clean:
 	rm -rf .run .venv .mypy_cache .pytest_cache .ruff_cache

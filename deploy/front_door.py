@@ -26,6 +26,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 
 from shared.http import RETRY_AFTER_SECONDS
+from shared.logs import configure_logging
 
 __all__ = ["ROUTES", "FrontDoorSettings", "create_app", "upstream_for"]
 
@@ -50,6 +51,8 @@ ROUTES: tuple[tuple[str, str], ...] = (
 (publishing), and everything else the citizen's portal (intake)."""
 
 API_PREFIX = "/api/"
+INTERNAL = frozenset({"/metrics"})
+"""Each service's own, for the deployment's Prometheus on the service's port: never through the door."""
 SERVICES = ("intake", "routing", "tracking", "publishing")
 
 HOP_BY_HOP = frozenset(
@@ -70,6 +73,8 @@ HOP_BY_HOP = frozenset(
 
 def upstream_for(path: str) -> tuple[str, str] | None:
     """The service a path goes to, and the path it asks it for; None for an API of no service."""
+    if path in INTERNAL:
+        return None
     if path.startswith(API_PREFIX):
         service, _, rest = path[len(API_PREFIX) :].partition("/")
         if service not in SERVICES:
@@ -195,7 +200,10 @@ def _forwarded_headers(request: Request) -> dict[str, str]:
 def main() -> None:
     import uvicorn
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    configure_logging("front-door")
+    logging.getLogger("httpx").setLevel(
+        logging.WARNING
+    )  # its INFO line names the upstream path: a tracking code
     settings = FrontDoorSettings()
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
 

@@ -82,9 +82,16 @@ def main() -> None:
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _interrupt)
     try:
+        security = settings.kafka_security
         if "KAFKA_BOOTSTRAP_SERVERS" in os.environ:
             bootstrap = settings.kafka_bootstrap_servers
-            asyncio.run(wait_for_broker(bootstrap, timeout=60))
+            log.info("using Kafka at %s (%s)", bootstrap, security.summary())
+            asyncio.run(wait_for_broker(bootstrap, timeout=60, security=security))
+        elif security.security_protocol != "PLAINTEXT":
+            sys.exit(
+                f"KAFKA_SECURITY_PROTOCOL={security.security_protocol} is for a cluster named in "
+                "KAFKA_BOOTSTRAP_SERVERS; the local broker is plain (see docs/managed-kafka.md)"
+            )
         else:
             kafka = LocalKafka(data_dir / "kafka", port=19092, controller_port=19093)
             log.info("starting Kafka (first run fetches it from Maven Central)")
@@ -92,7 +99,7 @@ def main() -> None:
             asyncio.run(kafka.wait_ready())
             bootstrap = kafka.bootstrap_servers
         plans = plan_topics(Topics(settings.topic_prefix), TopicSettings())
-        for line in asyncio.run(ensure_topics(bootstrap, plans)).lines():
+        for line in asyncio.run(ensure_topics(bootstrap, plans, security=security)).lines():
             log.info("topic %s", line)
         ports = {
             name: int(os.environ.get(f"{name.upper()}_PORT", port)) for name, port in DEFAULT_PORTS.items()

@@ -7,12 +7,11 @@ A session is a JWT of the same secret in an HttpOnly cookie under ``/workbench``
 more than ``renew_after`` after the cookie was issued renews it, so working on keeps it alive. Routing,
 which holds the accounts, ends a session at sign-out and refuses an ended one or a deactivated account's.
 
-Run ``python -m shared.auth --role handler --department general-office`` to mint one for local use.
+``civic token --role handler --department general-office`` (`deploy.cli.tokens`) mints one for local use.
 """
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -192,30 +191,3 @@ def _instant(value: object, name: str) -> datetime:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise Unauthorized(f"invalid session: {name} must be a time")
     return datetime.fromtimestamp(value, UTC)
-
-
-def main(argv: list[str] | None = None) -> None:
-    from shared.settings import ServiceSettings
-
-    parser = argparse.ArgumentParser(description="Mint a bearer token for local use (CIVIC_JWT_SECRET).")
-    parser.add_argument("--role", action="append", choices=[r.value for r in Role], required=True)
-    parser.add_argument("--department", default=None)
-    parser.add_argument("--sub", default="local-user")
-    parser.add_argument("--name", default="本地用户")
-    parser.add_argument("--hours", type=float, default=12)
-    args = parser.parse_args(argv)
-    secret = ServiceSettings().jwt_key
-    print(
-        mint_token(
-            secret,
-            sub=args.sub,
-            name=args.name,
-            roles=[Role(r) for r in args.role],
-            department=args.department,
-            lifetime=timedelta(hours=args.hours),
-        )
-    )
-
-
-if __name__ == "__main__":
-    main()

@@ -5,6 +5,9 @@ python -m services.<name> db upgrade         migrate the service's database to t
 python -m services.<name> db current         the revision the database is at, and the newest
 python -m services.<name> db revision -m M   (developers) write a revision for changed table models
 python -m services.<name> replay             rebuild the service's state from the event log
+
+The operator's ``civic db upgrade | current`` and ``civic replay SERVICE`` (`deploy.cli`) run the same
+functions for any of the four services; ``db revision`` is a developer's command, here only.
 """
 
 from __future__ import annotations
@@ -17,18 +20,20 @@ from typing import TypeVar
 
 from fastapi import FastAPI
 
-from shared.db import Database
+from shared.db import Database, missing_sqlite_file
+from shared.logs import configure_logging
 from shared.migrations import ServiceSchema, current_revision, head_revision, upgrade, write_revision
 from shared.replay import ReplayPlan, ReplayRefused, replay
 from shared.serve import serve
 from shared.settings import ServiceSettings
 
-__all__ = ["run"]
+__all__ = ["database_revision", "run", "upgrade_database"]
 
 S = TypeVar("S", bound=ServiceSettings)
 
 
-async def _upgrade(settings: ServiceSettings, schema: ServiceSchema) -> str:
+async def upgrade_database(settings: ServiceSettings, schema: ServiceSchema) -> str:
+    """Migrate the service's database to the newest revision (made when missing); a line saying so."""
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     database = Database(settings.resolved_database_url, schema.tables)
@@ -39,7 +44,11 @@ async def _upgrade(settings: ServiceSettings, schema: ServiceSchema) -> str:
     return f"{schema.service} database: {before or 'none'} → {after}"
 
 
-async def _current(settings: ServiceSettings, schema: ServiceSchema) -> str:
+async def database_revision(settings: ServiceSettings, schema: ServiceSchema) -> str:
+    """A line saying the revision the service's database is at, and the newest; changes nothing."""
+    missing = missing_sqlite_file(settings.resolved_database_url)
+    if missing is not None:
+        return f"{schema.service} database: none yet at {missing}; newest {head_revision(schema)}"
     database = Database(settings.resolved_database_url, schema.tables)
     try:
         current = await current_revision(database)
@@ -78,6 +87,8 @@ def run(
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
     args = parser.parse_args(argv)
+    if args.command is None:
+        configure_logging(schema.service)  # before the settings, whose checks may warn
     settings = settings_type()
     if args.command is None:
         serve(create_app(settings), settings)
@@ -89,8 +100,8 @@ def run(
             print(f"replay refused: {refusal}", file=sys.stderr)
             sys.exit(2)
     elif args.db == "upgrade":
-        print(asyncio.run(_upgrade(settings, schema)))
+        print(asyncio.run(upgrade_database(settings, schema)))
     elif args.db == "current":
-        print(asyncio.run(_current(settings, schema)))
+        print(asyncio.run(database_revision(settings, schema)))
     else:
         print(f"wrote {asyncio.run(write_revision(schema, args.message))}")

@@ -26,6 +26,7 @@ Failures:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -44,7 +45,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from shared.db import Database, UTCDateTime, insert_new
 from shared.events import Envelope, EventPayload, decode_event
 from shared.failures import FailedAt, OwnMessage, describe_failure, is_awaited, is_infrastructure
+from shared.logs import EventContext, logged
+from shared.metrics import ServiceMetrics
 from shared.outbox import OutboxRelay, add_events
+from shared.telemetry import TRACEPARENT, Telemetry
 from shared.topics import Topics, TopicSpec
 
 __all__ = [
@@ -201,8 +205,11 @@ class EventConsumer:
         batch: BatchPolicy = BatchPolicy(),
         projector: Projector | None = None,
         keyring: Opener | None = None,
+        metrics: ServiceMetrics | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
-        """Without ``keyring`` the use cases get personal fields as they travel (sealed)."""
+        """Without ``keyring`` the use cases get personal fields as they travel (sealed). ``metrics``
+        counts the dead letters; ``telemetry`` applies each event in a span continuing its record's trace."""
         self.name = name
         self.group_id = f"{topics.prefix}{name}"
         self.topic = topics.name(topic)
@@ -217,7 +224,10 @@ class EventConsumer:
         self._batch = batch
         self._projector = projector
         self._keyring = keyring
+        self._metrics = metrics
+        self._telemetry = telemetry
         self._broker: KafkaBroker | None = None
+        self._subscriber: Any = None
 
     def subscribe(self, broker: KafkaBroker) -> None:
         self._broker = broker
@@ -227,7 +237,7 @@ class EventConsumer:
             await self.process(records if isinstance(records, tuple) else (records,))
 
         on_batch.__doc__ = f"{self.name}: handles {', '.join(sorted(t.event_type for t in self._handlers))}"
-        broker.subscriber(
+        self._subscriber = broker.subscriber(
             self.topic,
             group_id=self.group_id,
             ack_policy=AckPolicy.NACK_ON_ERROR,
@@ -238,7 +248,23 @@ class EventConsumer:
             decoder=_raw_body,
             title=f"{self.topic}:{self.name}",
             description=on_batch.__doc__,
-        )(on_batch)
+        )
+        self._subscriber(on_batch)
+
+    async def lag(self) -> dict[int, int]:
+        """For each partition this instance holds: the newest offset it has seen less its group's
+        committed one (nothing while it holds none or has not fetched yet)."""
+        consumer = getattr(self._subscriber, "consumer", None)
+        if consumer is None:
+            return {}
+        lags: dict[int, int] = {}
+        for partition in consumer.assignment():
+            newest = consumer.highwater(partition)
+            if newest is None:
+                continue
+            committed = await consumer.committed(partition)
+            lags[partition.partition] = max(0, newest - (committed or 0))
+        return lags
 
     async def process(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
         """One batch, in offset order per partition: decoded (the types handled only), then applied."""
@@ -357,16 +383,34 @@ class EventConsumer:
             )
             emitted_count = 0
             for index, delivery in enumerate(deliveries):
-                envelope, payload = delivery.envelope, delivery.payload
-                if str(envelope.id) not in fresh:
-                    log.info("%s: %s %s already processed", self.name, envelope.type, envelope.id)
-                    continue
-                fresh.discard(str(envelope.id))  # the same event twice in one batch: applied once
-                try:
-                    emitted_count += await self._apply_one(session, envelope, payload, delivery.handler)
-                except Exception as exc:
-                    raise FailedAt(index, exc) from exc
+                envelope = delivery.envelope
+                with self._observed(delivery):
+                    if str(envelope.id) not in fresh:
+                        log.info("%s: %s %s already processed", self.name, envelope.type, envelope.id)
+                        continue
+                    fresh.discard(str(envelope.id))  # the same event twice in one batch: applied once
+                    try:
+                        emitted_count += await self._apply_one(
+                            session, envelope, delivery.payload, delivery.handler
+                        )
+                    except Exception as exc:
+                        raise FailedAt(index, exc) from exc
             return emitted_count
+
+    def _observed(self, delivery: _Delivery) -> contextlib.AbstractContextManager[object]:
+        """The event's ids in the log context and, with telemetry, its span (child of the record's trace)."""
+        envelope, record = delivery.envelope, delivery.record
+        event = EventContext(str(envelope.id), envelope.type, envelope.correlationid)
+        if self._telemetry is None:
+            return logged(event)
+        return self._telemetry.processing(
+            group=self.group_id,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            event=event,
+            traceparent=_header(record, TRACEPARENT) or _traceparent_of(envelope),
+        )
 
     async def _apply_one(
         self, session: AsyncSession, envelope: Envelope, payload: Any, handler: EventHandler
@@ -388,6 +432,8 @@ class EventConsumer:
         self, record: ConsumerRecord[bytes, bytes], error: BaseException, *, attempts: int
     ) -> None:
         assert self._broker is not None, "subscribe() first"
+        if self._metrics is not None:
+            self._metrics.dead_letters.labels(topic=record.topic, group=self.group_id).inc()
         log.error(
             "%s: dead-lettering offset %s of %s: %s",
             self.name,
@@ -416,6 +462,12 @@ class _Delivery:
     envelope: Envelope
     payload: Any
     handler: EventHandler
+
+
+def _traceparent_of(envelope: Envelope) -> str | None:
+    """Another producer may carry the trace in the event itself (CloudEvents' distributed tracing extension)."""
+    value = (envelope.model_extra or {}).get(TRACEPARENT)
+    return value if isinstance(value, str) else None
 
 
 def _header(record: ConsumerRecord[bytes, bytes], name: str) -> str | None:

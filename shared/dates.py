@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
 __all__ = [
     "EARLIEST",
@@ -22,10 +24,32 @@ __all__ = [
 ]
 
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+_YEARS = r"^(?:20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$"
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _as_written(value: Any) -> Any:
+    """A date as the schema writes it, ``YYYY-MM-DD`` — not the timestamps and date-times pydantic
+    would also read as one."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    raise PydanticCustomError("date_parsing", "Input should be a date written YYYY-MM-DD")
+
+
 BoundedDate = Annotated[
-    date, Field(ge=EARLIEST, le=LATEST, description="A date from 2000-01-01 to 2100-12-31.")
+    date,
+    Field(
+        ge=EARLIEST,
+        le=LATEST,
+        description="A date from 2000-01-01 to 2100-12-31.",
+        json_schema_extra={"pattern": _YEARS},
+    ),
+    BeforeValidator(_as_written),
 ]
-"""Every date the APIs take: an office's records start this century and no plan reaches beyond the next."""
+"""Every date the APIs take: an office's records start this century and no plan reaches beyond the
+next. The OpenAPI document states the years as a pattern (a date's minimum is no JSON Schema word)."""
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -16,6 +16,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.kafka import partitions_of
+from shared.kafka_security import client_options
+from shared.settings import KafkaSecurity
 from shared.topics import ALL_TOPICS, Topics, TopicSpec
 
 __all__ = ["DeadLetter", "dead_letter", "list_dead_letters", "replay_dead_letters", "topic_spec"]
@@ -82,9 +84,11 @@ def _read(
     )
 
 
-async def _replayed_to(bootstrap_servers: str, topics: Topics, dlq: str) -> dict[int, int]:
+async def _replayed_to(
+    bootstrap_servers: str, topics: Topics, dlq: str, security: KafkaSecurity | None
+) -> dict[int, int]:
     """How far the replay group got in each partition of a dead-letter topic."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **client_options(security))
     await admin.start()
     try:
         committed = await admin.list_consumer_group_offsets(f"{topics.prefix}{REPLAY_GROUP}")
@@ -95,16 +99,22 @@ async def _replayed_to(bootstrap_servers: str, topics: Topics, dlq: str) -> dict
     }
 
 
-async def list_dead_letters(bootstrap_servers: str, topics: Topics, *, limit: int = 200) -> list[DeadLetter]:
+async def list_dead_letters(
+    bootstrap_servers: str, topics: Topics, *, limit: int = 200, security: KafkaSecurity | None = None
+) -> list[DeadLetter]:
     """Every topic's dead letters, the newest first (at most ``limit``)."""
     found: list[DeadLetter] = []
     for spec in ALL_TOPICS:
         dlq = topics.dlq(spec)
-        replayed = await _replayed_to(bootstrap_servers, topics, dlq)
-        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+        replayed = await _replayed_to(bootstrap_servers, topics, dlq, security)
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap_servers, enable_auto_commit=False, **client_options(security)
+        )
         await consumer.start()
         try:
-            partitions = [TopicPartition(dlq, p) for p in await partitions_of(bootstrap_servers, dlq)]
+            partitions = [
+                TopicPartition(dlq, p) for p in await partitions_of(bootstrap_servers, dlq, security=security)
+            ]
             if not partitions:
                 continue
             consumer.assign(partitions)
@@ -120,15 +130,23 @@ async def list_dead_letters(bootstrap_servers: str, topics: Topics, *, limit: in
 
 
 async def dead_letter(
-    bootstrap_servers: str, topics: Topics, topic: str, partition: int, offset: int
+    bootstrap_servers: str,
+    topics: Topics,
+    topic: str,
+    partition: int,
+    offset: int,
+    *,
+    security: KafkaSecurity | None = None,
 ) -> DeadLetter | None:
     """One dead letter with its body, or None when there is none there."""
     spec = topic_spec(topic)
     dlq = topics.dlq(spec)
-    if partition not in await partitions_of(bootstrap_servers, dlq):
+    if partition not in await partitions_of(bootstrap_servers, dlq, security=security):
         return None
     tp = TopicPartition(dlq, partition)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers, enable_auto_commit=False, **client_options(security)
+    )
     await consumer.start()
     try:
         consumer.assign([tp])
@@ -139,11 +157,13 @@ async def dead_letter(
         record = await consumer.getone()
     finally:
         await consumer.stop()
-    replayed = await _replayed_to(bootstrap_servers, topics, dlq)
+    replayed = await _replayed_to(bootstrap_servers, topics, dlq, security)
     return _read(record, spec, replayed.get(partition, 0), body=True)
 
 
-async def replay_dead_letters(bootstrap_servers: str, topics: Topics, topic: str) -> int:
+async def replay_dead_letters(
+    bootstrap_servers: str, topics: Topics, topic: str, *, security: KafkaSecurity | None = None
+) -> int:
     """Publish every dead letter of ``topic`` not replayed yet back to its topic; how many."""
     dlq = topics.dlq(topic_spec(topic))
     consumer = AIOKafkaConsumer(
@@ -151,13 +171,18 @@ async def replay_dead_letters(bootstrap_servers: str, topics: Topics, topic: str
         group_id=f"{topics.prefix}{REPLAY_GROUP}",
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        **client_options(security),
     )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, enable_idempotence=True)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers, enable_idempotence=True, **client_options(security)
+    )
     await consumer.start()
     await producer.start()
     replayed = 0
     try:
-        partitions = [TopicPartition(dlq, p) for p in await partitions_of(bootstrap_servers, dlq)]
+        partitions = [
+            TopicPartition(dlq, p) for p in await partitions_of(bootstrap_servers, dlq, security=security)
+        ]
         consumer.assign(partitions)
         end = await consumer.end_offsets(partitions)
         while [tp for tp in partitions if await consumer.position(tp) < end[tp]]:

@@ -8,20 +8,29 @@ CivicError
 ├── InvalidInput        422  a value the schema accepts but the rules do not (names the field)
 ├── PayloadTooLarge     413
 └── RateLimited         429
+
+Every error answer has one body, ``{"error": {"code", "message", "details"}}``: `error_body` builds it,
+`ErrorBody` is its contract (the OpenAPI documents show it for every error status).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 __all__ = [
     "CivicError",
     "Conflict",
+    "ErrorBody",
+    "FieldProblem",
     "Forbidden",
     "InvalidInput",
     "NotFound",
     "PayloadTooLarge",
+    "Problem",
     "RateLimited",
+    "RetryLater",
     "Unauthorized",
     "error_body",
 ]
@@ -80,5 +89,42 @@ class RateLimited(CivicError):
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
-    """The contract's error shape: ``{"error": {"code", "message", "details"}}``."""
+    """The contract's error shape (`ErrorBody`): ``{"error": {"code", "message", "details"}}``."""
     return {"error": {"code": code, "message": message, "details": details}}
+
+
+class FieldProblem(BaseModel):
+    """What is wrong with one field of the request."""
+
+    field: str = Field(
+        description="Where: `contact.phone`, `query.from`, or `(body)` for the body as a whole."
+    )
+    message: str
+    type: str | None = Field(
+        default=None,
+        description="The kind of schema error (`missing`, `string_too_long`, …); absent "
+        "when a rule of the office, not the schema, refused the value.",
+    )
+
+
+class RetryLater(BaseModel):
+    retry_after_seconds: int = Field(description="The same as the `Retry-After` header.")
+
+
+class Problem(BaseModel):
+    code: str = Field(
+        description="Stable, for programs: `validation_error`, `unauthorized`, `forbidden`, `not_found`, "
+        "`conflict`, `payload_too_large`, `unsupported_media_type`, `rate_limited`, "
+        "`service_unavailable`, …",
+        examples=["validation_error"],
+    )
+    message: str = Field(description="For people; may change between releases.")
+    details: list[FieldProblem] | RetryLater | None = Field(
+        description="Each field's problem (422), when to try again (503), or null."
+    )
+
+
+class ErrorBody(BaseModel):
+    """The body of every error answer (4xx and 5xx) of every service's API."""
+
+    error: Problem

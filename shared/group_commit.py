@@ -26,6 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.db import Database
 from shared.failures import FailedAt, is_infrastructure
+from shared.telemetry import Carried
 
 __all__ = ["GroupCommit", "Unit"]
 
@@ -33,7 +34,8 @@ T = TypeVar("T")
 Unit = Callable[[AsyncSession], Awaitable[T]]
 
 
-_Waiting = tuple[Unit[Any], "asyncio.Future[Any]"]
+_Waiting = tuple[Unit[Any], "asyncio.Future[Any]", Carried]
+"""A unit, its caller's answer, and its caller's trace and log context (it runs in the drain's task)."""
 
 
 class GroupCommit:
@@ -50,7 +52,7 @@ class GroupCommit:
     async def run(self, unit: Unit[T]) -> T:
         """Run ``unit`` in a transaction shared with the units waiting beside it; its result once committed."""
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._waiting.append((unit, future))
+        self._waiting.append((unit, future, Carried.here()))
         if self._drain is None or self._drain.done():
             self._drain = asyncio.create_task(self._drain_all(), name="group commit")
         return await asyncio.shield(future)  # a caller that goes away leaves its unit to the group
@@ -78,29 +80,30 @@ class GroupCommit:
         else:
             if self._on_commit is not None:
                 self._on_commit()
-            for (_, future), result in zip(group, results, strict=True):
+            for (_, future, _), result in zip(group, results, strict=True):
                 if not future.done():
                     future.set_result(result)
 
     @staticmethod
     def _fail(group: list[_Waiting], exc: BaseException) -> None:
-        for _, future in group:
+        for _, future, _ in group:
             if not future.done():
                 future.set_exception(exc)
 
     async def _run_together(self, group: list[_Waiting]) -> list[Any]:
         results = []
         async with self._db.transaction() as session:
-            for index, (unit, _) in enumerate(group):
+            for index, (unit, _, carried) in enumerate(group):
                 try:
-                    results.append(await unit(session))
+                    with carried.applied():
+                        results.append(await unit(session))
                 except Exception as exc:
                     raise FailedAt(index, exc) from exc
         return results
 
     async def _set_apart(self, group: list[_Waiting], failed: FailedAt) -> None:
         if len(group) == 1:
-            (_, future), cause = group[0], failed.cause
+            (_, future, _), cause = group[0], failed.cause
             if not future.done():
                 future.set_exception(cause)
             return

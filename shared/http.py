@@ -13,21 +13,27 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from faststream.kafka import KafkaBroker
-from faststream.specification import AsyncAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import Principal, require_roles, verify_token
 from shared.codes import Role
+from shared.contracts import ServiceContract, asyncapi_document
 from shared.errors import CivicError, Forbidden, Unauthorized, error_body
 from shared.failures import INFRASTRUCTURE_CANDIDATES, describe_failure, is_infrastructure, safe_traceback
+from shared.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from shared.metrics import HttpMetrics
+from shared.openapi import RETRY_AFTER_HEADER, Health, Responses, document_plumbing, operation_id
 from shared.runtime import ServiceRuntime
+from shared.telemetry import instrument_http
 
 __all__ = [
     "BASE_STYLESHEET",
     "FORMS_STYLESHEET",
+    "TOKEN_REQUIRED",
     "Access",
     "BodySizeLimit",
     "PrincipalDep",
@@ -70,6 +76,10 @@ UNAVAILABLE_PAGE = f"""<!doctype html>
 
 HealthCheck = Callable[[], Awaitable[None]]
 
+SERVES_WITHOUT = frozenset({"broker"})
+"""Parts a service still serves without: while Kafka is away the outbox keeps what is submitted and
+sends it later, so taking the service out of its load balancer would refuse letters for nothing."""
+
 _STATUS_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -109,11 +119,12 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 def install_common(
     app: FastAPI,
     *,
-    broker_getter: Callable[[], KafkaBroker | None],
     health_checks: Callable[[], Sequence[HealthCheck]],
     service: str,
+    contract: Callable[[], ServiceContract] | None = None,
 ) -> None:
-    """Error handlers, ``GET /health/live``, ``GET /health/ready`` (and ``/health``) and ``GET /asyncapi.json``."""
+    """Error handlers, ``GET /health/live``, ``GET /health/ready`` (and ``/health``), and with a
+    ``contract`` ``GET /asyncapi.json``."""
 
     @app.exception_handler(CivicError)
     async def civic_error(_request: Request, exc: CivicError) -> JSONResponse:
@@ -140,13 +151,17 @@ def install_common(
         app.add_exception_handler(kind, infrastructure_failed)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _STATUS_CODES.get(exc.status_code, "error")
-        return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:  # Starlette names the first route's methods only; the path has more
+            headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
+        return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=headers)
 
-    async def readiness() -> JSONResponse:
+    async def readiness(*, serves_without: frozenset[str] = SERVES_WITHOUT) -> JSONResponse:
         """200 once every check passes; else 503 naming the failing parts — their errors go to the log,
-        never into the public body (no addresses, no exception text)."""
+        never into the public body (no addresses, no exception text). A broker away leaves the service
+        ready but ``degraded`` (`SERVES_WITHOUT`); ``/health`` wants every part."""
         failing = []
         for check in health_checks():
             name = getattr(check, "__name__", "check").removeprefix("check_")
@@ -155,34 +170,71 @@ def install_common(
             except Exception as exc:  # each failed check is reported, none stops the others
                 log.warning("%s not ready: %s is unavailable (%s)", service, name, describe_failure(exc))
                 failing.append(name)
-        if failing:
+        if set(failing) - serves_without:
             body = {"status": "unavailable", "service": service, "failing": failing}
             return JSONResponse(body, 503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        if failing:
+            return JSONResponse({"status": "degraded", "service": service, "failing": failing})
         return JSONResponse({"status": "ok", "service": service})
 
-    @app.get("/health/live", tags=["operations"], summary="200 while the process serves requests (liveness)")
-    async def live() -> JSONResponse:
+    @app.get(
+        "/health/live",
+        tags=["operations"],
+        summary="200 while the process serves requests (liveness)",
+        response_model=Health,
+    )
+    async def get_liveness() -> JSONResponse:
         return JSONResponse({"status": "ok", "service": service})
+
+    not_ready: Responses = {
+        503: {"model": Health, "description": "What fails", "headers": RETRY_AFTER_HEADER}
+    }
 
     @app.get(
         "/health/ready",
         tags=["operations"],
-        summary="200 once the broker and database connections work (readiness); 503 naming what fails",
+        summary="200 once the database answers (readiness; `degraded` while the broker is away); 503 naming what fails",
+        response_model=Health,
+        responses=not_ready,
     )
-    async def ready() -> JSONResponse:
+    async def get_readiness() -> JSONResponse:
         return await readiness()
 
-    @app.get("/health", tags=["operations"], summary="The same as /health/ready (kept for existing probes)")
-    async def health() -> JSONResponse:
-        return await readiness()
+    @app.get(
+        "/health",
+        tags=["operations"],
+        summary="200 once every part answers, the broker too (monitoring); 503 naming what fails",
+        response_model=Health,
+        responses=not_ready,
+    )
+    async def get_health() -> JSONResponse:
+        return await readiness(serves_without=frozenset())
 
-    @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI 3.0 document of the Kafka side")
-    async def asyncapi() -> JSONResponse:
-        broker = broker_getter()
-        if broker is None:
-            return JSONResponse(error_body("unavailable", "broker not started"), 503)
-        document = AsyncAPI(broker, title=f"civic-channels {service}", version="1").to_specification()
-        return JSONResponse(document.to_jsonable())
+    if contract is not None:
+
+        @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI 3.0 document of the Kafka side")
+        async def get_asyncapi_document() -> JSONResponse:
+            """Every event the service sends and receives, with its schema (`shared.contracts`)."""
+            return JSONResponse(asyncapi_document(contract()))
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers on the request's path."""
+    allowed: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        if route.methods and route.matches(request.scope)[0] != Match.NONE:
+            allowed |= route.methods
+    return sorted(allowed)
+
+
+async def _json_bodies(request: Request) -> None:
+    """415 for a body that is not JSON, on a route that takes one (FastAPI would call it invalid, 422)."""
+    route = request.scope.get("route")
+    if isinstance(route, APIRoute) and route.body_field is not None and await request.body():
+        media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+        kind, _, subtype = media_type.partition("/")
+        if kind != "application" or not (subtype == "json" or subtype.endswith("+json")):
+            raise StarletteHTTPException(415, "the body must be JSON (Content-Type: application/json)")
 
 
 def unavailable(path: str, accept: str) -> Response:
@@ -299,6 +351,10 @@ def _principal(request: Request, credentials: BearerDep) -> Principal:
 
 PrincipalDep = Annotated[Principal, Depends(_principal)]
 
+TOKEN_REQUIRED = Depends(_bearer)
+"""``dependencies=[TOKEN_REQUIRED]`` states the bearer token in the OpenAPI document of a guarded route
+whose handler does not take the principal (the guard checks it either way)."""
+
 
 Access = Mapping[str, tuple[Role, ...] | None]
 """Who may call each route of a service, keyed ``"METHOD /path"`` as the route table spells it: the
@@ -310,7 +366,7 @@ def guarded_by(access: Access) -> Any:
     the body is validated (401 without a valid token, 403 without one of the roles). A route
     ``access`` does not name is refused to everyone: a new route must say who may call it. The token
     is read here without declaring it, so a public route's OpenAPI shows no lock; a guarded route's
-    handler takes the ``PrincipalDep`` that declares it."""
+    handler takes the ``PrincipalDep`` that declares it (or the route names `TOKEN_REQUIRED`)."""
 
     async def check(request: Request) -> None:
         route = request.scope.get("route")
@@ -349,19 +405,34 @@ def build_app(
         async with runtime.running(prepare=prepare):
             yield
 
-    app = FastAPI(title=f"Civic Channels — {title}", version="1", description=description, lifespan=lifespan)
+    app = FastAPI(
+        title=f"Civic Channels — {title}",
+        version="1",
+        description=description,
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+    )
+    document_plumbing(app)
     app.state.runtime = runtime
     app.state.settings = settings
     app.state.jwt_key = settings.jwt_key
-    app.include_router(router)
+    app.include_router(router, dependencies=[Depends(_json_bodies)])
     if pages is not None:
         app.include_router(pages, include_in_schema=False)
     install_common(
         app,
-        broker_getter=lambda: runtime.broker,
+        contract=runtime.contract,
         health_checks=lambda: [runtime.check_database, runtime.check_broker],
         service=settings.service_name,
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(SafeErrors)  # added last: outermost but for Starlette's own error layer
+    app.add_middleware(SafeErrors)
+    app.add_middleware(HttpMetrics, metrics=runtime.metrics)  # added last: outermost but for Starlette's own
+    instrument_http(app, runtime.telemetry)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        """Prometheus' scrape (`shared.metrics`): reached inside the deployment, not through the front door."""
+        return Response(await runtime.metrics.exposition(), media_type=METRICS_CONTENT_TYPE)
+
     return app

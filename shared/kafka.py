@@ -13,7 +13,10 @@ from aiokafka.protocol.api import Request
 from faststream.kafka import KafkaBroker
 
 from shared.consumer import TYPE_HEADER
+from shared.kafka_security import broker_options, client_options
 from shared.outbox import PublishBatch, RelayedMessage
+from shared.settings import KafkaSecurity
+from shared.telemetry import TRACEPARENT
 
 __all__ = ["CLOUDEVENTS_CONTENT_TYPE", "group_members", "make_broker", "make_publisher", "partitions_of"]
 
@@ -23,13 +26,24 @@ CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
 logging.getLogger("aiokafka").setLevel(max(logging.getLogger("aiokafka").level, logging.INFO))
 
 
-def make_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
-    """An idempotent producer (``enable_idempotence`` implies ``acks=all``); nothing connects yet."""
+def make_broker(
+    bootstrap_servers: str,
+    *,
+    client_id: str,
+    middlewares: Sequence[Any] = (),
+    security: KafkaSecurity | None = None,
+) -> KafkaBroker:
+    """An idempotent producer (``enable_idempotence`` implies ``acks=all``); nothing connects yet.
+    ``middlewares``: FastStream's (the Prometheus one, `shared.metrics`); ``security``: TLS and SASL
+    for its producer and every consumer (`shared.kafka_security`)."""
     return KafkaBroker(
         bootstrap_servers,
         client_id=client_id,
         enable_idempotence=True,
         request_timeout_ms=15_000,
+        middlewares=tuple(middlewares),
+        logger=logging.getLogger("civic.kafka"),  # through the service's own handler: JSON lines
+        **broker_options(security),
     )
 
 
@@ -42,7 +56,7 @@ def make_publisher(broker: KafkaBroker) -> PublishBatch:
                 message.body,
                 topic=message.topic,
                 key=message.key.encode(),
-                headers={"content-type": CLOUDEVENTS_CONTENT_TYPE, TYPE_HEADER: message.event_type},
+                headers=_headers(message),
                 no_confirm=True,
             )
             for message in messages
@@ -52,9 +66,18 @@ def make_publisher(broker: KafkaBroker) -> PublishBatch:
     return publish
 
 
-async def partitions_of(bootstrap_servers: str, topic: str) -> list[int]:
+def _headers(message: RelayedMessage) -> dict[str, str]:
+    headers = {"content-type": CLOUDEVENTS_CONTENT_TYPE, TYPE_HEADER: message.event_type}
+    if message.traceparent is not None:
+        headers[TRACEPARENT] = message.traceparent
+    return headers
+
+
+async def partitions_of(
+    bootstrap_servers: str, topic: str, *, security: KafkaSecurity | None = None
+) -> list[int]:
     """The partition numbers of ``topic``, asked of the broker."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **client_options(security))
     await admin.start()
     try:
         (description,) = await admin.describe_topics([topic])
@@ -78,9 +101,11 @@ class _DescribeGroups(Request[DescribeGroupsRequest_v1 | DescribeGroupsRequest_v
         return request_struct_class(self._groups)
 
 
-async def group_members(bootstrap_servers: str, groups: list[str]) -> dict[str, tuple[str, list[str]]]:
+async def group_members(
+    bootstrap_servers: str, groups: list[str], *, security: KafkaSecurity | None = None
+) -> dict[str, tuple[str, list[str]]]:
     """Each consumer group's state and the client ids of its members (none when it is stopped)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **client_options(security))
     await admin.start()
     found: dict[str, tuple[str, list[str]]] = {}
     try:

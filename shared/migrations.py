@@ -77,7 +77,7 @@ def run_migrations() -> None:
 
     connection: Connection | None = context.config.attributes.get("connection")
     if connection is None:
-        raise RuntimeError("run migrations with `python -m services.<name> db upgrade`, not the alembic CLI")
+        raise RuntimeError("run migrations with `civic db upgrade <service>`, not the alembic CLI")
     metadata: MetaData = context.config.attributes["target_metadata"]
     names = set(metadata.tables)
 

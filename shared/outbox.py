@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import Column, Index, LargeBinary, String, Table, update
+from sqlalchemy import Column, Index, LargeBinary, String, Table, func, update
 from sqlalchemy.engine import make_url
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -39,15 +39,18 @@ from shared.db import BEFORE_COMMIT, Database, UTCDateTime
 from shared.events import Envelope, EventPayload, encode_event, new_event
 from shared.failures import describe_failure
 from shared.locks import FileLock, try_xact_lock, xact_lock
+from shared.telemetry import Telemetry, current_traceparent
 from shared.topics import Topics
 
 __all__ = [
+    "Backlog",
     "OutboxMessage",
     "OutboxRelay",
     "PublishBatch",
     "RelayedMessage",
     "Sealer",
     "add_events",
+    "backlog",
     "write_outbox",
 ]
 
@@ -73,6 +76,8 @@ class OutboxMessage(SQLModel, table=True):
     body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = Field(sa_type=UTCDateTime)
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    trace_context: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    """The W3C ``traceparent`` of the span that wrote the event: the relay's publish span continues it."""
 
 
 OUTBOX_TABLE: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
@@ -84,6 +89,8 @@ class RelayedMessage:
     key: str
     body: bytes
     event_type: str
+    traceparent: str | None = None
+    """The relay's publish span, sent as the record's ``traceparent`` header."""
 
 
 class Sealer(Protocol):
@@ -106,6 +113,7 @@ def add_events(
 ) -> list[Envelope]:
     """Put events in the outbox as part of the caller's transaction (written when it commits)."""
     now = datetime.now(UTC)
+    trace_context = current_traceparent()
     envelopes = []
     pending: list[tuple[OutboxMessage, Envelope]] = session.info.setdefault(PENDING, [])
     hooks = session.info.setdefault(BEFORE_COMMIT, [])
@@ -120,6 +128,7 @@ def add_events(
             key=envelope.subject,
             body=b"",
             created_at=now,
+            trace_context=trace_context,
         )
         pending.append((row, envelope))
         envelopes.append(envelope)
@@ -153,8 +162,11 @@ class OutboxRelay:
         poll_seconds: float = 0.5,
         batch_size: int = 500,
         max_backoff_seconds: float = 5.0,
+        telemetry: Telemetry | None = None,
     ) -> None:
+        """``telemetry``: each message published in a span that continues its row's trace."""
         self._db = database
+        self._telemetry = telemetry
         self._publish = publish
         self._poll = poll_seconds
         self._batch_size = batch_size
@@ -211,7 +223,20 @@ class OutboxRelay:
         )
 
     async def _send(self, rows: Sequence[OutboxMessage]) -> None:
-        await self._publish([RelayedMessage(row.topic, row.key, row.body, row.event_type) for row in rows])
+        if self._telemetry is None:
+            await self._publish(
+                [RelayedMessage(row.topic, row.key, row.body, row.event_type) for row in rows]
+            )
+            return
+        with self._telemetry.publishing(
+            [(row.topic, row.event_type, row.trace_context) for row in rows]
+        ) as sent:
+            await self._publish(
+                [
+                    RelayedMessage(row.topic, row.key, row.body, row.event_type, traceparent)
+                    for row, traceparent in zip(rows, sent, strict=True)
+                ]
+            )
 
     @staticmethod
     async def _mark_sent(session: AsyncSession, rows: Sequence[OutboxMessage]) -> None:
@@ -258,11 +283,31 @@ class OutboxRelay:
                     await self._wake.wait()
 
     async def unsent_count(self) -> int:
-        async with self._db.session() as session:
-            rows = await session.exec(
-                select(OutboxMessage.id).where(col(OutboxMessage.published_at).is_(None))
+        return (await backlog(self._db)).unsent
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """What waits in an outbox: how many rows are not yet sent, and when the oldest of them was written."""
+
+    unsent: int
+    oldest: datetime | None
+
+    def oldest_age_seconds(self, now: datetime) -> float:
+        return max(0.0, (now - self.oldest).total_seconds()) if self.oldest is not None else 0.0
+
+
+async def backlog(database: Database) -> Backlog:
+    """The outbox's backlog, in one indexed query (``ix_outbox_unsent``)."""
+    async with database.session() as session:
+        unsent, oldest = (
+            await session.exec(
+                select(func.count(), func.min(OutboxMessage.created_at)).where(
+                    col(OutboxMessage.published_at).is_(None)
+                )
             )
-            return len(rows.all())
+        ).one()
+    return Backlog(int(unsent), oldest)
 
 
 def _relay_file_lock(database: Database) -> FileLock | None:

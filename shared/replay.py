@@ -25,6 +25,7 @@ that the database still says what the log says.
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import logging
 import time
@@ -51,9 +52,10 @@ from shared.consumer import PROCESSED_TABLE, ConsumerSpec, Opener, Projector, ta
 from shared.db import Database, insert_ignoring_duplicates
 from shared.events import decode_event
 from shared.kafka import group_members, partitions_of
+from shared.kafka_security import client_options
 from shared.migrations import ServiceSchema, upgrade
 from shared.outbox import OUTBOX_TABLE
-from shared.settings import ServiceSettings
+from shared.settings import KafkaSecurity, ServiceSettings
 
 __all__ = ["ReplayPlan", "ReplayRefused", "ReplayResult", "replay"]
 
@@ -121,21 +123,27 @@ async def replay(
         await upgrade(live, plan.schema)
         groups = {spec.name: f"{settings.topics.prefix}{spec.name}" for spec in plan.consumers}
         topics = {spec.name: settings.topics.name(spec.topic) for spec in plan.consumers}
-        bootstrap = settings.kafka_bootstrap_servers
-        await _refuse_unless_stopped(bootstrap, groups)
+        bootstrap, security = settings.kafka_bootstrap_servers, settings.kafka_security
+        await _refuse_unless_stopped(bootstrap, groups, security)
         await _refuse_unless_sent(live)
-        partitions = {name: await partitions_of(bootstrap, topic) for name, topic in topics.items()}
-        ends = await _refuse_unless_whole(bootstrap, topics, partitions)
-        committed = {name: await _committed(bootstrap, groups[name], topics[name]) for name in groups}
+        partitions = {
+            name: await partitions_of(bootstrap, topic, security=security) for name, topic in topics.items()
+        }
+        ends = await _refuse_unless_whole(bootstrap, topics, partitions, security)
+        committed = {
+            name: await _committed(bootstrap, groups[name], topics[name], security) for name in groups
+        }
         async with _shadow(live, plan) as shadow:
             result, replayed_ends = await _rebuild(
                 plan, settings, live, shadow, topics, ends, committed, progress
             )
-            await _refuse_unless_stopped(bootstrap, groups)  # nobody started it meanwhile
+            await _refuse_unless_stopped(bootstrap, groups, security)  # nobody started it meanwhile
             await shadow.swap([_table(t) for t in plan.rebuilt])
             result.rows = await _counts(live, [_table(t) for t in plan.rebuilt])
         for name, group in groups.items():
-            await _move_offsets(bootstrap, group, topics[name], committed[name], replayed_ends[name])
+            await _move_offsets(
+                bootstrap, group, topics[name], committed[name], replayed_ends[name], security
+            )
         progress(result.summary())
         return result
     finally:
@@ -145,8 +153,11 @@ async def replay(
 # --- is it safe? ------------------------------------------------------------------------------------
 
 
-async def _refuse_unless_stopped(bootstrap: str, groups: dict[str, str]) -> None:
-    for group, (state, clients) in (await group_members(bootstrap, list(groups.values()))).items():
+async def _refuse_unless_stopped(
+    bootstrap: str, groups: dict[str, str], security: KafkaSecurity | None
+) -> None:
+    members = await group_members(bootstrap, list(groups.values()), security=security)
+    for group, (state, clients) in members.items():
         if clients:
             raise ReplayRefused(
                 f"consumer group {group} is {state} with {len(clients)} member(s) ({', '.join(clients)}): "
@@ -169,11 +180,23 @@ async def _refuse_unless_sent(live: Database) -> None:
 
 
 async def _refuse_unless_whole(
-    bootstrap: str, topics: dict[str, str], partitions: dict[str, list[int]]
+    bootstrap: str,
+    topics: dict[str, str],
+    partitions: dict[str, list[int]],
+    security: KafkaSecurity | None,
 ) -> dict[TopicPartition, int]:
-    """The end offsets to replay up to; refused if any partition was trimmed."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
+    """The end offsets to replay up to; refused if a topic is missing or any partition was trimmed."""
+    missing = sorted({topics[name] for name, found in partitions.items() if not found})
+    if missing:
+        # A wrong prefix or cluster would otherwise rebuild the service's state from nothing.
+        raise ReplayRefused(
+            f"no topic {', '.join(missing)} at {bootstrap}: are KAFKA_BOOTSTRAP_SERVERS and "
+            "CIVIC_TOPIC_PREFIX those of the service? (civic topics describe)"
+        )
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, **client_options(security)
+    )
+    await _start(consumer)
     try:
         tps = [TopicPartition(topics[name], p) for name in topics for p in partitions[name]]
         beginnings = await consumer.beginning_offsets(tps)
@@ -184,7 +207,7 @@ async def _refuse_unless_whole(
             raise ReplayRefused(
                 "the log was trimmed, so it no longer holds the whole history: "
                 + "; ".join(trimmed)
-                + " (its retention must be -1: python -m deploy.kafka create-topics)"
+                + " (its retention must be -1: civic topics alter)"
             )
         ends: dict[TopicPartition, int] = await consumer.end_offsets(tps)
         return ends
@@ -192,9 +215,18 @@ async def _refuse_unless_whole(
         await consumer.stop()
 
 
-async def _committed(bootstrap: str, group: str, topic: str) -> dict[int, int]:
+async def _start(consumer: AIOKafkaConsumer) -> None:
+    """Start a consumer without a group. aiokafka's, stopped before the event loop has turned once
+    (an empty log: nothing to read), raises CancelledError from its stop; one turn avoids it."""
+    await consumer.start()
+    await asyncio.sleep(0)
+
+
+async def _committed(
+    bootstrap: str, group: str, topic: str, security: KafkaSecurity | None
+) -> dict[int, int]:
     """The group's committed offset of each partition of ``topic`` (absent: none committed)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options(security))
     await admin.start()
     try:
         offsets = await admin.list_consumer_group_offsets(group)
@@ -334,16 +366,21 @@ class _Head:
 
 
 async def _merged(
-    bootstrap: str, topics: dict[str, str], ends: dict[TopicPartition, int]
+    bootstrap: str, topics: dict[str, str], ends: dict[TopicPartition, int], security: KafkaSecurity | None
 ) -> AsyncIterator[_Head]:
     """Every record below ``ends``, each partition in its order, partitions merged by record time."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, max_poll_records=BATCH)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        max_poll_records=BATCH,
+        **client_options(security),
+    )
     owners: dict[str, tuple[str, ...]] = {}
     for name, topic in topics.items():
         owners[topic] = (*owners.get(topic, ()), name)
     rank = {topic: n for n, topic in enumerate(owners)}
     wanted = [tp for tp, end in ends.items() if end > 0]
-    await consumer.start()
+    await _start(consumer)
     try:
         if not wanted:
             return
@@ -452,7 +489,7 @@ async def _rebuild(
             await plan.projector(session, envelope, payload)
             result.projected += 1
 
-    async for head in _merged(settings.kafka_bootstrap_servers, topics, ends):
+    async for head in _merged(settings.kafka_bootstrap_servers, topics, ends, settings.kafka_security):
         pending.append(head)
         if len(pending) >= BATCH or len(pending) + result.events_read >= next_report:
             await apply(pending)
@@ -479,7 +516,12 @@ async def _in_inbox(session: AsyncSession, consumer: str, event_id: str) -> bool
 
 
 async def _move_offsets(
-    bootstrap: str, group: str, topic: str, committed: dict[int, int], replayed: dict[int, int]
+    bootstrap: str,
+    group: str,
+    topic: str,
+    committed: dict[int, int],
+    replayed: dict[int, int],
+    security: KafkaSecurity | None,
 ) -> None:
     """Each partition's committed offset moves up to the replayed end (never back)."""
     moves = {
@@ -489,7 +531,9 @@ async def _move_offsets(
     }
     if not moves:
         return
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False, **client_options(security)
+    )
     await consumer.start()
     try:
         consumer.assign(list(moves))

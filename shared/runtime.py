@@ -11,9 +11,11 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from faststream.kafka import KafkaBroker
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.consumer import (
@@ -25,14 +27,18 @@ from shared.consumer import (
     Projector,
     RetryPolicy,
 )
+from shared.contracts import Receives, ServiceContract
 from shared.db import Database
 from shared.events import Envelope, EventPayload
 from shared.group_commit import GroupCommit
 from shared.kafka import make_broker, make_publisher
+from shared.kafka_security import check_access
 from shared.keyring import Keyring
+from shared.metrics import ServiceMetrics
 from shared.migrations import ServiceSchema, upgrade
-from shared.outbox import SEALER, OutboxMessage, OutboxRelay, add_events
+from shared.outbox import SEALER, OutboxMessage, OutboxRelay, add_events, backlog
 from shared.settings import ServiceSettings
+from shared.telemetry import Telemetry
 from shared.topics import TopicSpec
 
 __all__ = ["ServiceRuntime"]
@@ -50,12 +56,16 @@ class ServiceRuntime:
         settings: ServiceSettings,
         schema: ServiceSchema,
         *,
+        sends: Sequence[type[EventPayload]] = (),
         projector: Projector | None = None,
         keyring: Keyring | None = None,
     ) -> None:
-        """``projector`` applies each event the service emits to its own state (see `ConsumerSpec`);
-        ``keyring`` (a service that keeps personal data) seals what it emits and opens what it consumes."""
+        """``sends``: the payload types the service emits (its declaration, in its ``app.py``, for its
+        AsyncAPI document); ``projector`` applies each event the service emits to its own state (see
+        `ConsumerSpec`); ``keyring`` (a service that keeps personal data) seals what it emits and opens
+        what it consumes."""
         self.settings = settings
+        self.sends = tuple(sends)
         self.schema = schema
         self.projector = projector
         self.source = f"/civic/{settings.service_name}"
@@ -67,14 +77,29 @@ class ServiceRuntime:
             session_info={SEALER: keyring} if keyring is not None else None,
         )
         self.keyring = keyring
+        self.metrics = ServiceMetrics(settings.service_name)
+        self.telemetry = Telemetry(settings.service_name, otlp_endpoint=settings.otlp_endpoint)
         self.broker: KafkaBroker = make_broker(
-            settings.kafka_bootstrap_servers, client_id=f"civic-{settings.service_name}"
+            settings.kafka_bootstrap_servers,
+            client_id=f"civic-{settings.service_name}",
+            security=settings.kafka_security,
+            middlewares=[
+                KafkaPrometheusMiddleware(
+                    registry=self.metrics.registry, app_name=f"civic-{settings.service_name}"
+                )
+            ],
         )
         self.relay = OutboxRelay(
-            self.database, make_publisher(self.broker), poll_seconds=settings.outbox_poll_seconds
+            self.database,
+            make_publisher(self.broker),
+            poll_seconds=settings.outbox_poll_seconds,
+            telemetry=self.telemetry,
         )
+        self.metrics.on_scrape(self._outbox_backlog)
+        self.metrics.on_scrape(self._consumer_lag)
         self.group_commit = GroupCommit(self.database, on_commit=self.relay.notify)
         self.consumers: list[EventConsumer] = []
+        self._receives: list[Receives] = []
         self._background: list[Callable[[], Awaitable[None]]] = []
         self._retry = RetryPolicy(settings.consumer_attempts, settings.consumer_backoff_seconds)
         self._batch = BatchPolicy(settings.consumer_batch_size, settings.consumer_batch_wait_ms)
@@ -99,9 +124,16 @@ class ServiceRuntime:
             batch=self._batch,
             projector=self.projector,
             keyring=self.keyring,
+            metrics=self.metrics,
+            telemetry=self.telemetry,
         )
         consumer.subscribe(self.broker)
         self.consumers.append(consumer)
+        self._receives.append(Receives(name, consumer.group_id, topic, tuple(handlers)))
+
+    def contract(self) -> ServiceContract:
+        """What the service sends and receives, on its topics (`shared.contracts`)."""
+        return ServiceContract(self.settings.service_name, self.topics, self.sends, tuple(self._receives))
 
     def in_background(self, job: Callable[[], Awaitable[None]]) -> None:
         """Run ``job`` while the service runs (a periodic check, say); it is cancelled at shutdown."""
@@ -136,6 +168,9 @@ class ServiceRuntime:
             log.info("%s database upgraded from %s to %s", self.settings.service_name, before, after)
         if prepare is not None:
             await prepare()
+        # aiokafka says only "Unable to bootstrap" when the broker refuses this client — or nothing,
+        # for a rejected OAUTHBEARER token: if it does, say why (no-op for a plain broker)
+        await check_access(self.settings.kafka_bootstrap_servers, self.settings.kafka_security)
         await self.broker.start()
         relay = asyncio.create_task(self.relay.run(), name=f"{self.source} outbox relay")
         tasks: list[asyncio.Task[None]] = [
@@ -164,6 +199,7 @@ class ServiceRuntime:
             self.relay.release()
             await self.broker.stop()
             await self.database.dispose()
+            self.telemetry.shutdown()
 
     async def _flush_outbox(self, seconds: float = 5.0) -> None:
         """Send what was committed just before shutdown, if the broker answers; else it waits for next start."""
@@ -173,6 +209,19 @@ class ServiceRuntime:
                     pass
         except Exception:  # the broker is away: the rows stay in the outbox, nothing is lost
             log.warning("outbox not flushed at shutdown; it is sent at the next start")
+
+    async def _outbox_backlog(self) -> None:
+        waiting = await backlog(self.database)
+        self.metrics.outbox_unsent.set(waiting.unsent)
+        self.metrics.outbox_oldest_age.set(waiting.oldest_age_seconds(datetime.now(UTC)))
+
+    async def _consumer_lag(self) -> None:
+        self.metrics.consumer_lag.clear()
+        for consumer in self.consumers:
+            for partition, lag in (await consumer.lag()).items():
+                self.metrics.consumer_lag.labels(
+                    group=consumer.group_id, topic=consumer.topic, partition=str(partition)
+                ).set(lag)
 
     async def check_database(self) -> None:
         await self.database.ping()

@@ -8,9 +8,12 @@ Shared names have no service prefix (``KAFKA_BOOTSTRAP_SERVERS``, ``CIVIC_JWT_SE
 from __future__ import annotations
 
 import logging
+import ssl
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,7 +21,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shared.auth import SessionPolicy
 from shared.topics import CALENDAR_EVENTS, CASE_EVENTS, CASE_KEYS, CONSULTATION_EVENTS, Topics, TopicSpec
 
-__all__ = ["DEVELOPMENT_JWT_SECRET", "DEVELOPMENT_KEY_SECRET", "ServiceSettings", "TopicSettings"]
+__all__ = [
+    "DEVELOPMENT_JWT_SECRET",
+    "DEVELOPMENT_KEY_SECRET",
+    "ClusterSettings",
+    "KafkaSecurity",
+    "ServiceSettings",
+    "TopicSettings",
+]
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +36,217 @@ DEVELOPMENT_JWT_SECRET = "civic-channels-development-secret-do-not-use-in-produc
 DEVELOPMENT_KEY_SECRET = "civic-channels-development-key-secret-do-not-use-in-production"
 
 
-class ServiceSettings(BaseSettings):
+KafkaProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"]
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+class KafkaSecurity(BaseSettings):
+    """How every Kafka client of a process proves who it is and checks the broker (prefix ``KAFKA_``):
+    a service's broker (its consumers and the outbox relay's producer), the admin client that creates
+    topics, and the tools (dead letters, replay). Plain by default, as the local broker is;
+    `shared.kafka_security` turns it into each client's arguments.
+
+    - ``SSL`` / ``SASL_SSL``: TLS, the broker's certificate checked against ``ssl_ca_file`` (else the
+      system's CAs) and, unless ``ssl_check_hostname`` is false, its name; a client certificate
+      (``ssl_cert_file``, ``ssl_key_file``) for brokers that want mutual TLS.
+    - ``SASL_*`` with ``PLAIN`` or ``SCRAM-SHA-256/512``: ``sasl_username`` and ``sasl_password``.
+    - ``SASL_*`` with ``OAUTHBEARER``: an access token from the identity provider's token endpoint
+      (OAuth 2.0 client credentials: ``oauth_token_url``, ``oauth_client_id``, ``oauth_client_secret``,
+      ``oauth_scope``), renewed before it expires.
+
+    Inconsistent combinations are refused at start, naming the variables; secrets are never shown
+    (not in errors either: ``hide_input_in_errors``).
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="KAFKA_", extra="ignore", frozen=True, hide_input_in_errors=True
+    )
+
+    security_protocol: KafkaProtocol = "PLAINTEXT"
+    sasl_mechanism: SaslMechanism | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_ca_file: Path | None = Field(
+        default=None,
+        description="PEM file of the CA that signs the brokers' certificates; default: the system's.",
+    )
+    ssl_cert_file: Path | None = Field(
+        default=None, description="This client's certificate (PEM), for mutual TLS."
+    )
+    ssl_key_file: Path | None = Field(
+        default=None, description="Its private key (PEM), unless in the certificate file."
+    )
+    ssl_key_password: SecretStr | None = None
+    ssl_check_hostname: bool = Field(
+        default=True,
+        description="Check that the broker's certificate names the host; false still checks the CA.",
+    )
+    oauth_token_url: str | None = Field(
+        default=None, description="The identity provider's token endpoint (https; http only on loopback)."
+    )
+    oauth_client_id: str | None = None
+    oauth_client_secret: SecretStr | None = None
+    oauth_scope: str | None = None
+    oauth_extensions: dict[str, str] = Field(
+        default_factory=dict,
+        description="SASL extensions sent with the token, JSON (Confluent Cloud: logicalCluster, identityPoolId).",
+    )
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.security_protocol in ("SSL", "SASL_SSL")
+
+    @property
+    def uses_sasl(self) -> bool:
+        return self.security_protocol in ("SASL_PLAINTEXT", "SASL_SSL")
+
+    def summary(self) -> str:
+        """What a log line or an error may say of it: protocol, mechanism, user or client — no secret."""
+        if self.sasl_mechanism == "OAUTHBEARER":
+            return f"{self.security_protocol} OAUTHBEARER as client {self.oauth_client_id}"
+        if self.sasl_mechanism is not None:
+            return f"{self.security_protocol} {self.sasl_mechanism} as {self.sasl_username}"
+        return self.security_protocol
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """Verifies the broker against the CA file (else the system's CAs), and presents the client
+        certificate if there is one."""
+        context = ssl.create_default_context(cafile=str(self.ssl_ca_file) if self.ssl_ca_file else None)
+        context.check_hostname = self.ssl_check_hostname
+        if self.ssl_cert_file is not None:
+            context.load_cert_chain(
+                self.ssl_cert_file,
+                self.ssl_key_file,
+                password=self.ssl_key_password.get_secret_value() if self.ssl_key_password else None,
+            )
+        return context
+
+    @model_validator(mode="after")
+    def _consistent(self) -> KafkaSecurity:
+        problems = list(self._problems())
+        if not problems and self.uses_tls:
+            problems = list(self._unreadable_tls_files())
+        if problems:
+            raise ValueError("Kafka security settings: " + "; ".join(problems))
+        return self
+
+    def _problems(self) -> Iterator[str]:
+        protocol, mechanism = self.security_protocol, self.sasl_mechanism
+        credentials = [
+            name
+            for name, value in (
+                ("KAFKA_SASL_USERNAME", self.sasl_username),
+                ("KAFKA_SASL_PASSWORD", self.sasl_password),
+            )
+            if value is not None
+        ]
+        oauth = {
+            "KAFKA_OAUTH_TOKEN_URL": self.oauth_token_url,
+            "KAFKA_OAUTH_CLIENT_ID": self.oauth_client_id,
+            "KAFKA_OAUTH_CLIENT_SECRET": self.oauth_client_secret,
+        }
+        files = {
+            "KAFKA_SSL_CA_FILE": self.ssl_ca_file,
+            "KAFKA_SSL_CERT_FILE": self.ssl_cert_file,
+            "KAFKA_SSL_KEY_FILE": self.ssl_key_file,
+        }
+        if self.uses_sasl and mechanism is None:
+            yield (
+                f"KAFKA_SECURITY_PROTOCOL={protocol} needs KAFKA_SASL_MECHANISM "
+                "(PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER)"
+            )
+        if not self.uses_sasl and mechanism is not None:
+            yield (
+                f"KAFKA_SASL_MECHANISM={mechanism} needs KAFKA_SECURITY_PROTOCOL=SASL_SSL or SASL_PLAINTEXT, "
+                f"not {protocol}"
+            )
+        if not self.uses_sasl and credentials:
+            yield f"{' and '.join(credentials)} set, but KAFKA_SECURITY_PROTOCOL={protocol} sends no credentials"
+        if mechanism in ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"):
+            missing = [
+                name for name in ("KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD") if name not in credentials
+            ]
+            if missing:
+                yield f"KAFKA_SASL_MECHANISM={mechanism} needs {' and '.join(missing)}"
+        if mechanism == "OAUTHBEARER":
+            missing = [name for name, value in oauth.items() if not value]
+            if missing:
+                yield (
+                    f"KAFKA_SASL_MECHANISM=OAUTHBEARER needs {', '.join(missing)} "
+                    "(the identity provider's client credentials)"
+                )
+            if credentials:
+                yield (
+                    f"{' and '.join(credentials)} are for PLAIN and SCRAM; "
+                    "OAUTHBEARER takes KAFKA_OAUTH_CLIENT_ID and KAFKA_OAUTH_CLIENT_SECRET"
+                )
+            if self.oauth_token_url and not _safe_token_url(self.oauth_token_url):
+                yield (
+                    "KAFKA_OAUTH_TOKEN_URL must be https (http only on loopback): "
+                    "the client secret is sent to it"
+                )
+        elif any(oauth.values()) or self.oauth_scope or self.oauth_extensions:
+            yield f"KAFKA_OAUTH_* are for KAFKA_SASL_MECHANISM=OAUTHBEARER, not {mechanism or protocol}"
+        given = [name for name, value in files.items() if value is not None]
+        if given and not self.uses_tls:
+            yield (
+                f"{', '.join(given)} set, but KAFKA_SECURITY_PROTOCOL={protocol} "
+                "does not use TLS (SSL or SASL_SSL)"
+            )
+        if self.ssl_key_file is not None and self.ssl_cert_file is None:
+            yield "KAFKA_SSL_KEY_FILE needs KAFKA_SSL_CERT_FILE (the client certificate it belongs to)"
+        for name, path in files.items():
+            if path is not None and not path.is_file():
+                yield f"{name}={path}: no such file"
+
+    def _unreadable_tls_files(self) -> Iterator[str]:
+        try:
+            self.ssl_context()
+        except (ssl.SSLError, OSError) as exc:
+            which = (
+                "KAFKA_SSL_CA_FILE"
+                if self.ssl_cert_file is None
+                else "KAFKA_SSL_CA_FILE, KAFKA_SSL_CERT_FILE or KAFKA_SSL_KEY_FILE"
+            )
+            reason = getattr(exc, "reason", None) or exc.strerror or type(exc).__name__
+            yield f"{which} cannot be used for TLS: {reason}"
+
+
+def _safe_token_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)
+
+
+def _real(secret: SecretStr | None, development: str) -> bool:
+    """Set, not blank, and not the development default."""
+    return secret is not None and secret.get_secret_value().strip() not in ("", development)
+
+
+class ClusterSettings(BaseSettings):
+    """Where the Kafka cluster is, how to reach it, and the deployment's topic prefix: all that the
+    operator's Kafka commands (``civic topics``, ``civic dlq``) read, and the first part of every
+    service's settings (the same variables)."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:19092",
+        validation_alias="KAFKA_BOOTSTRAP_SERVERS",
+        description="Default: the local broker `make run` starts.",
+    )
+    kafka_security: KafkaSecurity = Field(
+        default_factory=KafkaSecurity,
+        description="KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_*, KAFKA_OAUTH_*: all its Kafka clients.",
+    )
+    topic_prefix: str = Field(default="", validation_alias="CIVIC_TOPIC_PREFIX")
+
+    @property
+    def topics(self) -> Topics:
+        return Topics(prefix=self.topic_prefix)
+
+
+class ServiceSettings(ClusterSettings):
     """What every service needs: where Kafka is, where its data lives, how tokens are checked."""
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
@@ -36,8 +256,6 @@ class ServiceSettings(BaseSettings):
         default="development", validation_alias="CIVIC_ENV"
     )
     data_dir: Path = Field(default=Path(".run"), validation_alias="CIVIC_DATA_DIR")
-    kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092", validation_alias="KAFKA_BOOTSTRAP_SERVERS")
-    topic_prefix: str = Field(default="", validation_alias="CIVIC_TOPIC_PREFIX")
     jwt_secret: SecretStr | None = Field(default=None, validation_alias="CIVIC_JWT_SECRET")
     key_secret: SecretStr | None = Field(
         default=None,
@@ -86,6 +304,16 @@ class ServiceSettings(BaseSettings):
         validation_alias="CIVIC_SESSION_HOURS",
         description="A staff sign-in ends this long after it began, whatever.",
     )
+    otlp_endpoint: str | None = Field(
+        default=None,
+        validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT",
+        description="OTLP/HTTP collector (e.g. http://127.0.0.1:4318): traces are exported only when set.",
+    )
+    log_format: Literal["json", "text"] = Field(
+        default="json",
+        validation_alias="CIVIC_LOG_FORMAT",
+        description="json: one object per line with service, event, correlation and trace ids; text: for a terminal.",
+    )
     staff_sign_in_url: str = Field(
         default="/workbench/login",
         validation_alias="CIVIC_STAFF_SIGN_IN_URL",
@@ -94,13 +322,9 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> ServiceSettings:
-        if self.environment == "production" and (
-            self.jwt_secret is None or self.jwt_secret.get_secret_value() == DEVELOPMENT_JWT_SECRET
-        ):
+        if self.environment == "production" and not _real(self.jwt_secret, DEVELOPMENT_JWT_SECRET):
             raise ValueError("CIVIC_JWT_SECRET must be set to a real secret when CIVIC_ENV=production")
-        if self.environment == "production" and (
-            self.key_secret is None or self.key_secret.get_secret_value() == DEVELOPMENT_KEY_SECRET
-        ):
+        if self.environment == "production" and not _real(self.key_secret, DEVELOPMENT_KEY_SECRET):
             raise ValueError("CIVIC_KEY_SECRET must be set to a real secret when CIVIC_ENV=production")
         return self
 
@@ -108,10 +332,6 @@ class ServiceSettings(BaseSettings):
         return SessionPolicy(
             idle=timedelta(minutes=self.session_idle_minutes), absolute=timedelta(hours=self.session_hours)
         )
-
-    @property
-    def topics(self) -> Topics:
-        return Topics(prefix=self.topic_prefix)
 
     @property
     def resolved_database_url(self) -> str:

@@ -30,6 +30,7 @@ from shared.codes import Role
 from shared.dates import cn_date, cn_datetime
 from shared.errors import CivicError, InvalidInput, Unauthorized
 from shared.http import BASE_STYLESHEET, FORMS_STYLESHEET, stylesheet
+from shared.text import clean_text
 
 __all__ = [
     "CSRF_COOKIE",
@@ -217,9 +218,10 @@ class StaffPages:
     # --- forms ------------------------------------------------------------------------------------
 
     async def posted(self, request: Request) -> dict[str, str] | None:
-        """The posted text fields, trimmed, or None when the CSRF token does not match its cookie."""
+        """The posted text fields, cleaned (`shared.text.clean_text`: a line break counts once, as the
+        browser counted it) and trimmed, or None when the CSRF token does not match its cookie."""
         form = await request.form()
-        values = {name: value.strip() for name, value in form.items() if isinstance(value, str)}
+        values = {name: clean_text(value).strip() for name, value in form.items() if isinstance(value, str)}
         cookie = request.cookies.get(CSRF_COOKIE, "")
         # compare_digest takes only ASCII str; bytes accept whatever was posted.
         if not cookie or not secrets.compare_digest(cookie.encode(), values.get(CSRF_FIELD, "").encode()):
@@ -227,12 +229,13 @@ class StaffPages:
         return values
 
     async def posted_lists(self, request: Request) -> dict[str, list[str]]:
-        """Every value of each posted field (check boxes of one name), trimmed; read after `posted`."""
+        """Every value of each posted field (check boxes of one name), cleaned and trimmed; read after
+        `posted`."""
         form = await request.form()
         lists: dict[str, list[str]] = {}
         for name, value in form.multi_items():
             if isinstance(value, str):
-                lists.setdefault(name, []).append(value.strip())
+                lists.setdefault(name, []).append(clean_text(value).strip())
         return lists
 
 

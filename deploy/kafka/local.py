@@ -8,6 +8,10 @@ One code path for ``make run`` (``python -m deploy.kafka run``) and the test sui
     wait_ready() → an admin call succeeds
     create_topics() → every topic of ``shared.topics`` and its .dlq topic, as `TopicSettings` want them
     stop()   → SIGTERM to that pid, SIGKILL after a grace period
+
+``LocalKafka(home, secured=SecuredListeners(users={...}))`` adds a SASL_SSL and an mTLS listener beside
+the plain one, to test Kafka security against a real broker; off by default (``make run``, the tests'
+shared broker).
 """
 
 from __future__ import annotations
@@ -25,18 +29,27 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
+from deploy.kafka.tls import TlsFiles, make_tls_files
 from deploy.kafka.topics import ensure_topics, plan_topics
-from shared.settings import TopicSettings
+from shared.kafka_security import check_access, client_options
+from shared.settings import KafkaSecurity, TopicSettings
 from shared.topics import Topics
 
-__all__ = ["KAFKA_VERSION", "LocalKafka", "create_topics", "free_port", "wait_for_broker"]
+__all__ = [
+    "KAFKA_VERSION",
+    "LocalKafka",
+    "SecuredListeners",
+    "create_topics",
+    "free_port",
+    "wait_for_broker",
+]
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +166,35 @@ def fetch(version: str = KAFKA_VERSION) -> Path:
     return libs
 
 
+SCRAM_MECHANISM = "SCRAM-SHA-512"
+_SCRAM_WORD = re.compile(r"[A-Za-z0-9_.-]+")
+UNSECURED_OAUTH_VALIDATOR = (
+    "org.apache.kafka.common.security.oauthbearer.internals.unsecured."
+    "OAuthBearerUnsecuredValidatorCallbackHandler"
+)
+
+
+@dataclass(frozen=True)
+class SecuredListeners:
+    """Two listeners beside the plain one, to test Kafka security against a real broker:
+
+    - ``SECURE`` (SASL_SSL): SCRAM-SHA-512 for ``users`` (name → password, created when the storage is
+      first formatted — on the storage tool's command line: test passwords only), and OAUTHBEARER
+      checked by Kafka's *unsecured* validator, which accepts any unsigned JWT (``"alg": "none"``)
+      with a ``sub`` and a future ``exp`` — for tests only;
+    - ``MTLS`` (SSL): only clients presenting a certificate the broker's CA signed.
+
+    Both present a certificate for 127.0.0.1 and localhost from a CA made for this broker
+    (`deploy.kafka.tls`). Brokers and `LocalKafka.wait_ready` keep using the plain listener."""
+
+    users: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name, password in self.users.items():
+            if not (_SCRAM_WORD.fullmatch(name) and _SCRAM_WORD.fullmatch(password)):
+                raise ValueError("SCRAM user names and passwords here: letters, digits, '.', '_' and '-'")
+
+
 @dataclass
 class LocalKafka:
     """A broker whose config, data, logs and pid live under ``home``."""
@@ -162,13 +204,18 @@ class LocalKafka:
     controller_port: int = 0
     version: str = KAFKA_VERSION
     process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+    secured: SecuredListeners | None = None
+    secure_port: int = field(default=0, init=False)
+    """The SASL_SSL listener's port (with ``secured``)."""
+    mtls_port: int = field(default=0, init=False)
+    """The mutual-TLS listener's port (with ``secured``)."""
 
     def __post_init__(self) -> None:
         self.home = self.home.resolve()
         self.home.mkdir(parents=True, exist_ok=True)
         ports_file = self.home / "ports.json"
-        if ports_file.exists():  # a formatted KRaft log remembers its controller's address
-            saved = json.loads(ports_file.read_text())
+        saved = json.loads(ports_file.read_text()) if ports_file.exists() else {}
+        if saved:  # a formatted KRaft log remembers its controller's address
             self.port, self.controller_port = saved["port"], saved["controller_port"]
         else:
             self.port = self.port if self.port and _port_is_free(self.port) else free_port()
@@ -177,11 +224,34 @@ class LocalKafka:
                 if self.controller_port and _port_is_free(self.controller_port)
                 else free_port()
             )
-            ports_file.write_text(json.dumps({"port": self.port, "controller_port": self.controller_port}))
+        self.secure_port = saved.get("secure_port", 0)
+        self.mtls_port = saved.get("mtls_port", 0)
+        if self.secured is not None and not self.secure_port:
+            self.secure_port, self.mtls_port = free_port(), free_port()
+        ports = {"port": self.port, "controller_port": self.controller_port}
+        if self.secure_port:
+            ports |= {"secure_port": self.secure_port, "mtls_port": self.mtls_port}
+        if ports != saved:
+            ports_file.write_text(json.dumps(ports))
 
     @property
     def bootstrap_servers(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def secure_bootstrap_servers(self) -> str:
+        """The SASL_SSL listener (SCRAM-SHA-512 and OAUTHBEARER), with ``secured``."""
+        return f"127.0.0.1:{self.secure_port}"
+
+    @property
+    def mtls_bootstrap_servers(self) -> str:
+        """The SSL listener that wants a client certificate, with ``secured``."""
+        return f"127.0.0.1:{self.mtls_port}"
+
+    @property
+    def tls(self) -> TlsFiles:
+        """The secured listeners' CA, keystore and client certificate (made at the first start)."""
+        return TlsFiles(self.home / "tls")
 
     @property
     def pid_file(self) -> Path:
@@ -216,10 +286,48 @@ class LocalKafka:
             "offsets.retention.minutes": str(60 * 24 * 365),
             # The compacted case-keys topic drops an erased case's key soon after (Kafka's default 15 s).
             "log.cleaner.backoff.ms": "1000",
+            **self._secured_config(),
         }
         path = self.home / "server.properties"
         path.write_text("".join(f"{key}={value}\n" for key, value in properties.items()))
         return path
+
+    def _secured_config(self) -> dict[str, str]:
+        """The SASL_SSL and mTLS listeners (`SecuredListeners`) beside the plain one."""
+        if self.secured is None:
+            return {}
+        tls = make_tls_files(self.tls.folder)
+        keystore = {
+            "ssl.keystore.type": "PKCS12",
+            "ssl.keystore.location": str(tls.keystore),
+            "ssl.keystore.password": tls.keystore_password,
+            "ssl.key.password": tls.keystore_password,
+        }
+        listeners = (
+            f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port},"
+            f"SECURE://127.0.0.1:{self.secure_port},MTLS://127.0.0.1:{self.mtls_port}"
+        )
+        scram_login = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+        oauth_login = (
+            "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required "
+            'unsecuredLoginStringClaim_sub="broker";'
+        )
+        return {
+            "listeners": listeners,
+            "advertised.listeners": listeners,
+            "listener.security.protocol.map": (
+                "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SECURE:SASL_SSL,MTLS:SSL"
+            ),
+            "listener.name.secure.sasl.enabled.mechanisms": f"{SCRAM_MECHANISM},OAUTHBEARER",
+            f"listener.name.secure.{SCRAM_MECHANISM.lower()}.sasl.jaas.config": scram_login,
+            "listener.name.secure.oauthbearer.sasl.jaas.config": oauth_login,
+            "listener.name.secure.oauthbearer.sasl.server.callback.handler.class": UNSECURED_OAUTH_VALIDATOR,
+            **{f"listener.name.secure.{key}": value for key, value in keystore.items()},
+            **{f"listener.name.mtls.{key}": value for key, value in keystore.items()},
+            "listener.name.mtls.ssl.truststore.type": "PEM",
+            "listener.name.mtls.ssl.truststore.location": str(tls.ca),
+            "listener.name.mtls.ssl.client.auth": "required",
+        }
 
     def _java(self, libs: Path, *args: str) -> list[str]:
         return [
@@ -239,9 +347,23 @@ class LocalKafka:
         cluster_id = "-"
         while cluster_id.startswith("-"):  # the storage tool would read "-…" as one of its options
             cluster_id = base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode()
+        users = self.secured.users if self.secured is not None else {}
+        scram = [
+            argument
+            for name, password in users.items()
+            for argument in ("--add-scram", f"{SCRAM_MECHANISM}=[name={name},password={password}]")
+        ]
         subprocess.run(
             self._java(
-                libs, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config), "--standalone"
+                libs,
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                cluster_id,
+                "-c",
+                str(config),
+                "--standalone",
+                *scram,
             ),
             check=True,
             stdout=subprocess.DEVNULL,
@@ -326,21 +448,29 @@ def _alive(pid: int) -> bool:
 
 
 async def wait_for_broker(
-    bootstrap_servers: str, *, timeout: float = 120.0, process: subprocess.Popen[bytes] | None = None
+    bootstrap_servers: str,
+    *,
+    timeout: float = 120.0,
+    process: subprocess.Popen[bytes] | None = None,
+    security: KafkaSecurity | None = None,
 ) -> None:
-    """Until an admin call (list topics) succeeds."""
+    """Until an admin call (list topics) succeeds; a broker that refuses this client (``security``:
+    credentials, certificate) is not waited for: `KafkaAccessRefused` says why at once."""
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"Kafka exited with {process.returncode} while starting")
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=5000)
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=bootstrap_servers, request_timeout_ms=5000, **client_options(security)
+        )
         try:
             await admin.start()
             await admin.list_topics()
             return
         except (KafkaError, KafkaConnectionError, OSError) as exc:
             last_error = exc
+            await check_access(bootstrap_servers, security)
         finally:
             with contextlib.suppress(Exception):
                 await admin.close()
@@ -349,11 +479,17 @@ async def wait_for_broker(
 
 
 async def create_topics(
-    bootstrap_servers: str, topics: Topics, settings: TopicSettings | None = None
+    bootstrap_servers: str,
+    topics: Topics,
+    settings: TopicSettings | None = None,
+    *,
+    security: KafkaSecurity | None = None,
 ) -> list[str]:
     """Create every topic that is missing and bring the others in line (`deploy.kafka.topics`); the
     names created."""
-    report = await ensure_topics(bootstrap_servers, plan_topics(topics, settings or TopicSettings()))
+    report = await ensure_topics(
+        bootstrap_servers, plan_topics(topics, settings or TopicSettings()), security=security
+    )
     for change in report.changes:
         log.warning("topic %s", change)
     return report.created

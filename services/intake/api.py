@@ -24,7 +24,8 @@ from services.intake.schemas import (
 )
 from shared.auth import Principal, verify_token
 from shared.codes import Role
-from shared.http import Access, PrincipalDep, RuntimeDep, guarded_by
+from shared.http import TOKEN_REQUIRED, Access, PrincipalDep, RuntimeDep, guarded_by
+from shared.openapi import errors
 
 ACCESS: Access = {
     "GET /api/v1/mailboxes": None,
@@ -58,6 +59,16 @@ def _optional_principal(
 
 
 OptionalPrincipal = Annotated[Principal | None, Depends(_optional_principal)]
+TOKEN_OPTIONAL: dict[str, object] = {"security": [{}]}
+"""``openapi_extra`` of a route that takes a token but needs none: FastAPI states the bearer scheme, and
+this adds the empty requirement — no token at all — beside it."""
+SUBMISSION = errors(
+    401,
+    429,
+    forbidden="`received_via` or `received_at` without the `staff` role",
+    conflict="this `Idempotency-Key` was used with a different body",
+)
+"""What a citizen's submission can be refused with, besides the rules each route names."""
 
 
 @router.get("/mailboxes", tags=["citizens"], summary="The mailboxes a citizen can write to")
@@ -65,8 +76,16 @@ async def list_mailboxes(runtime: RuntimeDep) -> list[MailboxPublic]:
     return await handlers.list_mailboxes(runtime)
 
 
-@router.post("/mailbox-messages", status_code=201, tags=["citizens"], summary="Write to a mailbox (一事一信)")
-async def post_mailbox_message(
+@router.post(
+    "/mailbox-messages",
+    status_code=201,
+    tags=["citizens"],
+    summary="Write to a mailbox (一事一信)",
+    responses=SUBMISSION
+    | errors(validation_error="an unknown mailbox, a category it does not take, a receipt date to come"),
+    openapi_extra=TOKEN_OPTIONAL,
+)
+async def submit_mailbox_message(
     body: MailboxMessageCreate,
     runtime: RuntimeDep,
     principal: OptionalPrincipal,
@@ -82,8 +101,16 @@ async def post_mailbox_message(
     status_code=201,
     tags=["citizens"],
     summary="Comment on a draft under public consultation",
+    responses=SUBMISSION
+    | errors(
+        not_found="no such consultation",
+        conflict="the consultation is closed or not yet open; or the `Idempotency-Key` was used with "
+        "a different body",
+        validation_error="a receipt date to come",
+    ),
+    openapi_extra=TOKEN_OPTIONAL,
 )
-async def post_comment(
+async def submit_comment(
     consultation_id: UUID,
     body: CommentCreate,
     runtime: RuntimeDep,
@@ -100,8 +127,11 @@ async def post_comment(
     status_code=201,
     tags=["citizens", "registry staff"],
     summary="Apply for government information (依申请公开)",
+    responses=SUBMISSION
+    | errors(validation_error="what OGI Art. 29 requires of the applicant, a receipt date to come"),
+    openapi_extra=TOKEN_OPTIONAL,
 )
-async def post_disclosure_request(
+async def submit_disclosure_request(
     body: DisclosureRequestCreate,
     runtime: RuntimeDep,
     principal: OptionalPrincipal,
@@ -112,8 +142,13 @@ async def post_disclosure_request(
     )
 
 
-@router.get("/cases/{tracking_code}", tags=["citizens"], summary="Follow a case by its tracking code")
-async def get_case(tracking_code: str, runtime: RuntimeDep) -> CaseStatusPublic:
+@router.get(
+    "/cases/{tracking_code}",
+    tags=["citizens"],
+    summary="Follow a case by its tracking code",
+    responses=errors(404, 429),
+)
+async def get_case_status(tracking_code: str, runtime: RuntimeDep) -> CaseStatusPublic:
     return await handlers.case_status(runtime, tracking_code)
 
 
@@ -122,8 +157,9 @@ async def get_case(tracking_code: str, runtime: RuntimeDep) -> CaseStatusPublic:
     status_code=201,
     tags=["citizens"],
     summary="Send the supplement (补正材料) the office asked for",
+    responses=errors(404, 429, conflict="no supplement was asked for, or it was already sent"),
 )
-async def post_supplement(
+async def send_supplement(
     tracking_code: str, body: SupplementCreate, runtime: RuntimeDep
 ) -> FollowUpAccepted:
     return await handlers.followed_up(
@@ -136,8 +172,9 @@ async def post_supplement(
     status_code=201,
     tags=["citizens"],
     summary="Rate the reply (满意度评价), once per reply",
+    responses=errors(404, 429, conflict="no reply yet, or this reply is rated already"),
 )
-async def post_rating(tracking_code: str, body: RatingCreate, runtime: RuntimeDep) -> FollowUpAccepted:
+async def rate_reply(tracking_code: str, body: RatingCreate, runtime: RuntimeDep) -> FollowUpAccepted:
     return await handlers.followed_up(runtime, handlers.rate_reply, handlers.FollowUp(tracking_code, body))
 
 
@@ -146,8 +183,9 @@ async def post_rating(tracking_code: str, body: RatingCreate, runtime: RuntimeDe
     status_code=201,
     tags=["admin"],
     summary="Erase a concluded case's personal data on the person's request (个人信息删除)",
+    responses=errors(401, 403, 404, conflict="the case is not concluded, or erased already"),
 )
-async def post_erasure(
+async def erase_case(
     body: ErasureCreate, request: Request, runtime: RuntimeDep, principal: PrincipalDep
 ) -> ErasurePublic:
     return await erasure.erase_on_request(
@@ -155,6 +193,12 @@ async def post_erasure(
     )
 
 
-@router.get("/erasures", tags=["admin"], summary="The erasures, newest first: who, when, why")
-async def get_erasures(runtime: RuntimeDep) -> list[ErasurePublic]:
+@router.get(
+    "/erasures",
+    tags=["admin"],
+    summary="The erasures, newest first: who, when, why",
+    responses=errors(401, 403),
+    dependencies=[TOKEN_REQUIRED],
+)
+async def list_erasures(runtime: RuntimeDep) -> list[ErasurePublic]:
     return await erasure.list_erasures(runtime)

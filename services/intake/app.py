@@ -21,7 +21,9 @@ from shared.events import (
     CaseAccepted,
     CaseAssigned,
     CaseClosed,
+    CaseKeyIssued,
     CasePublished,
+    CaseRated,
     CaseReopened,
     CaseReplied,
     CaseReturned,
@@ -29,6 +31,10 @@ from shared.events import (
     ConsultationOpened,
     DeadlineExtended,
     DeadlineSet,
+    PersonalDataErased,
+    SubmissionReceived,
+    SubmissionRefused,
+    SupplementReceived,
     SupplementRequested,
 )
 from shared.http import build_app
@@ -57,6 +63,16 @@ CITIZEN_VISIBLE = (
 """What the citizen sees of other services' events; intake's own (the supplement, the rating) are
 applied as they are emitted (`handlers.project`)."""
 
+SENDS = (
+    SubmissionReceived,
+    SubmissionRefused,
+    SupplementReceived,
+    CaseRated,
+    CaseKeyIssued,
+    PersonalDataErased,
+)
+"""Every event intake emits (its AsyncAPI document; `tests/contracts` keeps it true to the code)."""
+
 CONSUMERS = [
     ConsumerSpec(
         "intake-case-view",
@@ -80,7 +96,11 @@ CONSUMERS = [
 
 def create_app(settings: IntakeSettings) -> FastAPI:
     runtime = ServiceRuntime(
-        settings, SCHEMA, projector=handlers.project, keyring=Keyring(settings.case_key_secret)
+        settings,
+        SCHEMA,
+        sends=SENDS,
+        projector=handlers.project,
+        keyring=Keyring(settings.case_key_secret),
     )
     runtime.consume_all(CONSUMERS)
     runtime.in_background(

@@ -39,6 +39,7 @@ from shared.dates import cn_date, cn_datetime, today
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.http import BASE_STYLESHEET, FORMS_STYLESHEET, RuntimeDep, stylesheet
 from shared.runtime import ServiceRuntime
+from shared.text import clean_text
 
 __all__ = [
     "FormSpec",
@@ -252,9 +253,10 @@ def _receipt_page(
 
 
 async def _form_values(request: Request) -> dict[str, str]:
-    """The text fields of the posted form; files are ignored (本系统不接收附件)."""
+    """The text fields of the posted form, cleaned (`shared.text.clean_text`: a line break counts once,
+    as the browser counted it) and trimmed; files are ignored (本系统不接收附件)."""
     form = await request.form()
-    return {name: value for name, value in form.items() if isinstance(value, str)}
+    return {name: clean_text(value).strip() for name, value in form.items() if isinstance(value, str)}
 
 
 def _optional(values: Mapping[str, str], name: str) -> str | None:

@@ -7,21 +7,39 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+from email_validator import SPECIAL_USE_DOMAIN_NAMES
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool
 
 from shared.codes import ApplicantType, DeliveryForm, DeliveryMethod, Rating, ReceivedVia
 from shared.dates import BoundedDate
 from shared.idnumbers import is_valid_credit_code, is_valid_id_number
-from shared.text import CleanInput
+from shared.text import CleanInput, NonBlank, Visible
 
-_MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
+_S = r"[ \t\u3000\-()（）]*"
+PHONE_PATTERN = (
+    rf"^{_S}(?:(?:(?:\+{_S})?8{_S}6{_S})?1{_S}[3-9]{_S}(?:[0-9]{_S}){{9}}|0{_S}(?:[0-9]{_S}){{9,11}})$"
+)
+"""A mobile number (``+86`` or ``86`` before it allowed), 1 and 3–9 and nine digits, or a landline:
+0 and 9 to 11 digits (area code and number) — spaces, hyphens and brackets anywhere between."""
+_PHONE = re.compile(PHONE_PATTERN)
+
+ID_NUMBER_PATTERN = r"^(?:[0-9]{17}[0-9Xx]|[0-9A-HJ-NP-RTUW-Ya-hj-np-rtuw-y]{2}[0-9]{6}[0-9A-HJ-NP-RTUW-Ya-hj-np-rtuw-y]{10})$"
+ID_NUMBER_FORMAT = "cn-id-number-or-credit-code"
+"""Its check character (GB 11643, GB 32100), which no pattern states: the OpenAPI document names it as
+this format (``tests/security/schemathesis_hooks.py`` teaches it to the fuzzer)."""
+
+
+_SPECIAL_USE = "|".join(
+    "".join(f"[{c.upper()}{c}]" if c.isalpha() else c for c in name) for name in SPECIAL_USE_DOMAIN_NAMES
+)
+EMAIL_PATTERN = rf"^(?![\s\S]*@(?:[^@]*\.)?(?:{_SPECIAL_USE})$)"
+"""What email-validator refuses beyond the ``email`` format: a domain for special use (``.test``,
+``.local``, ``localhost``, …), which no mail reaches."""
 
 
 def _phone(value: str) -> str:
-    compact = re.sub(r"[\s\-()（）]", "", value)
-    if _MOBILE.match(compact) or _LANDLINE.match(compact):
-        return value.strip()
+    if _PHONE.fullmatch(value):
+        return value
     raise ValueError(
         "not a mobile number (11 digits starting 13–19) or a landline with area code (0531-12345678)"
     )
@@ -30,7 +48,7 @@ def _phone(value: str) -> str:
 def _id_number(value: str) -> str:
     """A resident ID number or a unified social credit code, by its check character; which of the two
     an applicant must give depends on the applicant type (checked with the other rules of Art. 29)."""
-    normalised = value.strip().upper()
+    normalised = value.upper()
     if not (is_valid_id_number(normalised) or is_valid_credit_code(normalised)):
         raise ValueError(
             "not a valid 18-character resident ID number or unified social credit code "
@@ -39,19 +57,32 @@ def _id_number(value: str) -> str:
     return normalised
 
 
-Phone = Annotated[str, Field(max_length=32), AfterValidator(_phone)]
-IdNumber = Annotated[str, Field(max_length=18), AfterValidator(_id_number)]
-ShortText = Annotated[str, Field(min_length=1, max_length=100)]
+Phone = Annotated[
+    str, Field(max_length=32, json_schema_extra={"pattern": PHONE_PATTERN}), AfterValidator(_phone)
+]
+IdNumber = Annotated[
+    str,
+    Field(
+        max_length=18,
+        json_schema_extra={"pattern": ID_NUMBER_PATTERN, "format": ID_NUMBER_FORMAT},
+        description="An 18-character resident ID number or unified social credit code whose check "
+        "character matches.",
+    ),
+    AfterValidator(_id_number),
+]
+Email = Annotated[EmailStr, Field(json_schema_extra={"pattern": EMAIL_PATTERN})]
+ShortText = Annotated[NonBlank, Field(max_length=100)]
+Text = Annotated[NonBlank, Field(max_length=5000)]
 
 
 class _Strict(CleanInput):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
 
 class ContactIn(_Strict):
     name: ShortText | None = None
     phone: Phone | None = None
-    email: EmailStr | None = None
+    email: Email | None = None
     address: str | None = Field(default=None, max_length=200)
 
 
@@ -67,16 +98,16 @@ class _Registered(_Strict):
 class MailboxMessageCreate(_Registered):
     """A letter to a mailbox. One matter per letter (一事一信); no attachments."""
 
-    mailbox: str = Field(min_length=1, max_length=50)
-    category: str = Field(min_length=1, max_length=50)
-    subject: str = Field(min_length=1, max_length=100)
-    body: str = Field(min_length=1, max_length=5000)
+    mailbox: NonBlank = Field(max_length=50, examples=["civil-air-defence"])
+    category: NonBlank = Field(max_length=50, examples=["咨询"])
+    subject: ShortText
+    body: Text
     contact: ContactIn
-    publish_consent: bool = False
+    publish_consent: StrictBool = False
 
 
 class CommentCreate(_Registered):
-    body: str = Field(min_length=1, max_length=5000)
+    body: Text
     clause: str | None = Field(default=None, max_length=100)
     contact: ContactIn | None = None
 
@@ -86,7 +117,7 @@ class ApplicantIn(_Strict):
     name: ShortText | None = None
     id_number: IdNumber | None = None
     phone: Phone | None = None
-    email: EmailStr | None = None
+    email: Email | None = None
     address: str | None = Field(default=None, max_length=200)
     organisation: str | None = Field(default=None, max_length=100)
 
@@ -95,7 +126,7 @@ class DisclosureRequestCreate(_Registered):
     """An application for government information (OGI Art. 29)."""
 
     applicant: ApplicantIn
-    description: str = Field(min_length=1, max_length=5000)
+    description: Text
     purpose: str | None = Field(default=None, max_length=1000)
     delivery_form: DeliveryForm
     delivery_method: DeliveryMethod
@@ -104,7 +135,7 @@ class DisclosureRequestCreate(_Registered):
 class SupplementCreate(_Strict):
     """The citizen's answer to a notice to supplement (补正)."""
 
-    text: str = Field(min_length=1, max_length=5000)
+    text: Text
 
 
 class RatingCreate(_Strict):
@@ -150,8 +181,8 @@ class ErasureCreate(_Strict):
     """An admin erases a concluded case's personal data on the person's request (PIPL Art. 47)."""
 
     case_id: UUID
-    reason: str = Field(
-        min_length=2, max_length=500, description="Why, as the request said (recorded; no personal data)."
+    reason: Annotated[str, Visible(2)] = Field(
+        max_length=500, description="Why, as the request said (recorded; no personal data)."
     )
 
 

@@ -67,7 +67,9 @@ from shared.text import spreadsheet_safe
 
 __all__ = [
     "APPEAL_KINDS",
+    "APPEAL_KIND_LABELS",
     "APPEAL_RESULTS",
+    "APPEAL_RESULT_LABELS",
     "COLUMNS",
     "COLUMN_LABELS",
     "AnnualReport",
@@ -518,11 +520,13 @@ def render_table_three_csv(table: TableThree) -> str:
     return _csv_text([header, *([row.label, *row.counts] for row in table.rows)])
 
 
-_APPEAL_GROUP_HEADERS = ("行政复议", "行政诉讼-未经复议直接起诉", "行政诉讼-复议后起诉")
-_APPEAL_RESULT_HEADERS = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+APPEAL_KIND_LABELS = ("行政复议", "行政诉讼-未经复议直接起诉", "行政诉讼-复议后起诉")
+"""Table four's row groups, in the order of ``APPEAL_KINDS`` (and of ``TableFour``'s fields)."""
+APPEAL_RESULT_LABELS = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+"""Table four's columns in each group: ``APPEAL_RESULTS``, then the total."""
 
 
 def render_table_four_csv(table: TableFour) -> str:
     """Table four as CSV: a header of 15 flattened names (行政复议-结果维持, …), then the one row of counts."""
-    header = [f"{group}-{result}" for group in _APPEAL_GROUP_HEADERS for result in _APPEAL_RESULT_HEADERS]
+    header = [f"{group}-{result}" for group in APPEAL_KIND_LABELS for result in APPEAL_RESULT_LABELS]
     return _csv_text([header, table.cells()])

@@ -34,9 +34,10 @@ from services.publishing.schemas import (
 from services.publishing.unit_of_work import PublishingUnitOfWork, perform
 from shared.calendar_store import LiveCalendar
 from shared.codes import Role
-from shared.dates import EARLIEST, LATEST, today
+from shared.dates import BoundedDate, today
 from shared.events import Envelope
 from shared.http import Access, PrincipalDep, RuntimeDep, guarded_by
+from shared.openapi import Responses, errors
 from shared.uow import Command
 
 OFFICE = (Role.ADMIN, Role.DISCLOSURE_HEAD)
@@ -70,6 +71,12 @@ disclosure office sees what the annual report left out, records appeals and the 
 
 router = APIRouter(prefix="/api/v1", dependencies=[guarded_by(ACCESS)])
 
+REVIEW_DECISION = errors(
+    401, 403, 404, conflict="already decided by this reviewer, or no longer waiting for review"
+)
+CSV: Responses = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
+ATOM: Responses = {200: {"content": {"application/atom+xml": {"schema": {"type": "string"}}}}}
+
 
 def _settings(request: Request) -> PublishingSettings:
     settings: PublishingSettings = request.app.state.settings
@@ -94,13 +101,13 @@ async def list_replies(
         str | None, Query(max_length=100, description="Words that must all occur (Chinese: any substring).")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000, description="Rows to skip.")] = 0,
 ) -> ReplyPage:
     return await handlers.list_replies(runtime, limit=limit, offset=offset, q=q)
 
 
-@router.get("/replies/{reply_id}", tags=["public"], summary="One published reply")
-async def reply_detail(reply_id: UUID, runtime: RuntimeDep) -> ReplyPublic:
+@router.get("/replies/{reply_id}", tags=["public"], summary="One published reply", responses=errors(404))
+async def get_reply(reply_id: UUID, runtime: RuntimeDep) -> ReplyPublic:
     return await handlers.reply_detail(runtime, reply_id)
 
 
@@ -110,7 +117,16 @@ async def list_consultations(runtime: RuntimeDep) -> list[ConsultationPublic]:
 
 
 @router.post(
-    "/consultations", status_code=201, tags=["admin"], summary="Open a public consultation (公开征求意见)"
+    "/consultations",
+    status_code=201,
+    tags=["admin"],
+    summary="Open a public consultation (公开征求意见)",
+    responses=errors(
+        401,
+        403,
+        validation_error="closing before it opens or in the past; neither the draft's text nor its address; "
+        "a period shorter than the rules without a reason",
+    ),
 )
 async def open_consultation(
     body: ConsultationCreate,
@@ -131,7 +147,13 @@ async def open_consultation(
     "/consultations/{consultation_id}/close",
     tags=["admin"],
     summary="Close a consultation (before its announced end, with a reason)",
-    responses={422: {"description": "closing before the announced end without a reason"}},
+    responses=errors(
+        401,
+        403,
+        404,
+        conflict="already closed",
+        validation_error="closing before the announced end without a reason",
+    ),
 )
 async def close_consultation(
     consultation_id: UUID,
@@ -149,7 +171,7 @@ async def close_consultation(
     status_code=201,
     tags=["admin"],
     summary="Compile the adoption report of a closed consultation and send it to review",
-    responses={409: {"description": "the consultation is open, or a comment has no decision yet"}},
+    responses=errors(401, 403, 404, conflict="the consultation is open, or a comment has no decision yet"),
 )
 async def compile_adoption_report(
     consultation_id: UUID,
@@ -174,8 +196,9 @@ async def compile_adoption_report(
     "/consultations/{consultation_id}/adoption-report",
     tags=["public"],
     summary="The published adoption report: counts and each comment's decision and reason",
+    responses=errors(404),
 )
-async def adoption_report(consultation_id: UUID, runtime: RuntimeDep) -> AdoptionReport:
+async def get_adoption_report(consultation_id: UUID, runtime: RuntimeDep) -> AdoptionReport:
     return await adoption.published_report(runtime, consultation_id)
 
 
@@ -184,9 +207,9 @@ async def adoption_report(consultation_id: UUID, runtime: RuntimeDep) -> Adoptio
     tags=["public"],
     summary="The published adoption report's table as CSV",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}}},
+    responses=CSV | errors(404),
 )
-async def adoption_report_csv(consultation_id: UUID, runtime: RuntimeDep) -> Response:
+async def get_adoption_report_csv(consultation_id: UUID, runtime: RuntimeDep) -> Response:
     report = await adoption.published_report(runtime, consultation_id)
     return Response(
         adoption.report_csv(report),
@@ -196,7 +219,10 @@ async def adoption_report_csv(consultation_id: UUID, runtime: RuntimeDep) -> Res
 
 
 @router.get(
-    "/reviews", tags=["reviewers"], summary="Items waiting for review (三审), masked, with their manifest"
+    "/reviews",
+    tags=["reviewers"],
+    summary="Items waiting for review (三审), masked, with their manifest",
+    responses=errors(401, 403),
 )
 async def list_reviews(
     runtime: RuntimeDep, principal: PrincipalDep, status: ReviewStatus = ReviewStatus.PENDING
@@ -209,10 +235,7 @@ async def list_reviews(
     tags=["reviewers"],
     summary="Approve (optionally releasing suspected names and masking more); published once enough "
     "distinct reviewers approved",
-    responses={
-        409: {"description": "already decided by this reviewer, or no longer pending"},
-        422: {"description": "a suspect id the item does not have"},
-    },
+    responses=REVIEW_DECISION | errors(validation_error="a suspect id the item does not have"),
 )
 async def approve_review(
     review_id: UUID,
@@ -238,7 +261,7 @@ def _reviewed(review_id: UUID) -> Callable[[PublishingUnitOfWork, list[Envelope]
     "/reviews/{review_id}/reject",
     tags=["reviewers"],
     summary="Reject with a reason: it goes back, nothing is published",
-    responses={409: {"description": "already decided by this reviewer, or no longer pending"}},
+    responses=REVIEW_DECISION,
 )
 async def reject_review(
     review_id: UUID,
@@ -256,12 +279,10 @@ Year = Annotated[int, Path(ge=2000, le=2100)]
 
 def default_period(
     period_from: Annotated[
-        date | None,
-        Query(alias="from", ge=EARLIEST, le=LATEST, description="Received on or after; default 1 January."),
+        BoundedDate | None, Query(alias="from", description="Received on or after; default 1 January.")
     ] = None,
     period_to: Annotated[
-        date | None,
-        Query(alias="to", ge=EARLIEST, le=LATEST, description="Received on or before; default today."),
+        BoundedDate | None, Query(alias="to", description="Received on or before; default today.")
     ] = None,
 ) -> tuple[date, date]:
     end = period_to or today()
@@ -275,9 +296,9 @@ PeriodDep = Annotated[tuple[date, date], Depends(default_period)]
     "/stats",
     tags=["public"],
     summary="Handling statistics per channel and department for a period",
-    responses={422: {"description": "a period that starts after it ends, or longer than five years"}},
+    responses=errors(validation_error="a period that starts after it ends, or longer than five years"),
 )
-async def public_stats(period: PeriodDep, runtime: RuntimeDep, calendar: CalendarDep) -> PublicStats:
+async def get_public_stats(period: PeriodDep, runtime: RuntimeDep, calendar: CalendarDep) -> PublicStats:
     return await records.public_stats(runtime, calendar, period_from=period[0], period_to=period[1])
 
 
@@ -286,16 +307,17 @@ async def public_stats(period: PeriodDep, runtime: RuntimeDep, calendar: Calenda
     tags=["public"],
     summary="The annual disclosure report: tables three and four (政府信息公开工作年度报告)",
 )
-async def disclosure_report(year: Year, runtime: RuntimeDep) -> dict[str, object]:
-    return (await records.annual_report(runtime, year)).to_dict()
+async def get_disclosure_report(year: Year, runtime: RuntimeDep) -> dict[str, object]:
+    return (await records.annual_report(runtime.database, year)).to_dict()
 
 
 @router.get(
     "/reports/disclosure/{year}/excluded",
     tags=["admin"],
     summary="Records the annual report could not place and left out, with why (admins)",
+    responses=errors(401, 403),
 )
-async def disclosure_report_excluded(
+async def list_excluded_records(
     year: Year, runtime: RuntimeDep, principal: PrincipalDep
 ) -> list[ExcludedRecordPublic]:
     return [
@@ -309,12 +331,12 @@ async def disclosure_report_excluded(
     tags=["public"],
     summary="Table three or four of the annual report as CSV",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}}},
+    responses=CSV,
 )
-async def disclosure_report_csv(
+async def get_disclosure_report_table_csv(
     year: Year, table: Annotated[int, Path(ge=3, le=4)], runtime: RuntimeDep
 ) -> Response:
-    report = await records.annual_report(runtime, year)
+    report = await records.annual_report(runtime.database, year)
     text = (
         render_table_three_csv(report.table_three) if table == 3 else render_table_four_csv(report.table_four)
     )
@@ -330,15 +352,22 @@ async def disclosure_report_csv(
     status_code=201,
     tags=["admin"],
     summary="Record an administrative reconsideration or lawsuit (table four)",
+    responses=errors(
+        401, 403, validation_error="a decision date before the filing, or one that does not fit the result"
+    ),
 )
 async def record_appeal(body: AppealCreate, runtime: RuntimeDep, principal: PrincipalDep) -> AppealPublic:
     return await records.record_appeal(runtime, body, principal)
 
 
 @router.get(
-    "/feeds/replies.atom", tags=["public"], summary="Atom feed of published replies", response_class=Response
+    "/feeds/replies.atom",
+    tags=["public"],
+    summary="Atom feed of published replies",
+    response_class=Response,
+    responses=ATOM,
 )
-async def replies_feed(runtime: RuntimeDep, settings: SettingsDep) -> Response:
+async def get_replies_feed(runtime: RuntimeDep, settings: SettingsDep) -> Response:
     page = await handlers.list_replies(runtime, limit=50, offset=0)
     base = settings.public_base_url.rstrip("/")
     entries = [
@@ -359,8 +388,9 @@ async def replies_feed(runtime: RuntimeDep, settings: SettingsDep) -> Response:
     tags=["public"],
     summary="Atom feed of published adoption reports",
     response_class=Response,
+    responses=ATOM,
 )
-async def adoption_reports_feed(runtime: RuntimeDep, settings: SettingsDep) -> Response:
+async def get_adoption_reports_feed(runtime: RuntimeDep, settings: SettingsDep) -> Response:
     base = settings.public_base_url.rstrip("/")
     entries = [
         FeedEntry(
@@ -385,14 +415,15 @@ def _atom(title: str, self_url: str, entries: list[FeedEntry]) -> Response:
     "/proactive-candidates",
     tags=["admin"],
     summary="Disclosure requests from several applicants for similar information (依申请公开转主动公开)",
+    responses=errors(401, 403),
 )
-async def proactive_candidates(
+async def list_proactive_candidates(
     runtime: RuntimeDep,
     principal: PrincipalDep,
     min_applicants: Annotated[int, Query(ge=2, le=100)] = 3,
     window_days: Annotated[int, Query(ge=1, le=3660)] = 180,
     threshold: Annotated[float, Query(gt=0, le=1)] = 0.5,
-    since: Annotated[date | None, Query(ge=EARLIEST, le=LATEST)] = None,
+    since: Annotated[BoundedDate | None, Query()] = None,
 ) -> list[CandidatePublic]:
     return await records.proactive_candidates(
         runtime,

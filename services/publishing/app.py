@@ -15,19 +15,26 @@ from services.publishing.api import router
 from services.publishing.config import PublishingSettings
 from services.publishing.db import SCHEMA
 from services.publishing.erasure import scrub_case
+from services.publishing.figures import count_review_queue
 from services.publishing.pages import pages
 from services.publishing.unit_of_work import PublishingUnitOfWork, publishing_unit_of_work
 from shared.calendar_store import LiveCalendar, keep_calendar_year, seed_calendar
 from shared.codes import ClockKind
 from shared.consumer import ConsumerSpec, EventHandler, only_when
 from shared.events import (
+    AdoptionReportPublished,
+    AdoptionReportRejected,
     CalendarUpdated,
     CaseAssigned,
+    CasePublished,
     CaseRated,
     CaseReopened,
     CaseReplied,
+    ConsultationClosed,
+    ConsultationOpened,
     DeadlineSet,
     EventPayload,
+    ReviewRejected,
     SubmissionReceived,
     SubmissionRefused,
 )
@@ -36,6 +43,16 @@ from shared.keyring import Keyring, key_feed
 from shared.runtime import ServiceRuntime
 from shared.topics import CALENDAR_EVENTS, CASE_EVENTS
 from shared.uow import Delivered, EventUseCase, consumed
+
+SENDS = (
+    ConsultationOpened,
+    ConsultationClosed,
+    CasePublished,
+    ReviewRejected,
+    AdoptionReportPublished,
+    AdoptionReportRejected,
+)
+"""Every event publishing emits (its AsyncAPI document; `tests/contracts` keeps it true to the code)."""
 
 
 def each(*use_cases: EventUseCase[PublishingUnitOfWork]) -> EventUseCase[PublishingUnitOfWork]:
@@ -96,7 +113,8 @@ def consumers(settings: PublishingSettings, calendar: LiveCalendar) -> list[Cons
 
 def create_app(settings: PublishingSettings) -> FastAPI:
     keyring = Keyring(settings.case_key_secret)
-    runtime = ServiceRuntime(settings, SCHEMA, keyring=keyring)
+    runtime = ServiceRuntime(settings, SCHEMA, sends=SENDS, keyring=keyring)
+    count_review_queue(runtime)
     calendar = LiveCalendar()
     runtime.consume_all(
         [*consumers(settings, calendar), key_feed("publishing-case-keys", keyring, scrub_case)]

@@ -13,6 +13,12 @@ class PublishingSettings(ServiceSettings):
 
     service_name: str = "publishing"
     port: int = 8004
+    max_body_bytes: int = Field(
+        default=2 * 1024 * 1024,
+        gt=0,
+        description="Room for what the API takes: a consultation's draft of 100,000 characters, each up to "
+        "12 bytes once JSON escapes it (a character beyond the BMP, as two escapes).",
+    )
     min_consultation_days: int = Field(
         default=30,
         gt=0,

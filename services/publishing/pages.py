@@ -282,7 +282,7 @@ async def disclosure_report(request: Request, year: str, runtime: RuntimeDep) ->
             "没有这一年度的报告",
             f"年度报告按年份查看，年份为 {FIRST_YEAR}–{LAST_YEAR} 之间的四位数字，例如 {today().year - 1}。",
         )
-    report = await records.annual_report(runtime, number)
+    report = await records.annual_report(runtime.database, number)
     return _page(
         request,
         "disclosure_report.html",
@@ -298,13 +298,13 @@ async def disclosure_report(request: Request, year: str, runtime: RuntimeDep) ->
 
 # --- what the pages link to: the feeds and the downloads, on the same prefix -------------------------
 
-public.add_api_route("/feeds/replies.atom", api.replies_feed, methods=["GET"])
-public.add_api_route("/feeds/adoption-reports.atom", api.adoption_reports_feed, methods=["GET"])
+public.add_api_route("/feeds/replies.atom", api.get_replies_feed, methods=["GET"])
+public.add_api_route("/feeds/adoption-reports.atom", api.get_adoption_reports_feed, methods=["GET"])
 public.add_api_route(
-    "/consultations/{consultation_id}/adoption-report.csv", api.adoption_report_csv, methods=["GET"]
+    "/consultations/{consultation_id}/adoption-report.csv", api.get_adoption_report_csv, methods=["GET"]
 )
 public.add_api_route(
-    "/reports/disclosure/{year}/table-{table}.csv", api.disclosure_report_csv, methods=["GET"]
+    "/reports/disclosure/{year}/table-{table}.csv", api.get_disclosure_report_table_csv, methods=["GET"]
 )
 pages.include_router(public)
 pages.include_router(staff_pages)

@@ -33,6 +33,7 @@ from services.publishing.unit_of_work import PublishingUnitOfWork
 from shared.auth import Principal, require_roles
 from shared.calendar_store import LiveCalendar
 from shared.codes import Channel, ClockKind, Rating, Role
+from shared.db import Database
 from shared.errors import InvalidInput
 from shared.events import (
     CaseAssigned,
@@ -207,10 +208,11 @@ async def public_stats(
 # --- the annual disclosure report --------------------------------------------------------------------
 
 
-async def annual_report(runtime: ServiceRuntime, year: int) -> AnnualReport:
-    """Tables three and four of ``year``. A stored record that cannot be placed (a request concluded
-    before it was received, say) is left out and listed in ``excluded`` — never a failed report."""
-    async with runtime.database.session() as session:
+async def annual_report(database: Database, year: int) -> AnnualReport:
+    """Tables three and four of ``year``, from publishing's database (the service's, or the operator's
+    ``civic report``). A stored record that cannot be placed (a request concluded before it was
+    received, say) is left out and listed in ``excluded`` — never a failed report."""
+    async with database.session() as session:
         cases = (
             await session.exec(
                 select(CaseRecord).where(
@@ -255,7 +257,7 @@ async def annual_report(runtime: ServiceRuntime, year: int) -> AnnualReport:
 async def excluded_records(runtime: ServiceRuntime, year: int, principal: Principal) -> list[ExcludedRecord]:
     """What the report of ``year`` left out, and why: for the admin to correct at the source."""
     require_roles(principal, Role.ADMIN, Role.DISCLOSURE_HEAD)
-    return list((await annual_report(runtime, year)).excluded)
+    return list((await annual_report(runtime.database, year)).excluded)
 
 
 async def list_appeals(runtime: ServiceRuntime, principal: Principal) -> list[AppealPublic]:

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from shared.codes import Channel
 from shared.dates import BoundedDate
-from shared.text import CleanInput
+from shared.text import CleanInput, NonBlank, Visible
 
 
 class ConsultationCreate(CleanInput):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1, max_length=200)
-    summary: str = Field(min_length=1, max_length=5000)
+    title: NonBlank = Field(max_length=200)
+    summary: NonBlank = Field(max_length=5000)
     opens_on: BoundedDate
     closes_on: BoundedDate
     short_period_reason: str | None = Field(default=None, max_length=1000)
@@ -28,11 +28,15 @@ class ConsultationCreate(CleanInput):
     draft_text: str | None = Field(
         default=None, max_length=100_000, description="The draft (征求意见稿) itself."
     )
-    draft_url: HttpUrl | None = Field(default=None, description="Or where the draft can be read.")
+    draft_url: HttpUrl | None = Field(
+        default=None,
+        description="Or where the draft can be read (http or https).",
+        json_schema_extra={"pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"},
+    )
 
 
 class ConsultationCloseCreate(CleanInput):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
     reason: str | None = Field(
         default=None, max_length=1000, description="Why it closes before its announced end (published)."
@@ -115,9 +119,11 @@ class SuspectPublic(BaseModel):
 
 
 class ReviewRejectionCreate(CleanInput):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=2, max_length=1000, description="Why it may not be published as it is.")
+    reason: Annotated[str, Visible(2)] = Field(
+        max_length=1000, description="Why it may not be published as it is."
+    )
 
 
 class ReviewPublic(BaseModel):

@@ -39,6 +39,7 @@ from services.routing.schemas import (
 from services.routing.task_book import Office
 from shared.codes import Channel, Role
 from shared.http import Access, PrincipalDep, RuntimeDep, guarded_by
+from shared.openapi import errors
 
 HANDLING = (Role.HANDLER, Role.DEPARTMENT_HEAD)
 ADMIN = (Role.ADMIN,)
@@ -78,13 +79,28 @@ the disclosure office head approves extensions; admins run the office."""
 
 router = APIRouter(prefix="/api/v1", dependencies=[guarded_by(ACCESS)])
 
+CASE_ACTION = errors(
+    401,
+    403,
+    not_found="no such case",
+    conflict="not allowed in the case's state, or the case changed meanwhile",
+    validation_error="what the case's channel asks of the action (an outcome, a reason, the working days)",
+)
+"""What an action on a case can be refused with (`services.routing.workflow`)."""
+ADMIN_ONLY = errors(401, 403)
+
 
 @router.get("/departments", tags=["handlers"], summary="Departments of the office")
 async def list_departments(runtime: RuntimeDep) -> list[DepartmentPublic]:
     return await handlers.list_departments(runtime)
 
 
-@router.get("/tasks", tags=["handlers"], summary="The caller's department inbox, soonest due first")
+@router.get(
+    "/tasks",
+    tags=["handlers"],
+    summary="The caller's department inbox, soonest due first",
+    responses=errors(401, 403),
+)
 async def list_tasks(
     runtime: RuntimeDep,
     principal: PrincipalDep,
@@ -97,9 +113,12 @@ async def list_tasks(
 
 
 @router.get(
-    "/cases/{case_id}", tags=["handlers"], summary="A case of the caller's department, with its history"
+    "/cases/{case_id}",
+    tags=["handlers"],
+    summary="A case of the caller's department, with its history",
+    responses=errors(401, 403, 404),
 )
-async def case_detail(case_id: UUID, runtime: RuntimeDep, principal: PrincipalDep) -> CaseDetail:
+async def get_case(case_id: UUID, runtime: RuntimeDep, principal: PrincipalDep) -> CaseDetail:
     return await handlers.case_detail(runtime, case_id, principal)
 
 
@@ -111,28 +130,42 @@ def _office(request: Request) -> Office:
 OfficeDep = Annotated[Office, Depends(_office)]
 
 
-@router.post("/cases/{case_id}/reply", tags=["handlers"], summary="Reply to a case (答复)")
-async def reply(
+@router.post(
+    "/cases/{case_id}/reply", tags=["handlers"], summary="Reply to a case (答复)", responses=CASE_ACTION
+)
+async def reply_to_case(
     case_id: UUID, body: ReplyCreate, runtime: RuntimeDep, office: OfficeDep, principal: PrincipalDep
 ) -> ActionResult:
     return await act(runtime, office, actions.reply, CaseAction(case_id, principal, body))
 
 
-@router.post("/cases/{case_id}/accept", tags=["handlers"], summary="Take the case on (签收)")
-async def accept(
+@router.post(
+    "/cases/{case_id}/accept", tags=["handlers"], summary="Take the case on (签收)", responses=CASE_ACTION
+)
+async def accept_case(
     case_id: UUID, _body: NoBody, runtime: RuntimeDep, office: OfficeDep, principal: PrincipalDep
 ) -> ActionResult:
     return await act(runtime, office, actions.accept, CaseAction(case_id, principal, None))
 
 
-@router.post("/cases/{case_id}/return", tags=["handlers"], summary="Return a case that is not ours (退回)")
+@router.post(
+    "/cases/{case_id}/return",
+    tags=["handlers"],
+    summary="Return a case that is not ours (退回)",
+    responses=CASE_ACTION,
+)
 async def return_case(
     case_id: UUID, body: ReturnCreate, runtime: RuntimeDep, office: OfficeDep, principal: PrincipalDep
 ) -> ActionResult:
     return await act(runtime, office, actions.return_case, CaseAction(case_id, principal, body))
 
 
-@router.post("/cases/{case_id}/request-supplement", tags=["handlers"], summary="Ask for a supplement (补正)")
+@router.post(
+    "/cases/{case_id}/request-supplement",
+    tags=["handlers"],
+    summary="Ask for a supplement (补正)",
+    responses=CASE_ACTION,
+)
 async def request_supplement(
     case_id: UUID,
     body: SupplementRequestCreate,
@@ -143,7 +176,12 @@ async def request_supplement(
     return await act(runtime, office, actions.request_supplement, CaseAction(case_id, principal, body))
 
 
-@router.post("/cases/{case_id}/consult-third-party", tags=["handlers"], summary="Consult a third party")
+@router.post(
+    "/cases/{case_id}/consult-third-party",
+    tags=["handlers"],
+    summary="Consult a third party",
+    responses=CASE_ACTION,
+)
 async def consult_third_party(
     case_id: UUID,
     body: ThirdPartyConsultationCreate,
@@ -155,9 +193,12 @@ async def consult_third_party(
 
 
 @router.post(
-    "/cases/{case_id}/third-party-replied", tags=["handlers"], summary="Record the third party's answer"
+    "/cases/{case_id}/third-party-replied",
+    tags=["handlers"],
+    summary="Record the third party's answer",
+    responses=CASE_ACTION,
 )
-async def third_party_replied(
+async def record_third_party_reply(
     case_id: UUID,
     body: ThirdPartyReplyCreate,
     runtime: RuntimeDep,
@@ -168,16 +209,21 @@ async def third_party_replied(
 
 
 @router.post(
-    "/cases/{case_id}/extend", tags=["handlers"], summary="Extend the deadline (延期), with approval"
+    "/cases/{case_id}/extend",
+    tags=["handlers"],
+    summary="Extend the deadline (延期), with approval",
+    responses=CASE_ACTION,
 )
-async def extend(
+async def extend_deadline(
     case_id: UUID, body: ExtensionCreate, runtime: RuntimeDep, office: OfficeDep, principal: PrincipalDep
 ) -> ActionResult:
     return await act(runtime, office, actions.extend, CaseAction(case_id, principal, body))
 
 
-@router.post("/cases/{case_id}/close", tags=["handlers"], summary="Conclude the case (办结)")
-async def close(
+@router.post(
+    "/cases/{case_id}/close", tags=["handlers"], summary="Conclude the case (办结)", responses=CASE_ACTION
+)
+async def close_case(
     case_id: UUID, _body: NoBody, runtime: RuntimeDep, office: OfficeDep, principal: PrincipalDep
 ) -> ActionResult:
     return await act(runtime, office, actions.close, CaseAction(case_id, principal, None))
@@ -186,26 +232,42 @@ async def close(
 # --- admin ------------------------------------------------------------------------------------
 
 
-@router.post("/departments", status_code=201, tags=["admin"], summary="Add a department")
+@router.post(
+    "/departments",
+    status_code=201,
+    tags=["admin"],
+    summary="Add a department",
+    responses=errors(401, 403, conflict="a department with this id exists"),
+)
 async def add_department(
     body: DepartmentCreate, runtime: RuntimeDep, principal: PrincipalDep
 ) -> DepartmentPublic:
     return await admin.add_department(runtime, body, principal)
 
 
-@router.put("/departments/{department_id}", tags=["admin"], summary="Rename or describe a department")
+@router.put(
+    "/departments/{department_id}",
+    tags=["admin"],
+    summary="Rename or describe a department",
+    responses=errors(401, 403, 404),
+)
 async def change_department(
     department_id: str, body: DepartmentChange, runtime: RuntimeDep, principal: PrincipalDep
 ) -> DepartmentPublic:
     return await admin.change_department(runtime, department_id, body, principal)
 
 
-@router.get("/handlers", tags=["admin"], summary="Handlers by department")
+@router.get("/handlers", tags=["admin"], summary="Handlers by department", responses=ADMIN_ONLY)
 async def list_handlers(runtime: RuntimeDep, principal: PrincipalDep) -> list[HandlerPublic]:
     return await admin.list_handlers(runtime, principal)
 
 
-@router.put("/handlers", tags=["admin"], summary="Add or change a handler")
+@router.put(
+    "/handlers",
+    tags=["admin"],
+    summary="Add or change a handler",
+    responses=errors(401, 403, validation_error="no such department"),
+)
 async def put_handler(body: HandlerCreate, runtime: RuntimeDep, principal: PrincipalDep) -> HandlerPublic:
     return await admin.put_handler(runtime, body, principal)
 
@@ -215,6 +277,12 @@ async def put_handler(body: HandlerCreate, runtime: RuntimeDep, principal: Princ
     status_code=204,
     tags=["admin"],
     summary="Set a member of staff's sign-in password (temporary unless said otherwise)",
+    responses=errors(
+        401,
+        403,
+        404,
+        validation_error="a password under 10 characters, or one that contains the sign-in name",
+    ),
 )
 async def set_password(
     handler_id: str, body: PasswordSet, request: Request, runtime: RuntimeDep, principal: PrincipalDep
@@ -230,23 +298,39 @@ async def set_password(
     )
 
 
-@router.get("/rules", tags=["admin"], summary="Routing rules by priority")
+@router.get("/rules", tags=["admin"], summary="Routing rules by priority", responses=ADMIN_ONLY)
 async def list_rules(runtime: RuntimeDep, principal: PrincipalDep) -> list[RulePublic]:
     return await admin.list_rules(runtime, principal)
 
 
-@router.post("/rules", status_code=201, tags=["admin"], summary="Add a routing rule")
+@router.post(
+    "/rules",
+    status_code=201,
+    tags=["admin"],
+    summary="Add a routing rule",
+    responses=errors(401, 403, conflict="a rule with this id exists", validation_error="no such department"),
+)
 async def add_rule(body: RuleCreate, runtime: RuntimeDep, principal: PrincipalDep) -> RulePublic:
     return await admin.add_rule(runtime, body, principal)
 
 
-@router.put("/rules/{rule_id}", tags=["admin"], summary="Change or disable a routing rule")
+@router.put(
+    "/rules/{rule_id}",
+    tags=["admin"],
+    summary="Change or disable a routing rule",
+    responses=errors(401, 403, 404, validation_error="no such department"),
+)
 async def change_rule(rule_id: str, body: RuleIn, runtime: RuntimeDep, principal: PrincipalDep) -> RulePublic:
     return await admin.change_rule(runtime, rule_id, body, principal)
 
 
-@router.get("/audit", tags=["admin"], summary="Changes to departments, handlers and rules, newest first")
-async def audit_trail(
+@router.get(
+    "/audit",
+    tags=["admin"],
+    summary="Changes to departments, handlers and rules, newest first",
+    responses=ADMIN_ONLY,
+)
+async def list_audit_trail(
     runtime: RuntimeDep, principal: PrincipalDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> list[AuditPublic]:
     return await admin.audit_trail(runtime, principal, limit=limit)
@@ -256,14 +340,15 @@ async def audit_trail(
     "/access-log",
     tags=["admin"],
     summary="Who read whose personal data, when (个人信息查阅记录), newest first",
+    responses=ADMIN_ONLY,
 )
-async def access_log(
+async def list_access_log(
     runtime: RuntimeDep,
     principal: PrincipalDep,
     case_id: UUID | None = None,
     actor: Annotated[str | None, Query(max_length=100, description="A member of staff's id (sub).")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000, description="Rows to skip.")] = 0,
 ) -> list[AccessPublic]:
     return await access.access_log(
         runtime,
@@ -275,15 +360,28 @@ async def access_log(
     )
 
 
-@router.post("/cases/{case_id}/dispatch", tags=["admin"], summary="Dispatch a case from triage (人工分办)")
-async def dispatch(
+@router.post(
+    "/cases/{case_id}/dispatch",
+    tags=["admin"],
+    summary="Dispatch a case from triage (人工分办)",
+    responses=errors(
+        401,
+        403,
+        not_found="no such case",
+        conflict="the case is not waiting in triage (any more)",
+        validation_error="no such department, or triage itself",
+    ),
+)
+async def dispatch_case(
     case_id: UUID, body: DispatchCreate, runtime: RuntimeDep, office: OfficeDep, principal: PrincipalDep
 ) -> ActionResult:
     return await act(runtime, office, actions.dispatch, CaseAction(case_id, principal, body))
 
 
-@router.get("/bounces", tags=["admin"], summary="How many cases each department has returned")
-async def bounces(runtime: RuntimeDep, principal: PrincipalDep) -> list[Bounces]:
+@router.get(
+    "/bounces", tags=["admin"], summary="How many cases each department has returned", responses=ADMIN_ONLY
+)
+async def list_bounces(runtime: RuntimeDep, principal: PrincipalDep) -> list[Bounces]:
     return await admin.bounces(runtime, principal)
 
 
@@ -291,6 +389,7 @@ async def bounces(runtime: RuntimeDep, principal: PrincipalDep) -> list[Bounces]
     "/clusters/{cluster_id}/reply",
     tags=["handlers"],
     summary="One reply to every open case of a cluster of similar submissions (相似诉求) in your department",
+    responses=errors(401, 403, not_found="no such cluster in your department"),
 )
 async def reply_to_cluster(
     cluster_id: str, body: ReplyCreate, runtime: RuntimeDep, office: OfficeDep, principal: PrincipalDep

@@ -24,14 +24,25 @@ from shared.codes import on_answer_clock
 from shared.consumer import ConsumerSpec, EventHandler, only_when
 from shared.events import (
     CalendarUpdated,
+    CaseAccepted,
+    CaseAssigned,
+    CaseClosed,
+    CaseClustered,
     CaseRated,
+    CaseReopened,
+    CaseReplied,
+    CaseReturned,
     DeadlineBreached,
+    DeadlineExtended,
     DeadlineSet,
     DeadlineWarning,
     ReviewRejected,
     SubmissionReceived,
     SubmissionRefused,
     SupplementReceived,
+    SupplementRequested,
+    ThirdPartyConsulted,
+    ThirdPartyReplied,
 )
 from shared.http import build_app
 from shared.keyring import Keyring, key_feed
@@ -48,6 +59,21 @@ FOLLOWED = (
     ReviewRejected,
 )
 """Other services' events the task follows, as they are (`services.routing.projection`)."""
+
+SENDS = (
+    CaseAssigned,
+    CaseClustered,
+    CaseReturned,
+    CaseAccepted,
+    SupplementRequested,
+    ThirdPartyConsulted,
+    ThirdPartyReplied,
+    DeadlineExtended,
+    CaseReplied,
+    CaseReopened,
+    CaseClosed,
+)
+"""Every event routing emits (its AsyncAPI document; `tests/contracts` keeps it true to the code)."""
 
 
 def shared_clusters(settings: RoutingSettings) -> SharedClusters:
@@ -99,7 +125,7 @@ def consumers(settings: RoutingSettings, office: Office, clusters: SharedCluster
 
 def create_app(settings: RoutingSettings) -> FastAPI:
     keyring = Keyring(settings.case_key_secret)
-    runtime = ServiceRuntime(settings, SCHEMA, projector=project_in, keyring=keyring)
+    runtime = ServiceRuntime(settings, SCHEMA, sends=SENDS, projector=project_in, keyring=keyring)
     clusters = shared_clusters(settings)
     office = Office(LiveCalendar(), settings.policy())
     runtime.consume_all(

@@ -21,6 +21,12 @@ class RoutingSettings(ServiceSettings):
 
     service_name: str = "routing"
     port: int = 8002
+    max_body_bytes: int = Field(
+        default=256 * 1024,
+        gt=0,
+        description="Room for what the API takes: a reply of 20,000 characters and its reason of 5,000, "
+        "each character up to 6 bytes once JSON escapes it.",
+    )
     seed_file: Path = Field(
         default=DATA / "demo_office.json", description="Departments and rules, seeded once."
     )

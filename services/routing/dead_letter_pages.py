@@ -47,7 +47,9 @@ async def dead_letters_page(request: Request, runtime: RuntimeDep) -> Response:
         return session
     settings = runtime.settings
     try:
-        letters = await list_dead_letters(settings.kafka_bootstrap_servers, settings.topics)
+        letters = await list_dead_letters(
+            settings.kafka_bootstrap_servers, settings.topics, security=settings.kafka_security
+        )
     except KafkaError:
         return _unreachable(request, session)
     waiting = {
@@ -69,7 +71,12 @@ async def dead_letter_page(
     settings = runtime.settings
     try:
         letter = await dead_letter(
-            settings.kafka_bootstrap_servers, settings.topics, topic, partition, offset
+            settings.kafka_bootstrap_servers,
+            settings.topics,
+            topic,
+            partition,
+            offset,
+            security=settings.kafka_security,
         )
     except ValueError:
         letter = None
@@ -93,7 +100,9 @@ async def replay(request: Request, topic: str, runtime: RuntimeDep) -> Response:
         return STAFF.problem(request, 404, "没有这个主题", "请从死信列表进入。", session=session)
     settings = runtime.settings
     try:
-        count = await replay_dead_letters(settings.kafka_bootstrap_servers, settings.topics, topic)
+        count = await replay_dead_letters(
+            settings.kafka_bootstrap_servers, settings.topics, topic, security=settings.kafka_security
+        )
     except KafkaError:
         return _unreachable(request, session)
     async with runtime.database.transaction() as db:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from shared.codes import Adoption, ApplicantType, Channel, Outcome, Role
-from shared.text import CleanInput
+from shared.numbers import WholeNumber
+from shared.text import CleanInput, NonBlank
 
 
 class DepartmentPublic(BaseModel):
@@ -49,9 +50,9 @@ class CaseDetail(BaseModel):
 
 
 class ReplyCreate(CleanInput):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=20000)
+    text: NonBlank = Field(max_length=20000)
     outcome: Outcome | None = None
     adoption: Adoption | None = None
     reason: str | None = Field(default=None, max_length=5000)
@@ -70,7 +71,7 @@ class ActionResult(BaseModel):
 
 
 class _Action(CleanInput):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
 
 class NoBody(_Action):
@@ -78,16 +79,16 @@ class NoBody(_Action):
 
 
 class ReturnCreate(_Action):
-    reason: str = Field(min_length=1, max_length=2000, description="Why the department is not responsible.")
+    reason: NonBlank = Field(max_length=2000, description="Why the department is not responsible.")
 
 
 class SupplementRequestCreate(_Action):
-    items: str = Field(min_length=1, max_length=2000, description="What the applicant is to add.")
-    working_days: int = Field(description="How many working days the applicant has.")
+    items: NonBlank = Field(max_length=2000, description="What the applicant is to add.")
+    working_days: WholeNumber = Field(ge=1, le=30, description="How many working days the applicant has.")
 
 
 class ThirdPartyConsultationCreate(_Action):
-    party: str = Field(min_length=1, max_length=200)
+    party: NonBlank = Field(max_length=200)
     note: str | None = Field(default=None, max_length=2000)
 
 
@@ -96,31 +97,33 @@ class ThirdPartyReplyCreate(_Action):
 
 
 class ExtensionCreate(_Action):
-    working_days: int
-    reason: str = Field(min_length=1, max_length=2000)
+    working_days: WholeNumber = Field(
+        ge=1, description="At most what the channel allows (a letter's and a disclosure request's limits)."
+    )
+    reason: NonBlank = Field(max_length=2000)
 
 
 class _Admin(CleanInput):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
 
 class DepartmentCreate(_Admin):
     id: str = Field(min_length=1, max_length=50, pattern=r"^[a-z0-9][a-z0-9-]*$")
-    name: str = Field(min_length=1, max_length=100)
+    name: NonBlank = Field(max_length=100)
     description: str = Field(default="", max_length=500)
 
 
 class DepartmentChange(_Admin):
-    name: str = Field(min_length=1, max_length=100)
+    name: NonBlank = Field(max_length=100)
     description: str = Field(default="", max_length=500)
 
 
 class HandlerCreate(_Admin):
-    id: str = Field(min_length=1, max_length=100)
-    name: str = Field(min_length=1, max_length=100)
+    id: NonBlank = Field(max_length=100)
+    name: NonBlank = Field(max_length=100)
     department_id: str
     roles: list[Role] = Field(default_factory=lambda: [Role.HANDLER])
-    active: bool = True
+    active: StrictBool = True
 
 
 class HandlerPublic(BaseModel):
@@ -136,14 +139,14 @@ class PasswordSet(_Admin):
     """An admin sets a member of staff's password (登录密码): temporary unless said otherwise — the holder
     must change it at the first sign-in."""
 
-    password: str = Field(min_length=1, max_length=128)
-    temporary: bool = True
+    password: NonBlank = Field(max_length=128)
+    temporary: StrictBool = True
 
 
 class RuleIn(_Admin):
     """A routing rule: every condition it names must hold; keywords match any one."""
 
-    priority: int = Field(ge=0, le=10_000)
+    priority: WholeNumber = Field(ge=0, le=10_000)
     department_id: str
     reason: str = Field(default="", max_length=500)
     channel: Channel | None = None
@@ -151,7 +154,7 @@ class RuleIn(_Admin):
     category: str | None = Field(default=None, max_length=50)
     applicant_type: ApplicantType | None = None
     keywords: list[str] = Field(default_factory=list, max_length=50)
-    enabled: bool = True
+    enabled: StrictBool = True
 
 
 class RuleCreate(RuleIn):

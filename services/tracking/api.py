@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -18,8 +17,9 @@ from services.tracking.schemas import (
 )
 from shared.calendar_store import LiveCalendar
 from shared.codes import Channel, Role
-from shared.dates import EARLIEST, LATEST
+from shared.dates import BoundedDate
 from shared.http import Access, PrincipalDep, RuntimeDep, guarded_by
+from shared.openapi import errors
 
 ACCESS: Access = {
     "GET /api/v1/cases/{case_id}/deadlines": (
@@ -52,18 +52,19 @@ Year = Annotated[int, Path(ge=2000, le=2100, description="The calendar year, e.g
     "/cases/{case_id}/deadlines",
     tags=["handlers", "supervisors"],
     summary="A case's clocks and how each date was counted",
+    responses=errors(401, 403, 404),
 )
-async def case_deadlines(case_id: UUID, runtime: RuntimeDep, principal: PrincipalDep) -> CaseDeadlines:
+async def get_case_deadlines(case_id: UUID, runtime: RuntimeDep, principal: PrincipalDep) -> CaseDeadlines:
     return await supervision.case_deadlines(runtime, case_id, principal)
 
 
 @router.get("/calendar", tags=["calendar"], summary="The stored years of the working-day calendar")
-async def calendar_years(runtime: RuntimeDep) -> list[CalendarYearPublic]:
+async def list_calendar_years(runtime: RuntimeDep) -> list[CalendarYearPublic]:
     return await calendar_updates.calendar_years(runtime)
 
 
 @router.get("/calendar/{year}", tags=["calendar"], summary="One year: holidays, 调休 working days, status")
-async def calendar_year(year: Year, runtime: RuntimeDep) -> CalendarYearPublic:
+async def get_calendar_year(year: Year, runtime: RuntimeDep) -> CalendarYearPublic:
     return await calendar_updates.calendar_year(runtime, year)
 
 
@@ -71,7 +72,9 @@ async def calendar_year(year: Year, runtime: RuntimeDep) -> CalendarYearPublic:
     "/calendar/{year}",
     tags=["calendar"],
     summary="Store a year of the calendar (admin); open clocks are recounted",
-    responses={422: {"description": "a date outside the year, a weekday as 调休, or a day listed twice"}},
+    responses=errors(
+        401, 403, validation_error="a date outside the year, a weekday as 调休, or a day listed twice"
+    ),
 )
 async def store_calendar_year(
     year: Year, body: CalendarYearUpdate, runtime: RuntimeDep, calendar: CalendarDep, principal: PrincipalDep
@@ -81,11 +84,9 @@ async def store_calendar_year(
 
 def stats_query(
     period_from: Annotated[
-        date | None, Query(alias="from", ge=EARLIEST, le=LATEST, description="First start day counted.")
+        BoundedDate | None, Query(alias="from", description="First start day counted.")
     ] = None,
-    period_to: Annotated[
-        date | None, Query(alias="to", ge=EARLIEST, le=LATEST, description="Last start day counted.")
-    ] = None,
+    period_to: Annotated[BoundedDate | None, Query(alias="to", description="Last start day counted.")] = None,
     channel: Channel | None = None,
     department: Annotated[str | None, Query(max_length=64)] = None,
 ) -> StatsQuery:
@@ -101,9 +102,13 @@ StatsQueryDep = Annotated[StatsQuery, Depends(stats_query)]
     "/stats",
     tags=["supervisors"],
     summary="Supervision (督办): reply clocks per department and channel",
-    responses={422: {"description": "a period that starts after it ends"}},
+    responses=errors(
+        401,
+        forbidden="no role that sees statistics, or a department head asking for another department",
+        validation_error="a period that starts after it ends",
+    ),
 )
-async def supervision_stats(
+async def get_supervision_stats(
     query: StatsQueryDep, runtime: RuntimeDep, calendar: CalendarDep, principal: PrincipalDep
 ) -> SupervisionStats:
     return await supervision.supervision_stats(runtime, calendar, principal, query)

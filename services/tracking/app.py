@@ -13,6 +13,7 @@ from services.tracking.api import router
 from services.tracking.clock_book import SqlClockBook, TrackingUnitOfWork
 from services.tracking.config import TrackingSettings
 from services.tracking.db import SCHEMA
+from services.tracking.figures import count_clocks
 from services.tracking.pages import pages
 from services.tracking.projection import project
 from shared.calendar_store import LiveCalendar, keep_calendar_year, seed_calendar
@@ -28,7 +29,11 @@ from shared.events import (
     CaseReplied,
     CaseReturned,
     ConsultationClosed,
+    DeadlineBreached,
     DeadlineExtended,
+    DeadlineLapsed,
+    DeadlineSet,
+    DeadlineWarning,
     Envelope,
     EventPayload,
     SubmissionReceived,
@@ -42,6 +47,16 @@ from shared.http import build_app
 from shared.runtime import ServiceRuntime
 from shared.topics import CALENDAR_EVENTS, CASE_EVENTS, CONSULTATION_EVENTS
 from shared.uow import EventUseCase, consumed
+
+SENDS = (
+    DeadlineSet,
+    DeadlineWarning,
+    DeadlineBreached,
+    DeadlineLapsed,
+    CalendarUpdated,
+    CalendarRecountContinued,
+)
+"""Every event tracking emits (its AsyncAPI document; `tests/contracts` keeps it true to the code)."""
 
 
 def case_event_handlers(
@@ -131,7 +146,8 @@ def consumers(calendar: LiveCalendar, settings: TrackingSettings) -> list[Consum
 
 
 def create_app(settings: TrackingSettings) -> FastAPI:
-    runtime = ServiceRuntime(settings, SCHEMA, projector=project)
+    runtime = ServiceRuntime(settings, SCHEMA, sends=SENDS, projector=project)
+    count_clocks(runtime)
     calendar = LiveCalendar()
     runtime.consume_all(consumers(calendar, settings))
     runtime.in_background(lambda: alarms.watch_deadlines(runtime, calendar, settings.alarm_check_seconds))

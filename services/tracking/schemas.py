@@ -36,8 +36,8 @@ class CaseDeadlines(BaseModel):
 class CalendarYearUpdate(BaseModel):
     """One year of the State Council's notice: the days off and the weekend days worked (调休)."""
 
-    holidays: list[date] = Field(description="Every day off for a public holiday in this year.")
-    extra_workdays: list[date] = Field(default=[], description="Weekend days that are working days.")
+    holidays: list[BoundedDate] = Field(description="Every day off for a public holiday in this year.")
+    extra_workdays: list[BoundedDate] = Field(default=[], description="Weekend days that are working days.")
     status: Literal["announced", "provisional"] = "announced"
     source: str | None = Field(
         default=None, max_length=200, description="Where the dates come from, e.g. the notice's number."

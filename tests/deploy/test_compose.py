@@ -203,7 +203,7 @@ def test_postgres_creates_the_four_databases_at_first_start() -> None:
 
 def test_topics_is_a_one_shot_job_after_kafka_is_healthy() -> None:
     topics = services()["topics"]
-    assert command(topics) == ["python", "-m", "deploy.kafka", "create-topics"]
+    assert command(topics) == ["civic", "topics", "alter", "--wait", "120"]
     assert topics["image"] == "civic-channels:latest"
     assert {node: topics["depends_on"][node]["condition"] for node in KAFKA_NODES} == dict.fromkeys(
         KAFKA_NODES, "service_healthy"

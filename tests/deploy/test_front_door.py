@@ -48,6 +48,7 @@ OWN_PATHS = (
     "/docs/oauth2-redirect",
     "/redoc",
     "/asyncapi.json",
+    "/metrics",
 )
 """Each service's own: reached on its own port by operators, not through the front door."""
 
@@ -70,6 +71,7 @@ def test_every_page_of_every_service_is_reached_through_the_front_door(service: 
         elif not (service == "publishing" and path == "/"):  # publishing's "/" only leads to /open/
             assert upstream_for(path) == (service, path), f"{path} of {service}"
     assert upstream_for("/api/nothing/v1/x") is None
+    assert upstream_for("/metrics") is None, "Prometheus scrapes each service on its own port"
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,18 @@ async def test_partitions_grow_only_when_asked_and_replication_is_reported(kafka
     assert (await _describe(kafka_bootstrap, topics.case_events))[1] == 1, "nothing reassigned"
 
 
+async def test_a_compacted_topic_never_gains_partitions(kafka_bootstrap: str) -> None:
+    """An erased case's key is removed by a tombstone on the key's partition: with more partitions the
+    tombstone would land on another, and the key would stay in the log."""
+    topics = fresh()
+    await ensure_topics(kafka_bootstrap, plan_topics(topics, TopicSettings()))
+    wider = TopicSettings(case_keys_partitions=CASE_KEYS.partitions + 2)
+    report = await ensure_topics(kafka_bootstrap, plan_topics(topics, wider), add_partitions=True)
+    (line,) = [c for c in report.changes if c.startswith(topics.name(CASE_KEYS) + ":")]
+    assert "never added" in line
+    assert (await _describe(kafka_bootstrap, topics.name(CASE_KEYS)))[0] == CASE_KEYS.partitions
+
+
 def test_min_insync_replicas_cannot_exceed_the_replication_factor() -> None:
     with pytest.raises(ValidationError, match="min_insync_replicas"):
         TopicSettings(replication_factor=1, min_insync_replicas=2)

@@ -47,6 +47,7 @@ DOCS = {
     "GET /health/live": EVERYONE,
     "GET /health/ready": EVERYONE,
     "GET /asyncapi.json": EVERYONE,
+    "GET /metrics": EVERYONE,  # on the service's own port for Prometheus; the front door never forwards it
 }
 
 MATRIX: dict[str, dict[str, frozenset[Role | None]]] = {

@@ -148,7 +148,7 @@ async def test_a_route_nobody_declared_is_refused_to_everyone() -> None:
 
     app = FastAPI()
     app.state.jwt_key = JWT_SECRET
-    install_common(app, broker_getter=lambda: None, health_checks=lambda: [], service="test")
+    install_common(app, health_checks=lambda: [], service="test")
     app.include_router(router)
     admin = {"Authorization": f"Bearer {mint_token(JWT_SECRET, sub='a', name='a', roles=[Role.ADMIN])}"}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://test") as client:

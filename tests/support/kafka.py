@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from shared.events import Envelope, EventPayload, decode_event, encode_event, new_event
+from shared.kafka_security import client_options
+from shared.settings import KafkaSecurity
 
 
 @dataclass(frozen=True)
@@ -25,9 +27,11 @@ class Record:
 class TopicReader:
     """Reads a topic from the beginning, without a consumer group, and remembers what it saw."""
 
-    def __init__(self, bootstrap_servers: str, topic: str) -> None:
+    def __init__(self, bootstrap_servers: str, topic: str, *, security: KafkaSecurity | None = None) -> None:
         self.topic = topic
-        self._consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap_servers, enable_auto_commit=False, **client_options(security)
+        )
         self.records: list[Record] = []
 
     async def start(self) -> TopicReader:
@@ -117,9 +121,11 @@ class TopicReader:
 
 
 class RawProducer:
-    def __init__(self, bootstrap_servers: str) -> None:
+    def __init__(self, bootstrap_servers: str, *, security: KafkaSecurity | None = None) -> None:
         self.bootstrap_servers = bootstrap_servers
-        self._producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, enable_idempotence=True)
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap_servers, enable_idempotence=True, **client_options(security)
+        )
 
     async def start(self) -> RawProducer:
         await self._producer.start()

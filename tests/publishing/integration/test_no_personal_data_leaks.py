@@ -257,6 +257,7 @@ def public_urls(reply_id: str, consultation_id: str, year: int) -> dict[str, lis
         "/health/live": ["/health/live"],
         "/health/ready": ["/health/ready"],
         "/asyncapi.json": ["/asyncapi.json"],
+        "/metrics": ["/metrics"],
         "/workbench/static/base.css": ["/workbench/static/base.css"],
         "/workbench/static/forms.css": ["/workbench/static/forms.css"],
         "/workbench/static/workbench.css": ["/workbench/static/workbench.css"],

@@ -1,6 +1,6 @@
 """The probes every service answers (`shared.http.install_common`): liveness while the process serves,
-readiness once its database and broker answer — and when they do not, a 503 that names the parts
-failing and nothing internal (no address, no exception text); the log says what failed (its class, as
+readiness once its database answers — and when it does not, a 503 that names the parts failing and
+nothing internal (no address, no exception text); the log says what failed (its class, as
 every log line of the project: a message can carry what was being written)."""
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ def _app(*failing: str) -> FastAPI:
 
     install_common(
         app,
-        broker_getter=lambda: None,
         health_checks=lambda: [check_database, check_broker],
         service="routing",
     )
@@ -65,3 +64,13 @@ async def test_not_ready_names_what_fails_and_nothing_internal(caplog: pytest.Lo
     assert (await _get(app, "/health")).json() == response.json()
     live = await _get(app, "/health/live")
     assert live.status_code == 200, "alive all the same: a restart would not bring the database back"
+
+
+async def test_without_the_broker_still_ready_but_degraded() -> None:
+    """The outbox keeps what is submitted while Kafka is away: the load balancer keeps sending letters."""
+    response = await _get(_app("broker"), "/health/ready")
+    assert response.status_code == 200
+    assert response.json() == {"status": "degraded", "service": "routing", "failing": ["broker"]}
+    whole = await _get(_app("broker"), "/health")
+    assert whole.status_code == 503, "/health (monitoring) wants every part, the broker too"
+    assert whole.json()["failing"] == ["broker"]
