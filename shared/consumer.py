@@ -432,8 +432,6 @@ class EventConsumer:
         self, record: ConsumerRecord[bytes, bytes], error: BaseException, *, attempts: int
     ) -> None:
         assert self._broker is not None, "subscribe() first"
-        if self._metrics is not None:
-            self._metrics.dead_letters.labels(topic=record.topic, group=self.group_id).inc()
         log.error(
             "%s: dead-lettering offset %s of %s: %s",
             self.name,
@@ -454,6 +452,8 @@ class EventConsumer:
                 "x-dlq-offset": str(record.offset),
             },
         )
+        if self._metrics is not None:  # once published: a failed publish is redelivered, and counted then
+            self._metrics.dead_letters.labels(topic=record.topic, group=self.group_id).inc()
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ read what another unit of the same group writes.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -54,7 +55,10 @@ class GroupCommit:
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._waiting.append((unit, future, Carried.here()))
         if self._drain is None or self._drain.done():
-            self._drain = asyncio.create_task(self._drain_all(), name="group commit")
+            # Its own empty context: each unit runs in its caller's (`Carried`), the commit in none.
+            self._drain = asyncio.create_task(
+                self._drain_all(), name="group commit", context=contextvars.Context()
+            )
         return await asyncio.shield(future)  # a caller that goes away leaves its unit to the group
 
     async def _drain_all(self) -> None:

@@ -216,9 +216,10 @@ class ServiceRuntime:
         self.metrics.outbox_oldest_age.set(waiting.oldest_age_seconds(datetime.now(UTC)))
 
     async def _consumer_lag(self) -> None:
-        self.metrics.consumer_lag.clear()
-        for consumer in self.consumers:
-            for partition, lag in (await consumer.lag()).items():
+        lags = await asyncio.gather(*(consumer.lag() for consumer in self.consumers))
+        self.metrics.consumer_lag.clear()  # only once every figure is in: a refresh that fails keeps the last
+        for consumer, partitions in zip(self.consumers, lags, strict=True):
+            for partition, lag in partitions.items():
                 self.metrics.consumer_lag.labels(
                     group=consumer.group_id, topic=consumer.topic, partition=str(partition)
                 ).set(lag)

@@ -30,7 +30,7 @@ from shared.codes import Role
 from shared.dates import cn_date, cn_datetime
 from shared.errors import CivicError, InvalidInput, Unauthorized
 from shared.http import BASE_STYLESHEET, FORMS_STYLESHEET, stylesheet
-from shared.text import clean_text
+from shared.text import clean_text, text_too_long
 
 __all__ = [
     "CSRF_COOKIE",
@@ -278,8 +278,8 @@ def invalid_fields(exc: ValidationError, labels: Mapping[str, str]) -> dict[str,
         kind = error["type"]
         if kind in ("missing", "string_too_short"):
             message = f"请填写{label}"
-        elif kind == "string_too_long":
-            message = f"{label}不能超过 {error.get('ctx', {}).get('max_length')} 个字"
+        elif (limit := text_too_long(error)) is not None:
+            message = f"{label}不能超过 {limit} 个字"
         elif kind in ("int_parsing", "int_type", "greater_than_equal", "less_than_equal"):
             message = f"{label}请填写规定范围内的整数"
         elif kind in ("enum", "literal_error"):

@@ -31,6 +31,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer, set_span_in_context
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from shared.failures import describe_failure
 from shared.logs import EventContext, event_context, logged
 
 __all__ = ["TRACEPARENT", "Carried", "Telemetry", "current_traceparent", "instrument_http"]
@@ -155,9 +156,15 @@ class Telemetry:
                 context=_context_of(traceparent),
                 kind=SpanKind.CONSUMER,
                 attributes=attributes,
+                record_exception=False,  # an exception's text can hold what was being written
+                set_status_on_exception=False,
             ) as span,
         ):
-            yield span
+            try:
+                yield span
+            except BaseException as exc:
+                span.set_status(Status(StatusCode.ERROR, describe_failure(exc)))
+                raise
 
     def shutdown(self) -> None:
         """Send what is buffered (at most a few seconds) and stop exporting."""

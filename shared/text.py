@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, Self
 
 from pydantic import (
@@ -97,6 +98,16 @@ class Visible:
                 {"min_length": self.count},
             )
         return value
+
+
+def text_too_long(error: Mapping[str, Any]) -> int | None:
+    """The limit a text went over, for a pydantic error about a text's length — ``string_too_long``, or
+    ``too_long`` when the limit sits on a `Visible` text; None for any other error."""
+    kind, given = error.get("type"), error.get("input")
+    if kind == "string_too_long" or (kind == "too_long" and isinstance(given, str)):
+        limit = (error.get("ctx") or {}).get("max_length")
+        return int(limit) if limit is not None else None
+    return None
 
 
 def spreadsheet_safe(value: object) -> object:

@@ -39,7 +39,7 @@ from shared.dates import cn_date, cn_datetime, today
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.http import BASE_STYLESHEET, FORMS_STYLESHEET, RuntimeDep, stylesheet
 from shared.runtime import ServiceRuntime
-from shared.text import clean_text
+from shared.text import clean_text, text_too_long
 
 __all__ = [
     "FormSpec",
@@ -338,8 +338,8 @@ def _schema_message(spec: FormSpec, api_field: str, error: ErrorDetails) -> str:
         return f"请选择{label}"
     if kind in ("missing", "string_too_short"):
         return f"请填写{label}"
-    if kind == "string_too_long":
-        return f"{label}不能超过 {error.get('ctx', {}).get('max_length')} 个字"
+    if (limit := text_too_long(error)) is not None:
+        return f"{label}不能超过 {limit} 个字"
     if api_field.endswith("phone"):
         return label + PHONE_MESSAGE
     if api_field.endswith("id_number"):

@@ -29,6 +29,7 @@ from shared.codes import Role
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.http import RuntimeDep
 from shared.staff_pages import StaffPages
+from shared.text import text_too_long
 from shared.uow import Command
 
 __all__ = ["STAFF", "staff_pages"]
@@ -172,7 +173,7 @@ def _message(error: object) -> str:
     kind = error["type"] if isinstance(error, dict) else ""
     if kind in ("string_too_short", "missing"):
         return "请写明退回理由（至少 2 个字）"
-    if kind == "string_too_long":
+    if isinstance(error, dict) and text_too_long(error) is not None:
         return "内容过长，请精简"
     if kind == "too_long":
         return "一次最多补充遮盖 20 项"

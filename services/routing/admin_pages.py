@@ -284,7 +284,9 @@ def _rule_fields(values: Mapping[str, str]) -> dict[str, Any]:
     keywords = [w.strip() for w in values.get("keywords", "").replace("，", ",").split(",") if w.strip()]
     priority = values.get("priority", "")
     return {
-        "priority": int(priority) if priority.isdigit() else priority,  # the API takes a number only
+        "priority": int(priority)
+        if priority.isascii() and priority.isdigit()
+        else priority,  # the API takes a number only
         "department_id": values.get("department_id", ""),
         "reason": values.get("reason", ""),
         "channel": values.get("channel") or None,

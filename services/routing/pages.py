@@ -54,6 +54,7 @@ from shared.errors import CivicError, Conflict, Forbidden, InvalidInput, NotFoun
 from shared.http import RuntimeDep
 from shared.runtime import ServiceRuntime
 from shared.staff_pages import STAFF_PATH, home_of
+from shared.text import text_too_long
 
 __all__ = ["pages"]
 
@@ -185,7 +186,7 @@ async def _case_page(
 
 def _days(values: Mapping[str, str]) -> int | str:
     raw = values.get("working_days", "")
-    return int(raw) if raw.isdigit() else raw
+    return int(raw) if raw.isascii() and raw.isdigit() else raw
 
 
 def _no_body(_v: dict[str, str]) -> None:
@@ -247,8 +248,8 @@ def _field_errors(exc: ValidationError | InvalidInput) -> FieldErrors:
             kind = error["type"]
             if kind in ("missing", "string_too_short"):
                 message = f"请填写{label}"
-            elif kind == "string_too_long":
-                message = f"{label}不能超过 {error.get('ctx', {}).get('max_length')} 个字"
+            elif (limit := text_too_long(error)) is not None:
+                message = f"{label}不能超过 {limit} 个字"
             elif kind in ("int_parsing", "int_type"):
                 message = f"{label}请填写整数"
             elif kind == "enum":
@@ -288,7 +289,7 @@ async def inbox(
             session.principal,
             state=state or None,
             channel=channel or None,
-            page=int(page) if page.isdigit() else 1,
+            page=int(page) if page.isascii() and page.isdigit() else 1,
             size=PAGE_SIZE,
         )
     except Forbidden as exc:

@@ -80,3 +80,22 @@ def test_a_feed_is_valid_xml_whatever_the_text() -> None:
     assert summary is not None
     assert summary.text == "答复含有控制字符"
     assert xml_safe("a\x0bb") == "ab"
+
+
+def test_a_text_over_its_limit_is_told_as_such_whatever_pydantic_calls_it() -> None:
+    """A limit on a `Visible` text fails as ``too_long`` (the limit sits on the wrapper), on a plain text
+    as ``string_too_long``: the pages say 不能超过 N 个字 for both, and not for a list over its limit."""
+    from pydantic import BaseModel, Field, ValidationError
+
+    from shared.text import NonBlank, text_too_long
+
+    class Form(BaseModel):
+        name: NonBlank = Field(max_length=3)
+        plain: str = Field(default="", max_length=2)
+        items: list[str] = Field(default_factory=list, max_length=1)
+
+    try:
+        Form(name="张三丰丰", plain="abc", items=["a", "b"])
+    except ValidationError as exc:
+        limits = {str(error["loc"][0]): text_too_long(error) for error in exc.errors()}
+    assert limits == {"name": 3, "plain": 2, "items": None}
