@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
 
 import click
@@ -29,72 +30,26 @@ class Service:
     """Imports the service's replay code (its whole app) only when called."""
 
 
-def _intake() -> Service:
-    from services.intake.config import IntakeSettings
-    from services.intake.db import SCHEMA
-
-    settings = settings_from(IntakeSettings)
-
-    def plan() -> ReplayPlan:
-        from services.intake.replay import replay_plan
-
-        return replay_plan(settings)
-
-    return Service("intake", settings, SCHEMA, plan)
-
-
-def _routing() -> Service:
-    from services.routing.config import RoutingSettings
-    from services.routing.db import SCHEMA
-
-    settings = settings_from(RoutingSettings)
-
-    def plan() -> ReplayPlan:
-        from services.routing.replay import replay_plan
-
-        return replay_plan(settings)
-
-    return Service("routing", settings, SCHEMA, plan)
-
-
-def _tracking() -> Service:
-    from services.tracking.config import TrackingSettings
-    from services.tracking.db import SCHEMA
-
-    settings = settings_from(TrackingSettings)
-
-    def plan() -> ReplayPlan:
-        from services.tracking.replay import replay_plan
-
-        return replay_plan(settings)
-
-    return Service("tracking", settings, SCHEMA, plan)
-
-
-def _publishing() -> Service:
-    from services.publishing.config import PublishingSettings
-    from services.publishing.db import SCHEMA
-
-    settings = settings_from(PublishingSettings)
-
-    def plan() -> ReplayPlan:
-        from services.publishing.replay import replay_plan
-
-        return replay_plan(settings)
-
-    return Service("publishing", settings, SCHEMA, plan)
-
-
-_LOADERS: dict[str, Callable[[], Service]] = {
-    "intake": _intake,
-    "routing": _routing,
-    "tracking": _tracking,
-    "publishing": _publishing,
+SETTINGS_CLASSES = {
+    "intake": "IntakeSettings",
+    "routing": "RoutingSettings",
+    "tracking": "TrackingSettings",
+    "publishing": "PublishingSettings",
 }
+"""Each service's settings class, in ``services.<name>.config``."""
 
 
 def service(name: str) -> Service:
-    return _LOADERS[name]()
+    package = f"services.{name}"
+    settings_type: type[ServiceSettings] = getattr(import_module(f"{package}.config"), SETTINGS_CLASSES[name])
+    settings = settings_from(settings_type)
+    schema: ServiceSchema = import_module(f"{package}.db").SCHEMA
+
+    def plan() -> ReplayPlan:
+        replay_plan: Callable[[ServiceSettings], ReplayPlan] = import_module(f"{package}.replay").replay_plan
+        return replay_plan(settings)
+
+    return Service(name, settings, schema, plan)
 
 
 def services(names: tuple[str, ...]) -> list[Service]:
