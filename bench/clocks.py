@@ -46,6 +46,7 @@ from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -422,9 +423,9 @@ async def due_check_writes(path: Path, on: date, meter: Meter) -> tuple[dict[str
     update 500 at a time, each card's row, its event in the outbox, the clock marked breached or a
     window stopped), on a copy of the file; no broker is started, the events stay in the outbox."""
     settings = TrackingSettings(database_url=sqlite_url(path))
-    runtime = ServiceRuntime(settings, SCHEMA, projector=project)
-    await runtime.database.create_schema()
     calendar = LiveCalendar()
+    runtime = ServiceRuntime(settings, SCHEMA, projector=partial(project, calendar=calendar))
+    await runtime.database.create_schema()
     meter.start()
     cards = await raise_alarms(runtime, calendar, on=on)
     measured = meter.stop()

@@ -61,6 +61,9 @@ DEMO_STAFF = (
         "demo-reviewer-3", "审核员丙", "general-office", (Role.REVIEWER,), "审核员：公开前审核（三审之三）"
     ),
     DemoAccount("demo-registry", "钱登记", "general-office", (Role.STAFF,), "登记员：来信来件登记"),
+    DemoAccount(
+        "demo-moderator", "吴主持", "general-office", (Role.MODERATOR,), "访谈主持人：选用、分组、答复提问"
+    ),
 )
 
 

@@ -37,6 +37,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/workbench/erasures", "intake"),
     ("/workbench/reviews", "publishing"),
     ("/workbench/consultations", "publishing"),
+    ("/workbench/interviews", "publishing"),
     ("/workbench/appeals", "publishing"),
     ("/workbench/reports", "publishing"),
     ("/workbench/calendar", "tracking"),

@@ -1,7 +1,9 @@
 """``make run``: the whole system on this machine.
 
 Starts the local Kafka broker (unless ``KAFKA_BOOTSTRAP_SERVERS`` points at a cluster), creates the
-topics, starts the four services and the front door before them, seeds the demo consultation and a
+topics, starts a mail catcher for the citizens' notifications (a local SMTP server on loopback that
+delivers nowhere: each message logged and written to ``.run/mail``, unless ``INTAKE_SMTP_HOST`` names a
+real one), starts the four services and the front door before them, seeds the demo consultation and a
 demo account for every role, prints where everything is, and on Ctrl-C stops what it started, by PID. State lives in ``CIVIC_DATA_DIR`` (default ``.run/``).
 """
 
@@ -18,6 +20,7 @@ from types import FrameType
 from deploy.demo import DEMO_STAFF, seed_demo_consultation, seed_demo_staff
 from deploy.kafka.local import LocalKafka, wait_for_broker
 from deploy.kafka.topics import ensure_topics, plan_topics
+from deploy.mail_catcher import MailCatcher
 from deploy.processes import (
     DEFAULT_PORTS,
     FRONT_DOOR_PORT,
@@ -77,6 +80,7 @@ def main() -> None:
     data_dir = settings.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     kafka: LocalKafka | None = None
+    mail: MailCatcher | None = None
     services: list[ServiceProcess] = []
     # SIGINT too: a shell that starts us in the background leaves SIGINT ignored, and Python keeps that.
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -104,18 +108,28 @@ def main() -> None:
         ports = {
             name: int(os.environ.get(f"{name.upper()}_PORT", port)) for name, port in DEFAULT_PORTS.items()
         }
+        front_port = int(os.environ.get("FRONT_DOOR_PORT", FRONT_DOOR_PORT))
         # Behind the front door every citizen comes from its address: intake counts each by the
         # address the door forwards.
+        intake_env = {
+            "INTAKE_TRUSTED_PROXIES": '["127.0.0.1"]',
+            "INTAKE_PORTAL_URL": f"http://127.0.0.1:{front_port}",
+        }
+        if "INTAKE_SMTP_HOST" not in os.environ:
+            mail = MailCatcher(port=int(os.environ.get("MAIL_CATCHER_PORT", 1025)), folder=data_dir / "mail")
+            mail.start()
+            log.info("mail catcher on 127.0.0.1:%d: notifications land in %s", mail.port, mail.folder)
+            intake_env |= {"INTAKE_SMTP_HOST": "127.0.0.1", "INTAKE_SMTP_PORT": str(mail.port)}
         services = start_services(
             bootstrap_servers=bootstrap,
             data_dir=data_dir,
             ports=ports,
             topic_prefix=settings.topic_prefix,
-            extra_env={"INTAKE_TRUSTED_PROXIES": '["127.0.0.1"]'},
+            extra_env=intake_env,
         )
         door = start_front_door(
             data_dir=data_dir,
-            port=int(os.environ.get("FRONT_DOOR_PORT", FRONT_DOOR_PORT)),
+            port=front_port,
             upstreams={s.name: s.url for s in services},
         )
         services.append(door)
@@ -130,6 +144,8 @@ def main() -> None:
         asyncio.run(seed_demo_consultation(by_name["publishing"], admin))
         passwords = asyncio.run(seed_demo_staff(by_name["routing"], admin, data_dir))
         print(banner(services[:-1], door, bootstrap, passwords), flush=True)
+        if mail is not None:
+            print(f"Mail to citizens is caught, not sent: logged here, kept in {mail.folder}/", flush=True)
         while all(s.process is not None and s.process.poll() is None for s in services):
             time.sleep(1)
         crashed = [s for s in services if s.process is not None and s.process.poll() is not None]
@@ -144,6 +160,8 @@ def main() -> None:
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, signal.SIG_IGN)
         stop_services(services)
+        if mail is not None:
+            mail.stop()
         if kafka is not None:
             kafka.stop()
 

@@ -17,6 +17,7 @@ __all__ = [
     "Rating",
     "ReceivedVia",
     "Role",
+    "handled_by_a_department",
     "on_answer_clock",
 ]
 
@@ -27,6 +28,9 @@ class Channel(StrEnum):
     MAILBOX = "mailbox"
     CONSULTATION_COMMENT = "consultation_comment"
     DISCLOSURE_REQUEST = "disclosure_request"
+    INTERVIEW_QUESTION = "interview_question"
+    """A question sent for an online interview (在线访谈): the interview's moderators take it up, not
+    a department — no task, no reply clock, not a disclosure request (`handled_by_a_department`)."""
 
 
 class ApplicantType(StrEnum):
@@ -108,6 +112,8 @@ class Rating(StrEnum):
 class ClockKind(StrEnum):
     REPLY = "reply"
     SUPPLEMENT_WINDOW = "supplement_window"
+    SUPPLEMENT_DUE = "supplement_due"
+    """The applicant's deadline to supplement (补正期限, OGI Art. 30): the days the notice gives."""
     THIRD_PARTY = "third_party"
     RETURN_WINDOW = "return_window"
     ADOPTION_REPORT = "adoption_report"
@@ -121,6 +127,12 @@ citizen's page and the handler's inbox show. The others (windows, a third party'
 def on_answer_clock(payload: object) -> bool:
     """Whether a deadline event (set, warning, breached) is about an answer's clock."""
     return getattr(payload, "clock", None) in ANSWER_CLOCKS
+
+
+def handled_by_a_department(payload: object) -> bool:
+    """Whether a ``submission.received`` opens a case a department handles (routing assigns it, the
+    figures count it): every channel's but an interview question's."""
+    return getattr(payload, "channel", None) is not Channel.INTERVIEW_QUESTION
 
 
 class ClockState(StrEnum):
@@ -137,3 +149,5 @@ class Role(StrEnum):
     DISCLOSURE_HEAD = "disclosure_head"
     REVIEWER = "reviewer"
     ADMIN = "admin"
+    MODERATOR = "moderator"
+    """访谈主持人: selects and groups an online interview's questions and enters the answers."""

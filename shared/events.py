@@ -30,12 +30,14 @@ from shared.codes import (
     ReceivedVia,
 )
 from shared.failures import OwnMessage
+from shared.notices import DeliveryWay, Issuer, NoticeFacts, NoticeKind
 from shared.topics import CALENDAR_EVENTS, CASE_EVENTS, CASE_KEYS, CONSULTATION_EVENTS, TopicSpec
 
 __all__ = [
     "EVENT_TYPES",
     "AdoptionReportPublished",
     "AdoptionReportRejected",
+    "AdoptionReportWithdrawn",
     "CalendarRecountContinued",
     "CalendarUpdated",
     "CaseAccepted",
@@ -43,11 +45,14 @@ __all__ = [
     "CaseClosed",
     "CaseClustered",
     "CaseKeyIssued",
+    "CasePublicationWithdrawn",
     "CasePublished",
     "CaseRated",
     "CaseReopened",
     "CaseReplied",
     "CaseReturned",
+    "CaseSupervised",
+    "CaseSupervisionAcknowledged",
     "CommentContent",
     "ConsultationClosed",
     "ConsultationOpened",
@@ -60,8 +65,15 @@ __all__ = [
     "DisclosureContent",
     "Envelope",
     "EventPayload",
+    "InterviewClosed",
+    "InterviewQuestionContent",
+    "InterviewScheduled",
+    "InterviewTranscriptPublished",
     "InvalidEvent",
     "MailboxContent",
+    "NoticeDelivered",
+    "NoticeDownloaded",
+    "NoticeIssued",
     "PersonalDataErased",
     "ReviewRejected",
     "SubmissionReceived",
@@ -146,6 +158,13 @@ class DisclosureContent(_Frozen):
     delivery_method: DeliveryMethod
 
 
+class InterviewQuestionContent(_Frozen):
+    """A question sent for an online interview (在线访谈) before or while it runs."""
+
+    interview_id: UUID
+    body: str
+
+
 class SubmissionReceived(_CaseEvent):
     """A citizen's submission is stored and has a tracking code (受理)."""
 
@@ -158,6 +177,7 @@ class SubmissionReceived(_CaseEvent):
         "comment.clause",
         "disclosure.description",
         "disclosure.purpose",
+        "question.body",
     )
     channel: Channel
     received_at: AwareDatetime
@@ -167,6 +187,7 @@ class SubmissionReceived(_CaseEvent):
     mailbox: MailboxContent | None = None
     comment: CommentContent | None = None
     disclosure: DisclosureContent | None = None
+    question: InterviewQuestionContent | None = None
 
     @model_validator(mode="after")
     def _content_matches_channel(self) -> Self:
@@ -174,6 +195,7 @@ class SubmissionReceived(_CaseEvent):
             Channel.MAILBOX: self.mailbox,
             Channel.CONSULTATION_COMMENT: self.comment,
             Channel.DISCLOSURE_REQUEST: self.disclosure,
+            Channel.INTERVIEW_QUESTION: self.question,
         }
         if present[self.channel] is None:
             raise ValueError(f"channel {self.channel} needs its content")
@@ -259,6 +281,11 @@ class CaseAssigned(_StaffAction):
         description="Similar submissions (相似诉求) share one. Set by releases before 0.4; since, "
         "``case.clustered`` says it, apart from the assignment.",
     )
+    rerouted: bool = Field(
+        default=False,
+        description="An admin gave a case sent back for re-handling (发回重办) to another department "
+        "(改派): its re-handling starts again on ``assigned_on``.",
+    )
 
 
 class CaseClustered(_CaseEvent):
@@ -289,6 +316,13 @@ class SupplementRequested(_StaffAction):
     items: str
     due_date: date
     requested_on: date
+    working_days: int | None = Field(
+        default=None,
+        gt=0,
+        description="The working days the notice gives the applicant, counted from ``requested_on`` "
+        "(tracking's clock of the applicant's supplement deadline). Absent in earlier releases: then "
+        "the working days up to ``due_date``.",
+    )
 
 
 class ThirdPartyConsulted(_StaffAction):
@@ -296,11 +330,21 @@ class ThirdPartyConsulted(_StaffAction):
     personal: ClassVar[tuple[str, ...]] = ("party",)
     party: str
     consulted_on: date
+    party_id: str | None = Field(
+        default=None,
+        description="Which of the case's third parties (OGI Art. 32: several may be consulted at "
+        "once, each with its own 15 working days); absent in earlier releases, when one was at a time.",
+    )
 
 
 class ThirdPartyReplied(_StaffAction):
     event_type: ClassVar[str] = "third_party.replied"
     replied_on: date
+    party_id: str | None = Field(
+        default=None,
+        description="Which third party answered (its ``party_id`` in ``third_party.consulted``); "
+        "absent in earlier releases: every party still waited for.",
+    )
 
 
 class DeadlineExtended(_StaffAction):
@@ -332,6 +376,27 @@ class CaseReopened(_CaseEvent):
     reason: str
 
 
+class CaseSupervised(_CaseEvent):
+    """Unsatisfied again: the case goes to supervision (督办) — on the supervision list, with a notice
+    to its department's head. Sent beside the ``case.reopened`` of the rating that made it so."""
+
+    event_type: ClassVar[str] = "case.supervised"
+    department_id: str
+    department_name: str
+    unsatisfied: int = Field(gt=0, description="Unsatisfied ratings of the case's replies so far.")
+    reason: str = Field(description="Why, in the office's words (never the citizen's comment).")
+    supervised_on: date
+
+
+class CaseSupervisionAcknowledged(_StaffAction):
+    """The department head read the notice of the case's supervision (督办通知已阅)."""
+
+    event_type: ClassVar[str] = "case.supervision_acknowledged"
+    department_id: str
+    unsatisfied: int = Field(gt=0, description="The supervision read: its ``case.supervised``'s count.")
+    acknowledged_on: date
+
+
 class CaseClosed(_StaffAction):
     """Concluded (办结)."""
 
@@ -346,6 +411,9 @@ class DeadlineSet(_CaseEvent):
     event_type: ClassVar[str] = "deadline.set"
     clock: ClockKind
     due_date: date
+    party_id: str | None = Field(
+        default=None, description="A third party's clock: which party (``third_party.consulted``)."
+    )
     provisional: bool
     old_due_date: date | None = None
     cause: str = Field(description="The event type that set or moved the date.")
@@ -358,6 +426,9 @@ class DeadlineWarning(_CaseEvent):
     event_type: ClassVar[str] = "deadline.warning"
     clock: ClockKind
     due_date: date
+    party_id: str | None = Field(
+        default=None, description="A third party's clock: which party (``third_party.consulted``)."
+    )
 
 
 class DeadlineBreached(_CaseEvent):
@@ -366,6 +437,9 @@ class DeadlineBreached(_CaseEvent):
     event_type: ClassVar[str] = "deadline.breached"
     clock: ClockKind
     due_date: date
+    party_id: str | None = Field(
+        default=None, description="A third party's clock: which party (``third_party.consulted``)."
+    )
 
 
 class DeadlineLapsed(_CaseEvent):
@@ -446,6 +520,15 @@ class CasePublished(_CaseEvent):
     published_on: date
 
 
+class CasePublicationWithdrawn(_CaseEvent):
+    """A published reply was withdrawn from the public (撤回) with a reason publishing keeps: gone from
+    its pages, API and feeds."""
+
+    event_type: ClassVar[str] = "case.publication_withdrawn"
+    review_id: UUID
+    withdrawn_on: date
+
+
 class ReviewRejected(_CaseEvent):
     """A reviewer refused to publish a reply (三审未通过): back to the department that wrote it."""
 
@@ -483,6 +566,136 @@ class AdoptionReportPublished(EventPayload):
         return str(self.consultation_id)
 
 
+# --- formal notices to a disclosure applicant (routing; delivery also intake) ------------------
+
+
+class NoticeIssued(_CaseEvent):
+    """A formal notice to the applicant (告知书) with its document number (文号), as issued: what
+    `shared.notices.compose` words, with the office and appeal bodies of the day — the applicant's
+    name is not in it (each renderer has it)."""
+
+    event_type: ClassVar[str] = "notice.issued"
+    personal: ClassVar[tuple[str, ...]] = ("text", "reason")
+    notice_id: UUID
+    kind: NoticeKind
+    year: int = Field(ge=2000, le=9999)
+    sequence: int = Field(ge=1)
+    number: str
+    issued_on: date
+    receipt_date: date
+    office: str
+    reconsideration_body: str
+    court: str
+    reconsideration_days: int = Field(ge=1)
+    litigation_months: int = Field(ge=1)
+    items: str | None = None
+    working_days: int | None = None
+    due_date: date | None = None
+    reason: str | None = None
+    outcome: Outcome | None = None
+    legal_basis: str | None = None
+    text: str | None = None
+    by: str | None = None
+
+    def facts(self) -> NoticeFacts:
+        return NoticeFacts(
+            kind=self.kind,
+            number=self.number,
+            issued_on=self.issued_on,
+            receipt_date=self.receipt_date,
+            issuer=Issuer(
+                office=self.office,
+                reconsideration_body=self.reconsideration_body,
+                court=self.court,
+                reconsideration_days=self.reconsideration_days,
+                litigation_months=self.litigation_months,
+            ),
+            items=self.items,
+            working_days=self.working_days,
+            due_date=self.due_date,
+            reason=self.reason,
+            outcome=self.outcome,
+            legal_basis=self.legal_basis,
+            text=self.text,
+        )
+
+
+class NoticeDelivered(_CaseEvent):
+    """A notice reached the applicant (送达) by post, in person or by email, as the handler records it."""
+
+    event_type: ClassVar[str] = "notice.delivered"
+    notice_id: UUID
+    number: str
+    way: DeliveryWay
+    delivered_at: AwareDatetime
+    by: str | None = None
+    note: str | None = None
+
+
+class _InterviewEvent(EventPayload):
+    """An online interview's (在线访谈) event: it travels with the consultations on the topic of public
+    participation, keyed by the interview's id."""
+
+    topic: ClassVar[TopicSpec] = CONSULTATION_EVENTS
+    interview_id: UUID
+
+    def subject(self) -> str:
+        return str(self.interview_id)
+
+
+class InterviewScheduled(_InterviewEvent):
+    """An admin scheduled an interview (or changed its schedule): questions are taken from now until
+    it ends, or until ``interview.closed`` says it closed earlier."""
+
+    event_type: ClassVar[str] = "interview.scheduled"
+    title: str
+    guest: str
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+
+class InterviewClosed(_InterviewEvent):
+    """The interview takes no more questions; one received after ``closed_at`` is not taken up."""
+
+    event_type: ClassVar[str] = "interview.closed"
+    closed_at: AwareDatetime
+
+
+class InterviewTranscriptPublished(_InterviewEvent):
+    """The transcript (访谈实录), reviewed and masked, is public: ``selected`` are the cases of the
+    questions it holds — each asker to be told — of ``received`` questions taken."""
+
+    event_type: ClassVar[str] = "interview.transcript_published"
+    title: str
+    published_on: date
+    received: int
+    selected: tuple[UUID, ...]
+    answered: int
+
+
+class AdoptionReportWithdrawn(EventPayload):
+    """A published adoption report was withdrawn from the public (撤回)."""
+
+    event_type: ClassVar[str] = "adoption_report.withdrawn"
+    topic: ClassVar[TopicSpec] = CONSULTATION_EVENTS
+    consultation_id: UUID
+    review_id: UUID
+    withdrawn_on: date
+
+    def subject(self) -> str:
+        return str(self.consultation_id)
+
+
+class NoticeDownloaded(_CaseEvent):
+    """The applicant downloaded a notice with their tracking code for the first time: its delivery
+    online (网上送达), on that instant."""
+
+    event_type: ClassVar[str] = "notice.downloaded"
+    notice_id: UUID
+    number: str
+    downloaded_at: AwareDatetime
+
+
 EVENT_TYPES: dict[str, type[EventPayload]] = {
     cls.event_type: cls
     for cls in (
@@ -500,6 +713,8 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         DeadlineExtended,
         CaseReplied,
         CaseReopened,
+        CaseSupervised,
+        CaseSupervisionAcknowledged,
         CaseClosed,
         DeadlineSet,
         DeadlineWarning,
@@ -513,8 +728,16 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         ReviewRejected,
         AdoptionReportRejected,
         AdoptionReportPublished,
+        CasePublicationWithdrawn,
+        AdoptionReportWithdrawn,
+        InterviewScheduled,
+        InterviewClosed,
+        InterviewTranscriptPublished,
         CaseKeyIssued,
         PersonalDataErased,
+        NoticeIssued,
+        NoticeDelivered,
+        NoticeDownloaded,
     )
 }
 

@@ -62,6 +62,7 @@ NAVIGATION: tuple[tuple[str, str, frozenset[Role]], ...] = (
     ("/workbench", "待办", frozenset({Role.HANDLER, Role.DEPARTMENT_HEAD, Role.DISCLOSURE_HEAD})),
     ("/workbench/registry", "来件登记", frozenset({Role.STAFF})),
     ("/workbench/reviews", "审核", frozenset({Role.REVIEWER})),
+    ("/workbench/interviews", "在线访谈", frozenset({Role.MODERATOR})),
     ("/workbench/admin", "管理", frozenset({Role.ADMIN})),
     (
         "/workbench/supervision",

@@ -6,10 +6,12 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import HTMLResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from services.intake import erasure, handlers
+from services.intake import erasure, handlers, notice_shelf, questions
 from services.intake.schemas import (
+    ApplicantNoticePublic,
     CaseStatusPublic,
     CommentCreate,
     DisclosureRequestCreate,
@@ -18,6 +20,7 @@ from services.intake.schemas import (
     FollowUpAccepted,
     MailboxMessageCreate,
     MailboxPublic,
+    QuestionCreate,
     RatingCreate,
     Receipt,
     SupplementCreate,
@@ -25,6 +28,7 @@ from services.intake.schemas import (
 from shared.auth import Principal, verify_token
 from shared.codes import Role
 from shared.http import TOKEN_REQUIRED, Access, PrincipalDep, RuntimeDep, guarded_by
+from shared.notice_documents import PRIVATE_DOCUMENT
 from shared.openapi import errors
 
 ACCESS: Access = {
@@ -32,9 +36,13 @@ ACCESS: Access = {
     "POST /api/v1/mailbox-messages": None,
     "POST /api/v1/consultations/{consultation_id}/comments": None,
     "POST /api/v1/disclosure-requests": None,
+    "POST /api/v1/interviews/{interview_id}/questions": None,
     "GET /api/v1/cases/{tracking_code}": None,
     "POST /api/v1/cases/{tracking_code}/supplement": None,
     "POST /api/v1/cases/{tracking_code}/rating": None,
+    "GET /api/v1/cases/{tracking_code}/notices": None,
+    "GET /api/v1/cases/{tracking_code}/notices/{notice_id}.html": None,
+    "GET /api/v1/cases/{tracking_code}/notices/{notice_id}.pdf": None,
     "POST /api/v1/erasures": (Role.ADMIN,),
     "GET /api/v1/erasures": (Role.ADMIN,),
 }
@@ -123,6 +131,32 @@ async def submit_comment(
 
 
 @router.post(
+    "/interviews/{interview_id}/questions",
+    status_code=201,
+    tags=["citizens"],
+    summary="Send a question for an online interview (在线访谈) before or while it runs",
+    responses=SUBMISSION
+    | errors(
+        not_found="no such interview",
+        conflict="the interview takes no more questions; or the `Idempotency-Key` was used with a "
+        "different body",
+        validation_error="`notify_by` without the address it needs, a receipt date to come",
+    ),
+    openapi_extra=TOKEN_OPTIONAL,
+)
+async def submit_question(
+    interview_id: UUID,
+    body: QuestionCreate,
+    runtime: RuntimeDep,
+    principal: OptionalPrincipal,
+    idempotency_key: IdempotencyKey = None,
+) -> Receipt:
+    return await questions.submit_question(
+        runtime, interview_id, body, idempotency_key=idempotency_key, principal=principal
+    )
+
+
+@router.post(
     "/disclosure-requests",
     status_code=201,
     tags=["citizens", "registry staff"],
@@ -176,6 +210,47 @@ async def send_supplement(
 )
 async def rate_reply(tracking_code: str, body: RatingCreate, runtime: RuntimeDep) -> FollowUpAccepted:
     return await handlers.followed_up(runtime, handlers.rate_reply, handlers.FollowUp(tracking_code, body))
+
+
+@router.get(
+    "/cases/{tracking_code}/notices",
+    tags=["citizens"],
+    summary="The formal notices on a disclosure request (告知书), by its tracking code",
+    responses=errors(404, 429),
+)
+async def list_notices(tracking_code: str, runtime: RuntimeDep) -> list[ApplicantNoticePublic]:
+    return await notice_shelf.notices_of(runtime, tracking_code)
+
+
+@router.get(
+    "/cases/{tracking_code}/notices/{notice_id}.html",
+    tags=["citizens"],
+    summary="Read a notice; the first download is its delivery online (网上送达)",
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}}, "description": "The notice"}, **errors(404, 429)},
+)
+async def read_notice(tracking_code: str, notice_id: UUID, runtime: RuntimeDep) -> HTMLResponse:
+    request = notice_shelf.NoticeDownload(tracking_code, str(notice_id))
+    page = await notice_shelf.serve_notice(runtime, request, pdf=False)
+    return HTMLResponse(str(page), headers=PRIVATE_DOCUMENT)
+
+
+@router.get(
+    "/cases/{tracking_code}/notices/{notice_id}.pdf",
+    tags=["citizens"],
+    summary="Download a notice as PDF; the first download is its delivery online (网上送达)",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The notice"}, **errors(404, 429)},
+)
+async def download_notice(tracking_code: str, notice_id: UUID, runtime: RuntimeDep) -> Response:
+    request = notice_shelf.NoticeDownload(tracking_code, str(notice_id))
+    document = await notice_shelf.serve_notice(runtime, request, pdf=True)
+    assert isinstance(document, bytes)
+    return Response(
+        document,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="notice-{notice_id}.pdf"', **PRIVATE_DOCUMENT},
+    )
 
 
 @router.post(

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from shared.db import UTCDateTime
@@ -37,6 +37,9 @@ class Submission(SQLModel, table=True):
     received_via: str
     registered_by: str | None = None
     content: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    notify_by: str | None = Field(
+        default=None, description="How the citizen chose to be told (email, sms); None: not told."
+    )
 
 
 class CaseView(SQLModel, table=True):
@@ -56,6 +59,10 @@ class CaseView(SQLModel, table=True):
     timeline: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(sa_type=UTCDateTime)
     supplement_pending: bool = False
+    supplement_due: date | None = Field(
+        default=None,
+        description="The last day the applicant may supplement (补正期限), as tracking counts it.",
+    )
     replies: int = Field(
         default=0, description="How many replies the case has had (a reopened case may get more)."
     )
@@ -76,6 +83,20 @@ class ConsultationView(SQLModel, table=True):
     closed_at: datetime | None = Field(
         default=None, sa_type=UTCDateTime, description="When it was closed, as publishing says."
     )
+
+
+class InterviewView(SQLModel, table=True):
+    """Which online interviews (在线访谈) take questions, from ``consultation-events``: from their
+    scheduling until they end, or until they are closed earlier."""
+
+    __tablename__ = "intake_interview"
+
+    interview_id: str = Field(primary_key=True)
+    title: str
+    guest: str
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    ends_at: datetime = Field(sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class IdempotencyRecord(SQLModel, table=True):
@@ -124,15 +145,85 @@ class Erasure(SQLModel, table=True):
     retain_until: date | None = Field(default=None, description="When the sealed record is destroyed.")
 
 
+class Notification(SQLModel, table=True):
+    """The notification outbox (告知): one message to one citizen about one event, by one way —
+    unique per (event, case, way), so a redelivered event adds nothing. Its life:
+    pending → sending → sent | pending (retried) | failed | in_doubt; withdrawn when the case's data is
+    erased first (`services.intake.notifications`)."""
+
+    __tablename__ = "intake_notification"
+    __table_args__ = (
+        UniqueConstraint("event_id", "case_id", "notify_by", name="uq_intake_notification_event"),
+        Index("ix_intake_notification_due", "state", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=36)
+    event_type: str
+    case_id: str = Field(index=True)
+    notify_by: str
+    address: str | None = Field(description="The email or mobile the citizen gave; None once erased.")
+    subject: str
+    text: str
+    state: str = "pending"
+    attempts: int = 0
+    due_at: datetime = Field(sa_type=UTCDateTime, description="When it is (next) to be sent.")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    failure: str | None = Field(default=None, description="The last failure's kind, never its text.")
+
+
+class ApplicantNotice(SQLModel, table=True):
+    """A formal notice to a disclosure applicant (告知书), as ``notice.issued`` says, for them to
+    download with their tracking code; ``downloaded_at`` is its online delivery (送达), once."""
+
+    __tablename__ = "intake_notice"
+
+    notice_id: str = Field(primary_key=True)
+    case_id: str = Field(index=True)
+    kind: str
+    number: str
+    issued_on: date
+    facts: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    downloaded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RecoveryAddress(SQLModel, table=True):
+    """An address a case's citizen gave, to find a lost tracking code by (找回查询码): a keyed hash of
+    the normalised email or mobile number, never the address (`services.intake.recovery_rules`).
+    Erasing the case's personal data deletes its rows."""
+
+    __tablename__ = "intake_recovery_address"
+
+    address_hash: str = Field(primary_key=True)
+    case_id: str = Field(primary_key=True, index=True)
+
+
+class RecoveryCode(SQLModel, table=True):
+    """The live one-time code (验证码) sent to an address, hashed; gone once used or burnt."""
+
+    __tablename__ = "intake_recovery_code"
+
+    address_hash: str = Field(primary_key=True)
+    code_hash: str
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    tries_left: int
+
+
 TABLES: list[type[SQLModel]] = [
     Mailbox,
     Submission,
     CaseView,
     ConsultationView,
+    InterviewView,
     IdempotencyRecord,
     RateEvent,
     CaseKey,
     Erasure,
+    Notification,
+    ApplicantNotice,
+    RecoveryAddress,
+    RecoveryCode,
 ]
 
 SCHEMA = ServiceSchema("intake", TABLES, Path(__file__).parent / "migrations")

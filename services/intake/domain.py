@@ -18,12 +18,14 @@ from shared.events import (
     CaseAccepted,
     CaseAssigned,
     CaseClosed,
+    CasePublicationWithdrawn,
     CasePublished,
     CaseRated,
     CaseReopened,
     CaseReplied,
     CaseReturned,
     DeadlineExtended,
+    DeadlineLapsed,
     DeadlineSet,
     EventPayload,
     SubmissionRefused,
@@ -80,11 +82,13 @@ def receipt_date(received_via: ReceivedVia, received_at: datetime, registered_da
     return local_date(received_at)
 
 
-CONCLUDED = ("replied", "closed", "refused")
-"""States in which the case is decided: nothing the citizen sends reopens them but a rating."""
+CONCLUDED = ("replied", "closed", "refused", "answered", "not_selected")
+"""States in which the case is decided: nothing the citizen sends reopens them but a rating (an
+interview question's two, `services.intake.interview_rules`, included)."""
 
 KEPT_WHEN_ERASED = frozenset(
-    {"mailbox", "category", "consultation_id", "applicant_type", "delivery_form", "delivery_method"}
+    {"mailbox", "category", "consultation_id", "interview_id", "applicant_type", "delivery_form"}
+    | {"delivery_method"}
     | {"received_via", "received_at", "publish_consent"}
 )
 """What a submission keeps of its fields once its personal data is erased: how it was routed and counted
@@ -142,6 +146,8 @@ class CitizenView:
     replied_on: date | None = None
     timeline: tuple[TimelineEntry, ...] = field(default_factory=tuple)
     supplement_pending: bool = False
+    supplement_due: date | None = None
+    """The last day the applicant may supplement (补正期限, OGI Art. 30), as tracking counts it."""
     replies: int = 0
     rated_reply: int = 0
 
@@ -172,8 +178,19 @@ def apply_case_event(view: CitizenView, payload: EventPayload, at: datetime | No
         case CaseAccepted():
             return replace(view, status="in_progress").with_entry(when, "case.accepted", "办理中")
         case SupplementRequested(items=items, due_date=due):
-            return replace(view, status="supplement_requested", supplement_pending=True).with_entry(
+            asked = replace(view, status="supplement_requested", supplement_pending=True, supplement_due=due)
+            return asked.with_entry(
                 when, "supplement.requested", "需要补正", f"请于{due.isoformat()}前补充：{items}"
+            )
+        case DeadlineSet(clock=ClockKind.SUPPLEMENT_DUE, due_date=due, note=note):
+            if not view.supplement_pending:
+                return view
+            return replace(view, supplement_due=due).with_entry(when, "deadline.set", "补正期限", note)
+        case DeadlineLapsed(clock=ClockKind.SUPPLEMENT_DUE, due_date=due):
+            if not view.supplement_pending or view.supplement_due != due:
+                return view  # sent in time, or a date that has since moved
+            return view.with_entry(
+                when, "deadline.lapsed", "补正期限已届满", f"补正期限{due.isoformat()}已届满，未收到补正材料"
             )
         case SupplementReceived():
             if view.status in CONCLUDED:  # a late supplement does not reopen the case
@@ -208,6 +225,10 @@ def apply_case_event(view: CitizenView, payload: EventPayload, at: datetime | No
             )
         case CasePublished():
             return view.with_entry(when, "case.published", "答复已公开", "答复经审核、隐去个人信息后公开")
+        case CasePublicationWithdrawn():
+            return view.with_entry(
+                when, "case.publication_withdrawn", "答复已撤回公开", "公开的答复已撤回，不再在网站上显示"
+            )
         case CaseRated():
             return replace(view, rated_reply=view.replies)  # this reply is rated: one rating per reply
         case SubmissionRefused(reason=reason):
@@ -217,12 +238,15 @@ def apply_case_event(view: CitizenView, payload: EventPayload, at: datetime | No
     return view
 
 
-def supplement_refusal(view: CitizenView) -> str | None:
-    """Why a supplement (补正材料) cannot be accepted now, or None when it can."""
+def supplement_refusal(view: CitizenView, today: date) -> str | None:
+    """Why a supplement (补正材料) cannot be accepted ``today``, or None when it can: not after the
+    deadline the notice gave (its last day included)."""
     if view.status in CONCLUDED:
         return f"the case has been {view.status}: a supplement is no longer accepted"
     if not view.supplement_pending:
         return "no supplement is pending for this case: none was asked for, or it was already sent"
+    if view.supplement_due is not None and today > view.supplement_due:
+        return f"the supplement deadline was {view.supplement_due.isoformat()}: a supplement is no longer accepted"
     return None
 
 

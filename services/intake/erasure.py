@@ -22,8 +22,10 @@ from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.intake.db import CaseView, Erasure, Submission
+from services.intake.db import CaseView, Erasure, Notification, Submission
 from services.intake.domain import CONCLUDED, KEPT_WHEN_ERASED, erasure_refusal
+from services.intake.notice_shelf import scrub_notices
+from services.intake.recovery import erase_addresses
 from services.intake.schemas import ErasureCreate, ErasurePublic
 from shared.auth import Principal
 from shared.dates import local_date
@@ -162,7 +164,19 @@ async def _erase(
     await keyring.destroy(session, case_id, local_date(now))
     checkpoint_after_commit(session)
     submission.content = erase_texts(submission.content, KEPT_WHEN_ERASED)
+    submission.notify_by = None
     session.add(submission)
+    # No address stays in the notification outbox: what is not sent yet is withdrawn.
+    await session.exec(
+        update(Notification)
+        .where(col(Notification.case_id) == str(case_id), col(Notification.state) == "pending")
+        .values(state="withdrawn")
+    )
+    await session.exec(
+        update(Notification).where(col(Notification.case_id) == str(case_id)).values(address=None)
+    )
+    await scrub_notices(session, str(case_id))
+    await erase_addresses(session, str(case_id))  # no longer found by the email or phone given
     if view.reply is not None:
         view.reply = ERASED
     view.timeline = [

@@ -14,7 +14,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.intake.db import CaseView, ConsultationView, IdempotencyRecord, Mailbox, Submission
+from services.intake.db import (
+    CaseView,
+    ConsultationView,
+    IdempotencyRecord,
+    Mailbox,
+    RecoveryAddress,
+    Submission,
+)
 from services.intake.domain import (
     CitizenView,
     apply_case_event,
@@ -29,6 +36,9 @@ from services.intake.domain import (
     supplement_refusal,
 )
 from services.intake.idempotency import open_receipt, record_id, seal_receipt
+from services.intake.notice_shelf import keep_in
+from services.intake.notifications.choice import NotifyBy, choice_problem
+from services.intake.recovery import address_key, addresses_of
 from services.intake.schemas import (
     CaseStatusPublic,
     CommentCreate,
@@ -58,6 +68,7 @@ from shared.events import (
     Envelope,
     EventPayload,
     MailboxContent,
+    NoticeDownloaded,
     SubmissionReceived,
     SubmissionRefused,
     SupplementReceived,
@@ -117,6 +128,9 @@ async def case_status(runtime: ServiceRuntime, tracking_code: str) -> CaseStatus
         timeline=view.timeline,
         reply=view.reply,
         replied_on=view.replied_on,
+        supplement_due=view.supplement_due if view.supplement_pending else None,
+        supplement_pending=view.supplement_pending,
+        rating_open=view.replies > view.rated_reply,
     )
 
 
@@ -142,7 +156,7 @@ async def _case(uow: IntakeUnitOfWork, tracking_code: str) -> tuple[str, Citizen
 async def send_supplement(follow_up: FollowUp[SupplementCreate], uow: IntakeUnitOfWork) -> list[EventPayload]:
     """Answer a notice to supplement (补正); the reply clock starts again from today."""
     case_id, view = await _case(uow, follow_up.tracking_code)
-    refusal = supplement_refusal(view)
+    refusal = supplement_refusal(view, local_date(follow_up.at))
     if refusal:
         raise Conflict(refusal)
     if not await uow.views.claim_supplement(case_id):
@@ -207,6 +221,14 @@ def registration(
     return Registration(via, received_at, principal.sub)
 
 
+def notification_choice(choice: NotifyBy, *, email: str | None, phone: str | None) -> NotifyBy:
+    """The way the citizen chose to be told, if what they gave allows it (422 naming ``notify_by``)."""
+    problem = choice_problem(choice, email=email, phone=phone)
+    if problem:
+        raise InvalidInput("notify_by", problem)
+    return choice
+
+
 def request_fingerprint(scope: str, body: Any) -> str:
     return hashlib.sha256(json.dumps([scope, body], sort_keys=True, default=str).encode()).hexdigest()
 
@@ -225,6 +247,7 @@ async def submit_mailbox_message(
     if request.category not in mailbox.categories:
         raise InvalidInput("category", f"{mailbox.name} takes the categories {', '.join(mailbox.categories)}")
     contact = Contact(**request.contact.model_dump())
+    notify_by = notification_choice(request.notify_by, email=contact.email, phone=contact.phone)
     content = MailboxContent(
         mailbox=request.mailbox,
         category=request.category,
@@ -238,8 +261,11 @@ async def submit_mailbox_message(
         content={"mailbox": content},
         stored=request.model_dump(mode="json"),
         registration=registered,
+        notify_by=notify_by,
     )
-    return await _accept(runtime, draft, (f"mailbox:{idempotency_key}", request) if idempotency_key else None)
+    return await accept_draft(
+        runtime, draft, (f"mailbox:{idempotency_key}", request) if idempotency_key else None
+    )
 
 
 async def submit_comment(
@@ -262,6 +288,10 @@ async def submit_comment(
         )
     if today < consultation.opens_on:
         raise Conflict(f"the consultation «{consultation.title}» opens on {consultation.opens_on}")
+    given = request.contact
+    notify_by = notification_choice(
+        request.notify_by, email=given.email if given else None, phone=given.phone if given else None
+    )
     content = CommentContent(
         consultation_id=consultation_id,
         body=request.body,
@@ -274,8 +304,9 @@ async def submit_comment(
         content={"comment": content},
         stored=request.model_dump(mode="json") | {"consultation_id": str(consultation_id)},
         registration=registered,
+        notify_by=notify_by,
     )
-    return await _accept(
+    return await accept_draft(
         runtime, draft, (f"comment:{consultation_id}:{idempotency_key}", request) if idempotency_key else None
     )
 
@@ -301,6 +332,7 @@ async def submit_disclosure_request(
     )
     if problems:
         raise InvalidInput(*problems[0], *problems[1:])
+    notify_by = notification_choice(request.notify_by, email=applicant.email, phone=applicant.phone)
     content = DisclosureContent(
         applicant_type=applicant.type,
         description=request.description,
@@ -315,21 +347,24 @@ async def submit_disclosure_request(
         content={"disclosure": content},
         stored=request.model_dump(mode="json"),
         registration=registered,
+        notify_by=notify_by,
     )
-    return await _accept(
+    return await accept_draft(
         runtime, draft, (f"disclosure:{idempotency_key}", request) if idempotency_key else None
     )
 
 
 @dataclass(frozen=True, slots=True)
 class Draft:
-    """A submission as accepted: what travels in the event, what is stored, and how it arrived."""
+    """A submission as accepted: what travels in the event, what is stored, how it arrived, and how
+    the citizen is to be told of it."""
 
     channel: Channel
     contact: Contact | None
     content: dict[str, Any]
     stored: dict[str, Any]
     registration: Registration
+    notify_by: NotifyBy = NotifyBy.NONE
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,6 +378,8 @@ class Submit:
     tracking_code: str
     at: datetime
     idempotency: tuple[str, Any] | None = None
+    address_hashes: tuple[str, ...] = ()
+    """Keyed hashes of the contact's email and mobile, to find a lost tracking code by (找回查询码)."""
 
 
 async def accept(submit: Submit, uow: IntakeUnitOfWork) -> list[EventPayload]:
@@ -370,8 +407,11 @@ async def accept(submit: Submit, uow: IntakeUnitOfWork) -> list[EventPayload]:
             received_via=registered.received_via.value,
             registered_by=registered.registered_by,
             content=draft.stored,
+            notify_by=None if draft.notify_by is NotifyBy.NONE else draft.notify_by.value,
         )
     )
+    for address_hash in submit.address_hashes:
+        await uow.submissions.add(RecoveryAddress(address_hash=address_hash, case_id=str(submit.case_id)))
     if submit.idempotency is not None and fingerprint is not None:
         key = submit.idempotency[0]
         await uow.submissions.add(
@@ -405,10 +445,11 @@ def _receipt(submit: Submit, receipt_day: date) -> Receipt:
     )
 
 
-async def _accept(runtime: ServiceRuntime, draft: Draft, idempotency: tuple[str, Any] | None) -> Receipt:
+async def accept_draft(runtime: ServiceRuntime, draft: Draft, idempotency: tuple[str, Any] | None) -> Receipt:
     """Accept in one transaction with the submissions arriving beside it (`shared.group_commit`): the
     submission, its citizen view (the projection of ``submission.received``) and the events."""
-    submit = Submit(draft, uuid4(), new_tracking_code(), datetime.now(UTC), idempotency)
+    addresses = addresses_of(address_key(runtime.settings.case_key_secret), draft.contact)
+    submit = Submit(draft, uuid4(), new_tracking_code(), datetime.now(UTC), idempotency, tuple(addresses))
 
     async def unit(session: AsyncSession) -> Receipt:
         uow = await intake_unit_of_work(session, runtime.keyring)
@@ -477,6 +518,8 @@ async def project(session: AsyncSession, envelope: Envelope, payload: Any) -> No
         )
     elif isinstance(payload, SupplementReceived | CaseRated | SubmissionRefused):
         await on_case_event(Delivered(envelope, payload), await intake_unit_of_work(session))
+    elif isinstance(payload, NoticeDownloaded):
+        await keep_in(session, envelope, payload)
 
 
 async def on_consultation_opened(

@@ -3,12 +3,14 @@ keyed by the codes the submissions and the events carry."""
 
 from __future__ import annotations
 
-from shared.codes import ApplicantType, Channel, DeliveryForm, DeliveryMethod, ReceivedVia
+from services.intake.notifications.choice import NotifyBy
+from shared.codes import ApplicantType, Channel, DeliveryForm, DeliveryMethod, Rating, ReceivedVia
 
 CHANNELS = {
     Channel.MAILBOX: "领导信箱",
     Channel.CONSULTATION_COMMENT: "意见征集",
     Channel.DISCLOSURE_REQUEST: "依申请公开",
+    Channel.INTERVIEW_QUESTION: "在线访谈",
 }
 APPLICANT_TYPES = {
     ApplicantType.NATURAL_PERSON: "自然人",
@@ -34,7 +36,21 @@ STATUSES = {
     "replied": "已答复",
     "closed": "已办结",
     "refused": "未予受理",
+    "answered": "已在访谈中答复",
+    "not_selected": "未选入访谈",
 }
+NOTIFY_BY = {
+    NotifyBy.NONE: "不需要",
+    NotifyBy.EMAIL: "电子邮件",
+    NotifyBy.SMS: "手机短信",
+}
+"""How the citizen chooses to be told of their case's progress (告知方式)."""
+RATINGS = {
+    Rating.SATISFIED: "满意",
+    Rating.BASICALLY_SATISFIED: "基本满意",
+    Rating.UNSATISFIED: "不满意",
+}
+"""How satisfied the citizen is with a reply (满意度评价)."""
 RECEIVED_VIA = {
     ReceivedVia.POST_SIGNED: "邮寄（签收）",
     ReceivedVia.LETTER: "平信（无需签收）",

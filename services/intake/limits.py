@@ -160,9 +160,12 @@ def _within(address: str, networks: Sequence[IPv4Network | IPv6Network]) -> bool
 
 
 _SUBMISSION = re.compile(
-    r"^(/api/v1/(mailbox-messages|disclosure-requests|consultations/[^/]+/comments)|/mailbox|/disclosure|/consultations/[^/]+/comment)/?$"
+    r"^(/api/v1/(mailbox-messages|disclosure-requests|consultations/[^/]+/comments|interviews/[^/]+/questions)"
+    r"|/mailbox|/disclosure|/consultations/[^/]+/comment|/interviews/[^/]+/question)/?$"
 )
-_LOOKUP = re.compile(r"^(/api/v1/cases/[^/]+(/supplement|/rating)?|/track)/?$")
+_LOOKUP = re.compile(
+    r"^(/api/v1/cases/[^/]+(/supplement|/rating|/notices(/[^/]+)?)?|/track(/notices/[^/]+|/supplement|/rating)?)/?$"
+)
 
 
 class ClientLimits:

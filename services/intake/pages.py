@@ -9,37 +9,59 @@ names (``contact.phone``, ``applicant.id_number``) map to the inputs' names (``c
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import math
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from sqlmodel import col, select
 
-from services.intake import handlers
+from services.intake import handlers, notice_shelf, questions, recovery
+from services.intake.config import IntakeSettings
 from services.intake.db import ConsultationView
 from services.intake.domain import normalise_tracking_code
-from services.intake.labels import APPLICANT_TYPES, CHANNELS, DELIVERY_FORMS, DELIVERY_METHODS, STATUSES
+from services.intake.labels import (
+    APPLICANT_TYPES,
+    CHANNELS,
+    DELIVERY_FORMS,
+    DELIVERY_METHODS,
+    NOTIFY_BY,
+    RATINGS,
+    STATUSES,
+)
+from services.intake.limits import DatabaseWindow, client_address
+from services.intake.notifications.choice import NotifyBy
+from services.intake.recovery_rules import Check, address_hash, normalise_address
 from services.intake.schemas import (
     CaseStatusPublic,
     CommentCreate,
     DisclosureRequestCreate,
     MailboxMessageCreate,
+    QuestionCreate,
+    RatingCreate,
     Receipt,
+    SupplementCreate,
 )
-from shared.codes import ApplicantType, Channel, DeliveryForm, DeliveryMethod
+from services.intake.unit_of_work import IntakeUnitOfWork
+from shared.codes import ApplicantType, Channel, DeliveryForm, DeliveryMethod, Rating
 from shared.dates import cn_date, cn_datetime, today
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.http import BASE_STYLESHEET, FORMS_STYLESHEET, RuntimeDep, stylesheet
+from shared.notice_documents import PRIVATE_DOCUMENT
 from shared.runtime import ServiceRuntime
 from shared.text import clean_text, text_too_long
+from shared.uow import CommandUseCase
 
 __all__ = [
     "FormSpec",
@@ -75,6 +97,8 @@ RULE_MESSAGES = (
     ("applicant.phone", "at least one way", "请至少填写一种联系方式：联系电话、电子邮箱或通信地址"),
     ("applicant.address", "by post", "选择邮寄时须填写通信地址"),
     ("applicant.email", "by email", "选择电子邮件时须填写电子邮箱"),
+    ("notify_by", "by email", "选择电子邮件告知的，请填写电子邮箱"),
+    ("notify_by", "by SMS", "选择短信告知的，请填写手机号码（固定电话收不到短信）"),
     ("received_at", "needs the receipt date", "请填写收件日期"),
     ("received_at", "in the future", "收件日期不能晚于今天"),
 )
@@ -106,9 +130,11 @@ MAILBOX_FORM = FormSpec(
         "contact_name": "姓名",
         "contact_phone": "联系电话",
         "contact_email": "电子邮箱",
+        "notify_by": "办理进度告知方式",
         "publish_consent": "同意公开",
     },
-    choices=frozenset({"mailbox_category"}),
+    choices=frozenset({"mailbox_category", "notify_by"}),
+    anchors={"notify_by": f"notify_by-{NotifyBy.NONE.value}"},
 )
 COMMENT_FORM = FormSpec(
     "comment.html",
@@ -118,7 +144,22 @@ COMMENT_FORM = FormSpec(
         "contact_name": "姓名",
         "contact_phone": "联系电话",
         "contact_email": "电子邮箱",
+        "notify_by": "办理进度告知方式",
     },
+    choices=frozenset({"notify_by"}),
+    anchors={"notify_by": f"notify_by-{NotifyBy.NONE.value}"},
+)
+QUESTION_FORM = FormSpec(
+    "question.html",
+    {
+        "body": "您的问题",
+        "contact_name": "姓名",
+        "contact_phone": "联系电话",
+        "contact_email": "电子邮箱",
+        "notify_by": "办理进度告知方式",
+    },
+    choices=frozenset({"notify_by"}),
+    anchors={"notify_by": f"notify_by-{NotifyBy.NONE.value}"},
 )
 DISCLOSURE_FORM = FormSpec(
     "disclosure.html",
@@ -130,13 +171,15 @@ DISCLOSURE_FORM = FormSpec(
         "applicant_phone": "联系电话",
         "applicant_email": "电子邮箱",
         "applicant_address": "通信地址",
+        "notify_by": "办理进度告知方式",
         "description": "所需信息的内容描述",
         "purpose": "用途",
         "delivery_form": "信息的提供形式",
         "delivery_method": "信息的获取方式",
     },
-    choices=frozenset({"applicant_type", "delivery_form", "delivery_method"}),
+    choices=frozenset({"applicant_type", "delivery_form", "delivery_method", "notify_by"}),
     anchors={
+        "notify_by": f"notify_by-{NotifyBy.NONE.value}",
         "applicant_type": f"applicant_type-{ApplicantType.NATURAL_PERSON.value}",
         "delivery_form": f"delivery_form-{DeliveryForm.PAPER.value}",
         "delivery_method": f"delivery_method-{DeliveryMethod.POST.value}",
@@ -190,7 +233,9 @@ templates.env.globals.update(
     applicant_types=APPLICANT_TYPES,
     delivery_forms=DELIVERY_FORMS,
     delivery_methods=DELIVERY_METHODS,
+    notify_by_options={by.value: label for by, label in NOTIFY_BY.items()},
     statuses=STATUSES,
+    ratings={rating.value: label for rating, label in RATINGS.items()},
 )
 
 
@@ -217,6 +262,7 @@ def _form_page(
 ) -> HTMLResponse:
     values = dict(values or {})
     values.setdefault("form_key", uuid4().hex)
+    values.setdefault("notify_by", NotifyBy.NONE.value)
     errors = errors or {}
     summary = [
         {"anchor": spec.anchors.get(name, name) if name in spec.labels else None, "message": message}
@@ -278,6 +324,7 @@ def letter_of(values: Mapping[str, str], **registered: Any) -> MailboxMessageCre
             "body": values.get("body", ""),
             "contact": contact,
             "publish_consent": values.get("publish_consent") == "yes",
+            **_notify_by(values),
         }
     )
 
@@ -298,8 +345,14 @@ def application_of(values: Mapping[str, str], **registered: Any) -> DisclosureRe
             "purpose": _optional(values, "purpose"),
             "delivery_form": values.get("delivery_form", ""),
             "delivery_method": values.get("delivery_method", ""),
+            **_notify_by(values),
         }
     )
+
+
+def _notify_by(values: Mapping[str, str]) -> dict[str, str]:
+    """The way to be told the form chose; a form without the choice (an older page) chose none."""
+    return {"notify_by": values["notify_by"]} if values.get("notify_by") else {}
 
 
 def _contact(values: Mapping[str, str], prefix: str) -> dict[str, str | None]:
@@ -409,6 +462,7 @@ async def home(request: Request, runtime: RuntimeDep) -> HTMLResponse:
         {
             "mailboxes": await handlers.list_mailboxes(runtime),
             "consultations": await open_consultations(runtime),
+            "interviews": await questions.open_interviews(runtime),
         },
     )
 
@@ -468,6 +522,7 @@ async def comment_submit(request: Request, consultation_id: str, runtime: Runtim
                 "body": values.get("body", ""),
                 "clause": _optional(values, "clause"),
                 "contact": contact if any(contact.values()) else None,
+                **_notify_by(values),
             }
         )
         return await handlers.submit_comment(runtime, parsed, comment, idempotency_key=form_key(values))
@@ -488,6 +543,59 @@ async def comment_submit(request: Request, consultation_id: str, runtime: Runtim
         return (
             _problem_page(request, 409, "意见征集未在进行", closed) if closed else _sent_before_page(request)
         )
+
+
+_NO_INTERVIEW = ("没有找到这场访谈", "您访问的在线访谈不存在，请从首页的“在线访谈”列表进入。")
+_INTERVIEW_CLOSED = "“{title}”已不再征集问题。访谈实录经审核后在政务公开栏目公布。"
+
+
+@pages.get("/interviews/{interview_id}/question", response_class=HTMLResponse)
+async def question_form(request: Request, interview_id: str, runtime: RuntimeDep) -> HTMLResponse:
+    parsed = _parse_consultation_id(interview_id)
+    interview = await questions.interview(runtime, parsed) if parsed else None
+    if interview is None:
+        return _problem_page(request, 404, *_NO_INTERVIEW)
+    if not questions.takes_questions(interview):
+        closed = _INTERVIEW_CLOSED.format(title=interview.title)
+        return _problem_page(request, 409, "访谈不再征集问题", closed)
+    return _form_page(request, QUESTION_FORM, {"interview": interview})
+
+
+@pages.post("/interviews/{interview_id}/question", response_class=HTMLResponse)
+async def question_submit(request: Request, interview_id: str, runtime: RuntimeDep) -> HTMLResponse:
+    """Send a question: the receipt with its tracking code, like a comment's."""
+    parsed = _parse_consultation_id(interview_id)
+    interview = await questions.interview(runtime, parsed) if parsed else None
+    if parsed is None or interview is None:
+        return _problem_page(request, 404, *_NO_INTERVIEW)
+
+    async def submit(values: dict[str, str]) -> Receipt:
+        contact = _contact(values, "contact")
+        question = QuestionCreate.model_validate(
+            {
+                "body": values.get("body", ""),
+                "contact": contact if any(contact.values()) else None,
+                **_notify_by(values),
+            }
+        )
+        return await questions.submit_question(runtime, parsed, question, idempotency_key=form_key(values))
+
+    try:
+        return await _submit_form(
+            request,
+            QUESTION_FORM,
+            {"interview": interview},
+            submit,
+            Channel.INTERVIEW_QUESTION,
+            about=interview.title,
+        )
+    except NotFound:
+        return _problem_page(request, 404, *_NO_INTERVIEW)
+    except Conflict:
+        if not questions.takes_questions(await questions.interview(runtime, parsed) or interview):
+            closed = _INTERVIEW_CLOSED.format(title=interview.title)
+            return _problem_page(request, 409, "访谈不再征集问题", closed)
+        return _sent_before_page(request)
 
 
 @pages.get("/disclosure", response_class=HTMLResponse)
@@ -515,6 +623,17 @@ async def track(request: Request, runtime: RuntimeDep, code: str | None = None) 
     code = code.strip()
     if not code:
         return _page(request, "track.html", {"code": "", "code_error": "请输入查询码"}, 422)
+    return await _tracking_page(request, runtime, code)
+
+
+async def _tracking_page(
+    request: Request,
+    runtime: ServiceRuntime,
+    code: str,
+    extra: Mapping[str, Any] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The case the tracking code finds, with its notices and the follow-ups it takes now; 404 if none."""
     case: CaseStatusPublic | None = None
     if len(code) <= _MAX_CODE_LENGTH:
         try:
@@ -523,4 +642,251 @@ async def track(request: Request, runtime: RuntimeDep, code: str | None = None) 
             case = None
     if case is None:
         return _page(request, "track.html", {"code": code, "not_found": True}, 404)
-    return _page(request, "track.html", {"code": normalise_tracking_code(code), "case": case})
+    try:
+        notices = await notice_shelf.notices_of(runtime, code)
+    except NotFound:  # the code was replaced by a recovery a moment ago
+        return _page(request, "track.html", {"code": code, "not_found": True}, 404)
+    context = {"code": normalise_tracking_code(code), "case": case, "notices": notices, "values": {}}
+    return _page(request, "track.html", {**context, "errors": {}, **(extra or {})}, status_code)
+
+
+SUPPLEMENT_REFUSALS = (
+    ("deadline", "补正期限已过，不再受理补正材料。"),
+    ("no supplement is pending", "本事项目前不需要补正，或补正材料已经提交。"),
+    ("already sent", "补正材料已经提交过，无需重复提交。"),
+    ("no longer accepted", "本事项已办结，不再受理补正材料。"),
+)
+RATING_REFUSALS = (
+    ("not been replied", "本事项尚未答复，答复后才能评价。"),
+    ("already been rated", "这次答复已经评价过，每次答复只能评价一次。"),
+)
+
+
+def _refusal(refusals: tuple[tuple[str, str], ...], message: str) -> str:
+    return next((chinese for words, chinese in refusals if words in message), message)
+
+
+async def _follow_up(
+    request: Request,
+    runtime: ServiceRuntime,
+    use_case: CommandUseCase[handlers.FollowUp[Any], IntakeUnitOfWork],
+    body_of: Callable[[dict[str, str]], Any],
+    *,
+    field_names: Mapping[str, str],
+    refusals: tuple[tuple[str, str], ...],
+    done: str,
+) -> HTMLResponse:
+    """Send a follow-up from the tracking page: the code travels in the form, never in the address.
+    Errors come back next to their fields (422), a refusal as a message (409), success as a
+    confirmation above the case as it now stands."""
+    values = await _form_values(request)
+    code = values.get("code", "")
+    try:
+        body = body_of(values)
+        await handlers.followed_up(runtime, use_case, handlers.FollowUp(code[:_MAX_CODE_LENGTH], body))
+    except ValidationError as exc:
+        errors: FieldErrors = {}
+        for error in exc.errors():
+            name = field_names.get(str(error["loc"][0]), str(error["loc"][0]))
+            label = FOLLOW_UP_LABELS.get(name, name)
+            kind = error["type"]
+            if kind in ("missing", "string_too_short"):
+                message = f"请填写{label}"
+            elif (limit := text_too_long(error)) is not None:
+                message = f"{label}不能超过 {limit} 个字"
+            else:
+                message = f"请选择{label}" if name == "rating" else f"{label}填写有误"
+            errors.setdefault(name, []).append(message)
+        summary = [{"anchor": _anchor(name), "message": m} for name, ms in errors.items() for m in ms]
+        extra = {"values": values, "errors": errors, "error_summary": summary}
+        return await _tracking_page(request, runtime, code, extra, 422)
+    except NotFound:
+        return _page(request, "track.html", {"code": "", "not_found": True}, 404)
+    except Conflict as exc:
+        return await _tracking_page(request, runtime, code, {"refused": _refusal(refusals, str(exc))}, 409)
+    return await _tracking_page(request, runtime, code, {"done": done})
+
+
+FOLLOW_UP_LABELS = {"supplement_text": "补正材料", "rating": "评价", "rating_comment": "评价意见"}
+
+
+def _anchor(name: str) -> str:
+    return f"rating-{Rating.SATISFIED.value}" if name == "rating" else name
+
+
+@pages.post("/track/supplement", response_class=HTMLResponse)
+async def supplement_submit(request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    """Send the supplement (补正材料) asked for, from the tracking page."""
+    return await _follow_up(
+        request,
+        runtime,
+        handlers.send_supplement,
+        lambda values: SupplementCreate.model_validate({"text": values.get("supplement_text", "")}),
+        field_names={"text": "supplement_text"},
+        refusals=SUPPLEMENT_REFUSALS,
+        done="补正材料已提交，答复期限自收到补正之日起重新计算。",
+    )
+
+
+@pages.post("/track/rating", response_class=HTMLResponse)
+async def rating_submit(request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    """Rate the reply (满意度评价), from the tracking page."""
+    return await _follow_up(
+        request,
+        runtime,
+        handlers.rate_reply,
+        lambda values: RatingCreate.model_validate(
+            {"rating": values.get("rating", ""), "comment": _optional(values, "rating_comment")}
+        ),
+        field_names={"rating": "rating", "comment": "rating_comment"},
+        refusals=RATING_REFUSALS,
+        done="感谢您的评价。",
+    )
+
+
+# --- finding a lost tracking code (找回查询码) ------------------------------------------------------
+
+RECOVERY_SENT = "如果该地址有关联的事项，我们已发送验证码"
+RECOVERY_WRONG = "验证码不正确或已失效。验证码 10 分钟内有效，输错 5 次即作废，可重新获取。"
+
+
+def _recovery_windows(runtime: ServiceRuntime) -> tuple[DatabaseWindow, DatabaseWindow]:
+    """Asks per address, and asks and wrong codes per client (`services.intake.limits`)."""
+    settings = runtime.settings
+    assert isinstance(settings, IntakeSettings)
+    window = settings.recovery_window_seconds
+    return (
+        DatabaseWindow(
+            runtime.database,
+            runtime.group_commit,
+            "recovery-address",
+            settings.recovery_asks_per_address,
+            window,
+        ),
+        DatabaseWindow(
+            runtime.database,
+            runtime.group_commit,
+            "recovery-client",
+            settings.recovery_asks_per_client,
+            window,
+        ),
+    )
+
+
+def _guess_window(runtime: ServiceRuntime) -> DatabaseWindow:
+    """Wrong one-time codes per address in a day, from whatever clients."""
+    settings = runtime.settings
+    assert isinstance(settings, IntakeSettings)
+    return DatabaseWindow(
+        runtime.database,
+        runtime.group_commit,
+        "recovery-guesses",
+        settings.recovery_guesses_per_address_day,
+        24 * 3600,
+    )
+
+
+async def _limited(request: Request, window: DatabaseWindow, key: str) -> HTMLResponse | None:
+    """The 429 page when ``key`` is over ``window``'s limit; else the request is counted."""
+    now = time.time()
+    wait = await window.wait(key, now)
+    if wait is not None:
+        return _too_many(request, wait)
+    await window.count(key, now)
+    return None
+
+
+def _too_many(request: Request, wait: float) -> HTMLResponse:
+    response = _problem_page(request, 429, "请求过于频繁", f"请于 {math.ceil(wait / 60)} 分钟后再试。")
+    response.headers["Retry-After"] = str(math.ceil(wait))
+    return response
+
+
+def _client_key(request: Request, runtime: ServiceRuntime) -> str:
+    settings = runtime.settings
+    assert isinstance(settings, IntakeSettings)
+    address = client_address(request.scope, settings.trusted_proxies)
+    return hmac.new(settings.jwt_key.encode(), address.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@pages.get("/track/recover", response_class=HTMLResponse)
+async def recovery_form(request: Request) -> HTMLResponse:
+    return _page(request, "recover.html", {"values": {}, "errors": {}})
+
+
+@pages.post("/track/recover", response_class=HTMLResponse)
+async def recovery_ask(request: Request, runtime: RuntimeDep, background: BackgroundTasks) -> HTMLResponse:
+    """Send a one-time code if cases have this address; the answer is the same either way, and the
+    code goes out after the answer, so its timing tells nothing either."""
+    values = await _form_values(request)
+    address = normalise_address(values.get("address"))
+    if address is None:
+        errors = {"address": ["请填写提交时留下的电子邮箱或手机号码"]}
+        summary = [{"anchor": "address", "message": errors["address"][0]}]
+        return _page(
+            request, "recover.html", {"values": values, "errors": errors, "error_summary": summary}, 422
+        )
+    per_address, per_client = _recovery_windows(runtime)
+    key = recovery.address_key(runtime.settings.case_key_secret)
+    for window, counted in (
+        (per_client, _client_key(request, runtime)),
+        (per_address, address_hash(key, address)),
+    ):
+        if (refused := await _limited(request, window, counted)) is not None:
+            return refused
+    settings = runtime.settings
+    assert isinstance(settings, IntakeSettings)
+    # looked up, stored and sent after the answer: the answer does the same work whether or not a
+    # case has the address, so neither its words nor its timing tell
+    background.add_task(recovery.ask_and_send, runtime.database, key, address, settings)
+    return _page(request, "recover.html", {"asked": True, "values": {"address": address.value}, "errors": {}})
+
+
+@pages.post("/track/recover/code", response_class=HTMLResponse)
+async def recovery_redeem(request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    """The one-time code entered: new tracking codes for the address's cases, or the same refusal
+    whether the code is wrong, spent, or no case has the address."""
+    values = await _form_values(request)
+    address = normalise_address(values.get("address"))
+    context: dict[str, Any] = {"asked": True, "values": values}
+    if address is None or not values.get("one_time_code"):
+        errors = {"one_time_code": ["请填写收到的 6 位验证码"]}
+        summary = [{"anchor": "one_time_code", "message": errors["one_time_code"][0]}]
+        return _page(request, "recover.html", {**context, "errors": errors, "error_summary": summary}, 422)
+    _, per_client = _recovery_windows(runtime)
+    key = recovery.address_key(runtime.settings.case_key_secret)
+    # a wrong code counts against the client, and against the address for a day: guesses at one
+    # address's codes, from however many clients, stay a handful a day
+    counted = (
+        (per_client, _client_key(request, runtime)),
+        (_guess_window(runtime), address_hash(key, address)),
+    )
+    for window, who in counted:
+        wait = await window.wait(who, time.time())
+        if wait is not None:
+            return _too_many(request, wait)
+    check, codes = await recovery.redeem_code(runtime.database, key, address, values["one_time_code"])
+    if check is not Check.ACCEPTED:
+        for window, who in counted:
+            await window.count(who, time.time())
+        errors = {"one_time_code": [RECOVERY_WRONG]}
+        summary = [{"anchor": "one_time_code", "message": RECOVERY_WRONG}]
+        return _page(request, "recover.html", {**context, "errors": errors, "error_summary": summary}, 422)
+    return _page(request, "recovered.html", {"codes": codes}, 201)
+
+
+@pages.get("/track/notices/{notice_id}.pdf", response_class=Response)
+async def download_notice(request: Request, notice_id: UUID, runtime: RuntimeDep, code: str = "") -> Response:
+    """A notice as PDF for the applicant holding the tracking code (its first download delivers it)."""
+    try:
+        document = await notice_shelf.serve_notice(
+            runtime, notice_shelf.NoticeDownload(code.strip()[:_MAX_CODE_LENGTH], str(notice_id)), pdf=True
+        )
+    except NotFound:
+        return _page(request, "track.html", {"code": code, "not_found": True}, 404)
+    assert isinstance(document, bytes)
+    return Response(
+        document,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="notice-{notice_id}.pdf"', **PRIVATE_DOCUMENT},
+    )

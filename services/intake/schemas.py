@@ -10,6 +10,7 @@ from uuid import UUID
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool
 
+from services.intake.notifications.choice import NotifyBy
 from shared.codes import ApplicantType, DeliveryForm, DeliveryMethod, Rating, ReceivedVia
 from shared.dates import BoundedDate
 from shared.idnumbers import is_valid_credit_code, is_valid_id_number
@@ -87,8 +88,14 @@ class ContactIn(_Strict):
 
 
 class _Registered(_Strict):
-    """How and when it arrived: set by registry staff (role ``staff``) only, for post, visits and faxes."""
+    """How and when it arrived: set by registry staff (role ``staff``) only, for post, visits and faxes.
+    And how the citizen wants to be told of their case (告知方式)."""
 
+    notify_by: NotifyBy = Field(
+        default=NotifyBy.NONE,
+        description="Tell the citizen of the case's progress by email (needs the email address) or SMS "
+        "(needs a mobile number), or not at all.",
+    )
     received_via: ReceivedVia | None = Field(default=None, description="Registry staff only.")
     received_at: BoundedDate | None = Field(
         default=None, description="Registry staff only: the legal receipt date."
@@ -109,6 +116,13 @@ class MailboxMessageCreate(_Registered):
 class CommentCreate(_Registered):
     body: Text
     clause: str | None = Field(default=None, max_length=100)
+    contact: ContactIn | None = None
+
+
+class QuestionCreate(_Registered):
+    """A question for an online interview (在线访谈): published only if the moderators select it, masked."""
+
+    body: Text
     contact: ContactIn | None = None
 
 
@@ -145,6 +159,16 @@ class RatingCreate(_Strict):
     comment: str | None = Field(default=None, max_length=1000)
 
 
+class ApplicantNoticePublic(BaseModel):
+    """A formal notice on the applicant's request (告知书): download it as PDF or read it as HTML."""
+
+    notice_id: str
+    kind: str
+    title: str
+    number: str = Field(description="The document number (文号), e.g. 国动办依申告〔2026〕第12号.")
+    issued_on: date
+
+
 class FollowUpAccepted(BaseModel):
     case_id: UUID
     accepted_at: datetime
@@ -175,6 +199,16 @@ class CaseStatusPublic(BaseModel):
     timeline: list[dict[str, Any]]
     reply: str | None
     replied_on: date | None
+    supplement_due: date | None = Field(
+        default=None,
+        description="While a supplement is asked for: the last day it is accepted (补正期限, OGI Art. 30).",
+    )
+    supplement_pending: bool = Field(
+        default=False, description="A supplement (补正) is asked for and not yet sent."
+    )
+    rating_open: bool = Field(
+        default=False, description="The case has a reply not yet rated (满意度评价): it may be rated now."
+    )
 
 
 class ErasureCreate(_Strict):

@@ -20,7 +20,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from services.intake import erasure, handlers
-from services.intake.labels import APPLICANT_TYPES, CHANNELS, DELIVERY_FORMS, DELIVERY_METHODS, RECEIVED_VIA
+from services.intake.labels import (
+    APPLICANT_TYPES,
+    CHANNELS,
+    DELIVERY_FORMS,
+    DELIVERY_METHODS,
+    NOTIFY_BY,
+    RECEIVED_VIA,
+)
 from services.intake.pages import FormSpec, application_of, field_errors, form_key, letter_of
 from services.intake.schemas import ErasureCreate, Receipt
 from shared.auth import StaffSession
@@ -37,6 +44,7 @@ STAFF.templates.env.globals.update(
     delivery_forms={k.value: v for k, v in DELIVERY_FORMS.items()},
     delivery_methods={k.value: v for k, v in DELIVERY_METHODS.items()},
     received_via={k.value: v for k, v in RECEIVED_VIA.items()},
+    notify_by_options={k.value: v for k, v in NOTIFY_BY.items()},
     channels=CHANNELS,
     mailbox_groups=lambda mailboxes: [
         (m.name, {f"{m.id}|{category}": category for category in m.categories}) for m in mailboxes
@@ -58,6 +66,7 @@ DISCLOSURE = FormSpec(
         "applicant_phone": "联系电话",
         "applicant_email": "电子邮箱",
         "applicant_address": "通信地址",
+        "notify_by": "办理进度告知方式",
         "description": "所需信息的内容描述",
         "purpose": "用途",
         "delivery_form": "信息的提供形式",
@@ -76,6 +85,7 @@ LETTER = FormSpec(
         "contact_phone": "联系电话",
         "contact_email": "电子邮箱",
         "contact_address": "通信地址",
+        "notify_by": "办理进度告知方式",
         "publish_consent": "同意公开",
     },
     choices=frozenset({"received_via", "mailbox_category"}),

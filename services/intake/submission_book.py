@@ -16,7 +16,7 @@ from sqlalchemy import delete
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.intake.db import IdempotencyRecord, Submission
+from services.intake.db import IdempotencyRecord, RecoveryAddress, Submission
 from shared.events import CaseKeyIssued
 from shared.keyring import Keyring
 
@@ -24,7 +24,7 @@ __all__ = ["SqlSubmissionBook", "SubmissionBook"]
 
 
 class SubmissionBook(Protocol):
-    async def add(self, row: Submission | IdempotencyRecord) -> None: ...
+    async def add(self, row: Submission | IdempotencyRecord | RecoveryAddress) -> None: ...
 
     async def earlier(self, record_id: str, *, kept_since: datetime) -> IdempotencyRecord | None:
         """The first answer to a request with this (hashed) key, if kept since ``kept_since``; the
@@ -41,7 +41,7 @@ class SqlSubmissionBook:
         self._session = session
         self._keyring = keyring
 
-    async def add(self, row: Submission | IdempotencyRecord) -> None:
+    async def add(self, row: Submission | IdempotencyRecord | RecoveryAddress) -> None:
         self._session.add(row)
 
     async def earlier(self, record_id: str, *, kept_since: datetime) -> IdempotencyRecord | None:

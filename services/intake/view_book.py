@@ -69,6 +69,7 @@ def view_of(row: CaseView) -> CitizenView:
         replied_on=row.replied_on,
         timeline=tuple(_entry_from_json(item) for item in row.timeline),
         supplement_pending=row.supplement_pending,
+        supplement_due=row.supplement_due,
         replies=row.replies,
         rated_reply=row.rated_reply,
     )
@@ -93,6 +94,7 @@ class SqlViewBook:
         row.replied_on = view.replied_on
         row.timeline = [entry_json(entry) for entry in view.timeline]
         row.supplement_pending = view.supplement_pending
+        row.supplement_due = view.supplement_due
         row.replies = view.replies
         row.rated_reply = view.rated_reply
         row.updated_at = max(row.updated_at, at)  # in any order of arrival

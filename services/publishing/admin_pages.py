@@ -1,6 +1,7 @@
 """Publishing's admin pages on the shared workbench layout, in Chinese: consultations (意见征集: open
 one with its draft, close it — early, with the reason that is published — and compile its adoption
-report, which goes to review) and the appeals of table four (行政复议和行政诉讼: record one).
+report, which goes to review) and the appeals of table four (行政复议和行政诉讼: record one, then its
+result on the same record once decided).
 
 Each form goes through the use case the API calls, behind the same edge; a refusal comes back on the
 page — next to its field (422), or at the top (409: still open, a comment without its decision).
@@ -19,7 +20,12 @@ from pydantic import ValidationError
 from services.publishing import adoption, handlers, records
 from services.publishing.api import CalendarDep
 from services.publishing.labels import APPEAL_KINDS, APPEAL_RESULTS, CONSULTATION_STATES, DOCUMENT_KINDS
-from services.publishing.schemas import AppealCreate, ConsultationCloseCreate, ConsultationCreate
+from services.publishing.schemas import (
+    AppealCreate,
+    AppealDecisionCreate,
+    ConsultationCloseCreate,
+    ConsultationCreate,
+)
 from services.publishing.staff_pages import STAFF
 from services.publishing.unit_of_work import perform
 from shared.auth import StaffSession
@@ -55,7 +61,10 @@ DONE = {
     "closed": "已截止征求意见。",
     "compiled": "意见采纳情况已汇总，送公开审核。",
     "appeal": "已登记。",
+    "decided": "已登记审结结果，年度报告表四中原记录随之更新。",
 }
+
+DECIDED_RESULTS = {code: label for code, label in APPEAL_RESULTS.items() if code != "pending"}
 
 STAFF.templates.env.globals.update(
     document_kinds=DOCUMENT_KINDS,
@@ -91,6 +100,8 @@ RULES = (
     ("result pending but decided on", "尚未审结的，不填审结日期"),
     ("but no decided_on", "已审结的，请填写审结日期"),
     ("before it was filed", "审结日期不能早于提起日期"),
+    ("recorded already", "这件行政复议或行政诉讼已经登记；审结后请在其记录中登记结果，不要另行登记"),
+    ("decided already", "这件已登记审结结果"),
 )
 
 
@@ -196,11 +207,7 @@ async def consultation_step(
             command = Command(parsed, session.principal, body)
             await perform(runtime, calendar, handlers.close_consultation, command, handlers.consultation_of)
         else:
-            compiling = partial(
-                adoption.compile_report,
-                required_reviewers=settings.required_reviewers,
-                officials=settings.public_officials,
-            )
+            compiling = partial(adoption.compile_report, rules=settings.review_rules())
             await perform(runtime, calendar, compiling, Command(parsed, session.principal, None), _nothing)
     except (ValidationError, CivicError) as exc:
         if isinstance(exc, NotFound):
@@ -257,6 +264,57 @@ async def record_appeal(request: Request, runtime: RuntimeDep) -> Response:
     except (ValidationError, CivicError) as exc:
         return await _appeals_page(request, runtime, session, refused(exc, values, LABELS, _in_chinese))
     return _done(APPEALS, "appeal")
+
+
+async def _decision_page(
+    request: Request, runtime: RuntimeDep, session: StaffSession, appeal_id: str, shown: Shown | None = None
+) -> HTMLResponse:
+    appeals = await records.list_appeals(runtime, session.principal)
+    appeal = next((a for a in appeals if a.id == appeal_id), None)
+    if appeal is None:
+        return STAFF.problem(
+            request, 404, "没有找到这件行政复议或行政诉讼", "请从登记列表进入。", session=session
+        )
+    shown = shown or Shown()
+    context = {"appeal": appeal, "decided_results": DECIDED_RESULTS, **shown.context()}
+    return STAFF.render(request, "appeal_decision.html", context, shown.status_code, session=session)
+
+
+@admin_pages.get(f"{APPEALS}/{{appeal_id}}/decision", response_class=HTMLResponse)
+async def appeal_decision_page(request: Request, appeal_id: str, runtime: RuntimeDep) -> Response:
+    """The result of a pending appeal, recorded on its row (表四: updated, never a second row)."""
+    session = await _staff(request, Role.ADMIN, Role.DISCLOSURE_HEAD)
+    if isinstance(session, Response):
+        return session
+    return await _decision_page(request, runtime, session, appeal_id)
+
+
+@admin_pages.post(f"{APPEALS}/{{appeal_id}}/decision", response_class=HTMLResponse)
+async def decide_appeal(request: Request, appeal_id: str, runtime: RuntimeDep) -> Response:
+    session = await _staff(request, Role.ADMIN, Role.DISCLOSURE_HEAD)
+    if isinstance(session, Response):
+        return session
+    values = await STAFF.posted(request)
+    if values is None:
+        return STAFF.csrf_refused(request, session)
+    try:
+        parsed = UUID(appeal_id)
+    except ValueError:
+        return STAFF.problem(
+            request, 404, "没有找到这件行政复议或行政诉讼", "请从登记列表进入。", session=session
+        )
+    fields = {name: values.get(name) or None for name in ("result", "decided_on")}
+    try:
+        body = AppealDecisionCreate.model_validate({k: v for k, v in fields.items() if v is not None})
+        await records.decide_appeal(runtime, parsed, body, session.principal)
+    except NotFound:
+        return STAFF.problem(
+            request, 404, "没有找到这件行政复议或行政诉讼", "请从登记列表进入。", session=session
+        )
+    except (ValidationError, CivicError) as exc:
+        shown = refused(exc, values, LABELS, _in_chinese)
+        return await _decision_page(request, runtime, session, appeal_id, shown)
+    return _done(APPEALS, "decided")
 
 
 # --- the annual report's checks, and what to publish proactively ----------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Collection
 from uuid import UUID
 
 from sqlmodel import col, select
@@ -14,6 +13,7 @@ from services.publishing.db import PublishedAdoptionReport
 from services.publishing.labels import DECISIONS
 from services.publishing.masking import Known, mask_name
 from services.publishing.redaction import Part, Source
+from services.publishing.review import ReviewRules
 from services.publishing.review_queue import ADOPTION_REPORT, enqueue, review_public
 from services.publishing.schemas import AdoptionReport, AdoptionRow, MaskedItem, ReviewPublic
 from services.publishing.unit_of_work import PublishingUnitOfWork
@@ -34,8 +34,7 @@ async def compile_report(
     command: Command[None],
     uow: PublishingUnitOfWork,
     *,
-    required_reviewers: int,
-    officials: Collection[str] = (),
+    rules: ReviewRules,
 ) -> list[EventPayload]:
     """Build the report of a closed consultation whose every comment is decided and queue it, masked:
     each comment's text, clause and reason with what its case knows of the commenter, and any other
@@ -91,8 +90,10 @@ async def compile_report(
         title=f"《{consultation.title}》意见采纳情况",
         content=content,
         source=Source(parts),
-        officials=officials,
-        required=required_reviewers,
+        officials=rules.officials,
+        required=len(rules.levels.names),
+        levels=rules.levels.names,
+        proofreading=rules.proofreading,
     )
     return []
 

@@ -14,10 +14,12 @@ from services.publishing import adoption, handlers, records, review_queue
 from services.publishing.annual_report import render_table_four_csv, render_table_three_csv
 from services.publishing.config import PublishingSettings
 from services.publishing.feeds import FeedEntry, atom_feed
-from services.publishing.review import ReviewStatus
+from services.publishing.interview_access import INTERVIEW_ACCESS
+from services.publishing.review import ReviewRules, ReviewStatus
 from services.publishing.schemas import (
     AdoptionReport,
     AppealCreate,
+    AppealDecisionCreate,
     AppealPublic,
     CandidatePublic,
     ConsultationCloseCreate,
@@ -30,6 +32,7 @@ from services.publishing.schemas import (
     ReviewDecisionCreate,
     ReviewPublic,
     ReviewRejectionCreate,
+    WithdrawalCreate,
 )
 from services.publishing.unit_of_work import PublishingUnitOfWork, perform
 from shared.calendar_store import LiveCalendar
@@ -59,15 +62,20 @@ ACCESS: Access = {
     "POST /api/v1/consultations": (Role.ADMIN,),
     "POST /api/v1/consultations/{consultation_id}/close": (Role.ADMIN,),
     "POST /api/v1/consultations/{consultation_id}/adoption-report": (Role.ADMIN,),
-    "GET /api/v1/reviews": (Role.REVIEWER,),
+    "GET /api/v1/reviews": (Role.REVIEWER, Role.ADMIN),
     "POST /api/v1/reviews/{review_id}/approve": (Role.REVIEWER,),
     "POST /api/v1/reviews/{review_id}/reject": (Role.REVIEWER,),
+    "POST /api/v1/reviews/{review_id}/withdraw": (Role.REVIEWER, Role.ADMIN),
     "GET /api/v1/reports/disclosure/{year}/excluded": OFFICE,
     "POST /api/v1/reports/appeals": OFFICE,
+    "POST /api/v1/reports/appeals/{appeal_id}/decision": OFFICE,
     "GET /api/v1/proactive-candidates": OFFICE,
+    **INTERVIEW_ACCESS,
 }
-"""What is published is public; admins open, close and report consultations; reviewers review; the
-disclosure office sees what the annual report left out, records appeals and the proactive candidates."""
+"""What is published is public; admins open, close and report consultations; reviewers review; an admin
+or a holder of the last review level withdraws what was published (the use case says which reviewers);
+the disclosure office sees what the annual report left out, records appeals and their decisions, and
+the proactive candidates."""
 
 router = APIRouter(prefix="/api/v1", dependencies=[guarded_by(ACCESS)])
 
@@ -180,11 +188,7 @@ async def compile_adoption_report(
     calendar: CalendarDep,
     principal: PrincipalDep,
 ) -> ReviewPublic:
-    compiling = partial(
-        adoption.compile_report,
-        required_reviewers=settings.required_reviewers,
-        officials=settings.public_officials,
-    )
+    compiling = partial(adoption.compile_report, rules=settings.review_rules())
 
     async def queued(uow: PublishingUnitOfWork, _: list[Envelope]) -> ReviewPublic:
         return await adoption.queued_report(uow, consultation_id)
@@ -225,9 +229,12 @@ async def get_adoption_report_csv(consultation_id: UUID, runtime: RuntimeDep) ->
     responses=errors(401, 403),
 )
 async def list_reviews(
-    runtime: RuntimeDep, principal: PrincipalDep, status: ReviewStatus = ReviewStatus.PENDING
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    status: ReviewStatus = ReviewStatus.PENDING,
 ) -> list[ReviewPublic]:
-    return await review_queue.list_reviews(runtime, principal, status=status)
+    return await review_queue.list_reviews(runtime, principal, status=status, rules=settings.review_rules())
 
 
 @router.post(
@@ -245,14 +252,17 @@ async def approve_review(
     principal: PrincipalDep,
     body: ReviewDecisionCreate | None = None,
 ) -> ReviewPublic:
-    approving = partial(review_queue.approve, officials=settings.public_officials)
+    rules = settings.review_rules()
+    approving = partial(review_queue.approve, rules=rules)
     command = Command(review_id, principal, body or ReviewDecisionCreate())
-    return await perform(runtime, calendar, approving, command, _reviewed(review_id))
+    return await perform(runtime, calendar, approving, command, _reviewed(review_id, rules))
 
 
-def _reviewed(review_id: UUID) -> Callable[[PublishingUnitOfWork, list[Envelope]], Awaitable[ReviewPublic]]:
+def _reviewed(
+    review_id: UUID, rules: ReviewRules
+) -> Callable[[PublishingUnitOfWork, list[Envelope]], Awaitable[ReviewPublic]]:
     async def answer(uow: PublishingUnitOfWork, _: list[Envelope]) -> ReviewPublic:
-        return await review_queue.reviewed(uow, review_id)
+        return await review_queue.reviewed(uow, review_id, rules)
 
     return answer
 
@@ -267,11 +277,34 @@ async def reject_review(
     review_id: UUID,
     body: ReviewRejectionCreate,
     runtime: RuntimeDep,
+    settings: SettingsDep,
     calendar: CalendarDep,
     principal: PrincipalDep,
 ) -> ReviewPublic:
+    rules = settings.review_rules()
+    rejecting = partial(review_queue.reject, rules=rules)
     command = Command(review_id, principal, body)
-    return await perform(runtime, calendar, review_queue.reject, command, _reviewed(review_id))
+    return await perform(runtime, calendar, rejecting, command, _reviewed(review_id, rules))
+
+
+@router.post(
+    "/reviews/{review_id}/withdraw",
+    tags=["reviewers"],
+    summary="Withdraw a published item (撤回) with a reason: gone from the pages, the API and the feeds",
+    responses=errors(401, 403, 404, conflict="not published (or withdrawn already), or a newer version is"),
+)
+async def withdraw_review(
+    review_id: UUID,
+    body: WithdrawalCreate,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    calendar: CalendarDep,
+    principal: PrincipalDep,
+) -> ReviewPublic:
+    rules = settings.review_rules()
+    withdrawing = partial(review_queue.withdraw, rules=rules)
+    command = Command(review_id, principal, body)
+    return await perform(runtime, calendar, withdrawing, command, _reviewed(review_id, rules))
 
 
 Year = Annotated[int, Path(ge=2000, le=2100)]
@@ -353,11 +386,29 @@ async def get_disclosure_report_table_csv(
     tags=["admin"],
     summary="Record an administrative reconsideration or lawsuit (table four)",
     responses=errors(
-        401, 403, validation_error="a decision date before the filing, or one that does not fit the result"
+        401,
+        403,
+        conflict="recorded already (the same request and kind pending, or filed the same day): record its "
+        "decision on it",
+        validation_error="a decision date before the filing, or one that does not fit the result",
     ),
 )
 async def record_appeal(body: AppealCreate, runtime: RuntimeDep, principal: PrincipalDep) -> AppealPublic:
     return await records.record_appeal(runtime, body, principal)
+
+
+@router.post(
+    "/reports/appeals/{appeal_id}/decision",
+    tags=["admin"],
+    summary="Record the result of a pending appeal: its row of table four is updated, never a second one",
+    responses=errors(
+        401, 403, 404, conflict="already decided", validation_error="a decision date before the filing"
+    ),
+)
+async def decide_appeal(
+    appeal_id: UUID, body: AppealDecisionCreate, runtime: RuntimeDep, principal: PrincipalDep
+) -> AppealPublic:
+    return await records.decide_appeal(runtime, appeal_id, body, principal)
 
 
 @router.get(

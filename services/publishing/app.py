@@ -7,15 +7,16 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.publishing import handlers, records
+from services.publishing import handlers, interviews, records
 from services.publishing.api import router
 from services.publishing.config import PublishingSettings
 from services.publishing.db import SCHEMA
 from services.publishing.erasure import scrub_case
 from services.publishing.figures import count_review_queue
+from services.publishing.interview_api import interview_routes
 from services.publishing.pages import pages
 from services.publishing.unit_of_work import PublishingUnitOfWork, publishing_unit_of_work
 from shared.calendar_store import LiveCalendar, keep_calendar_year, seed_calendar
@@ -24,8 +25,10 @@ from shared.consumer import ConsumerSpec, EventHandler, only_when
 from shared.events import (
     AdoptionReportPublished,
     AdoptionReportRejected,
+    AdoptionReportWithdrawn,
     CalendarUpdated,
     CaseAssigned,
+    CasePublicationWithdrawn,
     CasePublished,
     CaseRated,
     CaseReopened,
@@ -34,6 +37,9 @@ from shared.events import (
     ConsultationOpened,
     DeadlineSet,
     EventPayload,
+    InterviewClosed,
+    InterviewScheduled,
+    InterviewTranscriptPublished,
     ReviewRejected,
     SubmissionReceived,
     SubmissionRefused,
@@ -51,6 +57,11 @@ SENDS = (
     ReviewRejected,
     AdoptionReportPublished,
     AdoptionReportRejected,
+    CasePublicationWithdrawn,
+    AdoptionReportWithdrawn,
+    InterviewScheduled,
+    InterviewClosed,
+    InterviewTranscriptPublished,
 )
 """Every event publishing emits (its AsyncAPI document; `tests/contracts` keeps it true to the code)."""
 
@@ -89,18 +100,22 @@ def consumers(settings: PublishingSettings, calendar: LiveCalendar) -> list[Cons
         CaseRated: records.on_case_rated,
         SubmissionRefused: handlers.on_submission_refused,
     }
-    to_review = partial(
-        handlers.on_case_replied,
-        required_reviewers=settings.required_reviewers,
-        officials=settings.public_officials,
-    )
+    to_review = partial(handlers.on_case_replied, rules=settings.review_rules())
     rebuilt = {event: on_books(use_case) for event, use_case in projection.items()}
     rebuilt[DeadlineSet] = only_when(lambda deadline: deadline.clock is ClockKind.REPLY, rebuilt[DeadlineSet])
     return [
         ConsumerSpec(
             "publishing",
             CASE_EVENTS,
-            {**rebuilt, CaseReplied: on_books(each(projection[CaseReplied], to_review))},
+            {
+                **rebuilt,
+                # An interview's questions, and what its moderators made of them, are publishing's own
+                # record (like the review queue): taken up live, never rebuilt.
+                SubmissionReceived: on_books(
+                    each(projection[SubmissionReceived], interviews.on_question_received)
+                ),
+                CaseReplied: on_books(each(projection[CaseReplied], to_review)),
+            },
             rebuild=rebuilt,
         ),
         ConsumerSpec(
@@ -111,10 +126,19 @@ def consumers(settings: PublishingSettings, calendar: LiveCalendar) -> list[Cons
     ]
 
 
+def _api_routes() -> APIRouter:
+    """Publishing's API: its routes and the online interviews' (`services.publishing.interview_api`)."""
+    routes = APIRouter()
+    routes.include_router(router)
+    routes.include_router(interview_routes)
+    return routes
+
+
 def create_app(settings: PublishingSettings) -> FastAPI:
     keyring = Keyring(settings.case_key_secret)
     runtime = ServiceRuntime(settings, SCHEMA, sends=SENDS, keyring=keyring)
     count_review_queue(runtime)
+    api_routes = _api_routes()
     calendar = LiveCalendar()
     runtime.consume_all(
         [*consumers(settings, calendar), key_feed("publishing-case-keys", keyring, scrub_case)]
@@ -129,7 +153,7 @@ def create_app(settings: PublishingSettings) -> FastAPI:
         runtime,
         title="publishing",
         description="Reviewed, masked replies and adoption reports; consultations; statistics; the annual report.",
-        router=router,
+        router=api_routes,
         pages=pages,
         prepare=seed,
     )

@@ -91,9 +91,9 @@ class ReviewItem(SQLModel, table=True):
 
     id: str = Field(primary_key=True)
     kind: str = Field(index=True)
-    """``reply`` or ``adoption_report``."""
+    """``reply``, ``adoption_report`` or ``interview_transcript``."""
     subject_id: str = Field(index=True)
-    """The case (a reply) or the consultation (an adoption report)."""
+    """The case (a reply), the consultation (an adoption report) or the interview (a transcript)."""
     title: str
     department_id: str | None = None
     department_name: str | None = None
@@ -108,6 +108,11 @@ class ReviewItem(SQLModel, table=True):
     source: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     """While pending: what the content is masked from (`services.publishing.redaction.Source`) and the
     suspected names, for reviewers to release; dropped once the item is decided."""
+    levels: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    """The review levels it passes, in order (三审), fixed when it was queued. None: queued before
+    release 0.5, it passes the levels configured now."""
+    findings: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    """What the proofreading (三校) found in the masked texts: kind, field, found, suggestion, context."""
 
 
 class ReviewDecision(SQLModel, table=True):
@@ -122,6 +127,8 @@ class ReviewDecision(SQLModel, table=True):
     reason: str | None = None
     masked_more: int = 0
     at: datetime = Field(sa_type=UTCDateTime)
+    level: str | None = None
+    """The review level decided (初审, 复审, 终审); None for a decision before release 0.5."""
 
 
 class PublishedAdoptionReport(SQLModel, table=True):
@@ -132,6 +139,22 @@ class PublishedAdoptionReport(SQLModel, table=True):
     content: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     manifest: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     published_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Withdrawal(SQLModel, table=True):
+    """A published item withdrawn from the public (撤回): what, who, when and why. Its published row is
+    gone; its review item stays, marked ``retracted``."""
+
+    __tablename__ = "publishing_withdrawal"
+
+    review_id: str = Field(primary_key=True, foreign_key="publishing_review.id")
+    kind: str
+    subject_id: str = Field(index=True)
+    title: str
+    reason: str
+    by: str
+    by_name: str
+    at: datetime = Field(sa_type=UTCDateTime)
 
 
 class CaseRecord(SQLModel, table=True):
@@ -169,6 +192,57 @@ class AppealRow(SQLModel, table=True):
     decided_on: date | None = None
 
 
+class Interview(SQLModel, table=True):
+    """An online interview (在线访谈) with a leader on a topic: scheduled by an admin, moderated, and
+    its transcript published after review."""
+
+    __tablename__ = "publishing_interview"
+
+    id: str = Field(primary_key=True)
+    title: str
+    guest: str
+    """Who answers: the leader's name, as published (never masked)."""
+    guest_title: str
+    summary: str
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    ends_at: datetime = Field(sa_type=UTCDateTime)
+    status: str
+    """``scheduled`` (taking questions), ``closed`` (no more questions) or ``published``."""
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class InterviewQuestion(SQLModel, table=True):
+    """A citizen's question for an interview, as intake received it, and what the moderators made of
+    it: selected (or not), its group (分组), its answer. Never public unless selected and published."""
+
+    __tablename__ = "publishing_interview_question"
+
+    case_id: str = Field(primary_key=True)
+    interview_id: str = Field(index=True)
+    received_at: datetime = Field(sa_type=UTCDateTime)
+    body: str
+    asker_name: str | None = None
+    contact: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    """What the case knows of the asker, to mask it wherever the question or the answer writes it."""
+    selected: bool = False
+    group: str | None = None
+    answer: str | None = None
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class PublishedTranscript(SQLModel, table=True):
+    """An interview's transcript (访谈实录) as published: masked, reviewed."""
+
+    __tablename__ = "publishing_interview_transcript"
+
+    interview_id: str = Field(primary_key=True)
+    review_id: str
+    content: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    manifest: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    published_at: datetime = Field(sa_type=UTCDateTime)
+
+
 TABLES: list[type[SQLModel]] = [
     CaseKey,
     ConsentedLetter,
@@ -178,9 +252,13 @@ TABLES: list[type[SQLModel]] = [
     ReviewItem,
     ReviewDecision,
     PublishedAdoptionReport,
+    Withdrawal,
     CaseRecord,
     AppealRow,
     CalendarYear,
+    Interview,
+    InterviewQuestion,
+    PublishedTranscript,
 ]
 
 SCHEMA = ServiceSchema("publishing", TABLES, Path(__file__).parent / "migrations")

@@ -7,12 +7,12 @@ from sqlmodel import col, select
 
 from services.publishing.db import ReviewItem
 from services.publishing.review import ReviewStatus
-from services.publishing.review_queue import ADOPTION_REPORT, REPLY
+from services.publishing.review_queue import ADOPTION_REPORT, INTERVIEW_TRANSCRIPT, REPLY
 from shared.runtime import ServiceRuntime
 
 __all__ = ["count_review_queue"]
 
-KINDS = (REPLY, ADOPTION_REPORT)
+KINDS = (REPLY, ADOPTION_REPORT, INTERVIEW_TRANSCRIPT)
 
 
 def count_review_queue(runtime: ServiceRuntime) -> None:

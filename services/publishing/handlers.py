@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -12,6 +11,7 @@ from sqlmodel import col, select
 from services.publishing.db import ConsentedLetter, Consultation, ConsultationComment, PublishedReply
 from services.publishing.masking import Known, mask_text
 from services.publishing.redaction import Part, Source
+from services.publishing.review import ReviewRules
 from services.publishing.review_queue import REPLY, enqueue
 from services.publishing.schemas import (
     ConsultationCloseCreate,
@@ -208,10 +208,9 @@ async def on_case_replied(
     event: Delivered[CaseReplied],
     uow: PublishingUnitOfWork,
     *,
-    required_reviewers: int,
-    officials: Collection[str] = (),
+    rules: ReviewRules,
 ) -> list[EventPayload]:
-    """A consented mailbox reply goes, masked, to the review queue (三审). What the case knows of its
+    """A consented mailbox reply goes, masked and proofread, to the review queue (三审三校). What the case knows of its
     writer (name, phone, e-mail, ID number, address) is masked wherever the letter or the reply writes
     it, and so is a name the letter introduces (我叫…, 联系人：…), where the reply uses it without an
     introduction; any other name the texts mention is masked unless a reviewer releases it."""
@@ -251,9 +250,11 @@ async def on_case_replied(
             "replied_on": payload.replied_on.isoformat(),
         },
         source=source,
-        officials=officials,
-        required=required_reviewers,
+        officials=rules.officials,
+        required=len(rules.levels.names),
         department=(payload.department_id, payload.department_name),
+        levels=rules.levels.names,
+        proofreading=rules.proofreading,
     )
     return []
 

@@ -9,6 +9,7 @@ CHANNELS = {
     Channel.MAILBOX: "领导信箱",
     Channel.CONSULTATION_COMMENT: "意见征集",
     Channel.DISCLOSURE_REQUEST: "依申请公开",
+    Channel.INTERVIEW_QUESTION: "在线访谈",
 }
 MASKED_KINDS = {
     "name": "姓名",
@@ -38,13 +39,18 @@ MASK_REASONS = {
     "pattern": "按格式识别",
     "reviewer": "审核人员补充遮盖",
 }
-REVIEW_KINDS = {"reply": "信箱答复", "adoption_report": "意见采纳情况"}
+REVIEW_KINDS = {"reply": "信箱答复", "adoption_report": "意见采纳情况", "interview_transcript": "访谈实录"}
 REVIEW_STATES = {
     "pending": "待审核",
     "published": "已公开",
     "rejected": "已退回",
     "superseded": "已被新版本取代",
+    "withdrawn": "个人信息已删除，未公开",
+    "retracted": "已撤回",
 }
+FINDING_KINDS = {"typo": "疑似错别字", "sensitive": "敏感词", "leader": "领导姓名、职务不符"}
+"""三校: what the proofreading found, by kind."""
+LEVEL_STATES = {"approved": "已通过", "waiting": "待审核", "ahead": "未开始"}
 REPLY_FIELDS = {
     "subject": "标题",
     "question": "来信内容",
@@ -66,3 +72,10 @@ APPEAL_KINDS = {
     "litigation_after_reconsideration": "行政诉讼（复议后起诉）",
 }
 APPEAL_RESULTS = {"pending": "尚未审结", "upheld": "结果维持", "corrected": "结果纠正", "other": "其他结果"}
+INTERVIEW_STATES = {
+    "scheduled": "征集问题中",
+    "closed": "已停止征集，整理实录",
+    "in_review": "实录审核中",
+    "published": "实录已公开",
+}
+"""An online interview's states (在线访谈, `services.publishing.interview_rules.InterviewStatus`)."""

@@ -27,11 +27,18 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from services.publishing import adoption, api, handlers, records
+from services.publishing import adoption, api, handlers, interviews, records, transcripts
 from services.publishing.admin_pages import admin_pages
 from services.publishing.annual_report import COLUMN_LABELS, COLUMNS
 from services.publishing.api import CalendarDep
-from services.publishing.labels import CHANNELS, CONSULTATION_STATES, DECISIONS, MASKED_KINDS
+from services.publishing.interview_pages import interview_pages
+from services.publishing.labels import (
+    CHANNELS,
+    CONSULTATION_STATES,
+    DECISIONS,
+    INTERVIEW_STATES,
+    MASKED_KINDS,
+)
 from services.publishing.schemas import MaskedItem
 from services.publishing.staff_pages import staff_pages
 from shared.dates import cn_date, cn_datetime, today
@@ -296,6 +303,33 @@ async def disclosure_report(request: Request, year: str, runtime: RuntimeDep) ->
     )
 
 
+# --- online interviews (在线访谈): the interviews with their figures, and each published transcript ------
+
+
+@public.get("/interviews", response_class=HTMLResponse)
+async def interviews_page(request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    found = await interviews.list_interviews(runtime)
+    return _page(request, "interviews.html", {"interviews": found, "states": INTERVIEW_STATES})
+
+
+_NO_TRANSCRIPT = (
+    "没有找到访谈实录",
+    "这场访谈不存在，或者访谈实录尚未公开。访谈实录经审核后公开，请稍后再来查看。",
+)
+
+
+@public.get("/interviews/{interview_id}", response_class=HTMLResponse)
+async def transcript_page(request: Request, interview_id: str, runtime: RuntimeDep) -> HTMLResponse:
+    parsed = _uuid(interview_id)
+    if parsed is None:
+        return _not_found(request, *_NO_TRANSCRIPT)
+    try:
+        transcript = await transcripts.published_transcript(runtime, parsed)
+    except NotFound:
+        return _not_found(request, *_NO_TRANSCRIPT)
+    return _page(request, "transcript.html", {"transcript": transcript})
+
+
 # --- what the pages link to: the feeds and the downloads, on the same prefix -------------------------
 
 public.add_api_route("/feeds/replies.atom", api.get_replies_feed, methods=["GET"])
@@ -309,3 +343,4 @@ public.add_api_route(
 pages.include_router(public)
 pages.include_router(staff_pages)
 pages.include_router(admin_pages)
+pages.include_router(interview_pages)

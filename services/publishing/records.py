@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from sqlmodel import col, select
 
@@ -24,6 +24,7 @@ from services.publishing.db import AppealRow, CaseRecord
 from services.publishing.proactive import RequestRecord, find_candidates
 from services.publishing.schemas import (
     AppealCreate,
+    AppealDecisionCreate,
     AppealPublic,
     CandidatePublic,
     PublicStats,
@@ -32,9 +33,9 @@ from services.publishing.schemas import (
 from services.publishing.unit_of_work import PublishingUnitOfWork
 from shared.auth import Principal, require_roles
 from shared.calendar_store import LiveCalendar
-from shared.codes import Channel, ClockKind, Rating, Role
+from shared.codes import Channel, ClockKind, Rating, Role, handled_by_a_department
 from shared.db import Database
-from shared.errors import InvalidInput
+from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events import (
     CaseAssigned,
     CaseRated,
@@ -67,6 +68,8 @@ async def on_submission_received(
     event: Delivered[SubmissionReceived], uow: PublishingUnitOfWork, *, secret: str
 ) -> list[EventPayload]:
     payload = event.payload
+    if not handled_by_a_department(payload):
+        return []  # an interview question: counted with its interview (`services.publishing.interviews`)
     if await uow.records.record(payload.case_id) is None:
         disclosure = payload.disclosure
         await uow.records.keep(
@@ -271,7 +274,9 @@ async def list_appeals(runtime: ServiceRuntime, principal: Principal) -> list[Ap
 
 
 async def record_appeal(runtime: ServiceRuntime, body: AppealCreate, principal: Principal) -> AppealPublic:
-    """An admin records a reconsideration or lawsuit over a disclosure decision (for table four)."""
+    """An admin records a reconsideration or lawsuit over a disclosure decision (for table four). The
+    same appeal again — the same request and kind, while one is pending or filed the same day — is
+    refused (409): its decision is recorded on the row it has (`decide_appeal`), never as a second."""
     require_roles(principal, Role.ADMIN, Role.DISCLOSURE_HEAD)
     try:
         AppealRecord(
@@ -292,6 +297,44 @@ async def record_appeal(runtime: ServiceRuntime, body: AppealCreate, principal: 
         decided_on=body.decided_on,
     )
     async with runtime.unit_of_work() as session:
+        if row.case_id is not None:
+            # the case's record held to the end: two clerks recording the same appeal at once are
+            # taken one after the other (PostgreSQL), and the second finds the first's row
+            await session.get(CaseRecord, row.case_id, with_for_update=True)
+            same = (
+                await session.exec(
+                    select(AppealRow).where(AppealRow.case_id == row.case_id, AppealRow.kind == row.kind)
+                )
+            ).all()
+            if any(a.result == "pending" or a.filed_on == row.filed_on for a in same):
+                raise Conflict("this appeal is recorded already: record its decision on it")
+        session.add(row)
+    return AppealPublic.model_validate(row, from_attributes=True)
+
+
+async def decide_appeal(
+    runtime: ServiceRuntime, appeal_id: UUID, body: AppealDecisionCreate, principal: Principal
+) -> AppealPublic:
+    """The result of a pending appeal (尚未审结 → 维持, 纠正, 其他): its row is updated, so table four
+    counts it once — in the year it was filed, with the result known at the end of that year."""
+    require_roles(principal, Role.ADMIN, Role.DISCLOSURE_HEAD)
+    async with runtime.unit_of_work() as session:
+        row = await session.get(AppealRow, str(appeal_id), with_for_update=True)
+        if row is None:
+            raise NotFound(f"no appeal {appeal_id}")
+        if row.result != "pending":
+            raise Conflict(f"this appeal was decided already ({row.result})")
+        try:
+            AppealRecord(
+                case_id=row.case_id or row.id,
+                kind=row.kind,  # type: ignore[arg-type]  # a stored code, checked here
+                filed_on=row.filed_on,
+                result=body.result,
+                decided_on=body.decided_on,
+            )
+        except BadRecordError as exc:
+            raise InvalidInput("decided_on", exc.problem) from None
+        row.result, row.decided_on = body.result, body.decided_on
         session.add(row)
     return AppealPublic.model_validate(row, from_attributes=True)
 

@@ -1,5 +1,5 @@
 """The review queue's book (审核台账): the items waiting for review and decided, each reviewer's
-decision, and what was published from them — a reply, an adoption report.
+decision, what was published from them — a reply, an adoption report — and what was withdrawn.
 
 `ReviewBook` is what the review use cases (`services.publishing.review_queue`) may do with them;
 `SqlReviewBook` does it in one transaction of publishing's database. The use-case tests use a fake in
@@ -15,7 +15,13 @@ from uuid import UUID
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.publishing.db import PublishedAdoptionReport, PublishedReply, ReviewDecision, ReviewItem
+from services.publishing.db import (
+    PublishedAdoptionReport,
+    PublishedReply,
+    ReviewDecision,
+    ReviewItem,
+    Withdrawal,
+)
 from services.publishing.review import ReviewStatus
 from shared.db import insert_ignoring_duplicates
 
@@ -35,8 +41,20 @@ class ReviewBook(Protocol):
         """The versions of a subject still waiting for review."""
         ...
 
-    async def keep(self, row: ReviewItem | PublishedReply | PublishedAdoptionReport) -> None:
+    async def keep(self, row: ReviewItem | PublishedReply | PublishedAdoptionReport | Withdrawal) -> None:
         """Keep a new or changed row."""
+        ...
+
+    async def unpublish(self, row: PublishedReply | PublishedAdoptionReport) -> None:
+        """Take a published row away: nothing public reads it any more (撤回)."""
+        ...
+
+    async def withdrawal(self, review_id: str) -> Withdrawal | None:
+        """The withdrawal of a published item, if it was withdrawn."""
+        ...
+
+    async def latest_published(self, kind: str, subject_id: str) -> ReviewItem | None:
+        """The version of a subject published last (still published): the one the public sees."""
         ...
 
     async def decide(self, decision: ReviewDecision) -> bool:
@@ -68,8 +86,26 @@ class SqlReviewBook:
         )
         return (await self._session.exec(query)).all()
 
-    async def keep(self, row: ReviewItem | PublishedReply | PublishedAdoptionReport) -> None:
+    async def keep(self, row: ReviewItem | PublishedReply | PublishedAdoptionReport | Withdrawal) -> None:
         self._session.add(row)
+
+    async def unpublish(self, row: PublishedReply | PublishedAdoptionReport) -> None:
+        await self._session.delete(row)
+
+    async def withdrawal(self, review_id: str) -> Withdrawal | None:
+        return await self._session.get(Withdrawal, review_id)
+
+    async def latest_published(self, kind: str, subject_id: str) -> ReviewItem | None:
+        query = (
+            select(ReviewItem)
+            .where(
+                ReviewItem.kind == kind,
+                ReviewItem.subject_id == subject_id,
+                ReviewItem.status == ReviewStatus.PUBLISHED.value,
+            )
+            .order_by(col(ReviewItem.decided_at).desc())
+        )
+        return (await self._session.exec(query)).first()
 
     async def decide(self, decision: ReviewDecision) -> bool:
         return await insert_ignoring_duplicates(self._session, DECISION_TABLE, decision.model_dump())

@@ -1,14 +1,17 @@
-"""The review queue (三审): enqueue what is to be public, and reviewers' decisions.
+"""The review queue (三审三校): enqueue what is to be public, proofread it, and reviewers' decisions.
 
-Nothing reaches the public tables except through :func:`approve` reaching the required number of
-distinct reviewers. A rejection sends an event back: ``review.rejected`` (a reply, to its department)
-or ``adoption_report.rejected`` (a report, to the office that compiled it).
+Nothing reaches the public tables except through :func:`approve` at the item's last review level,
+each level approved in order by a different reviewer who holds it (`review.ReviewLevels`). Before the
+first review, and again whenever a reviewer's masking changes the texts, the proofreading (三校,
+`proofreading.proofread`) lists its findings beside the item. A rejection sends an event back:
+``review.rejected`` (a reply, to its department) or ``adoption_report.rejected`` (a report, to the
+office that compiled it). :func:`withdraw` takes a published item back off the public (撤回).
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -16,24 +19,45 @@ from uuid import UUID, uuid4
 
 from sqlmodel import col, select
 
-from services.publishing.db import PublishedAdoptionReport, PublishedReply, ReviewDecision, ReviewItem
+from services.publishing import transcripts
+from services.publishing.db import (
+    PublishedAdoptionReport,
+    PublishedReply,
+    ReviewDecision,
+    ReviewItem,
+    Withdrawal,
+)
+from services.publishing.proofreading import Proofreading, proofread
 from services.publishing.redaction import Source, redact
-from services.publishing.review import ReviewStatus, mask_more, tally
+from services.publishing.review import (
+    ReviewRules,
+    ReviewStatus,
+    level_waiting,
+    mask_more,
+    may_withdraw,
+    tally,
+)
 from services.publishing.review_book import ReviewBook, SqlReviewBook
 from services.publishing.schemas import (
+    FindingPublic,
+    LevelPublic,
     ReviewDecisionCreate,
     ReviewPublic,
     ReviewRejectionCreate,
     SuspectPublic,
+    WithdrawalCreate,
+    WithdrawalPublic,
 )
 from services.publishing.unit_of_work import PublishingUnitOfWork
 from shared.auth import Principal, require_roles
 from shared.codes import Role
 from shared.dates import local_date
-from shared.errors import Conflict, InvalidInput, NotFound
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.events import (
     AdoptionReportPublished,
     AdoptionReportRejected,
+    AdoptionReportWithdrawn,
+    CasePublicationWithdrawn,
     CasePublished,
     EventPayload,
     ReviewRejected,
@@ -43,6 +67,7 @@ from shared.uow import Command
 
 REPLY = "reply"
 ADOPTION_REPORT = "adoption_report"
+INTERVIEW_TRANSCRIPT = transcripts.INTERVIEW_TRANSCRIPT
 
 
 async def enqueue(
@@ -56,9 +81,12 @@ async def enqueue(
     officials: Collection[str],
     required: int,
     department: tuple[str | None, str | None] = (None, None),
+    levels: Sequence[str] | None = None,
+    proofreading: Proofreading | None = None,
 ) -> ReviewItem:
-    """Queue a new version for review, its ``content`` masked from ``source``; a version still pending
-    for the same subject is superseded."""
+    """Queue a new version for review, its ``content`` masked from ``source`` and proofread; a version
+    still pending for the same subject is superseded. It passes ``levels`` in order (三审); without
+    them, ``required`` distinct reviewers at the levels configured when they decide."""
     for old in await reviews.pending(kind, subject_id):
         old.status, old.decided_at, old.source = ReviewStatus.SUPERSEDED.value, datetime.now(UTC), None
         await reviews.keep(old)
@@ -71,18 +99,24 @@ async def enqueue(
         department_name=department[1],
         content=content,
         manifest=[],
-        required=required,
+        required=len(levels) if levels else required,
         status=ReviewStatus.PENDING.value,
         created_at=datetime.now(UTC),
+        levels=list(levels) if levels else None,
     )
-    _mask(item, source, officials)
+    _mask(item, source, officials, proofreading or Proofreading())
     await reviews.keep(item)
     return item
 
 
-def _mask(item: ReviewItem, source: Source, officials: Collection[str]) -> None:
-    """Mask the item's content from ``source`` (again), keep the source and its suspects with it."""
+def _mask(item: ReviewItem, source: Source, officials: Collection[str], proofreading: Proofreading) -> None:
+    """Mask the item's content from ``source`` (again), keep the source and its suspects with it, and
+    proofread the masked texts (三校) — what would be published."""
     redacted = redact(source, officials=officials)
+    labels = {key: part.label for key, part in source.parts.items()}
+    texts = {"title": item.title} | {labels[key]: text for key, text in redacted.texts.items()}
+    if item.kind == REPLY:
+        texts.pop("title")  # a reply's title is its subject, proofread as such
     content = copy.deepcopy(item.content)
     for key, text in redacted.texts.items():
         _put(content, key, text)
@@ -103,6 +137,7 @@ def _mask(item: ReviewItem, source: Source, officials: Collection[str]) -> None:
             for s in redacted.suspects
         ],
     }
+    item.findings = [finding.to_json() for finding in proofread(texts, proofreading)]
 
 
 def _put(content: dict[str, Any], key: str, text: str) -> None:
@@ -114,9 +149,28 @@ def _put(content: dict[str, Any], key: str, text: str) -> None:
     target[last] = text
 
 
-def review_public(item: ReviewItem, decisions: list[ReviewDecision]) -> ReviewPublic:
-    approvers = [d.reviewer for d in decisions if d.decision == "approve"]
-    count = tally(approvers, item.required)
+def levels_of(item: ReviewItem, rules: ReviewRules) -> tuple[str, ...]:
+    """The levels an item passes: its own since release 0.5; for one queued before, its ``required``
+    count of the levels configured now — the first ones, ending with the last (终审), whose holders
+    may publish; more than there are, the last again — so someone holds every level it waits for."""
+    if item.levels:
+        return tuple(item.levels)
+    names, required = rules.levels.names, item.required
+    if required <= len(names):
+        return (*names[: required - 1], names[-1])
+    return (*names, *(names[-1],) * (required - len(names)))
+
+
+def review_public(
+    item: ReviewItem,
+    decisions: list[ReviewDecision],
+    rules: ReviewRules | None = None,
+    withdrawal: Withdrawal | None = None,
+) -> ReviewPublic:
+    approvals = [d for d in decisions if d.decision == "approve"]
+    count = tally([d.reviewer for d in approvals], item.required)
+    levels = levels_of(item, rules or ReviewRules())
+    waiting = level_waiting(levels, count.approvals) if item.status == ReviewStatus.PENDING.value else None
     return ReviewPublic(
         id=item.id,
         kind=item.kind,
@@ -135,13 +189,28 @@ def review_public(item: ReviewItem, decisions: list[ReviewDecision]) -> ReviewPu
             SuspectPublic(**{k: v for k, v in suspect.items() if k != "name"})
             for suspect in (item.source or {}).get("suspects", [])
         ],
+        levels=[
+            LevelPublic(
+                name=name,
+                state="approved" if n < len(approvals) else "waiting" if name == waiting else "ahead",
+                reviewer=approvals[n].reviewer_name if n < len(approvals) else None,
+            )
+            for n, name in enumerate(levels)
+        ],
+        waiting_for=waiting,
+        findings=[FindingPublic(**finding) for finding in item.findings or []],
+        withdrawal=(
+            WithdrawalPublic(by=withdrawal.by_name, at=withdrawal.at, reason=withdrawal.reason)
+            if withdrawal is not None
+            else None
+        ),
     )
 
 
 async def list_reviews(
-    runtime: ServiceRuntime, principal: Principal, *, status: ReviewStatus
+    runtime: ServiceRuntime, principal: Principal, *, status: ReviewStatus, rules: ReviewRules | None = None
 ) -> list[ReviewPublic]:
-    require_roles(principal, Role.REVIEWER)
+    require_roles(principal, Role.REVIEWER, Role.ADMIN)
     async with runtime.database.session() as session:
         items = (
             await session.exec(
@@ -151,22 +220,26 @@ async def list_reviews(
             )
         ).all()
         reviews = SqlReviewBook(session)
-        return [review_public(item, await reviews.decisions(item.id)) for item in items]
+        return [
+            review_public(item, await reviews.decisions(item.id), rules, await reviews.withdrawal(item.id))
+            for item in items
+        ]
 
 
 async def review_item(
-    runtime: ServiceRuntime, principal: Principal, review_id: UUID
+    runtime: ServiceRuntime, principal: Principal, review_id: UUID, rules: ReviewRules | None = None
 ) -> tuple[ReviewPublic, str | None]:
-    """One item as a reviewer sees it, and this reviewer's decision on it so far (approve, reject)."""
-    require_roles(principal, Role.REVIEWER)
+    """One item as a reviewer (or an admin) sees it, and this person's decision on it so far."""
+    require_roles(principal, Role.REVIEWER, Role.ADMIN)
     async with runtime.database.session() as session:
         reviews = SqlReviewBook(session)
         item = await reviews.item(str(review_id))
         if item is None:
             raise NotFound(f"no review item {review_id}")
         decisions = await reviews.decisions(item.id)
+        withdrawal = await reviews.withdrawal(item.id)
     mine = next((d.decision for d in decisions if d.reviewer == principal.sub), None)
-    return review_public(item, decisions), mine
+    return review_public(item, decisions, rules, withdrawal), mine
 
 
 async def _pending(reviews: ReviewBook, review_id: UUID | None) -> ReviewItem:
@@ -179,18 +252,40 @@ async def _pending(reviews: ReviewBook, review_id: UUID | None) -> ReviewItem:
     return item
 
 
+async def _level(reviews: ReviewBook, item: ReviewItem, by: Principal, rules: ReviewRules) -> str:
+    """The level ``by`` decides now: the one the item waits for, which they must hold, and not decided
+    by them at an earlier level (three different people)."""
+    decisions = await reviews.decisions(item.id)
+    if any(d.reviewer == by.sub for d in decisions):
+        raise Conflict("you have already decided on this item; another reviewer must")
+    approvals = sum(1 for d in decisions if d.decision == "approve")
+    level = level_waiting(levels_of(item, rules), approvals)
+    if level is None:  # every level approved but not published: cannot happen, the last approval publishes
+        raise Conflict("every review level has approved this item")
+    if not rules.levels.holds(by.sub, level):
+        raise Forbidden(f"this item waits for {level}, a level you do not hold")
+    return level
+
+
 async def _decide(
-    reviews: ReviewBook, item: ReviewItem, by: Principal, decision: str, reason: str | None, masked: int
+    reviews: ReviewBook,
+    item: ReviewItem,
+    by: Principal,
+    decision: tuple[str, str],
+    reason: str | None,
+    masked: int,
 ) -> None:
+    """Record ``decision`` — (approve or reject, the level) — once per reviewer and item."""
     first = await reviews.decide(
         ReviewDecision(
             review_id=item.id,
             reviewer=by.sub,
             reviewer_name=by.name,
-            decision=decision,
+            decision=decision[0],
             reason=reason,
             masked_more=masked,
             at=datetime.now(UTC),
+            level=decision[1],
         )
     )
     if not first:
@@ -198,30 +293,34 @@ async def _decide(
 
 
 async def approve(
-    command: Command[ReviewDecisionCreate], uow: PublishingUnitOfWork, *, officials: Collection[str] = ()
+    command: Command[ReviewDecisionCreate], uow: PublishingUnitOfWork, *, rules: ReviewRules | None = None
 ) -> list[EventPayload]:
-    """Count one approval (after releasing the suspects and masking the values the reviewer names);
-    publish at the required count."""
+    """Approve the level the item waits for (after releasing the suspects and masking the values the
+    reviewer names); publish once its last level approved."""
     require_roles(command.by, Role.REVIEWER)
+    rules = rules or ReviewRules()
     body, reviews = command.body, uow.reviews
     item = await _pending(reviews, command.about)
+    level = await _level(reviews, item, command.by, rules)
     before = len(item.manifest)
     if item.source is not None:
         if body.mask or body.release:
-            _mask(item, _decided_source(item.source, body), officials)
+            _mask(item, _decided_source(item.source, body), rules.officials, rules.proofreading)
     elif body.mask:  # an item queued before release 0.3: masked as it was
         texts = {k: v for k, v in item.content.items() if isinstance(v, str)}
         texts, added = mask_more(texts, body.mask)
         item.content = {**item.content, **texts, **_mask_rows(item.content, body.mask)}
         item.manifest = [*item.manifest, *added]
     await reviews.keep(item)
-    await _decide(reviews, item, command.by, "approve", None, max(0, len(item.manifest) - before))
+    await _decide(reviews, item, command.by, ("approve", level), None, max(0, len(item.manifest) - before))
     decisions = await reviews.decisions(item.id)
     if not tally([d.reviewer for d in decisions if d.decision == "approve"], item.required).publishable:
         return []
     item.status, item.decided_at = ReviewStatus.PUBLISHED.value, datetime.now(UTC)
     item.source = None  # published: only the masked form is kept
     await reviews.keep(item)
+    if item.kind == INTERVIEW_TRANSCRIPT:
+        return await transcripts.published(uow, item)
     return await _publish(reviews, item)
 
 
@@ -252,12 +351,16 @@ def _mask_rows(content: dict[str, Any], values: list[str]) -> dict[str, Any]:
     return {"comments": masked_rows}
 
 
-async def reject(command: Command[ReviewRejectionCreate], uow: PublishingUnitOfWork) -> list[EventPayload]:
-    """One rejection, with its reason, sends the item back; nothing of it is published."""
+async def reject(
+    command: Command[ReviewRejectionCreate], uow: PublishingUnitOfWork, *, rules: ReviewRules | None = None
+) -> list[EventPayload]:
+    """One rejection, with its reason, at the level the item waits for, sends it back; nothing of it
+    is published."""
     require_roles(command.by, Role.REVIEWER)
     reason, reviews = command.body.reason, uow.reviews
     item = await _pending(reviews, command.about)
-    await _decide(reviews, item, command.by, "reject", reason, 0)
+    level = await _level(reviews, item, command.by, rules or ReviewRules())
+    await _decide(reviews, item, command.by, ("reject", level), reason, 0)
     item.status, item.decided_at, item.reason, item.source = (
         ReviewStatus.REJECTED.value,
         datetime.now(UTC),
@@ -265,6 +368,8 @@ async def reject(command: Command[ReviewRejectionCreate], uow: PublishingUnitOfW
         None,
     )
     await reviews.keep(item)
+    if item.kind == INTERVIEW_TRANSCRIPT:
+        return await transcripts.sent_back(uow, item)
     if item.kind == REPLY:
         return [
             ReviewRejected(
@@ -285,11 +390,76 @@ async def reject(command: Command[ReviewRejectionCreate], uow: PublishingUnitOfW
     ]
 
 
-async def reviewed(uow: PublishingUnitOfWork, review_id: UUID | None) -> ReviewPublic:
+async def reviewed(
+    uow: PublishingUnitOfWork, review_id: UUID | None, rules: ReviewRules | None = None
+) -> ReviewPublic:
     """What the HTTP edge answers after a decision: the item as it now stands, with its decisions."""
     item = await uow.reviews.item(review_id or "")
     assert item is not None, "the item just decided"
-    return review_public(item, await uow.reviews.decisions(item.id))
+    decisions, withdrawal = await uow.reviews.decisions(item.id), await uow.reviews.withdrawal(item.id)
+    return review_public(item, decisions, rules, withdrawal)
+
+
+async def withdraw(
+    command: Command[WithdrawalCreate], uow: PublishingUnitOfWork, *, rules: ReviewRules | None = None
+) -> list[EventPayload]:
+    """撤回: take a published item off the public — its row goes, so no page, API, CSV or feed reads it
+    — recording who, when and why; its review item is marked ``retracted``. An admin or a holder of
+    the last review level may; the same item once (409 after)."""
+    rules, by, reviews = rules or ReviewRules(), command.by, uow.reviews
+    if not may_withdraw(
+        is_admin=by.has_any({Role.ADMIN}),
+        reviewer=by.sub if by.has_any({Role.REVIEWER}) else None,
+        levels=rules.levels,
+    ):
+        raise Forbidden(f"only an admin or a reviewer holding {rules.levels.last} may withdraw")
+    item = await reviews.item(command.about or "", for_change=True)
+    if item is None:
+        raise NotFound(f"no review item {command.about}")
+    if item.status != ReviewStatus.PUBLISHED.value:
+        raise Conflict(f"this item is {item.status}, not published")
+    # each kind says here where it is published
+    if item.kind not in (REPLY, ADOPTION_REPORT, INTERVIEW_TRANSCRIPT):
+        raise Conflict(f"a {item.kind} cannot be withdrawn here")
+    latest = await reviews.latest_published(item.kind, item.subject_id)
+    if latest is None or latest.id != item.id:
+        raise Conflict("a newer version of this item is what is public now: withdraw that one")
+    published = (
+        await reviews.published_reply(item.subject_id)
+        if item.kind == REPLY
+        else await reviews.published_report(item.subject_id)
+    )
+    now = datetime.now(UTC)
+    item.status = ReviewStatus.RETRACTED.value  # decided_at stays when it was published
+    await reviews.keep(item)
+    await reviews.keep(
+        Withdrawal(
+            review_id=item.id,
+            kind=item.kind,
+            subject_id=item.subject_id,
+            title=item.title,
+            reason=command.body.reason,
+            by=by.sub,
+            by_name=by.name,
+            at=now,
+        )
+    )
+    if item.kind == INTERVIEW_TRANSCRIPT:
+        return await transcripts.withdrawn(uow, item)
+    if published is None:
+        return []  # no public row to take away: the withdrawal is recorded all the same
+    await reviews.unpublish(published)
+    if item.kind == REPLY:
+        return [
+            CasePublicationWithdrawn(
+                case_id=UUID(item.subject_id), review_id=UUID(item.id), withdrawn_on=local_date(now)
+            )
+        ]
+    return [
+        AdoptionReportWithdrawn(
+            consultation_id=UUID(item.subject_id), review_id=UUID(item.id), withdrawn_on=local_date(now)
+        )
+    ]
 
 
 async def _publish(reviews: ReviewBook, item: ReviewItem) -> list[EventPayload]:

@@ -126,6 +126,43 @@ class ReviewRejectionCreate(CleanInput):
     )
 
 
+class LevelPublic(BaseModel):
+    """One review level of an item (三审): approved, the one it waits for, or still ahead."""
+
+    name: str = Field(description="初审, 复审, 终审 (as configured)")
+    state: Literal["approved", "waiting", "ahead"]
+    reviewer: str | None = Field(description="Who approved it (their name), once approved.")
+
+
+class FindingPublic(BaseModel):
+    """What the proofreading (三校) found: advisory, for the reviewers to judge."""
+
+    kind: Literal["typo", "sensitive", "leader"] = Field(
+        description="typo (a known misspelling), sensitive (a word on the office's list), leader (a "
+        "leader's name and title that do not match the office's list)"
+    )
+    field: str
+    found: str
+    suggestion: str | None = Field(description="The right form, where known.")
+    context: str = Field(description="The words around it, as published (masked).")
+
+
+class WithdrawalCreate(CleanInput):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, Visible(2)] = Field(
+        max_length=1000, description="Why it is withdrawn from the public (recorded)."
+    )
+
+
+class WithdrawalPublic(BaseModel):
+    """A published item withdrawn (撤回): by whom, when, why."""
+
+    by: str = Field(description="The name of who withdrew it.")
+    at: datetime
+    reason: str
+
+
 class ReviewPublic(BaseModel):
     id: str
     kind: str = Field(description="reply or adoption_report")
@@ -142,6 +179,16 @@ class ReviewPublic(BaseModel):
     created_at: datetime
     suspects: list[SuspectPublic] = Field(
         default=[], description="Suspected names, masked unless released (while pending)."
+    )
+    levels: list[LevelPublic] = Field(default=[], description="The review levels in order (三审).")
+    waiting_for: str | None = Field(
+        default=None, description="The level it waits for while pending: only a holder of it decides."
+    )
+    findings: list[FindingPublic] = Field(
+        default=[], description="What the proofreading (三校) found before the first review: advisory."
+    )
+    withdrawal: WithdrawalPublic | None = Field(
+        default=None, description="Published, then withdrawn (status retracted): by whom, when, why."
     )
 
 
@@ -202,6 +249,15 @@ class AppealCreate(CleanInput):
     filed_on: BoundedDate
     result: Literal["upheld", "corrected", "other", "pending"] = "pending"
     decided_on: BoundedDate | None = None
+
+
+class AppealDecisionCreate(CleanInput):
+    """The result of a pending appeal, once decided: it updates the appeal's row of table four."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    result: Literal["upheld", "corrected", "other"]
+    decided_on: BoundedDate
 
 
 class AppealPublic(BaseModel):

@@ -1,5 +1,5 @@
 """Publishing's unit of work: the record book (统计台账), what it keeps to publish from (底稿), the
-review queue (审核台账) and the working-day calendar in force — what every publishing use case works
+review queue (审核台账), the working-day calendar in force and the interviews (访谈台账) — what every publishing use case works
 with, of the one shape `verb(event_or_command, uow) -> events` (`shared.uow`)."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.publishing.interview_book import InterviewBook, SqlInterviewBook
 from services.publishing.record_book import RecordBook, SqlRecordBook
 from services.publishing.review_book import ReviewBook, SqlReviewBook
 from services.publishing.source_book import SourceBook, SqlSourceBook
@@ -30,6 +31,7 @@ class PublishingUnitOfWork:
     sources: SourceBook
     reviews: ReviewBook
     calendar: CalendarBook
+    interviews: InterviewBook
 
 
 async def publishing_unit_of_work(session: AsyncSession, calendar: LiveCalendar) -> PublishingUnitOfWork:
@@ -39,6 +41,7 @@ async def publishing_unit_of_work(session: AsyncSession, calendar: LiveCalendar)
         SqlSourceBook(session),
         SqlReviewBook(session),
         SqlCalendarBook(session, calendar),
+        SqlInterviewBook(session),
     )
 
 

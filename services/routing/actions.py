@@ -1,6 +1,7 @@
 """The handler's actions on a case (accept, return, request-supplement, consult-third-party,
-third-party-replied, extend, reply, close), the admin's dispatch from triage, and routing's reaction to
-the citizen's rating — each a use case of the one shape, ``verb(action, uow) -> events``.
+third-party-replied, extend, reply, close), the admin's dispatch from triage and re-routing of a
+reopened case (改派), the department head's reading of a supervision notice (督办通知), and routing's
+reaction to the citizen's rating — each a use case of the one shape, ``verb(action, uow) -> events``.
 
 Each loads the case through the task book, asks :mod:`services.routing.workflow` whether the action is
 allowed, claims the change with a compare-and-set on the task's state (so two racing actions cannot both
@@ -31,12 +32,14 @@ from services.routing.handlers import (
     own_task,
     require_active,
 )
+from services.routing.notices import issue_notice
 from services.routing.schemas import (
     ActionResult,
     ClusterReplyResult,
     DispatchCreate,
     ExtensionCreate,
     ReplyCreate,
+    RerouteCreate,
     ReturnCreate,
     SupplementRequestCreate,
     ThirdPartyConsultationCreate,
@@ -54,14 +57,17 @@ from services.routing.workflow import (
     check_extend,
     check_reply,
     check_request_supplement,
+    check_reroute,
     check_return,
     check_third_party_replied,
+    next_party,
     reopens,
     returned_to,
+    supervises,
 )
 from shared.auth import Principal, require_roles
 from shared.codes import Channel, Role
-from shared.dates import today
+from shared.dates import local_date, today
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.events import (
     CaseAccepted,
@@ -71,6 +77,8 @@ from shared.events import (
     CaseReopened,
     CaseReplied,
     CaseReturned,
+    CaseSupervised,
+    CaseSupervisionAcknowledged,
     DeadlineExtended,
     Envelope,
     EventPayload,
@@ -79,6 +87,7 @@ from shared.events import (
     ThirdPartyConsulted,
     ThirdPartyReplied,
 )
+from shared.notices import NoticeKind
 from shared.runtime import ServiceRuntime
 from shared.uow import Delivered, performed
 
@@ -86,6 +95,7 @@ __all__ = [
     "ActionUseCase",
     "CaseAction",
     "accept",
+    "acknowledge_supervision",
     "act",
     "close",
     "consult_third_party",
@@ -95,6 +105,7 @@ __all__ = [
     "reply",
     "reply_to_cluster",
     "request_supplement",
+    "reroute",
     "return_case",
     "third_party_replied",
 ]
@@ -123,6 +134,10 @@ def _file(task: Task) -> CaseFile:
         extended=task.extended,
         supplement_requested=task.supplement_requested,
         returned_by=tuple(task.returned_by),
+        reopened=task.reopened,
+        supplement_due=task.supplement_due,
+        supplement_lapsed=task.supplement_lapsed,
+        third_parties=tuple(task.third_parties.items()),
     )
 
 
@@ -213,27 +228,46 @@ async def request_supplement(
     )
     due = calendar.add_working_days(action.on, body.working_days).due_date
     await _claim(uow, task, CaseState.SUPPLEMENT_REQUESTED)
+    by = actor_of(action.by)
     return [
         SupplementRequested(
             case_id=action.case_id,
             items=body.items,
             due_date=due,
             requested_on=action.on,
-            by=actor_of(action.by),
-        )
+            working_days=body.working_days,
+            by=by,
+        ),
+        await issue_notice(
+            uow.notices,
+            uow.policy.issuer,
+            task,
+            NoticeKind.SUPPLEMENT,
+            on=action.on,
+            by=by,
+            items=body.items,
+            working_days=body.working_days,
+            due_date=due,
+        ),
     ]
 
 
 async def consult_third_party(
     action: CaseAction[ThirdPartyConsultationCreate], uow: RoutingUnitOfWork
 ) -> list[EventPayload]:
-    """征求第三方意见 (OGI Art. 32): the reply clock pauses while the third party has its 15 days."""
+    """征求第三方意见 (OGI Art. 32): the reply clock pauses while any third party consulted has its 15
+    days; several may be consulted at once, each numbered on the case."""
     task = await _own(action, uow)
-    check_consult_third_party(_file(task))
+    case = _file(task)
+    check_consult_third_party(case)
     await _claim(uow, task, CaseState.THIRD_PARTY_CONSULTED)
     return [
         ThirdPartyConsulted(
-            case_id=action.case_id, party=action.body.party, consulted_on=action.on, by=actor_of(action.by)
+            case_id=action.case_id,
+            party=action.body.party,
+            consulted_on=action.on,
+            party_id=next_party(case),
+            by=actor_of(action.by),
         )
     ]
 
@@ -241,10 +275,17 @@ async def consult_third_party(
 async def third_party_replied(
     action: CaseAction[ThirdPartyReplyCreate], uow: RoutingUnitOfWork
 ) -> list[EventPayload]:
+    """第三方答复: the party that answered; the case goes on once no other party is waited for."""
     task = await _own(action, uow)
-    check_third_party_replied(_file(task))
-    await _claim(uow, task, CaseState.ACCEPTED)
-    return [ThirdPartyReplied(case_id=action.case_id, replied_on=action.on, by=actor_of(action.by))]
+    case = _file(task)
+    party = check_third_party_replied(case, action.body.party_id)
+    still_waiting = [waiting for waiting in case.waiting_parties if waiting != party]
+    await _claim(uow, task, CaseState.THIRD_PARTY_CONSULTED if still_waiting else CaseState.ACCEPTED)
+    return [
+        ThirdPartyReplied(
+            case_id=action.case_id, replied_on=action.on, party_id=party, by=actor_of(action.by)
+        )
+    ]
 
 
 async def extend(action: CaseAction[ExtensionCreate], uow: RoutingUnitOfWork) -> list[EventPayload]:
@@ -268,7 +309,7 @@ async def extend(action: CaseAction[ExtensionCreate], uow: RoutingUnitOfWork) ->
         rules=uow.policy.extension,
     )
     await _claim(uow, task, CaseState(task.state), extended=True)
-    return [
+    extended: list[EventPayload] = [
         DeadlineExtended(
             case_id=action.case_id,
             working_days=action.body.working_days,
@@ -276,6 +317,30 @@ async def extend(action: CaseAction[ExtensionCreate], uow: RoutingUnitOfWork) ->
             by=actor_of(principal),
         )
     ]
+    if task.channel == Channel.DISCLOSURE_REQUEST:
+        # the new date, when the reply clock runs and tracking has said its date; while it stands
+        # still (a supplement, a third party) the notice gives the days only — the date is not yet known
+        calendar = await uow.calendar.current()
+        running = task.state in (CaseState.ASSIGNED, CaseState.ACCEPTED)
+        new_due = (
+            calendar.add_working_days(task.due_date, action.body.working_days).due_date
+            if running and task.due_date is not None
+            else None
+        )
+        extended.append(
+            await issue_notice(
+                uow.notices,
+                uow.policy.issuer,
+                task,
+                NoticeKind.EXTENSION,
+                on=action.on,
+                by=actor_of(principal),
+                working_days=action.body.working_days,
+                reason=action.body.reason,
+                due_date=new_due,
+            )
+        )
+    return extended
 
 
 async def reply(action: CaseAction[ReplyCreate], uow: RoutingUnitOfWork) -> list[EventPayload]:
@@ -289,7 +354,9 @@ async def reply(action: CaseAction[ReplyCreate], uow: RoutingUnitOfWork) -> list
         adoption=body.adoption.value if body.adoption else None,
         reason=body.reason,
     )
-    check_reply(task.state, draft)
+    check_reply(
+        task.state, draft, supplement_due=task.supplement_due, supplement_lapsed=task.supplement_lapsed
+    )
     department_name = await uow.office.department_name(task.department_id)
     # Compare-and-set: of two replies racing, exactly one finds the case still open.
     await _claim(uow, task, CaseState.REPLIED, doing="replying")
@@ -305,7 +372,24 @@ async def reply(action: CaseAction[ReplyCreate], uow: RoutingUnitOfWork) -> list
             adoption=body.adoption,
             reason=body.reason,
             by=actor_of(action.by),
-        )
+        ),
+        *(
+            [
+                await issue_notice(
+                    uow.notices,
+                    uow.policy.issuer,
+                    task,
+                    NoticeKind.REPLY,
+                    on=action.on,
+                    by=actor_of(action.by),
+                    outcome=body.outcome,
+                    text=body.text,
+                    reason=body.reason,
+                )
+            ]
+            if body.outcome is not None and task.channel == Channel.DISCLOSURE_REQUEST
+            else []
+        ),
     ]
 
 
@@ -346,6 +430,56 @@ async def dispatch(action: CaseAction[DispatchCreate], uow: RoutingUnitOfWork) -
             reason="人工分办" + (f"：{note}" if note else ""),
             assigned_on=action.on,
             by=actor_of(action.by),
+        )
+    ]
+
+
+async def reroute(action: CaseAction[RerouteCreate], uow: RoutingUnitOfWork) -> list[EventPayload]:
+    """改派: an admin gives a case sent back for re-handling (发回重办), not replied again, to another
+    department; it is assigned there afresh, and its re-handling starts again that day."""
+    require_roles(action.by, Role.ADMIN)
+    task = await uow.tasks.task(action.case_id, for_change=True)
+    if task is None:
+        raise NotFound(f"no case {action.case_id}")
+    department_id = action.body.department_id
+    check_reroute(_file(task), department_id, triage_department=uow.policy.triage_department)
+    department_name = await uow.office.department_name(department_id)
+    if department_name is None:
+        raise InvalidInput("department_id", f"no department {department_id!r}")
+    # Compare-and-set: of two admins re-routing at once, one finds the case where it was.
+    await _claim(uow, task, CaseState(task.state), doing="re-routing it", department_id=department_id)
+    note = action.body.note
+    return [
+        CaseAssigned(
+            case_id=action.case_id,
+            channel=Channel(task.channel),
+            department_id=department_id,
+            department_name=department_name,
+            rule_id=None,
+            reason="发回重办改派" + (f"：{note}" if note else ""),
+            assigned_on=action.on,
+            by=actor_of(action.by),
+            rerouted=True,
+        )
+    ]
+
+
+async def acknowledge_supervision(action: CaseAction[None], uow: RoutingUnitOfWork) -> list[EventPayload]:
+    """The head of the case's department reads the notice of its supervision (督办通知已阅)."""
+    principal = action.by
+    require_roles(principal, Role.DEPARTMENT_HEAD)
+    task = await _own(action, uow)
+    if not task.supervised:
+        raise Conflict("the case is not under supervision (督办)")
+    if task.supervision_read_by is not None:
+        raise Conflict(f"the supervision notice was read already, by {task.supervision_read_by}")
+    return [
+        CaseSupervisionAcknowledged(
+            case_id=action.case_id,
+            department_id=task.department_id,
+            unsatisfied=task.supervised,
+            acknowledged_on=action.on,
+            by=actor_of(principal),
         )
     ]
 
@@ -409,10 +543,24 @@ async def reply_to_cluster(
 
 
 async def on_case_rated(event: Delivered[CaseRated], uow: RoutingUnitOfWork) -> list[EventPayload]:
-    """An unsatisfied rating sends the case back to its department for re-handling (发回重办)."""
+    """An unsatisfied rating sends the case back to its department for re-handling (发回重办); from the
+    second, it goes to supervision (督办) too, with a notice to its department's head."""
     payload = event.payload
     task = await uow.tasks.task(payload.case_id)
     if task is None or not reopens(_file(task), payload.rating.value):
         return []
     reason = "市民对答复不满意" + (f"：{payload.comment}" if payload.comment else "")
-    return [CaseReopened(case_id=payload.case_id, reason=reason)]
+    events: list[EventPayload] = [CaseReopened(case_id=payload.case_id, reason=reason)]
+    unsatisfied = task.reopened + 1
+    if supervises(unsatisfied, from_unsatisfied=uow.policy.supervise_from_unsatisfied):
+        events.append(
+            CaseSupervised(
+                case_id=payload.case_id,
+                department_id=task.department_id,
+                department_name=await uow.office.department_name(task.department_id) or task.department_id,
+                unsatisfied=unsatisfied,
+                reason=f"市民第{unsatisfied}次对答复不满意",
+                supervised_on=local_date(event.envelope.time),
+            )
+        )
+    return events

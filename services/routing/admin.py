@@ -1,5 +1,5 @@
-"""The admin's use cases: departments and handlers, routing rules, the triage queue (待分办), and
-how often each department returns cases. Every change to the office's data is audited (操作留痕).
+"""The admin's use cases: departments and handlers, routing rules, the triage queue (待分办), the
+cases sent back for re-handling that may be re-routed (改派), and how often each department returns cases. Every change to the office's data is audited (操作留痕).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from services.routing.schemas import (
     RulePublic,
     TaskPublic,
 )
-from services.routing.workflow import OPEN
+from services.routing.workflow import OPEN, REROUTABLE
 from shared.auth import Principal, require_roles
 from shared.codes import Role
 from shared.errors import Conflict, InvalidInput, NotFound
@@ -220,6 +220,22 @@ async def triage_cases(runtime: ServiceRuntime, principal: Principal, triage: st
                     Task.department_id == triage, col(Task.state).in_(sorted(state.value for state in OPEN))
                 )
                 .order_by(col(Task.received_at))
+            )
+        ).all()
+    await record_access(runtime, principal, [row.case_id for row in rows], "inbox")
+    return [TaskPublic.model_validate(row, from_attributes=True) for row in rows]
+
+
+async def reopened_cases(runtime: ServiceRuntime, principal: Principal) -> list[TaskPublic]:
+    """The cases sent back for re-handling (发回重办) and not replied again, which an admin may give to
+    another department (改派): supervised first, then the oldest."""
+    require_roles(principal, Role.ADMIN)
+    async with runtime.database.session() as session:
+        rows = (
+            await session.exec(
+                select(Task)
+                .where(col(Task.reopened) > 0, col(Task.state).in_(sorted(s.value for s in REROUTABLE)))
+                .order_by(col(Task.supervised).desc(), col(Task.received_at))
             )
         ).all()
     await record_access(runtime, principal, [row.case_id for row in rows], "inbox")

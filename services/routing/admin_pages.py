@@ -1,6 +1,7 @@
 """The admin's pages of the workbench (管理), in Chinese, on the shared layout: departments (部门),
 staff (人员: add, change roles, activate or deactivate, set a temporary password), routing rules
 (分办规则, every change in the audit trail, 操作留痕), the triage queue (待分办: dispatch by hand),
+the cases sent back for re-handling (发回重办: re-route to another department, 改派),
 the audit trail, who read whose personal data, and the index of every admin page the office has —
 the ones other services serve (consultations, the calendar, appeals, dead letters) included.
 
@@ -35,6 +36,7 @@ from services.routing.schemas import (
     DepartmentCreate,
     DispatchCreate,
     HandlerCreate,
+    RerouteCreate,
     RuleCreate,
     RuleIn,
 )
@@ -65,6 +67,7 @@ DONE = {
     "password": "临时密码已设置，请告知本人于首次登录时修改。",
     "rule": "分办规则已保存。",
     "dispatched": "已分办。",
+    "rerouted": "已改派，新承办部门将重新办理。",
 }
 
 
@@ -417,6 +420,62 @@ async def dispatch(request: Request, case_id: str, runtime: RuntimeDep) -> Respo
             shown = Shown(values, {}, "这件事项已被分办或状态已变化，请刷新后再试。", 409)
         return await _triage_page(request, runtime, session, shown, failed=case_id)
     return _done(f"{ADMIN}/triage", "dispatched")
+
+
+# --- cases sent back for re-handling (发回重办): re-route (改派) ---------------------------------------
+
+
+async def _reopened_page(
+    request: Request,
+    runtime: RuntimeDep,
+    session: StaffSession,
+    shown: Shown = FIRST,
+    failed: str | None = None,
+) -> HTMLResponse:
+    triage = request.app.state.office.policy.triage_department
+    cases = await admin.reopened_cases(runtime, session.principal)
+    departments = {d.id: d.name for d in await handlers.list_departments(runtime) if d.id != triage}
+    context = {"cases": cases, "departments": departments, "failed": failed, **shown.context()}
+    return _render(request, session, "admin/reopened.html", context, shown.status_code)
+
+
+@admin_pages.get(f"{ADMIN}/reopened", response_class=HTMLResponse)
+async def reopened_page(request: Request, runtime: RuntimeDep) -> Response:
+    session = await admin_session(request)
+    if isinstance(session, Response):
+        return session
+    return await _reopened_page(request, runtime, session)
+
+
+@admin_pages.post(f"{ADMIN}/reopened/{{case_id}}", response_class=HTMLResponse)
+async def reroute(request: Request, case_id: str, runtime: RuntimeDep) -> Response:
+    session = await admin_session(request)
+    if isinstance(session, Response):
+        return session
+    values = await _posted(request, session)
+    if isinstance(values, Response):
+        return values
+    try:
+        parsed = UUID(case_id)
+    except ValueError:
+        return STAFF.problem(request, 404, "没有找到这件事项", "请从发回重办列表进入。", session=session)
+    try:
+        body = RerouteCreate(department_id=values.get("department_id", ""), note=values.get("note", ""))
+        await actions.act(
+            runtime, request.app.state.office, actions.reroute, CaseAction(parsed, session.principal, body)
+        )
+    except REFUSED as exc:
+        shown = _refused(exc, values)
+        if shown.status_code == 422 and "department_id" in shown.errors:
+            shown = Shown(values, {"department_id": [REROUTE_TO]}, None, 422)
+        elif shown.status_code == 409:
+            shown = Shown(values, {}, "这件事项已不在发回重办中（已答复或已改派），请刷新后再试。", 409)
+        return await _reopened_page(request, runtime, session, shown, failed=case_id)
+    return _done(f"{ADMIN}/reopened", "rerouted")
+
+
+REROUTE_TO = "请选择本事项现承办部门以外的部门"
+"""A re-route refused by its department (none chosen, the same, or one the office does not have)."""
 
 
 # --- what was done, and who read what ---------------------------------------------------------------

@@ -7,8 +7,9 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
 
-from services.routing import access, accounts, actions, admin, handlers
+from services.routing import access, accounts, actions, admin, handlers, notice_desk, supervision
 from services.routing.actions import CaseAction, act
 from services.routing.schemas import (
     AccessPublic,
@@ -17,6 +18,7 @@ from services.routing.schemas import (
     Bounces,
     CaseDetail,
     ClusterReplyResult,
+    DeliveryCreate,
     DepartmentChange,
     DepartmentCreate,
     DepartmentPublic,
@@ -25,8 +27,10 @@ from services.routing.schemas import (
     HandlerCreate,
     HandlerPublic,
     NoBody,
+    NoticePublic,
     PasswordSet,
     ReplyCreate,
+    RerouteCreate,
     ReturnCreate,
     RuleCreate,
     RuleIn,
@@ -39,6 +43,7 @@ from services.routing.schemas import (
 from services.routing.task_book import Office
 from shared.codes import Channel, Role
 from shared.http import Access, PrincipalDep, RuntimeDep, guarded_by
+from shared.notice_documents import PRIVATE_DOCUMENT
 from shared.openapi import errors
 
 HANDLING = (Role.HANDLER, Role.DEPARTMENT_HEAD)
@@ -72,7 +77,15 @@ ACCESS: Access = {
     "GET /api/v1/audit": ADMIN,
     "GET /api/v1/access-log": ADMIN,
     "POST /api/v1/cases/{case_id}/dispatch": ADMIN,
+    "GET /api/v1/reopened": ADMIN,
+    "POST /api/v1/cases/{case_id}/reroute": ADMIN,
+    "GET /api/v1/supervised": (Role.DEPARTMENT_HEAD,),
+    "POST /api/v1/cases/{case_id}/acknowledge-supervision": (Role.DEPARTMENT_HEAD,),
     "GET /api/v1/bounces": ADMIN,
+    "GET /api/v1/cases/{case_id}/notices": HANDLING,
+    "GET /api/v1/cases/{case_id}/notices/{notice_id}.html": HANDLING,
+    "GET /api/v1/cases/{case_id}/notices/{notice_id}.pdf": HANDLING,
+    "POST /api/v1/cases/{case_id}/notices/{notice_id}/deliveries": HANDLING,
 }
 """Handlers and department heads work their department's cases (the use cases check the department);
 the disclosure office head approves extensions; admins run the office."""
@@ -379,6 +392,65 @@ async def dispatch_case(
 
 
 @router.get(
+    "/reopened",
+    tags=["admin"],
+    summary="Cases sent back for re-handling (发回重办), not replied again: re-routable",
+    responses=ADMIN_ONLY,
+)
+async def list_reopened(runtime: RuntimeDep, principal: PrincipalDep) -> list[TaskPublic]:
+    return await admin.reopened_cases(runtime, principal)
+
+
+@router.post(
+    "/cases/{case_id}/reroute",
+    tags=["admin"],
+    summary="Give a case sent back for re-handling to another department (改派)",
+    responses=errors(
+        401,
+        403,
+        not_found="no such case",
+        conflict="the case is not one sent back for re-handling and not replied again, or it changed meanwhile",
+        validation_error="no such department, the case's own department, or triage",
+    ),
+)
+async def reroute_case(
+    case_id: UUID, body: RerouteCreate, runtime: RuntimeDep, office: OfficeDep, principal: PrincipalDep
+) -> ActionResult:
+    return await act(runtime, office, actions.reroute, CaseAction(case_id, principal, body))
+
+
+@router.get(
+    "/supervised",
+    tags=["handlers"],
+    summary="Supervision notices (督办通知) of the department head's department, unread first",
+    responses=errors(401, 403),
+)
+async def list_supervised(
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    unread: Annotated[bool, Query(description="Only the notices not read yet.")] = False,
+) -> list[TaskPublic]:
+    return await supervision.supervised_cases(runtime, principal, unread_only=unread)
+
+
+@router.post(
+    "/cases/{case_id}/acknowledge-supervision",
+    tags=["handlers"],
+    summary="The department head has read the case's supervision notice (已阅)",
+    responses=errors(
+        401,
+        403,
+        not_found="no such case",
+        conflict="the case is not under supervision, or its notice was read already",
+    ),
+)
+async def acknowledge_supervision(
+    case_id: UUID, _body: NoBody, runtime: RuntimeDep, office: OfficeDep, principal: PrincipalDep
+) -> ActionResult:
+    return await act(runtime, office, actions.acknowledge_supervision, CaseAction(case_id, principal, None))
+
+
+@router.get(
     "/bounces", tags=["admin"], summary="How many cases each department has returned", responses=ADMIN_ONLY
 )
 async def list_bounces(runtime: RuntimeDep, principal: PrincipalDep) -> list[Bounces]:
@@ -395,3 +467,66 @@ async def reply_to_cluster(
     cluster_id: str, body: ReplyCreate, runtime: RuntimeDep, office: OfficeDep, principal: PrincipalDep
 ) -> ClusterReplyResult:
     return await actions.reply_to_cluster(runtime, office, cluster_id, body, principal)
+
+
+NOTICE = errors(401, 403, not_found="no such case, or no such notice on it")
+
+
+@router.get(
+    "/cases/{case_id}/notices",
+    tags=["handlers"],
+    summary="The formal notices issued on a disclosure request (告知书), with their deliveries",
+    responses=errors(401, 403, not_found="no such case"),
+)
+async def list_notices(case_id: UUID, runtime: RuntimeDep, principal: PrincipalDep) -> list[NoticePublic]:
+    return await notice_desk.case_notices(runtime, case_id, principal)
+
+
+@router.get(
+    "/cases/{case_id}/notices/{notice_id}.html",
+    tags=["handlers"],
+    summary="A notice as a printable page",
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}}, "description": "The notice"}, **NOTICE},
+)
+async def get_notice_html(
+    case_id: UUID, notice_id: UUID, runtime: RuntimeDep, principal: PrincipalDep
+) -> HTMLResponse:
+    page = await notice_desk.notice_document(runtime, case_id, notice_id, principal, pdf=False)
+    return HTMLResponse(str(page), headers=PRIVATE_DOCUMENT)
+
+
+@router.get(
+    "/cases/{case_id}/notices/{notice_id}.pdf",
+    tags=["handlers"],
+    summary="A notice as PDF (A4, set in Noto Serif CJK SC)",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The notice"}, **NOTICE},
+)
+async def get_notice_pdf(
+    case_id: UUID, notice_id: UUID, runtime: RuntimeDep, principal: PrincipalDep
+) -> Response:
+    document = await notice_desk.notice_document(runtime, case_id, notice_id, principal, pdf=True)
+    assert isinstance(document, bytes)
+    return Response(
+        document,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="notice-{notice_id}.pdf"', **PRIVATE_DOCUMENT},
+    )
+
+
+@router.post(
+    "/cases/{case_id}/notices/{notice_id}/deliveries",
+    tags=["handlers"],
+    summary="Record how a notice reached the applicant (送达: post, in person, email)",
+    responses=errors(
+        401,
+        403,
+        not_found="no such case, or no such notice on it",
+        validation_error="online delivery (recorded by the download), or a date before the notice or in the future",
+    ),
+)
+async def record_notice_delivery(
+    case_id: UUID, notice_id: UUID, body: DeliveryCreate, runtime: RuntimeDep, principal: PrincipalDep
+) -> ActionResult:
+    return await notice_desk.record_delivery(runtime, case_id, notice_id, body, principal)

@@ -20,7 +20,7 @@ from services.routing.passwords import Passwords
 from services.routing.similarity import ClusterIndex
 from services.routing.task_book import Office, RoutingUnitOfWork, project_in, routing_unit_of_work
 from shared.calendar_store import LiveCalendar, keep_calendar_year, seed_calendar
-from shared.codes import on_answer_clock
+from shared.codes import ClockKind, handled_by_a_department, on_answer_clock
 from shared.consumer import ConsumerSpec, EventHandler, only_when
 from shared.events import (
     CalendarUpdated,
@@ -32,10 +32,16 @@ from shared.events import (
     CaseReopened,
     CaseReplied,
     CaseReturned,
+    CaseSupervised,
+    CaseSupervisionAcknowledged,
     DeadlineBreached,
     DeadlineExtended,
+    DeadlineLapsed,
     DeadlineSet,
     DeadlineWarning,
+    NoticeDelivered,
+    NoticeDownloaded,
+    NoticeIssued,
     ReviewRejected,
     SubmissionReceived,
     SubmissionRefused,
@@ -50,13 +56,24 @@ from shared.runtime import ServiceRuntime
 from shared.topics import CALENDAR_EVENTS, CASE_EVENTS
 from shared.uow import EventUseCase, consumed
 
-DEADLINES = (DeadlineSet, DeadlineWarning, DeadlineBreached)
-"""Tracking's word on each clock: the task shows its answer's (`shared.codes.ANSWER_CLOCKS`) only."""
+DEADLINES = (DeadlineSet, DeadlineWarning, DeadlineBreached, DeadlineLapsed)
+"""Tracking's word on each clock: the task shows its answer's (`shared.codes.ANSWER_CLOCKS`), and
+follows the applicant's supplement deadline and each third party's days (`on_a_followed_clock`)."""
+FOLLOWED_CLOCKS = frozenset({ClockKind.SUPPLEMENT_DUE, ClockKind.THIRD_PARTY})
+
+
+def on_a_followed_clock(payload: object) -> bool:
+    """Whether a deadline event is about a clock the task follows: its answer's, the applicant's
+    supplement deadline (``other.no_supplement`` waits for it) or a third party's."""
+    return on_answer_clock(payload) or getattr(payload, "clock", None) in FOLLOWED_CLOCKS
+
+
 FOLLOWED = (
     *DEADLINES,
     SupplementReceived,
     SubmissionRefused,
     ReviewRejected,
+    NoticeDownloaded,
 )
 """Other services' events the task follows, as they are (`services.routing.projection`)."""
 
@@ -71,7 +88,11 @@ SENDS = (
     DeadlineExtended,
     CaseReplied,
     CaseReopened,
+    CaseSupervised,
+    CaseSupervisionAcknowledged,
     CaseClosed,
+    NoticeIssued,
+    NoticeDelivered,
 )
 """Every event routing emits (its AsyncAPI document; `tests/contracts` keeps it true to the code)."""
 
@@ -102,18 +123,31 @@ def consumers(settings: RoutingSettings, office: Office, clusters: SharedCluster
             "routing",
             CASE_EVENTS,
             {
-                SubmissionReceived: on_tasks(handlers.on_submission_received),
+                SubmissionReceived: only_when(
+                    handled_by_a_department, on_tasks(handlers.on_submission_received)
+                ),
                 **dict.fromkeys(FOLLOWED, follow),
-                **dict.fromkeys(DEADLINES, only_when(on_answer_clock, follow)),
+                **dict.fromkeys(DEADLINES, only_when(on_a_followed_clock, follow)),
                 CaseRated: on_tasks(actions.on_case_rated),
             },
-            rebuild={SubmissionReceived: follow, **dict.fromkeys(FOLLOWED, follow)},
+            rebuild={
+                SubmissionReceived: only_when(handled_by_a_department, follow),
+                **dict.fromkeys(FOLLOWED, follow),
+            },
         ),
         ConsumerSpec(
             "routing-similarity",
             CASE_EVENTS,
-            {SubmissionReceived: partial(on_submission_clustered, clusters=clusters)},
-            rebuild={SubmissionReceived: partial(note_submission, clusters=clusters)},
+            {
+                SubmissionReceived: only_when(
+                    handled_by_a_department, partial(on_submission_clustered, clusters=clusters)
+                )
+            },
+            rebuild={
+                SubmissionReceived: only_when(
+                    handled_by_a_department, partial(note_submission, clusters=clusters)
+                )
+            },
         ),
         ConsumerSpec(
             "routing-calendar",

@@ -11,6 +11,7 @@ from pydantic_settings import SettingsConfigDict
 from services.routing.identity_provider import IdentityProviderSettings
 from services.routing.passwords import LockoutPolicy
 from services.routing.workflow import ExtensionRules, OfficePolicy
+from shared.notices import Issuer
 from shared.settings import ServiceSettings
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -34,6 +35,11 @@ class RoutingSettings(ServiceSettings):
         default="triage", description="Where a case no rule matches waits (待分办)."
     )
     max_returns: int = Field(default=2, ge=1, description="Returns after which a case waits in triage.")
+    supervise_from_unsatisfied: int = Field(
+        default=2,
+        ge=1,
+        description="The unsatisfied rating of a case from which it goes to supervision (督办).",
+    )
     return_window_days: int = Field(
         default=2, gt=0, description="Working days to return a case after assignment."
     )
@@ -41,6 +47,21 @@ class RoutingSettings(ServiceSettings):
         default=7, gt=0, description="OGI Art. 30: days to ask for a supplement."
     )
     disclosure_extension_days: int = Field(default=20, gt=0)
+    notice_office: str = Field(
+        default=Issuer().office,
+        description="The office that signs the notices to disclosure applicants (告知书).",
+    )
+    notice_number_prefix: str = Field(
+        default=Issuer().number_prefix,
+        description="The notices' document number before 〔year〕第n号 (文号), e.g. 国动办依申告.",
+    )
+    reconsideration_body: str = Field(
+        default=Issuer().reconsideration_body,
+        description="Where an applicant applies for 行政复议 (Art. 51).",
+    )
+    litigation_court: str = Field(
+        default=Issuer().court, description="Where an applicant brings 行政诉讼 (Art. 51)."
+    )
     mailbox_extension_days: int = Field(default=10, gt=0)
     similarity_threshold: float = Field(
         default=0.52, gt=0, le=1, description="Character-bigram Jaccard at which submissions are similar."
@@ -94,7 +115,14 @@ class RoutingSettings(ServiceSettings):
         return OfficePolicy(
             triage_department=self.triage_department,
             max_returns=self.max_returns,
+            supervise_from_unsatisfied=self.supervise_from_unsatisfied,
             return_window_days=self.return_window_days,
             supplement_window_days=self.supplement_window_days,
             extension=ExtensionRules(self.disclosure_extension_days, self.mailbox_extension_days),
+            issuer=Issuer(
+                office=self.notice_office,
+                number_prefix=self.notice_number_prefix,
+                reconsideration_body=self.reconsideration_body,
+                court=self.litigation_court,
+            ),
         )

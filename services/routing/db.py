@@ -61,6 +61,26 @@ class Task(SQLModel, table=True):
     extended: bool = False
     supplement_requested: bool = False
     card: str | None = Field(default=None, description="yellow (黄牌) or red (红牌), from tracking.")
+    supplement_due: date | None = Field(
+        default=None, description="The applicant's supplement deadline (补正期限), as tracking counts it."
+    )
+    supplement_lapsed: bool = Field(
+        default=False, description="Tracking announced the supplement deadline passed unused."
+    )
+    third_parties: dict[str, str] = Field(
+        default_factory=dict,
+        sa_column=Column(JSON, nullable=False, server_default="{}"),
+        description="Each third party consulted (its number): waiting, answered or lapsed (OGI Art. 32).",
+    )
+    reopened: int = Field(default=0, description="Times an unsatisfied rating sent it back (发回重办).")
+    supervised: int = Field(
+        default=0, description="The unsatisfied ratings its latest supervision (督办) was for; 0: never."
+    )
+    supervised_on: date | None = None
+    supervision_read_by: str | None = Field(
+        default=None,
+        description="The department head who read the latest supervision's notice; None: unread.",
+    )
 
 
 class SimilarCase(SQLModel, table=True):
@@ -164,6 +184,30 @@ class AuditEntry(SQLModel, table=True):
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
+class IssuedNotice(SQLModel, table=True):
+    """A formal notice issued to a disclosure applicant (告知书), as ``notice.issued`` says, and how it
+    was delivered (送达) as each ``notice.delivered`` says."""
+
+    __tablename__ = "routing_notice"
+
+    notice_id: str = Field(primary_key=True)
+    case_id: str = Field(index=True)
+    kind: str
+    number: str
+    issued_on: date
+    facts: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    deliveries: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class NoticeSequence(SQLModel, table=True):
+    """The last document number (文号) issued in each year; the next notice takes the one after."""
+
+    __tablename__ = "routing_notice_sequence"
+
+    year: int = Field(primary_key=True)
+    last: int = 0
+
+
 TABLES: list[type[SQLModel]] = [
     CaseKey,
     Department,
@@ -177,6 +221,8 @@ TABLES: list[type[SQLModel]] = [
     AuditEntry,
     PersonalDataAccess,
     CalendarYear,
+    IssuedNotice,
+    NoticeSequence,
 ]
 
 SCHEMA = ServiceSchema("routing", TABLES, Path(__file__).parent / "migrations")

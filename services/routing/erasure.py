@@ -1,5 +1,5 @@
 """What routing forgets when a case's personal data is erased (个人信息删除): the task's title and the
-submission it shows, the history lines that quote the person, and the words the similarity index holds.
+submission it shows, the history lines that quote the person, what the notices quote (告知书), and the words the similarity index holds.
 Who did what and when stays: the record of the handling is the office's, not the person's."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.routing.clustering import SharedClusters
 from services.routing.db import HistoryEntry, Task
+from services.routing.notice_book import scrub_notices
 from services.routing.projection import PERSONAL_LINES
 from shared.events import SubmissionReceived
 from shared.sealing import ERASED, erase_fields
@@ -32,3 +33,4 @@ async def scrub_case(session: AsyncSession, case_id: str, *, clusters: SharedClu
     for line in lines.all():
         line.summary = PERSONAL_LINES[line.event] + ERASED
         session.add(line)
+    await scrub_notices(session, case_id)

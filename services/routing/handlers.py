@@ -13,15 +13,17 @@ from services.routing.access import record_access
 from services.routing.clustering import clusters_of, members_of
 from services.routing.db import Department, Handler, HistoryEntry, RoutingRule, Task
 from services.routing.domain import CaseFacts, assign
+from services.routing.notices import issue_notice, receipt_notice_id
 from services.routing.projection import project
 from services.routing.schemas import CaseDetail, DepartmentPublic, HistoryPublic, TaskPublic
 from services.routing.task_book import OfficeBook, RoutingUnitOfWork, SqlOfficeBook, SqlTaskBook, TaskBook
 from services.routing.workflow import OPEN, ActionRefused
 from shared.auth import Principal, require_roles
-from shared.codes import Role
+from shared.codes import Channel, Role
 from shared.dates import local_date
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.events import CaseAssigned, EventPayload, SubmissionReceived
+from shared.notices import NoticeKind
 from shared.runtime import ServiceRuntime
 from shared.uow import Delivered
 
@@ -118,7 +120,7 @@ async def on_submission_received(
     department_name = await uow.office.department_name(assignment.department)
     if department_name is None:
         raise LookupError(f"rule {assignment.rule_id} names unknown department {assignment.department}")
-    return [
+    assigned: list[EventPayload] = [
         CaseAssigned(
             case_id=payload.case_id,
             channel=payload.channel,
@@ -129,11 +131,26 @@ async def on_submission_received(
             assigned_on=local_date(event.envelope.time),
         )
     ]
+    task = await uow.tasks.task(payload.case_id)
+    if payload.channel == Channel.DISCLOSURE_REQUEST and task is not None:
+        # 登记回执: the applicant is told the request is registered, and from which day it counts.
+        receipt = await issue_notice(
+            uow.notices,
+            uow.policy.issuer,
+            task,
+            NoticeKind.RECEIPT,
+            on=local_date(event.envelope.time),
+            notice_id=receipt_notice_id(payload.case_id),
+        )
+        assigned.append(receipt)
+    return assigned
 
 
 async def follow(event: Delivered[EventPayload], uow: RoutingUnitOfWork) -> list[EventPayload]:
-    """Another service's event the task follows (the deadline, a card, a supplement, a rejection)."""
+    """Another service's event the task follows (the deadline, a card, a supplement, a rejection), or
+    the notice register does (a notice delivered online)."""
     await project(uow.tasks, event.envelope, event.payload)
+    await uow.notices.enter(event.envelope, event.payload)
     return []
 
 
@@ -141,7 +158,7 @@ async def list_tasks(
     runtime: ServiceRuntime, principal: Principal, *, state: str | None = None, channel: str | None = None
 ) -> list[TaskPublic]:
     query = await _inbox_query(runtime, principal, state=state, channel=channel)
-    return await _listed(runtime, principal, query)
+    return await listed(runtime, principal, query)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +190,7 @@ async def inbox_page(
     async with runtime.database.session() as session:
         total = (await session.exec(select(func.count()).select_from(query.subquery()))).one()
     page = min(max(page, 1), max(1, -(-total // size)))
-    tasks = await _listed(runtime, principal, query.limit(size).offset((page - 1) * size))
+    tasks = await listed(runtime, principal, query.limit(size).offset((page - 1) * size))
     return InboxPage(tasks, total, page, size)
 
 
@@ -202,7 +219,8 @@ async def _inbox_query(
     )
 
 
-async def _listed(runtime: ServiceRuntime, principal: Principal, query: Any) -> list[TaskPublic]:
+async def listed(runtime: ServiceRuntime, principal: Principal, query: Any) -> list[TaskPublic]:
+    """The tasks ``query`` selects, with their clusters; each counts as read (个人信息查阅记录)."""
     async with runtime.database.session() as session:
         rows = (await session.exec(query)).all()
         clusters = await clusters_of(session, [row.case_id for row in rows])
@@ -214,7 +232,7 @@ async def cluster_cases(runtime: ServiceRuntime, principal: Principal, cluster_i
     """The caller's department's cases among a cluster of similar submissions (相似诉求), oldest first."""
     query = await _inbox_query(runtime, principal, state=None, channel=None)
     rows = query.where(col(Task.case_id).in_(members_of(cluster_id)))
-    tasks = await _listed(runtime, principal, rows.order_by(None).order_by(col(Task.received_at)))
+    tasks = await listed(runtime, principal, rows.order_by(None).order_by(col(Task.received_at)))
     if not tasks:
         raise NotFound(f"no cluster {cluster_id} in {principal.department}")
     return tasks

@@ -7,11 +7,13 @@ pages, the state machine and the messages say the same thing the same way.
 from __future__ import annotations
 
 from shared.codes import Adoption, ApplicantType, Channel, DeliveryForm, DeliveryMethod, Outcome, Role
+from shared.notices import DeliveryWay
 
 CHANNELS = {
     Channel.MAILBOX.value: "领导信箱",
     Channel.CONSULTATION_COMMENT.value: "意见征集",
     Channel.DISCLOSURE_REQUEST.value: "依申请公开",
+    Channel.INTERVIEW_QUESTION.value: "在线访谈",
 }
 STATES = {
     "assigned": "待签收",
@@ -81,16 +83,26 @@ DONE = {
     "request-supplement": "已发出补正通知，等待申请人补正。",
     "consult-third-party": "已记录征求第三方意见。",
     "third-party-replied": "已记录第三方的意见，案件回到办理中。",
+    "third-party-replied-waiting": "已记录该第三方的意见，仍在等待其他第三方答复。",
     "extend": "已延长答复期限。",
     "reply": "已答复。",
     "close": "已办结。",
+    "delivered": "已登记告知书的送达。",
 }
+DELIVERY_WAYS = {
+    DeliveryWay.POST.value: "邮寄送达",
+    DeliveryWay.IN_PERSON.value: "直接送达",
+    DeliveryWay.EMAIL.value: "电子邮件送达",
+}
+"""How a handler records a notice's delivery (送达); online delivery is the applicant's download."""
 # Input labels, by the use cases' field names (the inputs carry the same names).
 LABELS = {
     "id": "编号",
     "name": "名称",
     "description": "说明",
     "department_id": "部门",
+    "way": "送达方式",
+    "delivered_on": "送达日期",
     "roles": "角色",
     "password": "密码",
     "priority": "优先级",
@@ -103,6 +115,7 @@ LABELS = {
     "items": "需补正的内容",
     "working_days": "工作日数",
     "party": "第三方",
+    "party_id": "回复的第三方",
     "note": "说明",
     "text": "答复内容",
     "outcome": "答复结果",
@@ -130,6 +143,7 @@ ROLES = {
     Role.REVIEWER.value: "审核员",
     Role.STAFF.value: "登记员",
     Role.ADMIN.value: "系统管理员",
+    Role.MODERATOR.value: "访谈主持人",
 }
 AUDIT_ACTIONS = {
     "department.added": "新增部门",
@@ -148,3 +162,9 @@ AUDIT_ACTIONS = {
     "dead_letters.replayed": "重新投递死信",
     "staff.identity_linked": "关联统一身份认证账户",
 }
+SUPPLEMENT_LAPSED = "申请人未在补正期限（{due}）内补正，可按“申请人无正当理由逾期不补正”答复"
+"""The case history's line when tracking says the applicant's supplement deadline passed unused."""
+PARTY_LAPSED = "第三方{party}逾期未答复，依《政府信息公开条例》第三十二条由本机关依法决定"
+"""The history's line when a third party's 15 working days passed unanswered (``{party}``: its number)."""
+CLOCKS = "期限计时"
+"""Who wrote a history line that follows tracking's word on a deadline (a lapse, a third party's days)."""

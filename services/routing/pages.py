@@ -20,16 +20,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from services.routing import actions, handlers
+from services.routing import actions, handlers, notice_desk, supervision
 from services.routing.actions import ActionUseCase, CaseAction
 from services.routing.admin_pages import admin_pages
 from services.routing.dead_letter_pages import dead_letter_pages
+from services.routing.handlers import HANDLING_ROLES
 from services.routing.labels import (
     ADOPTIONS,
     APPLICANT_TYPES,
     CHANNELS,
     DELIVERY_FORMS,
     DELIVERY_METHODS,
+    DELIVERY_WAYS,
     DONE,
     LABELS,
     OUTCOME_GROUPS,
@@ -37,6 +39,7 @@ from services.routing.labels import (
 )
 from services.routing.schemas import (
     ClusterReplyResult,
+    DeliveryCreate,
     ExtensionCreate,
     ReplyCreate,
     ReturnCreate,
@@ -46,12 +49,14 @@ from services.routing.schemas import (
     ThirdPartyReplyCreate,
 )
 from services.routing.sign_in_pages import STAFF, sign_in_pages
+from services.routing.supervision_pages import supervision_pages
 from services.routing.task_book import Office
 from services.routing.workflow import OPEN, available
-from shared.auth import StaffSession
+from shared.auth import StaffSession, require_roles
 from shared.dates import today
 from shared.errors import CivicError, Conflict, Forbidden, InvalidInput, NotFound
 from shared.http import RuntimeDep
+from shared.notice_documents import PRIVATE_DOCUMENT
 from shared.runtime import ServiceRuntime
 from shared.staff_pages import STAFF_PATH, home_of
 from shared.text import text_too_long
@@ -65,6 +70,7 @@ pages = APIRouter()
 pages.include_router(sign_in_pages)
 pages.include_router(admin_pages)
 pages.include_router(dead_letter_pages)
+pages.include_router(supervision_pages)
 templates = STAFF.templates
 
 DUE_SOON_DAYS = 2
@@ -112,6 +118,7 @@ templates.env.globals.update(
     applicant_types=APPLICANT_TYPES,
     delivery_forms=DELIVERY_FORMS,
     delivery_methods=DELIVERY_METHODS,
+    delivery_ways=DELIVERY_WAYS,
 )
 
 
@@ -162,11 +169,13 @@ async def _case_page(
     except NotFound:
         return _not_found_page(request, session)
     flash = DONE.get(request.query_params.get("done", "")) if action is None else None
+    notices = await notice_desk.case_notices(runtime, case_id, session.principal)
     return STAFF.render(
         request,
         "case.html",
         {
             "task": detail.task,
+            "notices": notices,
             "history": detail.history,
             "marker": due_marker(detail.task, today()),
             "available": _available(detail.task),
@@ -208,7 +217,9 @@ def _consult(v: dict[str, str]) -> ThirdPartyConsultationCreate:
 
 
 def _third_party(v: dict[str, str]) -> ThirdPartyReplyCreate:
-    return ThirdPartyReplyCreate.model_validate({"note": v.get("note") or None})
+    return ThirdPartyReplyCreate.model_validate(
+        {"note": v.get("note") or None, "party_id": v.get("party_id") or None}
+    )
 
 
 def _extend(v: dict[str, str]) -> ExtensionCreate:
@@ -307,6 +318,9 @@ async def inbox(
             "channel": channel,
             "state": state,
             "query": {"channel": channel, "state": state},
+            "unread_supervision_notices": await supervision.unread_supervision_notices(
+                runtime, session.principal
+            ),
         },
         session=session,
     )
@@ -358,7 +372,9 @@ async def act(request: Request, case_id: str, action: str, runtime: RuntimeDep) 
 
     try:
         use_case, body_of = form
-        await actions.act(runtime, office, use_case, CaseAction(parsed, session.principal, body_of(values)))
+        result = await actions.act(
+            runtime, office, use_case, CaseAction(parsed, session.principal, body_of(values))
+        )
     except (ValidationError, InvalidInput) as exc:
         return await again(422, errors=_field_errors(exc))
     except Conflict as exc:
@@ -370,7 +386,70 @@ async def act(request: Request, case_id: str, action: str, runtime: RuntimeDep) 
         return _not_found_page(request, session)
     except CivicError as exc:
         return await again(exc.status_code, problem=exc.message)
+    if action == "third-party-replied" and result.state == "third_party_consulted":
+        action = "third-party-replied-waiting"  # another party is still waited for
     return _to(f"/workbench/cases/{parsed}?done={action}")
+
+
+# --- formal notices (告知书) ---------------------------------------------------------------------------
+
+
+async def _notice_page(
+    request: Request, case_id: UUID, notice_id: UUID, runtime: ServiceRuntime, *, pdf: bool
+) -> Response:
+    """A notice on the case, as PDF (to print and send) or as a page."""
+    session = await STAFF.session(request)
+    if session is None:
+        return STAFF.sign_in(request)
+    try:
+        document = await notice_desk.notice_document(runtime, case_id, notice_id, session.principal, pdf=pdf)
+    except Forbidden as exc:
+        return _forbidden_page(request, session, exc)
+    except NotFound:
+        return _not_found_page(request, session)
+    if isinstance(document, bytes):
+        return Response(document, media_type="application/pdf", headers=PRIVATE_DOCUMENT)
+    return HTMLResponse(document, headers=PRIVATE_DOCUMENT)
+
+
+@pages.get("/workbench/cases/{case_id}/notices/{notice_id}.pdf", response_class=Response)
+async def notice_pdf_page(request: Request, case_id: UUID, notice_id: UUID, runtime: RuntimeDep) -> Response:
+    return await _notice_page(request, case_id, notice_id, runtime, pdf=True)
+
+
+@pages.get("/workbench/cases/{case_id}/notices/{notice_id}.html", response_class=Response)
+async def notice_html_page(request: Request, case_id: UUID, notice_id: UUID, runtime: RuntimeDep) -> Response:
+    return await _notice_page(request, case_id, notice_id, runtime, pdf=False)
+
+
+@pages.post("/workbench/cases/{case_id}/notices/{notice_id}/deliveries", response_class=HTMLResponse)
+async def deliver_notice(request: Request, case_id: UUID, notice_id: UUID, runtime: RuntimeDep) -> Response:
+    """送达: the handler records how a notice reached the applicant."""
+    session = await STAFF.session(request)
+    if session is None:
+        return STAFF.sign_in(request)
+    values = await STAFF.posted(request)
+    if values is None:
+        return STAFF.csrf_refused(request, session)
+    try:
+        require_roles(session.principal, *HANDLING_ROLES)  # who may, before what they sent
+    except Forbidden as exc:
+        return _forbidden_page(request, session, exc)
+    try:
+        body = DeliveryCreate.model_validate(
+            {k: values[k] for k in ("way", "delivered_on", "note") if values.get(k, "") != ""}
+        )
+        await notice_desk.record_delivery(runtime, case_id, notice_id, body, session.principal)
+    except (ValidationError, InvalidInput) as exc:
+        problem = "；".join(f"{field}：{message}" for field, message in _field_errors(exc).items())
+        return await _case_page(
+            request, runtime, case_id, session, problem=f"送达未登记：{problem}", status_code=422
+        )
+    except Forbidden as exc:
+        return _forbidden_page(request, session, exc)
+    except NotFound:
+        return _not_found_page(request, session)
+    return _to(f"/workbench/cases/{case_id}?done=delivered")
 
 
 # --- similar submissions (相似诉求) -------------------------------------------------------------------

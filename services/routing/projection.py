@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from services.routing.db import HistoryEntry, Task
-from services.routing.workflow import CaseState
+from services.routing.labels import CLOCKS, PARTY_LAPSED, SUPPLEMENT_LAPSED
+from services.routing.workflow import ANSWERED, LAPSED, WAITING, CaseState
 from shared.codes import ClockKind
 from shared.events import (
     CaseAccepted,
@@ -26,8 +27,11 @@ from shared.events import (
     CaseReopened,
     CaseReplied,
     CaseReturned,
+    CaseSupervised,
+    CaseSupervisionAcknowledged,
     DeadlineBreached,
     DeadlineExtended,
+    DeadlineLapsed,
     DeadlineSet,
     DeadlineWarning,
     Envelope,
@@ -49,6 +53,8 @@ RULES = "系统分办"
 """Who assigned a case the rules routed."""
 UNRECORDED = "（未记录）"
 """Who acted, for an event from before the events said so (release 0.1)."""
+SUPERVISION = "督办"
+"""Who sent a case to supervision: the office's rule, on the citizen's rating."""
 REFUSED_BY = "受理登记"
 """Who took back what intake had accepted (a comment after its consultation closed)."""
 RECEIVED = "received"
@@ -121,12 +127,30 @@ async def project(book: TaskBook, envelope: Envelope, payload: Any) -> None:
         )
 
 
+def _numbered(party_id: str | None) -> str:
+    return f"（第三方{party_id}）" if party_id else ""
+
+
+def _third_parties_end(task: Task, party_id: str | None, state: str) -> None:
+    """The party answered, or its days passed (none named: every party waited for, as when one was
+    consulted at a time); the case goes on once no party is waited for."""
+    parties = dict(task.third_parties)
+    for party, was in parties.items():
+        if was == WAITING and party_id in (None, party):
+            parties[party] = state
+    task.third_parties = parties
+    if task.state == CaseState.THIRD_PARTY_CONSULTED and WAITING not in parties.values():
+        task.state = CaseState.ACCEPTED.value
+
+
 def _apply(task: Task, payload: Any) -> tuple[str, str] | None:
     """Change ``task`` as ``payload`` says; who and what for the history ("" for no line), or None when
     the event changes nothing."""
     by = getattr(payload, "by", None) or UNRECORDED
     match payload:
         case CaseAssigned():
+            if task.supervised and payload.department_id != task.department_id:
+                task.supervision_read_by = None  # the notice follows the case to its new department's head
             task.department_id, task.rule_id, task.reason = (
                 payload.department_id,
                 payload.rule_id,
@@ -142,18 +166,39 @@ def _apply(task: Task, payload: Any) -> tuple[str, str] | None:
             return by, "签收"
         case SupplementRequested():
             task.state, task.supplement_requested = CaseState.SUPPLEMENT_REQUESTED.value, True
+            task.supplement_due, task.supplement_lapsed = payload.due_date, False
             return by, f"告知补正（{payload.due_date}前）：{payload.items}"
         case SupplementReceived():
             if task.state != CaseState.SUPPLEMENT_REQUESTED:
                 return None  # none was asked for, or the case went on without it
-            task.state = CaseState.ACCEPTED.value
+            task.state, task.supplement_lapsed = CaseState.ACCEPTED.value, False  # not abandoned after all
             return "申请人", SUPPLEMENT_LINE + payload.text[:200]
         case ThirdPartyConsulted():
             task.state = CaseState.THIRD_PARTY_CONSULTED.value
-            return by, THIRD_PARTY_LINE + payload.party
+            if payload.party_id is not None:
+                task.third_parties = {**task.third_parties, payload.party_id: WAITING}
+            return by, THIRD_PARTY_LINE + payload.party + _numbered(payload.party_id)
         case ThirdPartyReplied():
-            task.state = CaseState.ACCEPTED.value
-            return by, "第三方已答复"
+            _third_parties_end(task, payload.party_id, ANSWERED)
+            return by, "第三方已答复" + _numbered(payload.party_id)
+        case DeadlineBreached(clock=ClockKind.THIRD_PARTY):
+            waited_for = (
+                task.third_parties.get(payload.party_id) == WAITING
+                if payload.party_id is not None
+                else task.state == CaseState.THIRD_PARTY_CONSULTED  # the one party of earlier releases
+            )
+            if not waited_for:
+                return None  # answered before its days passed
+            _third_parties_end(task, payload.party_id, LAPSED)
+            return CLOCKS, PARTY_LAPSED.format(party=payload.party_id or "")
+        case DeadlineSet(clock=ClockKind.SUPPLEMENT_DUE):
+            task.supplement_due = payload.due_date
+            return "", ""
+        case DeadlineLapsed(clock=ClockKind.SUPPLEMENT_DUE):
+            if task.supplement_lapsed or task.supplement_due not in (None, payload.due_date):
+                return None  # a lapse of a date that has since moved
+            task.supplement_due, task.supplement_lapsed = payload.due_date, True
+            return CLOCKS, SUPPLEMENT_LAPSED.format(due=payload.due_date)
         case DeadlineExtended():
             task.extended = True
             return by, f"延期{payload.working_days}个工作日：{payload.reason}"
@@ -161,8 +206,17 @@ def _apply(task: Task, payload: Any) -> tuple[str, str] | None:
             task.state = CaseState.REPLIED.value
             return by, REPLY_LINE + payload.text[:200]
         case CaseReopened():
-            task.state = CaseState.ACCEPTED.value
+            task.state, task.reopened = CaseState.ACCEPTED.value, task.reopened + 1
             return "市民评价", payload.reason
+        case CaseSupervised():
+            task.supervised, task.supervised_on = payload.unsatisfied, payload.supervised_on
+            task.supervision_read_by = None
+            return SUPERVISION, f"督办：{payload.reason}，已通知{payload.department_name}负责人"
+        case CaseSupervisionAcknowledged():
+            if payload.unsatisfied != task.supervised:
+                return None  # a notice since superseded
+            task.supervision_read_by = by
+            return by, "部门负责人已阅督办通知"
         case CaseClosed():
             task.state = CaseState.CLOSED.value
             return by, "办结"

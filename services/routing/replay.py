@@ -4,7 +4,8 @@ Every case's task and history (待办与办理记录) are rebuilt from ``case-ev
 the task, and routing's own events — the rules' assignment, each handler's action, the reopening —
 and those it follows (deadlines, cards, supplements, rejections) bring it to its state, with who did
 what and when. Nothing is decided again: the rules as they stand today do not re-route old cases.
-Departments, handlers, rules, their audit trail and routing's copy of the calendar are kept as they are.
+Departments, handlers, rules, their audit trail, routing's copy of the calendar and the register of
+formal notices (告知书, re-entered from the log where one is missing) are kept as they are.
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from shared.codes import Adoption, ApplicantType, Channel, Outcome, Role
+from shared.dates import BoundedDate
+from shared.notices import DeliveryWay
 from shared.numbers import WholeNumber
 from shared.text import CleanInput, NonBlank
 
@@ -21,6 +23,7 @@ class DepartmentPublic(BaseModel):
 class TaskPublic(BaseModel):
     case_id: str
     channel: str
+    department_id: str = Field(default="", description="The department that has the case.")
     state: str
     title: str
     receipt_date: date
@@ -34,6 +37,24 @@ class TaskPublic(BaseModel):
     card: str | None = Field(default=None, description="yellow: due within a working day; red: overdue.")
     cluster_size: int = Field(
         default=1, description="How many submissions, in any department, are this similar."
+    )
+    reopened: int = Field(default=0, description="Times an unsatisfied rating sent it back (发回重办).")
+    supervised: int = Field(
+        default=0, description="Unsatisfied ratings of its latest supervision (督办); 0: never supervised."
+    )
+    supervised_on: date | None = None
+    supervision_read_by: str | None = Field(
+        default=None, description="The department head who read the supervision notice; null: unread."
+    )
+    supplement_due: date | None = Field(
+        default=None, description="The applicant's supplement deadline (补正期限), as tracking counts it."
+    )
+    supplement_lapsed: bool = Field(
+        default=False, description="It passed with no supplement: other.no_supplement may be the reply."
+    )
+    third_parties: dict[str, str] = Field(
+        default_factory=dict,
+        description="Each third party consulted, by number: waiting, answered or lapsed (OGI Art. 32).",
     )
 
 
@@ -94,6 +115,11 @@ class ThirdPartyConsultationCreate(_Action):
 
 class ThirdPartyReplyCreate(_Action):
     note: str | None = Field(default=None, max_length=2000)
+    party_id: str | None = Field(
+        default=None,
+        max_length=20,
+        description="Which third party answered (its number on the case); needed while several are waited for.",
+    )
 
 
 class ExtensionCreate(_Action):
@@ -101,6 +127,25 @@ class ExtensionCreate(_Action):
         ge=1, description="At most what the channel allows (a letter's and a disclosure request's limits)."
     )
     reason: NonBlank = Field(max_length=2000)
+
+
+class NoticePublic(BaseModel):
+    """A formal notice on the case (告知书), with how it was delivered so far (送达)."""
+
+    notice_id: str
+    kind: str
+    title: str
+    number: str = Field(description="The document number (文号), e.g. 国动办依申告〔2026〕第12号.")
+    issued_on: date
+    deliveries: list[str]
+
+
+class DeliveryCreate(_Action):
+    """The handler records how a notice reached the applicant (送达)."""
+
+    way: DeliveryWay = Field(description="post, in_person or email; online is recorded by the download.")
+    delivered_on: BoundedDate
+    note: str | None = Field(default=None, max_length=500, description="e.g. the registered-post number.")
 
 
 class _Admin(CleanInput):
@@ -167,6 +212,13 @@ class RulePublic(RuleIn):
 
 class DispatchCreate(_Admin):
     department_id: str
+    note: str = Field(default="", max_length=500)
+
+
+class RerouteCreate(_Admin):
+    """改派: the department a case sent back for re-handling goes to instead, and why."""
+
+    department_id: str = Field(max_length=50)
     note: str = Field(default="", max_length=500)
 
 

@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.routing.clustering import keep_cluster
 from services.routing.db import Department, Handler, HistoryEntry, RoutingRule, Task
 from services.routing.domain import Rule
+from services.routing.notice_book import NoticeBook, SqlNoticeBook, project_notice
 from services.routing.projection import project
 from services.routing.workflow import OfficePolicy
 from shared.calendar_store import CalendarBook, LiveCalendar, SqlCalendarBook
@@ -81,6 +82,7 @@ class RoutingUnitOfWork:
     office: OfficeBook
     policy: OfficePolicy
     calendar: CalendarBook
+    notices: NoticeBook
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +166,11 @@ async def _read_departments(session: AsyncSession) -> dict[str, str]:
 async def routing_unit_of_work(session: AsyncSession, office: Office) -> RoutingUnitOfWork:
     """The unit of work on ``session``'s transaction."""
     return RoutingUnitOfWork(
-        SqlTaskBook(session), SqlOfficeBook(session), office.policy, SqlCalendarBook(session, office.calendar)
+        SqlTaskBook(session),
+        SqlOfficeBook(session),
+        office.policy,
+        SqlCalendarBook(session, office.calendar),
+        SqlNoticeBook(session),
     )
 
 
@@ -172,3 +178,4 @@ async def project_in(session: AsyncSession, envelope: Envelope, payload: Any) ->
     """Routing's projection (`services.routing.projection`) on the task book of ``session``: the
     runtime's projector, live and in a replay."""
     await project(SqlTaskBook(session), envelope, payload)
+    await project_notice(session, envelope, payload)

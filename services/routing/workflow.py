@@ -5,6 +5,10 @@
        │ return (退回)     │  │  └─ supplement received / third party replied
        ▼                  ▼  │                   └─ unsatisfied rating → accepted (发回重办)
     re-assigned     supplement_requested / third_party_consulted
+                                                     (unsatisfied again: also 督办, `supervises`)
+
+A case sent back for re-handling, not yet replied again, an admin may give to another department
+(改派, `check_reroute`): it is assigned there afresh.
 
 Each check raises :class:`ActionRefused` saying why; ``kind`` tells the edge which HTTP status fits
 (``state`` → 409, ``input`` → 422 naming ``field``, ``role`` → 403).
@@ -12,15 +16,17 @@ Each check raises :class:`ActionRefused` saying why; ``kind`` tells the edge whi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Literal
 
 from services.routing.labels import STATES
+from shared.notices import Issuer
 
 __all__ = [
     "ALLOWED",
+    "REROUTABLE",
     "Action",
     "ActionRefused",
     "CaseFile",
@@ -36,10 +42,13 @@ __all__ = [
     "check_extend",
     "check_reply",
     "check_request_supplement",
+    "check_reroute",
     "check_return",
     "check_third_party_replied",
+    "next_party",
     "reopens",
     "returned_to",
+    "supervises",
 ]
 
 
@@ -79,7 +88,9 @@ ALLOWED: dict[Action, frozenset[CaseState]] = {
     Action.ACCEPT: frozenset({CaseState.ASSIGNED}),
     Action.REPLY: frozenset({CaseState.ASSIGNED, CaseState.ACCEPTED, CaseState.THIRD_PARTY_CONSULTED}),
     Action.REQUEST_SUPPLEMENT: frozenset({CaseState.ASSIGNED, CaseState.ACCEPTED}),
-    Action.CONSULT_THIRD_PARTY: frozenset({CaseState.ASSIGNED, CaseState.ACCEPTED}),
+    Action.CONSULT_THIRD_PARTY: frozenset(
+        {CaseState.ASSIGNED, CaseState.ACCEPTED, CaseState.THIRD_PARTY_CONSULTED}
+    ),  # several third parties may be consulted at once (OGI Art. 32)
     Action.RETURN: frozenset({CaseState.ASSIGNED, CaseState.ACCEPTED}),
     Action.THIRD_PARTY_REPLIED: frozenset({CaseState.THIRD_PARTY_CONSULTED}),
     Action.EXTEND: OPEN,
@@ -89,7 +100,11 @@ ALLOWED: dict[Action, frozenset[CaseState]] = {
 
 DISCLOSURE_ONLY = frozenset({Action.REQUEST_SUPPLEMENT, Action.CONSULT_THIRD_PARTY})
 NO_SUPPLEMENT = "other.no_supplement"
-"""The outcome that replies to a request whose applicant let the supplement deadline pass."""
+"""The outcome that replies to a request whose applicant let the supplement deadline pass: only once
+tracking has said it passed (`CaseFile.supplement_lapsed`)."""
+WAITING, ANSWERED, LAPSED = "waiting", "answered", "lapsed"
+"""A third party consulted: within its 15 working days and not yet answered, answered, or its days
+passed unanswered (the office decides on its own, OGI Art. 32)."""
 
 
 def allows(action: Action, channel: str, state: str) -> bool:
@@ -129,6 +144,18 @@ class CaseFile:
     extended: bool = False
     supplement_requested: bool = False
     returned_by: tuple[str, ...] = ()
+    reopened: int = 0
+    """Times an unsatisfied rating sent it back for re-handling (发回重办)."""
+    supplement_due: date | None = None
+    """The applicant's supplement deadline (补正期限), as tracking counts it."""
+    supplement_lapsed: bool = False
+    """Tracking announced the supplement deadline passed with no supplement."""
+    third_parties: tuple[tuple[str, str], ...] = ()
+    """Each third party consulted, by number, and its state (`WAITING`, `ANSWERED`, `LAPSED`)."""
+
+    @property
+    def waiting_parties(self) -> tuple[str, ...]:
+        return tuple(party for party, state in self.third_parties if state == WAITING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,13 +171,17 @@ class ExtensionRules:
 class OfficePolicy:
     """The office's standing handling rules (办理规则), from settings: where an unmatched case waits
     (待分办), how often a case may be returned and within how many working days of its assignment,
-    how long after receipt a supplement may be asked for, and how far a reply may be extended."""
+    how long after receipt a supplement may be asked for, how far a reply may be extended, and the
+    unsatisfied rating from which a case goes to supervision (督办)."""
 
     triage_department: str = "triage"
     max_returns: int = 2
+    supervise_from_unsatisfied: int = 2
     return_window_days: int = 2
     supplement_window_days: int = 7
     extension: ExtensionRules = ExtensionRules()
+    issuer: Issuer = field(default_factory=Issuer)
+    """Who signs the formal notices to disclosure applicants (告知书) and where they may appeal."""
 
 
 def _require(case: CaseFile, action: Action, *, doing: str) -> None:
@@ -198,8 +229,26 @@ def check_consult_third_party(case: CaseFile) -> None:
     _require(case, Action.CONSULT_THIRD_PARTY, doing="consult a third party on")
 
 
-def check_third_party_replied(case: CaseFile) -> None:
+def check_third_party_replied(case: CaseFile, party: str | None = None) -> str | None:
+    """Which party answered: the one named, which must be waited for; unnamed, the only one waited
+    for (None for a party consulted before parties were numbered)."""
     _require(case, Action.THIRD_PARTY_REPLIED, doing="record a third party's answer on")
+    waiting = case.waiting_parties
+    if party is not None:
+        if party not in waiting:
+            known = "、".join(waiting) or "none"
+            raise _field(f"third party {party} is not waited for; those waited for: {known}", "party_id")
+        return party
+    if len(waiting) > 1:
+        raise _field(
+            f"several third parties are waited for ({'、'.join(waiting)}); say which answered", "party_id"
+        )
+    return waiting[0] if waiting else None
+
+
+def next_party(case: CaseFile) -> str:
+    """The number of the next third party consulted on the case (1, 2, …)."""
+    return str(len(case.third_parties) + 1)
 
 
 def check_extend(
@@ -240,6 +289,31 @@ def reopens(case: CaseFile, rating: str) -> bool:
     return rating == "unsatisfied" and case.state in (CaseState.REPLIED, CaseState.CLOSED)
 
 
+def supervises(unsatisfied: int, *, from_unsatisfied: int) -> bool:
+    """The ``from_unsatisfied``-th unsatisfied rating (the second) that reopens a case, and each one
+    after it, sends the case to supervision (督办) too: still unsatisfied after re-handling."""
+    return unsatisfied >= from_unsatisfied
+
+
+REROUTABLE = frozenset({CaseState.ASSIGNED, CaseState.ACCEPTED})
+"""A reopened case is re-routed before its department does more than take it on again."""
+
+
+def check_reroute(case: CaseFile, department: str, *, triage_department: str) -> None:
+    """An admin gives a case sent back for re-handling (发回重办), and not replied again, to another
+    department (改派)."""
+    if case.reopened == 0 or case.state not in REROUTABLE:
+        raise ActionRefused(
+            f"only a case sent back for re-handling after an unsatisfied rating, and not replied "
+            f"again, is re-routed; this one is {case.state}"
+            + ("" if case.reopened else " and was never sent back")
+        )
+    if department == triage_department:
+        raise _field("re-route to a department, not to triage", "department_id")
+    if department == case.department:
+        raise _field("the case is with this department already; choose another", "department_id")
+
+
 @dataclass(frozen=True, slots=True)
 class ReplyDraft:
     channel: str
@@ -249,13 +323,23 @@ class ReplyDraft:
     reason: str | None
 
 
-def check_reply(state: str, draft: ReplyDraft) -> None:
+def check_reply(
+    state: str, draft: ReplyDraft, *, supplement_due: date | None = None, supplement_lapsed: bool = False
+) -> None:
     """A reply fits the case's state and its channel (答复).
 
     Disclosure requests give one outcome of the annual-report taxonomy, with the reason and legal
     basis whenever anything is withheld; comments give an adoption decision, with a reason unless
-    adopted; mailbox letters give text only.
+    adopted; mailbox letters give text only. ``other.no_supplement`` only once the applicant's
+    supplement deadline has passed unused, as tracking announced it (OGI Art. 30).
     """
+    if draft.outcome == NO_SUPPLEMENT and not supplement_lapsed:
+        if supplement_due is None:
+            raise ActionRefused("no supplement deadline has passed: none was asked for on this request")
+        raise ActionRefused(
+            f"the applicant has until {supplement_due} to supplement; other.no_supplement is a reply "
+            "only after that day has passed without a supplement"
+        )
     if state == CaseState.SUPPLEMENT_REQUESTED and draft.outcome == NO_SUPPLEMENT:
         return  # the applicant let the supplement deadline pass: the request is treated as abandoned
     if state not in ALLOWED[Action.REPLY]:

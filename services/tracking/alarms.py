@@ -16,7 +16,7 @@ from services.tracking.clocks import (
     WINDOWS,
     alarm_due,
 )
-from services.tracking.db import AlarmSent, Clock
+from services.tracking.db import AlarmSent, Clock, ClockLedgerEntry, alarm_clock
 from shared.calendar_store import LiveCalendar
 from shared.codes import ClockKind, ClockState
 from shared.dates import today
@@ -24,7 +24,10 @@ from shared.db import insert_ignoring_duplicates
 from shared.events import (
     DeadlineBreached,
     DeadlineLapsed,
+    DeadlineSet,
     DeadlineWarning,
+    Envelope,
+    EventPayload,
 )
 from shared.failures import safe_traceback
 from shared.runtime import ServiceRuntime
@@ -100,7 +103,7 @@ async def _card(
         ALARM_TABLE,
         {
             "case_id": clock.case_id,
-            "clock": clock.kind,
+            "clock": alarm_clock(clock),
             "kind": "lapsed" if lapsed else kind,
             "due_date": clock.due_date,
             "sent_at": datetime.now(UTC),
@@ -115,12 +118,51 @@ async def _card(
         return 0
     # The events do the rest (`services.tracking.projection`): a lapse stops the window on its
     # due date, a red card marks the clock breached — here, and in a replay of the log.
-    event_type = DeadlineLapsed if lapsed else DeadlineBreached if kind == "breached" else DeadlineWarning
-    await runtime.emit(
-        session,
-        [event_type(case_id=UUID(clock.case_id), clock=ClockKind(clock.kind), due_date=clock.due_date)],
+    case_id, clock_kind, due = UUID(clock.case_id), ClockKind(clock.kind), clock.due_date
+    party = clock.party_id or None
+    card: DeadlineLapsed | DeadlineBreached | DeadlineWarning = (
+        DeadlineLapsed(case_id=case_id, clock=clock_kind, due_date=due)
+        if lapsed
+        else DeadlineBreached(case_id=case_id, clock=clock_kind, due_date=due, party_id=party)
+        if kind == "breached"
+        else DeadlineWarning(case_id=case_id, clock=clock_kind, due_date=due, party_id=party)
     )
+    (sent,) = await runtime.emit(session, [card])
+    if clock_kind is ClockKind.THIRD_PARTY:  # its projection may have let the reply clock go on
+        await runtime.emit(session, await _reply_clock_moved_by(session, sent))
     return 0 if lapsed else 1  # a lapse is no card
+
+
+async def _reply_clock_moved_by(session: AsyncSession, card: Envelope) -> list[EventPayload]:
+    """The ``deadline.set`` of the reply clock a third party's red card let go on (OGI Art. 32), as its
+    projection wrote it in the clock's ledger; none if the clock still waits for another party."""
+    reply = (
+        await session.exec(
+            select(Clock).where(Clock.case_id == card.subject, Clock.kind == ClockKind.REPLY.value)
+        )
+    ).first()
+    if reply is None or reply.id is None:
+        return []
+    entry = (
+        await session.exec(
+            select(ClockLedgerEntry).where(
+                ClockLedgerEntry.clock_id == reply.id, ClockLedgerEntry.event_id == str(card.id)
+            )
+        )
+    ).first()
+    if entry is None:
+        return []
+    return [
+        DeadlineSet(
+            case_id=UUID(reply.case_id),
+            clock=ClockKind.REPLY,
+            due_date=reply.due_date,
+            provisional=reply.provisional,
+            old_due_date=entry.old_due_date,
+            cause=card.type,
+            note=entry.note,
+        )
+    ]
 
 
 async def watch_deadlines(runtime: ServiceRuntime, calendar: Calendar, every_seconds: float) -> None:

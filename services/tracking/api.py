@@ -7,12 +7,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from services.tracking import calendar_updates, supervision
+from services.tracking import calendar_updates, supervised, supervision
 from services.tracking.schemas import (
     CalendarYearPublic,
     CalendarYearUpdate,
     CaseDeadlines,
     StatsQuery,
+    SupervisedCasePublic,
     SupervisionStats,
 )
 from shared.calendar_store import LiveCalendar
@@ -32,6 +33,7 @@ ACCESS: Access = {
     "GET /api/v1/calendar/{year}": None,
     "PUT /api/v1/calendar/{year}": (Role.ADMIN,),
     "GET /api/v1/stats": (Role.ADMIN, Role.DISCLOSURE_HEAD, Role.DEPARTMENT_HEAD),
+    "GET /api/v1/supervised": (Role.ADMIN, Role.DISCLOSURE_HEAD, Role.DEPARTMENT_HEAD),
 }
 """Supervisors see every case's clocks, handlers their department's; the calendar is public and kept
 by admins; supervision statistics for admins, the disclosure office head and department heads."""
@@ -112,3 +114,19 @@ async def get_supervision_stats(
     query: StatsQueryDep, runtime: RuntimeDep, calendar: CalendarDep, principal: PrincipalDep
 ) -> SupervisionStats:
     return await supervision.supervision_stats(runtime, calendar, principal, query)
+
+
+@router.get(
+    "/supervised",
+    tags=["supervisors"],
+    summary="Cases under supervision (督办事项): unsatisfied again, the latest first",
+    responses=errors(
+        401, forbidden="no role that sees supervision, or a department head asking for another department"
+    ),
+)
+async def list_supervised_cases(
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    department: Annotated[str | None, Query(max_length=64)] = None,
+) -> list[SupervisedCasePublic]:
+    return await supervised.supervised_cases(runtime, principal, department=department)

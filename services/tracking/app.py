@@ -8,7 +8,7 @@ from functools import partial
 from fastapi import FastAPI
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.tracking import alarms, calendar_updates, handlers
+from services.tracking import alarms, calendar_updates, handlers, supervised
 from services.tracking.api import router
 from services.tracking.clock_book import SqlClockBook, TrackingUnitOfWork
 from services.tracking.config import TrackingSettings
@@ -28,6 +28,8 @@ from shared.events import (
     CaseReopened,
     CaseReplied,
     CaseReturned,
+    CaseSupervised,
+    CaseSupervisionAcknowledged,
     ConsultationClosed,
     DeadlineBreached,
     DeadlineExtended,
@@ -80,6 +82,8 @@ def case_event_handlers(
             ThirdPartyReplied: handlers.on_third_party_replied,
             CaseClosed: handlers.on_case_closed,
             SubmissionRefused: handlers.on_submission_refused,
+            CaseSupervised: supervised.on_case_supervised,
+            CaseSupervisionAcknowledged: supervised.on_supervision_acknowledged,
         },
     )
 
@@ -146,9 +150,9 @@ def consumers(calendar: LiveCalendar, settings: TrackingSettings) -> list[Consum
 
 
 def create_app(settings: TrackingSettings) -> FastAPI:
-    runtime = ServiceRuntime(settings, SCHEMA, sends=SENDS, projector=project)
-    count_clocks(runtime)
     calendar = LiveCalendar()
+    runtime = ServiceRuntime(settings, SCHEMA, sends=SENDS, projector=partial(project, calendar=calendar))
+    count_clocks(runtime)
     runtime.consume_all(consumers(calendar, settings))
     runtime.in_background(lambda: alarms.watch_deadlines(runtime, calendar, settings.alarm_check_seconds))
 

@@ -162,6 +162,7 @@ async def _recount(
                 c.working_days + c.extension_days + c.paused_days,
                 c.due_date,
                 c.provisional,
+                c.party_id,
             )
             .where(
                 c.id > at.after_clock_id, c.state.in_(OPEN_STATES), c.due_date >= first, c.start_date <= last
@@ -181,7 +182,7 @@ async def _recount(
     emitted: list[EventPayload] = []
     now = at.cause_time
     for clock, due in recount(calendar, counted):
-        _, case_id, kind, state, *_ = by_id[clock.id]
+        _, case_id, kind, state, *_, party_id = by_id[clock.id]
         moved = due.due_date != clock.due_date
         note = (
             f"{at.year}年{status}，{CLOCK_NAMES[ClockKind(kind)]}"
@@ -217,6 +218,7 @@ async def _recount(
                 old_due_date=clock.due_date,
                 cause=CalendarUpdated.event_type,
                 note=note,
+                party_id=party_id or None,
             )
         )
     if updates:

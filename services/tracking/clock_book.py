@@ -24,8 +24,9 @@ __all__ = ["ClockBook", "SqlClockBook", "TrackingUnitOfWork"]
 
 
 class ClockBook(Protocol):
-    async def clock(self, case_id: UUID | str, kind: ClockKind) -> Clock | None:
-        """The case's clock of ``kind``, held for change until the unit of work ends."""
+    async def clock(self, case_id: UUID | str, kind: ClockKind, party_id: str = "") -> Clock | None:
+        """The case's clock of ``kind`` (for a third party's, that party's), held for change until
+        the unit of work ends."""
         ...
 
     async def clocks(self, case_id: UUID | str) -> Sequence[Clock]:
@@ -65,8 +66,10 @@ class SqlClockBook:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def clock(self, case_id: UUID | str, kind: ClockKind) -> Clock | None:
-        query = select(Clock).where(Clock.case_id == str(case_id), Clock.kind == kind.value)
+    async def clock(self, case_id: UUID | str, kind: ClockKind, party_id: str = "") -> Clock | None:
+        query = select(Clock).where(
+            Clock.case_id == str(case_id), Clock.kind == kind.value, Clock.party_id == party_id
+        )
         return (await self._session.exec(query.with_for_update())).first()
 
     async def clocks(self, case_id: UUID | str) -> Sequence[Clock]:

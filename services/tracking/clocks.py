@@ -5,13 +5,18 @@ A clock counts working days from a start date (the start day itself not counted,
 
 - disclosure request: reply due 20 working days after the receipt date (OGI Art. 33); the notice to
   supplement (补正告知) must go out within 7 working days of receipt (Art. 30);
-- third party consulted: 15 working days to answer (Art. 32);
+- supplement requested: the applicant has the working days the notice gives (补正期限, Art. 30),
+  counted from the day of the notice; past them unused, the request may be treated as abandoned;
+- third party consulted: 15 working days to answer (Art. 32), each party its own clock when several
+  are consulted at once; the reply clock stands still while any of them is waiting, and goes on when
+  the last one answers or its 15 days pass unanswered (the office then decides on its own);
 - mailbox letter: reply due 5 working days after assignment (configurable);
 - any routed case: the department may return it (退回) within 2 working days of assignment;
 - consultation: the adoption report is due N working days after the consultation closes (per comment,
   and for the consultation as a whole).
 
-Windows (the supplement notice, the return) lapse without a red card: not using them is not late.
+Windows (the supplement notice, the return, the applicant's supplement) lapse without a red card:
+not using them is not late — and the applicant's lapse is no lateness of the office's.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from services.tracking.labels import CLOCK_NAMES
+from services.tracking.labels import CLOCK_NAMES, THIRD_PARTY_NAME
 from shared.codes import Channel, ClockKind
 from shared.workdays import Calendar, DueDate
 
@@ -29,13 +34,14 @@ __all__ = [
     "ClockRules",
     "ClockStart",
     "CountedClock",
+    "clock_name",
     "clocks_on_assignment",
     "clocks_on_submission",
     "describe_due_date",
     "recount",
 ]
 
-WINDOWS = frozenset({ClockKind.SUPPLEMENT_WINDOW, ClockKind.RETURN_WINDOW})
+WINDOWS = frozenset({ClockKind.SUPPLEMENT_WINDOW, ClockKind.RETURN_WINDOW, ClockKind.SUPPLEMENT_DUE})
 """Clocks that lapse (stop) when they run out instead of earning a red card."""
 
 
@@ -56,6 +62,15 @@ class ClockStart:
     working_days: int
     counted_from: str
     """What the start date is, in the citizen's words: 收到申请, 转办, 征求意见截止."""
+    party_id: str = ""
+    """Which third party a third party's clock waits for ("" for every other clock)."""
+
+
+def clock_name(kind: ClockKind, party_id: str = "") -> str:
+    """The clock's name in the ledger and on the pages; one of several third parties' by its number."""
+    if kind is ClockKind.THIRD_PARTY and party_id:
+        return THIRD_PARTY_NAME.format(party=party_id) + "答复期限"
+    return CLOCK_NAMES[kind]
 
 
 def clocks_on_submission(
@@ -76,10 +91,21 @@ def clocks_on_submission(
 
 
 def clocks_on_assignment(
-    channel: Channel, assigned_on: date, running: frozenset[ClockKind], rules: ClockRules
+    channel: Channel,
+    assigned_on: date,
+    running: frozenset[ClockKind],
+    rules: ClockRules,
+    *,
+    rerouted: bool = False,
 ) -> list[ClockStart]:
     """Every assignment opens a new return window; a mailbox letter's reply clock starts on its first
-    assignment (re-assignment keeps it)."""
+    assignment (re-assignment keeps it). A letter sent back for re-handling and re-routed by an admin
+    (发回重办改派) gets the new department a full reply period from that day, as the reopening did."""
+    if rerouted:
+        starts = [ClockStart(ClockKind.RETURN_WINDOW, assigned_on, rules.return_window_days, "改派")]
+        if channel is Channel.MAILBOX:
+            starts.append(ClockStart(ClockKind.REPLY, assigned_on, rules.mailbox_reply_days, "发回重办改派"))
+        return starts
     starts = [ClockStart(ClockKind.RETURN_WINDOW, assigned_on, rules.return_window_days, "转办")]
     if channel is Channel.MAILBOX and ClockKind.REPLY not in running:
         starts.append(ClockStart(ClockKind.REPLY, assigned_on, rules.mailbox_reply_days, "转办"))
@@ -94,7 +120,7 @@ def describe_due_date(start: ClockStart, due: DueDate) -> str:
     """How the date was counted, for the citizen and the handler."""
     note = (
         f"{start.start.month}月{start.start.day}日{start.counted_from}，"
-        f"{'' if start.kind is ClockKind.REPLY else CLOCK_NAMES[start.kind]}"
+        f"{'' if start.kind is ClockKind.REPLY else clock_name(start.kind, start.party_id)}"
         f"按{start.working_days}个工作日计算（当日不计），"
         f"{due.due_date.year}年{due.due_date.month}月{due.due_date.day}日到期"
     )

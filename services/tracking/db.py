@@ -16,13 +16,16 @@ from shared.migrations import ServiceSchema
 class Clock(SQLModel, table=True):
     __tablename__ = "tracking_clock"
     __table_args__ = (
-        UniqueConstraint("case_id", "kind", name="uq_tracking_clock_case_kind"),
+        UniqueConstraint("case_id", "kind", "party_id", name="uq_tracking_clock_case_kind_party"),
         Index("ix_tracking_clock_due", "state", "due_date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(index=True)
     kind: str
+    party_id: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    """Which third party a ``third_party`` clock waits for (several may be consulted at once); "" for
+    every other clock, and for a third party consulted before parties were told apart."""
     channel: str
     start_date: date
     working_days: int
@@ -62,6 +65,14 @@ class CaseChannel(SQLModel, table=True):
     department_id: str | None = None
     department_name: str | None = None
     consultation_id: str | None = Field(default=None, index=True)
+    supervised: int = Field(
+        default=0, description="Unsatisfied ratings of its latest supervision (督办); 0: never supervised."
+    )
+    supervised_on: date | None = Field(default=None, index=True)
+    supervision_reason: str | None = None
+    supervision_read_by: str | None = Field(
+        default=None, description="The department head who read the supervision's notice; None: unread."
+    )
 
 
 class AlarmSent(SQLModel, table=True):
@@ -70,7 +81,8 @@ class AlarmSent(SQLModel, table=True):
 
     Keyed by case and clock kind, not by the clock's row id, so a replay that rebuilds the clocks
     (new row ids) still finds the cards already sent. ``kind`` is ``warning``, ``breached`` or
-    ``lapsed`` (a window that ran out)."""
+    ``lapsed`` (a window that ran out). ``clock`` is the clock's kind, and for one of several third
+    parties' clocks ``third_party/<party_id>`` (`alarm_clock`)."""
 
     __tablename__ = "tracking_alarm"
 
@@ -79,6 +91,11 @@ class AlarmSent(SQLModel, table=True):
     kind: str = Field(primary_key=True)
     due_date: date = Field(primary_key=True)
     sent_at: datetime = Field(sa_type=UTCDateTime)
+
+
+def alarm_clock(clock: Clock) -> str:
+    """The clock as `AlarmSent` names it: its kind, and which third party when there are several."""
+    return f"{clock.kind}/{clock.party_id}" if clock.party_id else clock.kind
 
 
 TABLES: list[type[SQLModel]] = [Clock, ClockLedgerEntry, CaseChannel, AlarmSent, CalendarYear]

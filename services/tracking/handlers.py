@@ -14,6 +14,7 @@ from services.tracking.clocks import (
     ClockRules,
     ClockStart,
     ReplyClock,
+    clock_name,
     clock_on_consultation_closed,
     clocks_on_assignment,
     clocks_on_submission,
@@ -23,7 +24,7 @@ from services.tracking.clocks import (
     reply_due,
 )
 from services.tracking.db import CaseChannel, Clock, ClockLedgerEntry
-from services.tracking.labels import CLOCK_NAMES
+from services.tracking.labels import ART_32
 from shared.codes import Channel, ClockKind, ClockState
 from shared.dates import cn_date, cn_md, local_date
 from shared.events import (
@@ -35,6 +36,7 @@ from shared.events import (
     CaseReplied,
     CaseReturned,
     ConsultationClosed,
+    DeadlineBreached,
     DeadlineExtended,
     DeadlineSet,
     Envelope,
@@ -84,7 +86,7 @@ async def _start_clocks(
     for start in starts:
         due = compute(calendar, start)
         note = describe_due_date(start, due)
-        clock = await book.clock(case_id, start.kind)
+        clock = await book.clock(case_id, start.kind, start.party_id)
         if (
             clock is not None
             and clock.state in OPEN_STATES
@@ -95,7 +97,9 @@ async def _start_clocks(
         old = clock.due_date if clock is not None and clock.state != ClockState.STOPPED else None
         new = clock is None
         if clock is None:
-            clock = Clock(case_id=str(case_id), kind=start.kind.value, channel=channel.value)  # type: ignore[call-arg]
+            clock = Clock(  # type: ignore[call-arg]
+                case_id=str(case_id), kind=start.kind.value, party_id=start.party_id, channel=channel.value
+            )
         clock.start_date, clock.working_days, clock.counted_from = (
             start.start,
             start.working_days,
@@ -119,6 +123,7 @@ async def _start_clocks(
                 old_due_date=old,
                 cause=envelope.type,
                 note=note,
+                party_id=start.party_id or None,
             )
         )
     return emitted
@@ -183,10 +188,14 @@ async def on_case_assigned(
     case = await book.case(payload.case_id) or CaseChannel(
         case_id=str(payload.case_id), channel=payload.channel.value
     )
+    if case.supervised and case.department_id != payload.department_id:
+        case.supervision_read_by = None  # the notice follows the case to its new department's head
     case.department_id, case.department_name = payload.department_id, payload.department_name
     await book.record(case)
     running = frozenset(ClockKind(clock.kind) for clock in await book.clocks(payload.case_id))
-    starts = clocks_on_assignment(payload.channel, payload.assigned_on, running, rules)
+    starts = clocks_on_assignment(
+        payload.channel, payload.assigned_on, running, rules, rerouted=payload.rerouted
+    )
     return await _start_clocks(book, event.envelope, payload.case_id, payload.channel, starts, uow.calendar)
 
 
@@ -199,10 +208,14 @@ async def _stop(
     *,
     on: date,
     calendar: Calendar | None = None,
+    party_id: str | None = None,
 ) -> None:
-    """Stop the case's open clocks of ``kinds`` (all when None) on ``on``; with a calendar, record how
-    many working days the clock used and whether it stopped in time."""
+    """Stop the case's open clocks of ``kinds`` (all when None) on ``on`` — of a third party's, only
+    ``party_id``'s when given; with a calendar, record how many working days the clock used and
+    whether it stopped in time."""
     for clock in await book.clocks(case_id):
+        if party_id is not None and clock.party_id != party_id:
+            continue
         if (kinds is None or ClockKind(clock.kind) in kinds) and clock.state in OPEN_STATES:
             clock.state, clock.stopped_on = ClockState.STOPPED.value, on
             if calendar is not None:
@@ -330,7 +343,7 @@ async def _recompute(
     old = clock.due_date
     clock.due_date, clock.provisional = due.due_date, due.provisional
     await book.record(clock)
-    full_note = f"{note}，{CLOCK_NAMES[kind]}{cn_date(due.due_date)}" + (
+    full_note = f"{note}，{clock_name(kind, clock.party_id)}{cn_date(due.due_date)}" + (
         "（暂定）" if due.provisional else ""
     )
     await book.record(_ledger(clock, envelope, old, due.due_date, full_note))
@@ -343,6 +356,7 @@ async def _recompute(
             old_due_date=old,
             cause=envelope.type,
             note=full_note,
+            party_id=clock.party_id or None,
         )
     ]
 
@@ -362,51 +376,78 @@ async def on_deadline_extended(
 async def on_supplement_requested(
     event: Delivered[SupplementRequested], uow: TrackingUnitOfWork
 ) -> list[EventPayload]:
-    """Waiting for the applicant's supplement: the reply clock stands still until it arrives."""
-    payload, book = event.payload, uow.clocks
+    """Waiting for the applicant's supplement: the reply clock stands still until it arrives, and the
+    applicant's deadline (补正期限) runs — the working days the notice gives, from the notice's day."""
+    payload, book, calendar = event.payload, uow.clocks, uow.calendar
     day = payload.requested_on
     note = f"{cn_md(day)}已告知补正"
     await _stop(book, event.envelope, payload.case_id, {ClockKind.SUPPLEMENT_WINDOW}, note, on=day)
+    days = payload.working_days or max(1, calendar.working_days_between(day, payload.due_date))
+    start = ClockStart(ClockKind.SUPPLEMENT_DUE, day, days, "告知补正")
+    emitted = await _start_clocks(
+        book, event.envelope, payload.case_id, Channel.DISCLOSURE_REQUEST, [start], calendar
+    )
+    supplement_due = compute(calendar, start).due_date
     clock = await book.clock(payload.case_id, ClockKind.REPLY)
     if clock is None or clock.state != ClockState.RUNNING:
-        return []
+        return emitted
     clock.state = ClockState.PAUSED.value
     await book.record(clock)
-    note = f"{cn_date(payload.requested_on)}告知补正，待申请人于{cn_date(payload.due_date)}前补正，答复期限自收到补正之日起重新计算"
+    note = (
+        f"{cn_date(day)}告知补正，待申请人于{cn_date(supplement_due)}前补正，答复期限自收到补正之日起重新计算"
+    )
     await book.record(_ledger(clock, event.envelope, clock.due_date, clock.due_date, note))
-    return []
+    return emitted
 
 
 async def on_supplement_received(
     event: Delivered[SupplementReceived], uow: TrackingUnitOfWork
 ) -> list[EventPayload]:
-    """The reply period starts again on the day the supplement arrives (OGI Art. 30)."""
+    """The applicant's deadline stops; the reply period starts again on the day the supplement
+    arrives (OGI Art. 30)."""
     payload = event.payload
+    day = payload.receipt_date
+    note = f"{cn_md(day)}收到补正材料，计时停止"
+    await _stop(uow.clocks, event.envelope, payload.case_id, {ClockKind.SUPPLEMENT_DUE}, note, on=day)
     clock = await uow.clocks.clock(payload.case_id, ClockKind.REPLY)
     if clock is None or clock.state == ClockState.STOPPED:
         return []
     clock.state = ClockState.RUNNING.value
     clock.start_date, clock.counted_from, clock.paused_days = payload.receipt_date, "收到补正材料", 0
-    day = payload.receipt_date
     note = f"补正材料于{day.month}月{day.day}日收到，重新计算{clock.working_days}个工作日"
     return await _recompute(uow.clocks, event.envelope, clock, uow.calendar, note)
+
+
+# --- third parties (征求第三方意见, OGI Art. 32) -----------------------------------------------------
+
+
+def _waiting(clock: Clock) -> bool:
+    """A third party still within its days and not yet answered: the reply clock waits for it."""
+    return clock.kind == ClockKind.THIRD_PARTY and clock.state == ClockState.RUNNING
 
 
 async def on_third_party_consulted(
     event: Delivered[ThirdPartyConsulted], uow: TrackingUnitOfWork, *, rules: ClockRules
 ) -> list[EventPayload]:
-    """Waiting for a third party is not counted; the third party has its own 15 working days."""
+    """Waiting for third parties is not counted: the reply clock stands still from the first one
+    consulted; each party has its own 15 working days."""
     payload, book = event.payload, uow.clocks
+    party = payload.party_id or ""
+    name = clock_name(ClockKind.THIRD_PARTY, party).removesuffix("答复期限")
+    already = await book.clock(payload.case_id, ClockKind.THIRD_PARTY, party)
     clock = await book.clock(payload.case_id, ClockKind.REPLY)
     emitted: list[EventPayload] = []
     if clock is not None and clock.state == ClockState.RUNNING:
         clock.state, clock.paused_on = ClockState.PAUSED.value, payload.consulted_on
         await book.record(clock)
-        note = f"{cn_date(payload.consulted_on)}起征求第三方意见，期间不计入答复期限"
+        note = f"{cn_date(payload.consulted_on)}起征求{name}意见，期间不计入答复期限"
+        await book.record(_ledger(clock, event.envelope, clock.due_date, clock.due_date, note))
+    elif clock is not None and clock.paused_on is not None and already is None:
+        note = f"{cn_date(payload.consulted_on)}另征求{name}意见，答复期限继续暂停"
         await book.record(_ledger(clock, event.envelope, clock.due_date, clock.due_date, note))
     if await book.case(payload.case_id) is not None:
         start = ClockStart(
-            ClockKind.THIRD_PARTY, payload.consulted_on, rules.third_party_days, "征求第三方意见"
+            ClockKind.THIRD_PARTY, payload.consulted_on, rules.third_party_days, "征求第三方意见", party
         )
         emitted += await _start_clocks(
             book, event.envelope, payload.case_id, Channel.DISCLOSURE_REQUEST, [start], uow.calendar
@@ -417,17 +458,74 @@ async def on_third_party_consulted(
 async def on_third_party_replied(
     event: Delivered[ThirdPartyReplied], uow: TrackingUnitOfWork
 ) -> list[EventPayload]:
+    """The party that answered stops its clock (an event without a party: every party waited for, as
+    when one was consulted at a time); the reply clock goes on once no party is waited for."""
     payload, book, calendar = event.payload, uow.clocks, uow.calendar
     day = payload.replied_on
-    note = f"{cn_md(day)}第三方已答复，计时停止"
+    party = payload.party_id
+    name = clock_name(ClockKind.THIRD_PARTY, party or "").removesuffix("答复期限")
+    note = f"{cn_md(day)}{name}已答复，计时停止"
     await _stop(
-        book, event.envelope, payload.case_id, {ClockKind.THIRD_PARTY}, note, on=day, calendar=calendar
+        book,
+        event.envelope,
+        payload.case_id,
+        {ClockKind.THIRD_PARTY},
+        note,
+        on=day,
+        calendar=calendar,
+        party_id=party,
     )
-    clock = await book.clock(payload.case_id, ClockKind.REPLY)
+    return await _resume_reply_clock(
+        uow, event.envelope, payload.case_id, day, "征求第三方意见用时{days}个工作日不计入，顺延"
+    )
+
+
+async def on_deadline_breached(
+    event: Delivered[DeadlineBreached], uow: TrackingUnitOfWork
+) -> list[EventPayload]:
+    """What a red card of the due check does (its projection, as it is sent and in a replay): the clock
+    is breached. A third party's 15 working days passed unanswered: the office decides on its own (OGI
+    Art. 32), so the reply clock goes on by itself once no other party is waited for, the consultation
+    counted up to that party's last day; the ``deadline.set`` returned says so (`alarms` sends it)."""
+    payload, book = event.payload, uow.clocks
+    clock = await book.clock(payload.case_id, payload.clock, payload.party_id or "")
+    if clock is None or clock.due_date != payload.due_date:
+        return []  # the date moved since the card
+    if clock.state == ClockState.RUNNING:
+        clock.state = ClockState.BREACHED.value
+        await book.record(clock)
+    if payload.clock is not ClockKind.THIRD_PARTY or clock.state != ClockState.BREACHED:
+        return []  # not a third party's, or answered meanwhile
+    name = clock_name(ClockKind.THIRD_PARTY, clock.party_id).removesuffix("答复期限")
+    note = (
+        f"{name}自{cn_date(clock.start_date)}起{clock.working_days}个工作日内未答复，"
+        f"依{ART_32}由本机关依法决定，答复期限恢复计算，征求意见用时{{days}}个工作日不计入"
+    )
+    return await _resume_reply_clock(uow, event.envelope, payload.case_id, clock.due_date, note)
+
+
+async def _resume_reply_clock(
+    uow: TrackingUnitOfWork, envelope: Envelope, case_id: UUID, ended_on: date, note: str
+) -> list[EventPayload]:
+    """Let the reply clock go on if it stands still for third parties and none is waited for any
+    more. The pause ends on the latest day a party of this consultation ended (its answer, or its
+    last day); ``note`` says why, ``{days}`` the working days not counted."""
+    book, calendar = uow.clocks, uow.calendar
+    clocks = await book.clocks(case_id)
+    if any(_waiting(clock) for clock in clocks):
+        return []
+    clock = next((c for c in clocks if c.kind == ClockKind.REPLY), None)
     if clock is None or clock.state != ClockState.PAUSED or clock.paused_on is None:
         return []
-    paused = paused_working_days(calendar, clock.paused_on, payload.replied_on)
+    paused_on = clock.paused_on
+    # each party's wait counts at most to its last day: an answer after it does not stretch the
+    # pause (Art. 32 gives a party 15 working days, not more)
+    ends = [
+        min(party.stopped_on or party.due_date, party.due_date)
+        for party in clocks
+        if party.kind == ClockKind.THIRD_PARTY and party.start_date >= paused_on
+    ] or [ended_on]
+    paused = paused_working_days(calendar, paused_on, max(ends))
     clock.paused_days += paused
     clock.state, clock.paused_on = ClockState.RUNNING.value, None
-    note = f"征求第三方意见用时{paused}个工作日不计入，顺延"
-    return await _recompute(book, event.envelope, clock, calendar, note)
+    return await _recompute(book, envelope, clock, calendar, note.format(days=paused))

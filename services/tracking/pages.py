@@ -1,5 +1,6 @@
 """Tracking's staff pages, in Chinese, on the shared workbench layout (`shared.staff_pages`): the
-supervision page (督办统计) for supervisors and department heads, and the working-day calendar's year
+supervision page (督办统计) and the cases under supervision (督办事项) for supervisors and department
+heads, and the working-day calendar's year
 editor (工作日历) for admins — the State Council's notice entered as the days off and the weekend days
 worked; storing a year recounts every open clock that reaches into it.
 
@@ -18,9 +19,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from services.tracking import calendar_updates, supervision
+from services.tracking import calendar_updates, supervised, supervision
 from services.tracking.api import CalendarDep, stats_query
-from services.tracking.labels import CALENDAR_STATUSES, CHANNELS, CLOCK_NAMES, CLOCK_STATES
+from services.tracking.clocks import clock_name
+from services.tracking.labels import CALENDAR_STATUSES, CHANNELS, CLOCK_STATES
 from services.tracking.schemas import CalendarYearUpdate, StatsQuery
 from shared.auth import StaffSession
 from shared.codes import Role
@@ -65,6 +67,22 @@ async def supervision_page(
     return STAFF.render(request, "supervision.html", {**context, "stats": stats}, session=session)
 
 
+@pages.get("/workbench/supervision/cases", response_class=HTMLResponse)
+async def supervised_cases_page(request: Request, runtime: RuntimeDep) -> Response:
+    """The cases under supervision (督办事项): every department's for supervisors, a head's own."""
+    session = await STAFF.session(request)
+    if session is None:
+        return STAFF.sign_in(request)
+    try:
+        cases = await supervised.supervised_cases(runtime, session.principal)
+    except Forbidden:
+        return STAFF.problem(
+            request, 403, "无权访问", "督办事项仅供督办人员和部门负责人查看。", session=session
+        )
+    context = {"cases": cases, "channels": CHANNELS, "clock_states": CLOCK_STATES}
+    return STAFF.render(request, "supervised_cases.html", context, session=session)
+
+
 # --- a case's deadlines ---------------------------------------------------------------------------
 
 
@@ -81,7 +99,8 @@ async def deadlines_page(request: Request, case_id: str, runtime: RuntimeDep) ->
         return STAFF.problem(request, 404, "没有找到这件事项的期限", "请从事项页面进入。", session=session)
     except Forbidden:
         return STAFF.not_for_you(request, session, "这件事项的期限")
-    context = {"deadlines": deadlines, "clock_names": CLOCK_NAMES, "clock_states": CLOCK_STATES}
+    names = [clock_name(clock.kind, clock.party_id or "") for clock in deadlines.clocks]
+    context = {"deadlines": deadlines, "names": names, "clock_states": CLOCK_STATES}
     return STAFF.render(request, "deadlines.html", context, session=session)
 
 

@@ -11,6 +11,7 @@ source). Nothing is published.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from sqlalchemy import update
@@ -40,7 +41,7 @@ def replay_plan(settings: TrackingSettings) -> ReplayPlan:
         rebuilt=[Clock, ClockLedgerEntry, CaseChannel],
         restarted=[CalendarYear],
         consumers=consumers(calendar, settings),
-        projector=project,
+        projector=partial(project, calendar=calendar),
         seed=seed,
         finish=_restore_lapses_of_release_0_1,
     )

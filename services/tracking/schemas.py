@@ -22,6 +22,9 @@ class LedgerEntryPublic(BaseModel):
 
 class ClockPublic(BaseModel):
     kind: ClockKind
+    party_id: str | None = Field(
+        default=None, description="A third party's clock: which party (several may be consulted at once)."
+    )
     due_date: date
     provisional: bool
     state: ClockState
@@ -128,6 +131,21 @@ class StatsRow(BaseModel):
             on_time_rate=round(on_time / replied, 4) if replied else None,
             average_working_days=round(used / replied, 1) if replied else None,
         )
+
+
+class SupervisedCasePublic(BaseModel):
+    """A case under supervision (督办): a citizen unsatisfied again with its department's reply."""
+
+    case_id: str
+    channel: Channel
+    department_id: str | None
+    department_name: str | None
+    unsatisfied: int = Field(description="Unsatisfied ratings when it was (last) supervised.")
+    reason: str
+    supervised_on: date
+    read_by: str | None = Field(description="The department head who read the notice; null: unread.")
+    reply_due: date | None = Field(description="The open reply clock's due date; null when none runs.")
+    reply_clock: ClockState | None = Field(description="The reply clock's state; null when it has none.")
 
 
 class SupervisionStats(BaseModel):

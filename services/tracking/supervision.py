@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from sqlalchemy import Table, and_, func
+from sqlalchemy import Table, and_, exists, func, or_
 from sqlalchemy import case as when
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
@@ -61,6 +61,7 @@ async def case_deadlines(runtime: ServiceRuntime, case_id: UUID, principal: Prin
         clocks=[
             ClockPublic(
                 kind=ClockKind(clock.kind),
+                party_id=clock.party_id or None,
                 due_date=clock.due_date,
                 provisional=clock.provisional,
                 state=ClockState(clock.state),
@@ -96,7 +97,11 @@ async def supervision_stats(
 ) -> SupervisionStats:
     """Reply clocks per department and channel: open, due within 2 working days, overdue, replied,
     replied on time and the average working days to reply. The period selects clocks by the day they
-    started (receipt, or assignment for a letter). Department heads see their own department only."""
+    started (receipt, or assignment for a letter). Department heads see their own department only.
+
+    Overdue: a running clock past its due date, and a clock paused for third parties of which one is
+    past its 15 working days unanswered (breached, OGI Art. 32) — the office decides then, so the
+    wait no longer hides the case (the due check lets such a clock go on once no party is waited for)."""
     require_roles(principal, *SUPERVISING_ROLES, Role.DEPARTMENT_HEAD)
     if query.period_from and query.period_to and query.period_from > query.period_to:
         raise InvalidInput("from", "the period starts after it ends")
@@ -110,6 +115,17 @@ async def supervision_stats(
     c, k = CLOCK_TABLE.c, CASE_TABLE.c
     is_open = c.state.in_(OPEN_STATES)
     running = c.state != ClockState.PAUSED.value
+    third = CLOCK_TABLE.alias("third_party")
+    party_past_due = exists().where(
+        third.c.case_id == c.case_id,
+        third.c.kind == ClockKind.THIRD_PARTY.value,
+        third.c.state.in_(OPEN_STATES),
+        third.c.due_date < day,
+        # of this pause: a party that ran out before the clock went on and was paused again for
+        # another party does not make that other party's wait overdue
+        third.c.start_date >= c.paused_on,
+    )
+    overdue = or_(and_(running, c.due_date < day), and_(c.state == ClockState.PAUSED.value, party_past_due))
     statement = (
         sa_select(
             k.department_id,
@@ -118,7 +134,7 @@ async def supervision_stats(
             func.count(),
             func.sum(when((is_open, 1), else_=0)),
             func.sum(when((and_(is_open, running, c.due_date >= day, c.due_date <= soon), 1), else_=0)),
-            func.sum(when((and_(is_open, running, c.due_date < day), 1), else_=0)),
+            func.sum(when((and_(is_open, overdue), 1), else_=0)),
             func.sum(when((c.on_time.is_not(None), 1), else_=0)),
             func.sum(when((c.on_time.is_(True), 1), else_=0)),
             func.avg(c.days_used),

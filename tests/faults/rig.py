@@ -50,6 +50,8 @@ REPORT = "CIVIC_FAULTS_REPORT"
 GROUPS = {
     "intake-case-view": "case-events",
     "intake-consultations": "consultation-events",
+    "intake-notify-cases": "case-events",
+    "intake-notify-consultations": "consultation-events",
     "routing": "case-events",
     "routing-similarity": "case-events",
     "routing-calendar": "calendar-events",

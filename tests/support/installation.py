@@ -20,7 +20,12 @@ from tests.support.office import SERVICES
 from tests.support.state import at_rest
 
 GROUPS = {
-    "intake": {"intake-case-view": "case-events", "intake-consultations": "consultation-events"},
+    "intake": {
+        "intake-case-view": "case-events",
+        "intake-consultations": "consultation-events",
+        "intake-notify-cases": "case-events",
+        "intake-notify-consultations": "consultation-events",
+    },
     "routing": {
         "routing": "case-events",
         "routing-similarity": "case-events",

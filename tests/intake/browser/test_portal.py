@@ -28,7 +28,8 @@ from services.intake.config import IntakeSettings
 from services.intake.domain import hash_tracking_code
 from shared.codes import Channel, ClockKind
 from shared.dates import today
-from shared.events import CaseAssigned, ConsultationClosed, ConsultationOpened, DeadlineSet
+from shared.events import CaseAssigned, ConsultationClosed, ConsultationOpened, DeadlineSet, NoticeIssued
+from shared.notices import NoticeKind
 from shared.topics import Topics
 from tests.support.browser import assert_accessible, chromium, served
 from tests.support.kafka import RawProducer
@@ -402,3 +403,55 @@ async def test_the_tracking_page_answers_404_for_an_unknown_code(page: Page) -> 
     assert await page.get_by_label("查询码").input_value() == "AAAA-BBBB-CCCC-DDDD"
     assert await page.locator("ol.timeline").count() == 0
     await assert_accessible(page, "tracking (404)")
+
+
+async def test_the_applicant_finds_the_notices_on_the_tracking_page_and_downloads_one(
+    page: Page, portal: Portal, producer: RawProducer
+) -> None:
+    async with httpx.AsyncClient(base_url=portal.url) as client:
+        accepted = (
+            await client.post(
+                "/api/v1/disclosure-requests",
+                json={
+                    "applicant": {
+                        "type": "natural_person",
+                        "name": "李四",
+                        "id_number": "11010519491231002X",
+                        "phone": "13912345678",
+                    },
+                    "description": "2025年本市防空地下室易地建设费收缴情况",
+                    "delivery_form": "electronic",
+                    "delivery_method": "online",
+                },
+            )
+        ).json()
+    code, case_id = accepted["tracking_code"], uuid.UUID(accepted["case_id"])
+    notice = NoticeIssued(
+        case_id=case_id,
+        notice_id=uuid.uuid4(),
+        kind=NoticeKind.RECEIPT,
+        year=today().year,
+        sequence=41,
+        number=f"国动办依申告〔{today().year}〕第41号",
+        issued_on=today(),
+        receipt_date=today(),
+        office="某市国防动员办公室",
+        reconsideration_body="某市人民政府",
+        court="某市中级人民法院",
+        reconsideration_days=60,
+        litigation_months=6,
+    )
+    await producer.send_payloads(portal.topics.case_events, [notice], source="/routing")
+    await wait_for_page(portal, f"/api/v1/cases/{code}/notices/{notice.notice_id}.html", 200)
+
+    await track(page, code)
+    section = page.get_by_role("region", name="告知书")
+    link = section.get_by_role("link", name="政府信息公开申请登记回执（PDF）")
+    assert "第41号" in await section.inner_text()
+    await assert_accessible(page, "tracking (with a notice)")
+    async with page.expect_download() as downloading:
+        await link.click()
+    download = await downloading.value
+    path = await download.path()
+    assert path is not None
+    assert (await asyncio.to_thread(Path(path).read_bytes)).startswith(b"%PDF-")

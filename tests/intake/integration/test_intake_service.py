@@ -420,19 +420,22 @@ async def test_a_supplement_answers_a_pending_request_once(
     )
     assert_error(await client.post(url, json={"text": ""}), 422, "validation_error", "text")
 
+    # A supplement is accepted up to its deadline's last day (issue 15): a deadline ahead of today.
+    due = shanghai_today() + timedelta(days=14)
     await producer.send_payloads(
         topics.case_events,
         [
             SupplementRequested(
                 case_id=case_id,
                 items="请补充小区名称",
-                due_date=date(2026, 12, 9),
-                requested_on=date(2026, 11, 25),
+                due_date=due,
+                requested_on=shanghai_today(),
             )
         ],
     )
     view = await _wait_for_status(client, code, "supplement_requested")
-    assert view["timeline"][-1]["detail"] == "请于2026-12-09前补充：请补充小区名称"
+    assert view["timeline"][-1]["detail"] == f"请于{due.isoformat()}前补充：请补充小区名称"
+    assert view["supplement_due"] == due.isoformat()
 
     accepted = await client.post(url, json={"text": "小区名称为泉城花园"})
     assert accepted.status_code == 201, accepted.text

@@ -246,7 +246,7 @@ def test_a_refused_comment_shows_why_and_takes_no_supplement_or_deadline() -> No
     assert refused.status == "refused"
     assert refused.timeline[-1].title == "未予受理"
     assert refused.timeline[-1].detail == "晚于截止时间"
-    assert supplement_refusal(replace(refused, supplement_pending=True)) is not None
+    assert supplement_refusal(replace(refused, supplement_pending=True), date(2026, 12, 3)) is not None
     deadline = DeadlineSet(
         case_id=uuid4(),
         clock=ClockKind.ADOPTION_REPORT,

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
-from services.intake.db import ConsultationView, IdempotencyRecord, Submission
+from services.intake.db import ConsultationView, IdempotencyRecord, RecoveryAddress, Submission
 from services.intake.domain import CitizenView
 from services.intake.unit_of_work import IntakeUnitOfWork
 from shared.events import CaseKeyIssued
@@ -51,11 +51,14 @@ class FakeSubmissionBook:
         self.submissions: dict[str, Submission] = {}
         self.records: dict[str, IdempotencyRecord] = {}
         self.keys: list[UUID] = []
+        self.addresses: list[RecoveryAddress] = []
 
-    async def add(self, row: Submission | IdempotencyRecord) -> None:
+    async def add(self, row: Submission | IdempotencyRecord | RecoveryAddress) -> None:
         if isinstance(row, Submission):
             assert row.case_id not in self.submissions, "a case accepted twice"
             self.submissions[row.case_id] = row
+        elif isinstance(row, RecoveryAddress):
+            self.addresses.append(row)
         else:
             self.records[row.key] = row
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 from services.intake import handlers
 from services.intake.domain import received_view
 from shared.codes import ClockKind
-from shared.events import DeadlineSet, EventPayload, new_event
+from shared.events import CasePublicationWithdrawn, CasePublished, DeadlineSet, EventPayload, new_event
 from shared.uow import Delivered
 from tests.intake.usecases.fakes import fake_unit_of_work
 from tests.support import events as support
@@ -75,3 +76,21 @@ async def test_a_case_this_intake_does_not_hold_is_left_alone() -> None:
     letter = support.letter()
     await handlers.on_case_event(delivered(support.assigned(letter), datetime.now(UTC)), uow)
     assert book.views == {}
+
+
+async def test_a_reply_published_then_withdrawn_says_so_on_the_citizens_timeline() -> None:
+    uow, book = fake_unit_of_work()
+    letter = support.letter(on=date(2026, 3, 2))
+    start = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+    book.views[str(letter.case_id)] = received_view(start)
+    steps: list[EventPayload] = [
+        CasePublished(case_id=letter.case_id, publication_id=uuid4(), published_on=date(2026, 3, 9)),
+        CasePublicationWithdrawn(case_id=letter.case_id, review_id=uuid4(), withdrawn_on=date(2026, 3, 10)),
+    ]
+    for minutes, payload in enumerate(steps, start=1):
+        await handlers.on_case_event(delivered(payload, start + timedelta(minutes=minutes)), uow)
+    timeline = book.views[str(letter.case_id)].timeline
+    assert [(entry.event, entry.title) for entry in timeline[1:]] == [
+        ("case.published", "答复已公开"),
+        ("case.publication_withdrawn", "答复已撤回公开"),
+    ]

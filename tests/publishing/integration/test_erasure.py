@@ -4,14 +4,14 @@ after the erasure goes to no review at all."""
 
 from __future__ import annotations
 
-from datetime import date
-from uuid import UUID
+from datetime import UTC, date, datetime
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
 from sqlmodel import select
 
-from services.publishing.db import CaseRecord, ConsentedLetter, ReviewItem
+from services.publishing.db import CaseRecord, ConsentedLetter, Interview, InterviewQuestion, ReviewItem
 from shared.codes import Role
 from shared.events import Contact, PersonalDataErased, SubmissionReceived
 from shared.keyring import CaseKey
@@ -94,3 +94,69 @@ async def test_a_reply_that_arrives_after_the_erasure_goes_to_no_review(
             await session.exec(select(ReviewItem).where(ReviewItem.subject_id == str(submission.case_id)))
         ).all()
     assert items == []
+
+
+async def test_an_erased_asker_recalls_the_transcript_waiting_for_review(
+    publishing: tuple[httpx.AsyncClient, ServiceRuntime], producer: RawProducer, topics: Topics
+) -> None:
+    """The transcript in review holds the asker's question as written: it is withdrawn, and the
+    interview goes back to its moderators, who send it again without the erased words."""
+    _, runtime = publishing
+    asker, interview = uuid4(), str(uuid4())
+    now = datetime.now(UTC)
+    async with runtime.database.transaction() as session:
+        session.add(
+            Interview(
+                id=interview,
+                title="人防工程平时使用",
+                guest="郑为民",
+                guest_title="主任",
+                summary="访谈",
+                starts_at=now,
+                ends_at=now,
+                status="in_review",
+                created_at=now,
+            )
+        )
+        session.add(
+            InterviewQuestion(
+                case_id=str(asker),
+                interview_id=interview,
+                received_at=now,
+                body="我是慕容秋实，人防工程能否停车？",
+                asker_name="慕容秋实",
+                selected=True,
+                answer="可以。",
+            )
+        )
+        session.add(
+            ReviewItem(
+                id=str(uuid4()),
+                kind="interview_transcript",
+                subject_id=interview,
+                title="《人防工程平时使用》访谈实录",
+                content={"groups": [{"questions": [{"question": "我是慕*实，人防工程能否停车？"}]}]},
+                manifest=[],
+                required=3,
+                status="pending",
+                created_at=now,
+                source={"parts": ["慕容秋实"]},
+            )
+        )
+    await producer.send_payloads(topics.name(CASE_KEYS), [_erased(asker)])
+
+    async def recalled() -> ReviewItem | None:
+        async with runtime.database.session() as session:
+            item = (await session.exec(select(ReviewItem).where(ReviewItem.subject_id == interview))).one()
+        return item if item.status == "withdrawn" else None
+
+    item = await eventually(recalled, "the transcript withdrawn from review")
+    assert item.source is None
+    assert "慕" not in str(item.content)
+    async with runtime.database.session() as session:
+        back = await session.get(Interview, interview)
+        question = await session.get(InterviewQuestion, str(asker))
+    assert back is not None
+    assert back.status == "closed"
+    assert question is not None
+    assert (question.body, question.asker_name) == (ERASED, None)

@@ -27,12 +27,13 @@ from fastapi.security.base import SecurityBase
 
 from services.publishing.app import create_app
 from services.publishing.config import PublishingSettings
-from shared.codes import Adoption, ApplicantType, Outcome, Rating
+from shared.codes import Adoption, ApplicantType, Outcome, Rating, Role
 from shared.dates import today
 from shared.events import CaseRated, Contact, EventPayload, SubmissionReceived
 from shared.idnumbers import is_valid_id_number
 from shared.runtime import ServiceRuntime
 from shared.topics import Topics
+from tests.support import interviews
 from tests.support.events import (
     OPEN_GOVERNMENT,
     comment,
@@ -45,13 +46,17 @@ from tests.support.events import (
 from tests.support.kafka import RawProducer
 from tests.support.polling import eventually
 from tests.support.publishing import (
+    ADMIN,
     approve_by_three,
     open_consultation,
     publish_adoption_report,
     waiting_review,
 )
+from tests.support.services import bearer
 
 pytestmark = pytest.mark.kafka
+
+MODERATOR = bearer(Role.MODERATOR, sub="moderator-1")
 
 # --- the personal data ------------------------------------------------------------------------------
 
@@ -245,7 +250,7 @@ def get_routes(app: FastAPI) -> tuple[set[str], set[str]]:
     return public, secured
 
 
-def public_urls(reply_id: str, consultation_id: str, year: int) -> dict[str, list[str]]:
+def public_urls(reply_id: str, consultation_id: str, year: int, interview_id: str) -> dict[str, list[str]]:
     """Each public GET route → the URLs fetched for it, with real ids and the query variants that
     change what is shown."""
     return {
@@ -299,6 +304,10 @@ def public_urls(reply_id: str, consultation_id: str, year: int) -> dict[str, lis
         ],
         "/open/feeds/replies.atom": ["/open/feeds/replies.atom"],
         "/open/feeds/adoption-reports.atom": ["/open/feeds/adoption-reports.atom"],
+        "/api/v1/interviews": ["/api/v1/interviews"],
+        "/api/v1/interviews/{interview_id}/transcript": [f"/api/v1/interviews/{interview_id}/transcript"],
+        "/open/interviews": ["/open/interviews"],
+        "/open/interviews/{interview_id}": [f"/open/interviews/{interview_id}"],
     }
 
 
@@ -344,6 +353,7 @@ async def test_no_public_route_shows_the_personal_data_that_went_in(
         ],
     )
     await approve_by_three(client, (await waiting_review(client, public_letter.case_id))["id"])
+    interview_id = await seed_interview(client, producer, topics)
     year = today().year
 
     async def everything_counted() -> bool:
@@ -358,7 +368,7 @@ async def test_no_public_route_shows_the_personal_data_that_went_in(
     reply_id = replies["items"][0]["id"]
 
     public, secured = get_routes(create_app(settings))
-    urls = public_urls(reply_id, consultation_id, year)
+    urls = public_urls(reply_id, consultation_id, year, interview_id)
     assert not public - set(urls), f"public GET routes this test does not fetch: {sorted(public - set(urls))}"
     assert not set(urls) - public, f"routes gone from the app: {sorted(set(urls) - public)}"
 
@@ -376,6 +386,7 @@ async def test_no_public_route_shows_the_personal_data_that_went_in(
     assert "济南市历下区泉城路街道***" in bodies[f"/open/replies/{reply_id}"]
     assert "李*英" in bodies[f"/open/consultations/{consultation_id}/adoption-report"]
     assert "137****3344" in bodies[f"/api/v1/consultations/{consultation_id}/adoption-report.csv"]
+    assert "王*国" in bodies[f"/open/interviews/{interview_id}"]
 
     # Search is an oracle too: a seeded value finds nothing (the body echoes the query, so only the count).
     for value in (*NAMES, MOBILES[0], "13987654321", ID_NUMBER, EMAIL, PLATE, BELOW_STREET):
@@ -394,6 +405,37 @@ async def test_no_public_route_shows_the_personal_data_that_went_in(
         else:
             assert response.status_code == 401, f"{path} answers {response.status_code} without a token"
         assert not leaks(response.text)
+
+
+async def seed_interview(client: httpx.AsyncClient, producer: RawProducer, topics: Topics) -> str:
+    """An online interview whose one question — written with the asker's name, mobile and address,
+    and answered by name — is selected, answered and published after review (在线访谈)."""
+    scheduled = await client.post("/api/v1/interviews", json=interviews.schedule(), headers=ADMIN)
+    assert scheduled.status_code == 201, scheduled.text
+    interview_id: str = scheduled.json()["id"]
+    asked = interviews.question(
+        interview_id,
+        f"我是{WRITER}，电话{MOBILES[0]}，住{ADDRESS}，小区人防工程能否停车？",
+        contact=Contact(name=WRITER, phone=MOBILES[0]),
+    )
+    await producer.send_payloads(topics.case_events, [asked])
+    base = f"/api/v1/interviews/{interview_id}"
+
+    async def taken_up() -> bool:
+        found = (await client.get(f"{base}/questions", headers=MODERATOR)).json()
+        return len(found) == 1
+
+    await eventually(taken_up, "publishing to take up the question")
+    question = f"{base}/questions/{asked.case_id}"
+    for url, body in (
+        (f"{question}/moderation", {"selected": True, "group": "平时使用"}),
+        (f"{question}/answer", {"answer": f"{WRITER}您好：经备案后可以平时用作停车场。"}),
+    ):
+        assert (await client.post(url, json=body, headers=MODERATOR)).status_code == 200
+    assert (await client.post(f"{base}/close", headers=MODERATOR)).status_code == 200
+    assert (await client.post(f"{base}/transcript", headers=MODERATOR)).status_code == 201
+    await approve_by_three(client, (await waiting_review(client, interview_id))["id"])
+    return interview_id
 
 
 class PersonalDataShown(AssertionError):

@@ -11,10 +11,14 @@ from services.publishing.db import (
     ConsentedLetter,
     Consultation,
     ConsultationComment,
+    Interview,
+    InterviewQuestion,
     PublishedAdoptionReport,
     PublishedReply,
+    PublishedTranscript,
     ReviewDecision,
     ReviewItem,
+    Withdrawal,
 )
 from services.publishing.unit_of_work import PublishingUnitOfWork
 from shared.calendar_data import default_calendar
@@ -71,6 +75,7 @@ class FakeReviewBook:
         self.decided: list[ReviewDecision] = []
         self.replies: dict[str, PublishedReply] = {}
         self.reports: dict[str, PublishedAdoptionReport] = {}
+        self.withdrawals: dict[str, Withdrawal] = {}
 
     async def item(self, review_id: UUID | str, *, for_change: bool = False) -> ReviewItem | None:
         return self.items.get(str(review_id))
@@ -82,9 +87,11 @@ class FakeReviewBook:
             if (i.kind, i.subject_id, i.status) == (kind, subject_id, "pending")
         ]
 
-    async def keep(self, row: ReviewItem | PublishedReply | PublishedAdoptionReport) -> None:
+    async def keep(self, row: ReviewItem | PublishedReply | PublishedAdoptionReport | Withdrawal) -> None:
         if isinstance(row, ReviewItem):
             self.items[row.id] = row
+        elif isinstance(row, Withdrawal):
+            self.withdrawals[row.review_id] = row
         elif isinstance(row, PublishedReply):
             self.replies[row.case_id] = row
         else:
@@ -105,9 +112,57 @@ class FakeReviewBook:
     async def published_report(self, consultation_id: str) -> PublishedAdoptionReport | None:
         return self.reports.get(consultation_id)
 
+    async def unpublish(self, row: PublishedReply | PublishedAdoptionReport) -> None:
+        if isinstance(row, PublishedReply):
+            del self.replies[row.case_id]
+        else:
+            del self.reports[row.consultation_id]
+
+    async def withdrawal(self, review_id: str) -> Withdrawal | None:
+        return self.withdrawals.get(review_id)
+
+    async def latest_published(self, kind: str, subject_id: str) -> ReviewItem | None:
+        published = [
+            i
+            for i in self.items.values()
+            if (i.kind, i.subject_id, i.status) == (kind, subject_id, "published")
+        ]
+        return max(published, key=lambda i: i.decided_at or i.created_at, default=None)
+
     def one_pending(self) -> ReviewItem:
         (item,) = [i for i in self.items.values() if i.status == "pending"]
         return item
+
+
+class FakeInterviewBook:
+    def __init__(self) -> None:
+        self.interviews: dict[str, Interview] = {}
+        self.question_rows: dict[str, InterviewQuestion] = {}
+        self.transcripts: dict[str, PublishedTranscript] = {}
+
+    async def interview(self, interview_id: UUID | str, *, for_change: bool = False) -> Interview | None:
+        return self.interviews.get(str(interview_id))
+
+    async def question(self, case_id: UUID | str) -> InterviewQuestion | None:
+        return self.question_rows.get(str(case_id))
+
+    async def questions(self, interview_id: UUID | str) -> Sequence[InterviewQuestion]:
+        rows = [q for q in self.question_rows.values() if q.interview_id == str(interview_id)]
+        return sorted(rows, key=lambda q: (q.received_at, q.case_id))
+
+    async def transcript(self, interview_id: UUID | str) -> PublishedTranscript | None:
+        return self.transcripts.get(str(interview_id))
+
+    async def keep(self, row: Interview | InterviewQuestion | PublishedTranscript) -> None:
+        if isinstance(row, Interview):
+            self.interviews[row.id] = row
+        elif isinstance(row, InterviewQuestion):
+            self.question_rows[row.case_id] = row
+        else:
+            self.transcripts[row.interview_id] = row
+
+    async def unpublish(self, transcript: PublishedTranscript) -> None:
+        del self.transcripts[transcript.interview_id]
 
 
 @dataclass
@@ -115,10 +170,14 @@ class FakeBooks:
     records: FakeRecordBook = field(default_factory=FakeRecordBook)
     sources: FakeSourceBook = field(default_factory=FakeSourceBook)
     reviews: FakeReviewBook = field(default_factory=FakeReviewBook)
+    interviews: FakeInterviewBook = field(default_factory=FakeInterviewBook)
 
 
 def fake_unit_of_work() -> tuple[PublishingUnitOfWork, FakeBooks]:
     """A unit of work on empty books and the 2026 calendar as announced, and the books."""
     books = FakeBooks()
     calendar = FixedCalendarBook(default_calendar())
-    return PublishingUnitOfWork(books.records, books.sources, books.reviews, calendar), books
+    return (
+        PublishingUnitOfWork(books.records, books.sources, books.reviews, calendar, books.interviews),
+        books,
+    )

@@ -13,6 +13,7 @@ from uuid import UUID
 import pytest
 
 from services.publishing import adoption, handlers, review_queue
+from services.publishing.review import ReviewLevels, ReviewRules
 from services.publishing.schemas import (
     ConsultationCloseCreate,
     ConsultationCreate,
@@ -48,7 +49,8 @@ def delivered(payload: EventPayload) -> Delivered[Any]:
     return Delivered(new_event(payload, source="/tests"), payload)
 
 
-to_review = partial(handlers.on_case_replied, required_reviewers=2)
+TWO_LEVELS = ReviewRules(levels=ReviewLevels(("初审", "终审")))
+to_review = partial(handlers.on_case_replied, rules=TWO_LEVELS)
 
 
 async def a_reply_in_review(uow: PublishingUnitOfWork, books: FakeBooks) -> UUID:
@@ -195,7 +197,7 @@ async def test_the_adoption_report_waits_for_every_decision_and_publishes_the_co
     await handlers.close_consultation(
         Command(about, ADMIN, ConsultationCloseCreate(), on=date(2026, 10, 26)), uow
     )
-    compiling = partial(adoption.compile_report, required_reviewers=1)
+    compiling = partial(adoption.compile_report, rules=ReviewRules(levels=ReviewLevels(("终审",))))
     await handlers.on_comment_answered(
         delivered(support.replied(named, "采纳", adoption=Adoption.ADOPTED)), uow
     )

@@ -303,6 +303,37 @@ async def test_a_disclosure_reply_states_its_outcome_and_a_stale_form_gets_409(
     assert await page.locator("#case-state").inner_text() == "已答复"
 
 
+async def test_the_receipt_notice_is_opened_as_pdf_and_its_delivery_by_post_recorded(
+    page: Page, producer: RawProducer, workbench: Workbench
+) -> None:
+    description = f"人防工程竣工验收备案信息 {uuid.uuid4().hex[:6]}"
+    await producer.send_payloads(workbench.topics.case_events, [disclosure(description)])
+    await log_in(page, "open-government")
+    await open_from_inbox(page, description)
+    notices = page.get_by_role("region", name="告知书")
+    link = notices.get_by_role("link", name="政府信息公开申请登记回执（PDF）")
+    assert "尚未送达" in await notices.inner_text()
+    await assert_accessible(page, "case page with its notices")
+
+    document = await page.request.get(await link.get_attribute("href") or "")
+    assert document.headers["content-type"] == "application/pdf"
+    assert (await document.body()).startswith(b"%PDF-")
+
+    await notices.get_by_label("送达方式").select_option(label="邮寄送达")
+    await notices.get_by_label("送达日期").fill(today().isoformat())
+    await notices.get_by_label("备注（如挂号信编号）").fill("XA123456789CN")
+    response = await submit(page, "登记送达")
+    assert response.status == 303
+    assert "已登记告知书的送达" in await page.get_by_role("status").inner_text()
+
+    async def delivered() -> bool:
+        await page.reload()
+        return "送达：邮寄送达" in await page.get_by_role("region", name="告知书").inner_text()
+
+    await eventually(delivered, "the delivery on the notice")
+    await assert_accessible(page, "case page with a delivered notice")
+
+
 async def test_the_inbox_puts_the_soonest_due_first_and_marks_overdue_and_due_soon(
     page: Page, producer: RawProducer, workbench: Workbench
 ) -> None:
@@ -415,6 +446,31 @@ async def test_a_third_party_is_consulted_and_answers(
     await page.get_by_label("第三方意见").fill("同意公开，但需隐去配方。")
     response = await submit(page, "记录第三方意见")
     assert response.status == 303
+    assert await page.locator("#flash").inner_text() == "已记录第三方的意见，案件回到办理中。"
+    assert await page.locator("#case-state").inner_text() == "办理中"
+
+
+async def test_several_third_parties_are_consulted_and_each_answer_is_recorded(
+    page: Page, producer: RawProducer, workbench: Workbench
+) -> None:
+    """Issue 15 (OGI Art. 32): another party while one is waited for; the one that answered chosen."""
+    description = f"某工程竣工验收资料 {uuid.uuid4().hex[:6]}"
+    await producer.send_payloads(workbench.topics.case_events, [disclosure(description)])
+    await log_in(page, "open-government")
+    await open_from_inbox(page, description)
+    await page.get_by_label("第三方", exact=True).fill("某建设公司")
+    assert (await submit(page, "征求意见")).status == 303
+    await page.get_by_label("第三方", exact=True).fill("某设计院")
+    assert (await submit(page, "征求意见")).status == 303
+    assert await page.locator("#consult-title").inner_text() == "征求另一第三方的意见"
+    await assert_accessible(page, "case page, two third parties waited for")
+
+    await page.get_by_label("回复的第三方").select_option(label="第三方2")
+    assert (await submit(page, "记录第三方意见")).status == 303
+    assert await page.locator("#flash").inner_text() == "已记录该第三方的意见，仍在等待其他第三方答复。"
+    assert await page.locator("#case-state").inner_text() == "征求第三方意见"
+    assert await page.get_by_label("回复的第三方").count() == 0, "one party left: nothing to choose"
+    assert (await submit(page, "记录第三方意见")).status == 303
     assert await page.locator("#flash").inner_text() == "已记录第三方的意见，案件回到办理中。"
     assert await page.locator("#case-state").inner_text() == "办理中"
 

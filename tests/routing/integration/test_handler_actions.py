@@ -10,10 +10,11 @@ import httpx
 import pytest
 
 from shared.calendar_data import default_calendar
-from shared.codes import ApplicantType, Channel, DeliveryForm, DeliveryMethod, Rating, Role
+from shared.codes import ApplicantType, Channel, ClockKind, DeliveryForm, DeliveryMethod, Rating, Role
 from shared.dates import today
 from shared.events import (
     CaseRated,
+    DeadlineLapsed,
     DisclosureContent,
     MailboxContent,
     SubmissionReceived,
@@ -305,7 +306,8 @@ async def test_an_abandoned_supplement_ends_in_other_no_supplement(
     routing: tuple[httpx.AsyncClient, ServiceRuntime], producer: RawProducer, topics: Topics
 ) -> None:
     client, _ = routing
-    url = await arrive(client, producer, topics, disclosure(), OPEN_GOVERNMENT)
+    submission = disclosure()
+    url = await arrive(client, producer, topics, submission, OPEN_GOVERNMENT)
     await post(client, f"{url}/request-supplement", {"items": "文号", "working_days": 5}, OPEN_GOVERNMENT)
     assert_error(
         await post(client, f"{url}/reply", {"text": "答复", "outcome": "disclosed"}, OPEN_GOVERNMENT),
@@ -317,7 +319,20 @@ async def test_an_abandoned_supplement_ends_in_other_no_supplement(
         "outcome": "other.no_supplement",
         "reason": "《条例》第三十条",
     }
-    assert (await post(client, f"{url}/reply", abandoned, OPEN_GOVERNMENT)).status_code == 200
+    # Only once tracking says the applicant's deadline passed unused (issue 15): before, 409 with the date.
+    due = (await client.get(url, headers=OPEN_GOVERNMENT)).json()["task"]["supplement_due"]
+    early = await post(client, f"{url}/reply", abandoned, OPEN_GOVERNMENT)
+    assert_error(early, 409, "conflict")
+    assert f"until {due}" in early.json()["error"]["message"]
+    lapsed = DeadlineLapsed(
+        case_id=submission.case_id, clock=ClockKind.SUPPLEMENT_DUE, due_date=date.fromisoformat(due)
+    )
+    await producer.send_payloads(topics.case_events, [lapsed], source="/civic/tracking")
+
+    async def replied() -> bool:
+        return (await post(client, f"{url}/reply", abandoned, OPEN_GOVERNMENT)).status_code == 200
+
+    await eventually(replied, "other.no_supplement accepted once the deadline lapsed")
 
 
 async def test_the_inbox_shows_tracking_cards_and_filters_by_channel(

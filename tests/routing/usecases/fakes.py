@@ -12,12 +12,12 @@ from uuid import UUID
 
 from services.routing import actions, handlers
 from services.routing.config import RoutingSettings
-from services.routing.db import HistoryEntry, Task
+from services.routing.db import HistoryEntry, IssuedNotice, Task
 from services.routing.domain import Rule
 from services.routing.projection import project
 from services.routing.task_book import RoutingUnitOfWork
 from shared.calendar_data import default_calendar
-from shared.events import CaseRated, Envelope, EventPayload, SubmissionReceived, new_event
+from shared.events import CaseRated, Envelope, EventPayload, NoticeIssued, SubmissionReceived, new_event
 from shared.uow import Delivered
 from tests.support.calendars import FixedCalendarBook
 
@@ -93,22 +93,45 @@ class FakeOffice:
         return handler in self.deactivated
 
 
+class FakeNoticeBook:
+    """The notice register in memory: the numbers taken per year."""
+
+    def __init__(self) -> None:
+        self.last: dict[int, int] = {}
+
+    async def next_number(self, year: int) -> int:
+        self.last[year] = self.last.get(year, 0) + 1
+        return self.last[year]
+
+    async def notices(self, case_id: str) -> list[IssuedNotice]:
+        return []
+
+    async def enter(self, envelope: Envelope, payload: Any) -> None:
+        """The numbers a replayed notice took stay taken."""
+        if isinstance(payload, NoticeIssued):
+            self.last[payload.year] = max(self.last.get(payload.year, 0), payload.sequence)
+
+
 def fake_unit_of_work() -> tuple[RoutingUnitOfWork, FakeTaskBook, FakeOffice]:
     """A unit of work on an empty book, the demo office, its policy from the default settings and the
     2026 calendar as announced."""
     book, office = FakeTaskBook(), FakeOffice()
     return (
-        RoutingUnitOfWork(book, office, SETTINGS.policy(), FixedCalendarBook(default_calendar())),
+        RoutingUnitOfWork(
+            book, office, SETTINGS.policy(), FixedCalendarBook(default_calendar()), FakeNoticeBook()
+        ),
         book,
         office,
     )
 
 
 async def applied(uow: RoutingUnitOfWork, events: Sequence[EventPayload]) -> list[Envelope]:
-    """What the edge does with a use case's events: each applied to the task book, in order."""
+    """What the edge does with a use case's events: each applied to the task book and the notice
+    register, in order."""
     envelopes = [new_event(payload, source="/routing") for payload in events]
     for envelope, payload in zip(envelopes, events, strict=True):
         await project(uow.tasks, envelope, payload)
+        await uow.notices.enter(envelope, payload)
     return envelopes
 
 

@@ -21,7 +21,7 @@ from services.routing.schemas import (
 from services.routing.task_book import RoutingUnitOfWork
 from services.routing.workflow import ActionRefused, CaseState
 from shared.auth import Principal
-from shared.codes import ClockKind, Rating, Role
+from shared.codes import Channel, ClockKind, Rating, Role
 from shared.errors import Conflict, Forbidden, InvalidInput
 from shared.events import (
     CaseAssigned,
@@ -31,10 +31,12 @@ from shared.events import (
     CaseReturned,
     DeadlineWarning,
     EventPayload,
+    NoticeIssued,
     SubmissionReceived,
     SupplementReceived,
     SupplementRequested,
 )
+from shared.notices import NoticeKind
 from tests.routing.usecases.fakes import applied, fake_unit_of_work, received
 from tests.support import events as support
 
@@ -55,8 +57,15 @@ async def perform(uow: RoutingUnitOfWork, use_case: Any, action: CaseAction[Any]
 
 
 async def a_case(uow: RoutingUnitOfWork, submission: SubmissionReceived) -> CaseAssigned:
-    (assignment,) = await received(uow, submission)
+    """The case assigned; a disclosure request also gets its receipt (登记回执), numbered."""
+    assignment, *notices = await received(uow, submission)
     assert isinstance(assignment, CaseAssigned)
+    expected = [NoticeKind.RECEIPT] if submission.channel == Channel.DISCLOSURE_REQUEST else []
+    assert (
+        [n.kind for n in notices if isinstance(n, NoticeIssued)]
+        == expected
+        == [getattr(n, "kind", None) for n in notices]
+    )
     return assignment
 
 
@@ -183,11 +192,20 @@ async def test_a_supplement_is_asked_once_with_its_due_date_in_working_days() ->
     assert (await a_case(uow, request)).department_id == "open-government"
     clerk = by("open-government")
     ask = SupplementRequestCreate(items="请提供身份证明", working_days=5)
-    (notice,) = await perform(
+    notice, written = await perform(
         uow, actions.request_supplement, CaseAction(request.case_id, clerk, ask, on=date(2026, 9, 30))
     )
     assert isinstance(notice, SupplementRequested)
     assert notice.due_date == date(2026, 10, 13)  # 8, 9, 10 (调休), 12, 13 October
+    # the 补正告知书 says the same, with the year's next number (the receipt took the first)
+    assert isinstance(written, NoticeIssued)
+    assert (written.kind, written.items, written.working_days, written.due_date) == (
+        NoticeKind.SUPPLEMENT,
+        "请提供身份证明",
+        5,
+        date(2026, 10, 13),
+    )
+    assert (written.year, written.sequence, written.number) == (2026, 2, "国动办依申告〔2026〕第2号")
     assert book.state(request.case_id) == CaseState.SUPPLEMENT_REQUESTED
     await received(
         uow,

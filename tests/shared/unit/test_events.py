@@ -84,6 +84,20 @@ def test_every_event_of_the_architecture_has_a_contract() -> None:
         "case.clustered",
         # the calendar recount carried on a chunk at a time (issue 12)
         "calendar.recount_continued",
+        # formal notices to a disclosure applicant (告知书), their download and delivery (issue 15)
+        "notice.issued",
+        "notice.downloaded",
+        "notice.delivered",
+        # the second unsatisfied rating sends a case to supervision (督办), its head reads it (issue 15)
+        "case.supervised",
+        "case.supervision_acknowledged",
+        # a published reply or adoption report withdrawn (撤回) (issue 15)
+        "case.publication_withdrawn",
+        "adoption_report.withdrawn",
+        # online interviews (在线访谈) (issue 15)
+        "interview.scheduled",
+        "interview.closed",
+        "interview.transcript_published",
     }
 
 

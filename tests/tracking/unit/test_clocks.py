@@ -5,9 +5,11 @@ from datetime import date
 import pytest
 
 from services.tracking.clocks import (
+    WINDOWS,
     ClockRules,
     CountedClock,
     ReplyClock,
+    clock_name,
     clocks_on_assignment,
     clocks_on_submission,
     compute,
@@ -165,3 +167,23 @@ def test_recount_reports_only_clocks_whose_date_or_flag_changed() -> None:
 def _due(calendar: WorkingCalendar, start: date, days: int) -> tuple[date, bool]:
     due = calendar.add_working_days(start, days)
     return due.due_date, due.provisional
+
+
+@pytest.mark.parametrize(
+    ("kind", "party", "name"),
+    [
+        (ClockKind.SUPPLEMENT_DUE, "", "申请人补正期限"),
+        (ClockKind.THIRD_PARTY, "", "第三方答复期限"),
+        (ClockKind.THIRD_PARTY, "2", "第三方（2）答复期限"),
+    ],
+)
+def test_each_clock_is_named_and_one_of_several_third_parties_by_its_number(
+    kind: ClockKind, party: str, name: str
+) -> None:
+    assert clock_name(kind, party) == name
+
+
+def test_the_applicants_supplement_deadline_lapses_like_a_window() -> None:
+    """Not supplementing is the applicant's lapse, not the office's lateness: no red card."""
+    assert ClockKind.SUPPLEMENT_DUE in WINDOWS
+    assert ClockKind.THIRD_PARTY not in WINDOWS  # a third party past its days earns its red card

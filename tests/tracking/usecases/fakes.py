@@ -14,18 +14,19 @@ from shared.workdays import Calendar
 
 class FakeClockBook:
     def __init__(self) -> None:
-        self.by_case_and_kind: dict[tuple[str, str], Clock] = {}
+        self.by_case_and_kind: dict[tuple[str, str, str], Clock] = {}
+        """Keyed by case, kind and third party ("" for every other clock)."""
         self.entries: list[ClockLedgerEntry] = []
         self.cases: dict[str, CaseChannel] = {}
 
-    async def clock(self, case_id: UUID | str, kind: ClockKind) -> Clock | None:
-        return self.by_case_and_kind.get((str(case_id), kind.value))
+    async def clock(self, case_id: UUID | str, kind: ClockKind, party_id: str = "") -> Clock | None:
+        return self.by_case_and_kind.get((str(case_id), kind.value, party_id))
 
     async def clocks(self, case_id: UUID | str) -> Sequence[Clock]:
-        return [clock for (case, _), clock in self.by_case_and_kind.items() if case == str(case_id)]
+        return [clock for (case, *_), clock in self.by_case_and_kind.items() if case == str(case_id)]
 
     async def add_clock(self, clock: Clock) -> None:
-        key = (clock.case_id, clock.kind)
+        key = (clock.case_id, clock.kind, clock.party_id)
         assert key not in self.by_case_and_kind, f"a second {clock.kind} clock for one case"
         clock.id = len(self.by_case_and_kind) + 1
         self.by_case_and_kind[key] = clock
@@ -37,7 +38,8 @@ class FakeClockBook:
         elif isinstance(entry, CaseChannel):
             self.cases[entry.case_id] = entry
         else:
-            assert self.by_case_and_kind.get((entry.case_id, entry.kind)) is entry, "a clock never added"
+            key = (entry.case_id, entry.kind, entry.party_id)
+            assert self.by_case_and_kind.get(key) is entry, "a clock never added"
 
     async def ledger(self, clock_id: int) -> Sequence[ClockLedgerEntry]:
         return sorted((e for e in self.entries if e.clock_id == clock_id), key=lambda e: (e.at, e.id or 0))
@@ -48,8 +50,8 @@ class FakeClockBook:
     async def comments(self, consultation_id: UUID | str) -> Sequence[CaseChannel]:
         return [case for case in self.cases.values() if case.consultation_id == str(consultation_id)]
 
-    def notes(self, case_id: UUID | str, kind: ClockKind) -> list[str]:
-        clock = self.by_case_and_kind[(str(case_id), kind.value)]
+    def notes(self, case_id: UUID | str, kind: ClockKind, party_id: str = "") -> list[str]:
+        clock = self.by_case_and_kind[(str(case_id), kind.value, party_id)]
         return [entry.note for entry in self.entries if entry.clock_id == clock.id]
 
 

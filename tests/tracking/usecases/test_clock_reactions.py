@@ -94,7 +94,10 @@ async def test_a_supplement_stops_the_disclosure_clock_and_its_arrival_counts_tw
         due_date=date(2026, 3, 16),
         requested_on=date(2026, 3, 4),
     )
-    assert await handlers.on_supplement_requested(delivered(asked), uow) == []
+    # the applicant's deadline is a clock now: announced like the others
+    assert deadlines(await handlers.on_supplement_requested(delivered(asked), uow)) == {
+        ClockKind.SUPPLEMENT_DUE: date(2026, 3, 16)  # 8 working days from 4 March (none given: counted)
+    }
     reply = await book.clock(request.case_id, ClockKind.REPLY)
     window = await book.clock(request.case_id, ClockKind.SUPPLEMENT_WINDOW)
     assert reply is not None
@@ -114,6 +117,9 @@ async def test_a_supplement_stops_the_disclosure_clock_and_its_arrival_counts_tw
     assert book.notes(request.case_id, ClockKind.REPLY)[-1].startswith(
         "补正材料于3月10日收到，重新计算20个工作日"
     )
+    applicant = await book.clock(request.case_id, ClockKind.SUPPLEMENT_DUE)
+    assert applicant is not None
+    assert (applicant.state, applicant.stopped_on) == (ClockState.STOPPED, date(2026, 3, 10))
 
 
 async def test_waiting_for_a_third_party_is_not_counted() -> None:
