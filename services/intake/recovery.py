@@ -95,10 +95,10 @@ async def ask_for_code(
     hashed = address_hash(key, address)
     code = new_one_time_code()
     try:
-        if not await _keep_code(database, hashed, code_hash(code, hashed), now):
+        if not await _keep_code(database, hashed, code_hash(key, code, hashed), now):
             return None
     except IntegrityError:  # an ask for the same address raced in and wrote the first row: replace it
-        await _keep_code(database, hashed, code_hash(code, hashed), now)
+        await _keep_code(database, hashed, code_hash(key, code, hashed), now)
     minutes = int(CODE_LIFETIME.total_seconds() // 60)
     text = (
         f"您正在找回查询码，验证码为 {code}，{minutes} 分钟内有效，只能使用一次。"
@@ -171,6 +171,7 @@ async def redeem_code(
         row = await session.get(RecoveryCode, hashed, with_for_update=True)
         check = check_code(
             entered,
+            key=key,
             address=hashed,
             stored_hash=row.code_hash if row else None,
             expires_at=row.expires_at if row else None,

@@ -65,11 +65,20 @@ def test_a_one_time_code_is_six_digits_leading_zeros_kept() -> None:
 def _check(entered: str, *, sent: str = "123456", to: str = "a", expires: datetime | None = None) -> Check:
     return check_code(
         entered,
+        key=KEY,
         address="a",
-        stored_hash=code_hash(sent, to),
+        stored_hash=code_hash(KEY, sent, to),
         expires_at=expires or NOW + CODE_LIFETIME,
         now=NOW,
     )
+
+
+def test_a_stored_code_is_keyed_by_the_service_secret() -> None:
+    """Without the key, a copy of the stored hash does not give the code away: another key's hash of
+    every one of the million codes differs from it."""
+    stored = code_hash(KEY, "123456", "a")
+    assert code_hash(b"another key", "123456", "a") != stored
+    assert code_hash(KEY, "123456", "b") != stored  # bound to the address too
 
 
 def test_the_code_sent_is_accepted_spaces_ignored() -> None:
@@ -93,4 +102,6 @@ def test_a_code_is_spent_once_its_ten_minutes_are_over() -> None:
 
 
 def test_no_code_asked_for_is_spent() -> None:
-    assert check_code("123456", address="a", stored_hash=None, expires_at=None, now=NOW) is Check.SPENT
+    assert (
+        check_code("123456", key=KEY, address="a", stored_hash=None, expires_at=None, now=NOW) is Check.SPENT
+    )
